@@ -1,0 +1,306 @@
+//! The REST side: instance discovery, credentials, filters and lists. Like `stream`, it knows
+//! nothing of the terminal.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::model::{Account, Filter, Instance, List};
+use crate::stream::supervisor::{describe_reqwest, refusal_message};
+
+pub const USER_AGENT: &str = concat!(
+    "tootwatch/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/tootwatch/tootwatch)"
+);
+
+/// Bodies of REST answers are small; a server that sends more is not one we want to parse.
+const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// Installs the one TLS crypto provider (ring) for reqwest and tokio-tungstenite alike.
+pub fn init_tls() {
+    // Err means it is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// One HTTP client for the process: REST and server-sent events share its connection pool.
+pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ApiError> {
+    init_tls();
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .map_err(|e| ApiError::Network(describe_reqwest(e)))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Network(String),
+    #[error("HTTP {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("the answer did not decode: {0}")]
+    Decode(String),
+    #[error("the answer is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn is_auth(&self) -> bool {
+        matches!(self.status(), Some(401 | 403))
+    }
+}
+
+/// A client for one account on one instance.
+#[derive(Clone)]
+pub struct Api {
+    pub base: Url,
+    token: Option<String>,
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base.as_str())
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Api {
+    pub fn new(base: Url, token: Option<String>, http: reqwest::Client, timeout: Duration) -> Self {
+        Api {
+            base,
+            token,
+            http,
+            timeout,
+        }
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map(|mut p| {
+                p.pop_if_empty().extend(path.split('/'));
+            })
+            .ok();
+        url
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, authed: bool) -> Result<T, ApiError> {
+        let mut request = self.http.get(self.url(path)).timeout(self.timeout);
+        if authed && let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(describe_reqwest(e)))?;
+        let status = response.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| ApiError::Network(describe_reqwest(e)))?
+        {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            return Err(ApiError::Status {
+                status: status.as_u16(),
+                message: refusal_message(status.as_u16(), None, &body),
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    /// `/api/v2/instance`, falling back to v1 for servers that lack v2.
+    pub async fn instance(&self) -> Result<Instance, ApiError> {
+        match self.get::<Instance>("api/v2/instance", false).await {
+            Ok(i) => Ok(i),
+            Err(v2) => match self.get::<Instance>("api/v1/instance", false).await {
+                Ok(i) => Ok(i),
+                Err(ApiError::Status { status: 404, .. }) => Err(v2),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    pub async fn verify_credentials(&self) -> Result<Account, ApiError> {
+        self.get("api/v1/accounts/verify_credentials", true).await
+    }
+
+    pub async fn filters(&self) -> Result<Vec<Filter>, ApiError> {
+        self.get("api/v2/filters", true).await
+    }
+
+    pub async fn lists(&self) -> Result<Vec<List>, ApiError> {
+        self.get("api/v1/lists", true).await
+    }
+
+    /// `GET /api/v1/streaming/health` on a streaming base.
+    pub async fn streaming_health(&self, base: &Url) -> Result<(), ApiError> {
+        let mut url = base.clone();
+        url.path_segments_mut()
+            .map(|mut p| {
+                p.pop_if_empty()
+                    .extend(["api", "v1", "streaming", "health"]);
+            })
+            .ok();
+        let response = self
+            .http
+            .get(url)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(describe_reqwest(e)))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(ApiError::Status {
+                status: status.as_u16(),
+                message: status.canonical_reason().unwrap_or("").to_string(),
+            })
+        }
+    }
+
+    /// The streaming base URL: the override, else what the instance advertises (as http(s)),
+    /// else the instance itself. A discovered host that cannot be reached is not used.
+    pub async fn streaming_base(&self, instance: Option<&Instance>) -> Url {
+        let Some(advertised) = instance.and_then(|i| i.streaming_url()) else {
+            return self.base.clone();
+        };
+        let Some(url) = streaming_http_url(advertised) else {
+            tracing::warn!("ignoring the advertised streaming URL: not a ws(s)/http(s) URL");
+            return self.base.clone();
+        };
+        if same_origin(&url, &self.base) {
+            return self.base.clone();
+        }
+        match self.streaming_health(&url).await {
+            Err(ApiError::Network(e)) => {
+                tracing::warn!(
+                    "the advertised streaming host {} cannot be reached ({e}); using {}",
+                    url.host_str().unwrap_or(""),
+                    self.base.host_str().unwrap_or("")
+                );
+                self.base.clone()
+            }
+            _ => url,
+        }
+    }
+}
+
+/// `wss://streaming.example` → `https://streaming.example`; the path is kept.
+pub fn streaming_http_url(advertised: &str) -> Option<Url> {
+    let url = Url::parse(advertised.trim()).ok()?;
+    let scheme = match url.scheme() {
+        "wss" | "https" => "https",
+        "ws" | "http" => "http",
+        _ => return None,
+    };
+    let rebuilt = format!("{scheme}{}", &url.as_str()[url.scheme().len()..]);
+    let mut url = Url::parse(&rebuilt).ok()?;
+    // An advertised URL that already names the API path would otherwise get it twice.
+    if let Some(stripped) = url
+        .path()
+        .strip_suffix("/api/v1/streaming")
+        .map(str::to_string)
+    {
+        url.set_path(&stripped);
+    }
+    url.set_query(None);
+    Some(url)
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
+}
+
+/// Is this base URL allowed without `--insecure`? https anywhere, http only on loopback.
+pub fn is_safe_base(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advertised_streaming_urls_become_http() {
+        let u = |s| streaming_http_url(s).map(|u| u.to_string());
+        assert_eq!(
+            u("wss://streaming.example.com"),
+            Some("https://streaming.example.com/".into())
+        );
+        assert_eq!(
+            u("ws://127.0.0.1:4000"),
+            Some("http://127.0.0.1:4000/".into())
+        );
+        assert_eq!(
+            u("wss://example.com/api/v1/streaming"),
+            Some("https://example.com/".into())
+        );
+        assert_eq!(u("ftp://example.com"), None);
+        assert_eq!(u("not a url"), None);
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        let safe = |s: &str| is_safe_base(&s.parse().unwrap());
+        assert!(safe("https://mastodon.example"));
+        assert!(safe("http://127.0.0.1:3000"));
+        assert!(safe("http://[::1]:3000"));
+        assert!(safe("http://localhost:3000"));
+        assert!(!safe("http://mastodon.example"));
+        assert!(!safe("http://10.0.0.1"));
+    }
+
+    #[test]
+    fn urls_join_paths_under_the_base() {
+        let http = http_client(Duration::from_secs(1)).unwrap();
+        let api = Api::new(
+            "https://ex.com/".parse().unwrap(),
+            None,
+            http,
+            Duration::from_secs(1),
+        );
+        assert_eq!(
+            api.url("api/v2/instance").as_str(),
+            "https://ex.com/api/v2/instance"
+        );
+        assert!(!format!("{api:?}").contains("token\": Some(\""));
+    }
+}

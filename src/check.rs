@@ -1,0 +1,211 @@
+//! `tootwatch check`: one line per check, OK or what is wrong and what to do.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::api::ApiError;
+use crate::cli::CheckArgs;
+use crate::setup::{self, Failure};
+use crate::stream::{
+    ConnectionState, FailureCause, StreamId, StreamMessage, StreamSpec, spawn_stream,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Ok,
+    Note,
+    Fail,
+    /// Credentials or a stream refused: exit 3.
+    Refused,
+}
+
+struct Report {
+    worst: Outcome,
+}
+
+impl Report {
+    fn line(&mut self, outcome: Outcome, what: &str, text: &str) {
+        let tag = match outcome {
+            Outcome::Ok => "OK  ",
+            Outcome::Note => "NOTE",
+            Outcome::Fail | Outcome::Refused => "FAIL",
+        };
+        println!("{tag} {what:<10} {text}");
+        self.worst = self.worst.max(outcome);
+    }
+
+    fn exit(&self) -> ExitCode {
+        ExitCode::from(match self.worst {
+            Outcome::Ok | Outcome::Note => 0,
+            Outcome::Fail => 1,
+            Outcome::Refused => 3,
+        })
+    }
+}
+
+pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
+    let resolved = setup::resolve(&args.server)?;
+    let mut report = Report { worst: Outcome::Ok };
+    let connected = match setup::connect(&resolved, false).await {
+        Ok(c) => c,
+        Err(f) => {
+            report.line(Outcome::Fail, "instance", &f.message);
+            return Ok(report.exit());
+        }
+    };
+    match &connected.instance {
+        Some(i) => report.line(
+            Outcome::Ok,
+            "instance",
+            &format!(
+                "{} answers: {} {}",
+                resolved.instance,
+                crate::text::plain_line(&i.title, 60),
+                crate::text::plain_line(&i.version, 60)
+            ),
+        ),
+        None => report.line(
+            Outcome::Note,
+            "instance",
+            &format!("{} answers, but not /api/v2/instance nor /api/v1/instance; streaming from the instance itself", resolved.instance),
+        ),
+    }
+
+    match &resolved.token {
+        None => report.line(
+            Outcome::Fail,
+            "token",
+            "none given: pass --token (or TOOTWATCH_TOKEN) or add one to the account in the config",
+        ),
+        Some(_) => match connected.api.verify_credentials().await {
+            Ok(account) => report.line(
+                Outcome::Ok,
+                "token",
+                &format!("valid for @{}", crate::text::plain_line(&account.acct, 80)),
+            ),
+            Err(e) if e.is_auth() => report.line(
+                Outcome::Refused,
+                "token",
+                &format!("refused ({e}): get a new token with the `read` scope"),
+            ),
+            Err(e) => report.line(Outcome::Fail, "token", &format!("cannot verify it: {e}")),
+        },
+    }
+
+    let base = &connected.settings.base;
+    let source = if resolved.streaming_url.is_some() {
+        "given"
+    } else if connected
+        .instance
+        .as_ref()
+        .and_then(|i| i.streaming_url())
+        .is_some()
+    {
+        "advertised"
+    } else {
+        "the instance itself"
+    };
+    match connected.api.streaming_health(base).await {
+        Ok(()) => report.line(
+            Outcome::Ok,
+            "streaming",
+            &format!("{base} ({source}), health OK"),
+        ),
+        Err(ApiError::Status { status: 404, .. }) => report.line(
+            Outcome::Note,
+            "streaming",
+            &format!("{base} ({source}); no health endpoint (normal on GoToSocial and Pleroma)"),
+        ),
+        Err(e) => report.line(
+            Outcome::Fail,
+            "streaming",
+            &format!("{base} ({source}): health check failed: {e}; try --streaming-url"),
+        ),
+    }
+
+    let mut groups = if args.streams.is_empty() {
+        let tabs = resolved.config.tab_streams();
+        if tabs.is_empty() {
+            vec![vec![StreamSpec::User]]
+        } else {
+            tabs
+        }
+    } else {
+        args.streams.clone()
+    };
+    if let Err(f) = setup::resolve_lists(&connected.api, &mut groups).await {
+        report.line(
+            if f.code == 3 {
+                Outcome::Refused
+            } else {
+                Outcome::Fail
+            },
+            "lists",
+            &f.message,
+        );
+        // The other streams are still worth checking.
+        for group in &mut groups {
+            group.retain(|s| !matches!(s, StreamSpec::List { .. }));
+        }
+    }
+    let mut specs: Vec<StreamSpec> = Vec::new();
+    for spec in groups.into_iter().flatten() {
+        if !specs.contains(&spec) {
+            specs.push(spec);
+        }
+    }
+    for spec in specs {
+        let (outcome, text) = try_stream(&connected, &spec).await;
+        report.line(outcome, "stream", &format!("{spec}: {text}"));
+    }
+    Ok(report.exit())
+}
+
+/// Subscribes and waits for the first verdict: live, refused, or failing to connect.
+async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome, String) {
+    let (tx, mut rx) = mpsc::channel::<StreamMessage>(64);
+    let task = spawn_stream(
+        StreamId(0),
+        spec.clone(),
+        connected.settings.clone(),
+        connected.api.http().clone(),
+        tx,
+    );
+    let limit = connected.settings.timing.connect_timeout * 3 + Duration::from_secs(1);
+    let verdict = tokio::time::timeout(limit, async {
+        while let Some(message) = rx.recv().await {
+            let StreamMessage::State { state, .. } = message else {
+                continue;
+            };
+            match state {
+                ConnectionState::Connecting { .. } => {}
+                ConnectionState::Live { transport } => {
+                    return (Outcome::Ok, format!("subscribed over {transport}"));
+                }
+                ConnectionState::Reconnecting { reason, .. } => {
+                    return (Outcome::Fail, format!("{reason}; it would be retried"));
+                }
+                ConnectionState::Failed { reason, cause } => {
+                    let outcome = match cause {
+                        FailureCause::NoStreaming => Outcome::Fail,
+                        _ => Outcome::Refused,
+                    };
+                    return (outcome, reason);
+                }
+            }
+        }
+        (
+            Outcome::Fail,
+            "the stream task ended without a word".to_string(),
+        )
+    })
+    .await
+    .unwrap_or((
+        Outcome::Fail,
+        format!("no verdict within {} s", limit.as_secs()),
+    ));
+    task.abort();
+    verdict
+}

@@ -1,0 +1,186 @@
+//! The command line of cli.md: parsing, and dispatch to the commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::setup::Failure;
+use crate::stream::{StreamSpec, TransportChoice, parse_group};
+
+const AFTER_HELP: &str = "\
+STREAM: user, user:notification, public, public:local, public:remote (each public one also with
+:media), direct, hashtag:TAG or #TAG, hashtag:local:TAG, list:ID or list:NAME. Join several with
+commas (#rust,#tokio) to merge them.
+
+Exit codes: 0 done or interrupted, 2 usage or config error, 3 credentials or stream refused,
+1 anything else.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tootwatch",
+    version,
+    about = "Live Mastodon timelines in the terminal",
+    after_help = AFTER_HELP,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print live events, one line each, until interrupted
+    #[command(after_help = AFTER_HELP)]
+    Tail(TailArgs),
+    /// Diagnose the instance, the token, the streaming URL and each stream
+    #[command(after_help = AFTER_HELP)]
+    Check(CheckArgs),
+}
+
+/// Options shared by the commands that talk to a server.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServerOpts {
+    /// Base URL of the server, e.g. https://mastodon.social
+    #[arg(long, env = "TOOTWATCH_INSTANCE", value_name = "URL")]
+    pub instance: Option<String>,
+    /// OAuth bearer token (default: the selected account's)
+    #[arg(
+        long,
+        env = "TOOTWATCH_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// An account from the config
+    #[arg(long, env = "TOOTWATCH_ACCOUNT", value_name = "NAME")]
+    pub account: Option<String>,
+    /// Config file (default: config.toml in the platform config dir)
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// auto: WebSocket, falling back to server-sent events; sse or ws force one
+    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    pub transport: Option<TransportChoice>,
+    /// Streaming base URL, overriding what the server advertises
+    #[arg(long, value_name = "URL")]
+    pub streaming_url: Option<String>,
+    /// Seconds of silence (no event, heartbeat or ping) after which a connection is renewed [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub read_timeout: Option<f64>,
+    /// Allow plain http:// to a host that is not on this machine
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// One human-readable line per event
+    #[default]
+    Text,
+    /// One JSON object per line (JSON Lines)
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    #[command(flatten)]
+    pub server: ServerOpts,
+    /// Streams to follow; several, or comma-joined groups
+    #[arg(value_name = "STREAM", required = true, value_parser = parse_stream_arg)]
+    pub streams: Vec<Vec<StreamSpec>>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit after this many events
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Also append every raw event, with its arrival time and stream, to FILE (for `replay`)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Print statuses and notifications that your filters hide
+    #[arg(long)]
+    pub no_filter: bool,
+    /// Do not report connection changes on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub server: ServerOpts,
+    /// Streams to try (default: the config's tabs, else `user`)
+    #[arg(value_name = "STREAM", value_parser = parse_stream_arg)]
+    pub streams: Vec<Vec<StreamSpec>>,
+}
+
+fn parse_stream_arg(s: &str) -> Result<Vec<StreamSpec>, String> {
+    parse_group(s).map_err(|e| e.to_string())
+}
+
+/// The whole program, from arguments to exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::setup::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return Failure::other(format!("cannot start the async runtime: {e}")).report(),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Tail(args) => crate::tail::run(args).await,
+            Command::Check(args) => crate::check::run(args).await,
+        }
+    });
+    // Stream tasks may still be waiting on sockets; they are not worth waiting for.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => code,
+        Err(failure) => failure.report(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_mistyped_stream_is_a_usage_error_naming_it() {
+        let e = Cli::try_parse_from(["tootwatch", "tail", "user", "pubic"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("`pubic` is not a STREAM"), "{e}");
+    }
+
+    #[test]
+    fn tail_takes_groups_and_options() {
+        let cli = Cli::try_parse_from([
+            "tootwatch",
+            "tail",
+            "--format",
+            "json",
+            "--count",
+            "3",
+            "#rust,#tokio",
+            "user",
+        ])
+        .unwrap();
+        let Command::Tail(t) = cli.command else {
+            panic!()
+        };
+        assert_eq!(t.format, Format::Json);
+        assert_eq!(t.count, Some(3));
+        assert_eq!(t.streams.len(), 2);
+        assert_eq!(t.streams[0].len(), 2);
+    }
+}

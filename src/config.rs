@@ -1,0 +1,347 @@
+//! `config.toml`: accounts, tabs, transport and limits. Every key is documented in
+//! `config.example.toml`, which a test parses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::stream::{StreamSpec, Timing, TransportChoice, parse_group};
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The account used when several are configured and none is chosen.
+    pub default_account: Option<String>,
+    pub accounts: BTreeMap<String, AccountConfig>,
+    pub tabs: Vec<TabConfig>,
+    pub transport: TransportConfig,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub instance: String,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub streaming_url: Option<String>,
+}
+
+impl std::fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountConfig")
+            .field("instance", &self.instance)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("streaming_url", &self.streaming_url)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TabConfig {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// STREAMs merged into this tab (each may itself be a comma-joined group).
+    pub streams: Vec<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransportConfig {
+    pub transport: TransportChoice,
+    pub read_timeout_secs: f64,
+    pub connect_timeout_secs: f64,
+    pub backoff_initial_secs: f64,
+    pub backoff_max_secs: f64,
+    pub healthy_after_secs: f64,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        let t = Timing::default();
+        TransportConfig {
+            transport: TransportChoice::Auto,
+            read_timeout_secs: t.read_timeout.as_secs_f64(),
+            connect_timeout_secs: t.connect_timeout.as_secs_f64(),
+            backoff_initial_secs: t.backoff_initial.as_secs_f64(),
+            backoff_max_secs: t.backoff_max.as_secs_f64(),
+            healthy_after_secs: t.healthy_after.as_secs_f64(),
+        }
+    }
+}
+
+impl TransportConfig {
+    pub fn timing(&self) -> Timing {
+        let d = Duration::from_secs_f64;
+        Timing {
+            read_timeout: d(self.read_timeout_secs),
+            connect_timeout: d(self.connect_timeout_secs),
+            backoff_initial: d(self.backoff_initial_secs),
+            backoff_max: d(self.backoff_max_secs),
+            healthy_after: d(self.healthy_after_secs),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest event accepted from a server, in bytes; larger ones are logged and dropped.
+    pub max_event_bytes: usize,
+    /// Events queued between the stream tasks and their consumer before the tasks wait.
+    pub channel_capacity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_event_bytes: 1 << 20,
+            channel_capacity: 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("config error in {}{}{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default(), key.as_ref().map(|k| format!(", key `{k}`")).unwrap_or_default())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+/// `config.toml` in the platform config dir (e.g. `~/.config/tootwatch/config.toml`).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tootwatch").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Loads `explicit` (which must exist), or the default path if it exists, or defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match default_path() {
+                Some(p) if p.exists() => p,
+                _ => return Ok((Config::default(), None)),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+            path: path.clone(),
+            line: None,
+            key: None,
+            message: format!("cannot read it: {e}"),
+        })?;
+        let config = Config::parse(&text, &path)?;
+        Ok((config, Some(path)))
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, key) = match e.span() {
+                Some(span) => locate(text, span.start),
+                None => (None, None),
+            };
+            let key = key.or_else(|| backticked(e.message()));
+            ConfigError {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        config.validate(text, path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let err = |key: String, needle: &str, message: String| ConfigError {
+            path: path.to_path_buf(),
+            line: find_line(text, needle),
+            key: Some(key),
+            message,
+        };
+        for (i, tab) in self.tabs.iter().enumerate() {
+            if tab.streams.is_empty() {
+                return Err(err(
+                    format!("tabs[{i}].streams"),
+                    "streams",
+                    "a tab needs at least one STREAM".into(),
+                ));
+            }
+            for s in &tab.streams {
+                parse_group(s).map_err(|e| err(format!("tabs[{i}].streams"), s, e.to_string()))?;
+            }
+            if let Some(a) = &tab.account
+                && !self.accounts.contains_key(a)
+            {
+                return Err(err(
+                    format!("tabs[{i}].account"),
+                    a,
+                    format!("no account `{a}` in [accounts]"),
+                ));
+            }
+        }
+        for (name, account) in &self.accounts {
+            if let Err(e) = url::Url::parse(&account.instance) {
+                return Err(err(
+                    format!("accounts.{name}.instance"),
+                    &account.instance,
+                    format!("`{}` is not a URL: {e}", account.instance),
+                ));
+            }
+        }
+        if let Some(d) = &self.default_account
+            && !self.accounts.contains_key(d)
+        {
+            return Err(err(
+                "default_account".into(),
+                d,
+                format!("no account `{d}` in [accounts]"),
+            ));
+        }
+        let t = &self.transport;
+        for (key, value) in [
+            ("read_timeout_secs", t.read_timeout_secs),
+            ("connect_timeout_secs", t.connect_timeout_secs),
+            ("backoff_initial_secs", t.backoff_initial_secs),
+            ("backoff_max_secs", t.backoff_max_secs),
+            ("healthy_after_secs", t.healthy_after_secs),
+        ] {
+            if !(value.is_finite() && value > 0.0 && value < 1e7) {
+                return Err(err(
+                    format!("transport.{key}"),
+                    key,
+                    "must be a positive number of seconds".into(),
+                ));
+            }
+        }
+        if self.limits.max_event_bytes < 1024 || self.limits.channel_capacity == 0 {
+            return Err(err(
+                "limits".into(),
+                "[limits]",
+                "max_event_bytes must be at least 1024 and channel_capacity at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The configured tabs as parsed STREAM groups.
+    pub fn tab_streams(&self) -> Vec<Vec<StreamSpec>> {
+        self.tabs
+            .iter()
+            .map(|t| {
+                let mut specs: Vec<StreamSpec> = Vec::new();
+                for s in &t.streams {
+                    // validate() has parsed every entry already
+                    for spec in parse_group(s).unwrap_or_default() {
+                        if !specs.contains(&spec) {
+                            specs.push(spec);
+                        }
+                    }
+                }
+                specs
+            })
+            .collect()
+    }
+}
+
+/// Line (1-based) of a byte offset, and the key written on that line.
+fn locate(text: &str, offset: usize) -> (Option<usize>, Option<String>) {
+    let offset = offset.min(text.len());
+    let line_no = text[..offset].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    (Some(line_no), key)
+}
+
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+/// The first `name` in backticks of a serde message such as "unknown field `foo`, expected ...".
+fn backticked(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/home/u/.config/tootwatch/config.toml"))
+    }
+
+    #[test]
+    fn the_example_config_parses_and_says_what_it_shows() {
+        let text = include_str!("../config.example.toml");
+        let c = parse(text).unwrap();
+        assert!(!c.accounts.is_empty());
+        assert!(!c.tabs.is_empty());
+        assert!(c.default_account.is_some());
+        assert_eq!(c.tab_streams().len(), c.tabs.len());
+    }
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.transport.timing(), Timing::default());
+    }
+
+    #[test]
+    fn a_wrong_type_names_file_line_and_key() {
+        let e = parse("[transport]\n\nread_timeout_secs = \"soon\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.key.as_deref(), Some("read_timeout_secs"));
+        let text = e.to_string();
+        assert!(text.starts_with("config error in /home/u/.config/tootwatch/config.toml, line 3, key `read_timeout_secs`:"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let e = parse("[transport]\nread_timeout = 5\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("read_timeout"));
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let e = parse("default_account = \"a\"\n[accounts\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn a_bad_stream_in_a_tab_names_it() {
+        let e = parse("[[tabs]]\nstreams = [\"#rust\", \"pubic\"]\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("tabs[0].streams"));
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("`pubic`"), "{}", e.message);
+    }
+
+    #[test]
+    fn references_to_accounts_must_exist() {
+        let e = parse("default_account = \"nobody\"\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("default_account"));
+        let e = parse("[transport]\nbackoff_max_secs = -1\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("transport.backoff_max_secs"));
+    }
+
+    #[test]
+    fn tokens_stay_out_of_debug_output() {
+        let c =
+            parse("[accounts.\"me@ex.com\"]\ninstance = \"https://ex.com\"\ntoken = \"s3cret\"\n")
+                .unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,16 @@
+//! tootwatch: live Mastodon timelines in the terminal.
+//!
+//! The network side (`stream`, `api`) emits owned events and never touches the terminal; the
+//! commands (`tail`, `check`) consume them. See ARCHITECTURE.md for the map.
+
+pub mod api;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod filter;
+pub mod model;
+pub mod sanitize;
+pub mod setup;
+pub mod stream;
+pub mod tail;
+pub mod text;

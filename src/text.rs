@@ -1,0 +1,164 @@
+//! Remote HTML to one short line of safe text, for `tail` and other one-line summaries.
+//! (The TUI lays out full content with html2text; a line needs none of that.)
+
+use crate::sanitize::sanitize_line;
+
+/// Strips tags, decodes entities, turns block breaks into spaces, removes anything unsafe
+/// for a terminal, and cuts the result to `max_chars` (ending in `…` when cut).
+pub fn html_to_line(html: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(html.len().min(max_chars * 4));
+    let mut rest = html;
+    while let Some(lt) = rest.find(['<', '&']) {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        if rest.starts_with('<') {
+            let close = rest.find('>');
+            let end = close.map_or(rest.len(), |i| i + 1);
+            let tag = rest[1..close.unwrap_or(rest.len())].trim_start_matches('/');
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if matches!(
+                name.as_str(),
+                "br" | "p"
+                    | "li"
+                    | "div"
+                    | "blockquote"
+                    | "pre"
+                    | "h1"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "ul"
+                    | "ol"
+            ) {
+                out.push(' ');
+            }
+            rest = &rest[end..];
+        } else {
+            let (decoded, used) = decode_entity(rest);
+            out.push_str(&decoded);
+            rest = &rest[used..];
+        }
+        if out.len() > max_chars * 8 {
+            break;
+        }
+    }
+    out.push_str(rest);
+    let safe = sanitize_line(&out);
+    let collapsed = collapse_spaces(&safe);
+    cut(&collapsed, max_chars)
+}
+
+/// One-line safe text for plain remote strings (names, spoilers, titles).
+pub fn plain_line(text: &str, max_chars: usize) -> String {
+    cut(&collapse_spaces(&sanitize_line(text)), max_chars)
+}
+
+fn collapse_spaces(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.trim().chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn cut(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        None => s.to_string(),
+        Some((i, _)) => {
+            let mut t = s[..i].trim_end().to_string();
+            t.push('…');
+            t
+        }
+    }
+}
+
+/// Decodes the entity at the start of `s` (which starts with `&`); returns the text and the
+/// bytes consumed. Unknown entities stay as written.
+fn decode_entity(s: &str) -> (String, usize) {
+    let Some(semi) = s[..s.len().min(12)].find(';') else {
+        return ("&".into(), 1);
+    };
+    let body = &s[1..semi];
+    let named = match body {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some(' '),
+        _ => None,
+    };
+    let c = named.or_else(|| {
+        let num = body.strip_prefix('#')?;
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        char::from_u32(code)
+    });
+    match c {
+        Some(c) => (c.to_string(), semi + 1),
+        None => ("&".into(), 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mastodon_markup_becomes_one_line() {
+        let html = r#"<p>Hello <span class="h-card"><a href="https://ex.com/@bob" class="u-url mention">@<span>bob</span></a></span> &amp; friends!</p><p>Second&#39;s <a href="https://ex.com/tags/rust" class="mention hashtag" rel="tag">#<span>rust</span></a><br>line &lt;3</p>"#;
+        assert_eq!(
+            html_to_line(html, 200),
+            "Hello @bob & friends! Second's #rust line <3"
+        );
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        assert_eq!(html_to_line("<p>abcdef ghijk</p>", 8), "abcdef g…");
+        assert_eq!(plain_line("  a \n b  ", 10), "a b");
+    }
+
+    #[test]
+    fn escapes_never_survive() {
+        let html = "<p>\u{1b}]52;c;ZXZpbA==\u{7}x&#27;[31m&#x9b;2J</p>";
+        let line = html_to_line(html, 100);
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+    }
+
+    #[test]
+    fn broken_markup_does_not_panic() {
+        for s in [
+            "<é",
+            "<",
+            "&",
+            "&#;",
+            "&#xZZ;",
+            "<p",
+            "a & b",
+            "&#1114112;",
+            "<<>>",
+            "&amp",
+        ] {
+            let _ = html_to_line(s, 10);
+        }
+        assert_eq!(html_to_line("a & b", 10), "a & b");
+    }
+}

@@ -1,0 +1,151 @@
+//! `fake-mastodon [--port N] [--rate EVENTS_PER_SEC] [--flavor mastodon|gotosocial|pleroma]
+//! [--token T] [--heartbeat SECS] [--crlf] [--split-data-lines] [--payload-object] [--size BYTES]`
+//!
+//! Runs the fake server on 127.0.0.1 until Ctrl-C; with `--rate`, publishes generated events.
+
+use std::time::Duration;
+
+use fake_mastodon::{FakeServer, Flavor, Options, generate};
+
+struct Args {
+    port: u16,
+    rate: Option<f64>,
+    size: usize,
+    opts: Options,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: fake-mastodon [--port N] [--rate EVENTS_PER_SEC] [--flavor mastodon|gotosocial|pleroma] \
+         [--token T] [--heartbeat SECS (0 = none)] [--crlf] [--split-data-lines] [--payload-object] [--size BYTES]"
+    );
+    std::process::exit(2)
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        port: 0,
+        rate: None,
+        size: 2000,
+        opts: Options::default(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None => (a.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .unwrap_or_else(|| usage())
+        };
+        match name.as_str() {
+            "--port" => args.port = value().parse().unwrap_or_else(|_| usage()),
+            "--rate" => {
+                let r: f64 = value().parse().unwrap_or_else(|_| usage());
+                args.rate = (r > 0.0).then_some(r);
+            }
+            "--size" => args.size = value().parse().unwrap_or_else(|_| usage()),
+            "--flavor" => args.opts.flavor = Flavor::parse(&value()).unwrap_or_else(|| usage()),
+            "--token" => args.opts.token = value(),
+            "--heartbeat" => {
+                let s: f64 = value().parse().unwrap_or_else(|_| usage());
+                args.opts.heartbeat = (s > 0.0).then(|| Duration::from_secs_f64(s));
+            }
+            "--crlf" => args.opts.crlf = true,
+            "--split-data-lines" => args.opts.split_data_lines = true,
+            "--payload-object" => args.opts.ws_payload_as_object = true,
+            "-h" | "--help" => usage(),
+            _ => usage(),
+        }
+    }
+    args
+}
+
+/// Publishes generated events at `rate` per second, in 10 ms batches.
+async fn publish_forever(server: &FakeServer, rate: f64, size: usize) {
+    let period = Duration::from_millis(10);
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let start = tokio::time::Instant::now();
+    let mut n: u64 = 0;
+    loop {
+        ticker.tick().await;
+        let due = (start.elapsed().as_secs_f64() * rate) as u64;
+        while n < due {
+            n += 1;
+            publish_one(server, n, size);
+        }
+    }
+}
+
+fn publish_one(server: &FakeServer, n: u64, size: usize) {
+    let status = generate::status_json(n, size);
+    match n % 4 {
+        0 => server.publish("public", "update", Some(&status)),
+        1 => server.publish("public:local", "update", Some(&status)),
+        2 => server.publish("user", "update", Some(&status)),
+        _ => server.publish(
+            "hashtag:rust",
+            "update",
+            Some(&generate::status_with_tags(
+                n,
+                &["rust"],
+                "Generated status about",
+            )),
+        ),
+    };
+    if n.is_multiple_of(25) {
+        server.publish(
+            "user",
+            "notification",
+            Some(&generate::notification_json(n, "mention")),
+        );
+    }
+    if n.is_multiple_of(40) {
+        server.publish(
+            "user",
+            "status.update",
+            Some(&generate::status_json(n - 2, size)),
+        );
+    }
+    if n.is_multiple_of(50) {
+        let id = (generate::STATUS_ID_BASE + n - 10).to_string();
+        server.publish("user", "delete", Some(&id));
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = parse_args();
+    let token = args.opts.token.clone();
+    let server = match FakeServer::start_on_port(args.opts, args.port).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "fake-mastodon: cannot listen on 127.0.0.1:{}: {e}",
+                args.port
+            );
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "fake-mastodon listening on {} token={token}",
+        server.base_url()
+    );
+    let run = async {
+        match args.rate {
+            Some(rate) => publish_forever(&server, rate, args.size).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = run => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    eprintln!("DBG got signal {:?}", std::time::SystemTime::now());
+    server.shutdown().await;
+    eprintln!("DBG shut down {:?}", std::time::SystemTime::now());
+}

@@ -1,0 +1,609 @@
+//! End-to-end tests of the fake server over real sockets. No sleeps: every wait is on data or
+//! on the server's awaitable synchronisation points (with a generous timeout as a safety net).
+
+use std::future::Future;
+use std::time::Duration;
+
+use fake_mastodon::{FakeServer, Fault, Flavor, Options, generate};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+async fn within<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), f)
+        .await
+        .expect("timed out")
+}
+
+/// A minimal HTTP/1.1 client that decodes chunked bodies incrementally.
+struct Http {
+    status: u16,
+    headers: Vec<(String, String)>,
+    stream: TcpStream,
+    raw: Vec<u8>,
+    body: Vec<u8>,
+    chunked: bool,
+    content_length: Option<usize>,
+    /// The terminating chunk (or the whole content-length body) arrived.
+    complete: bool,
+}
+
+impl Http {
+    async fn get(server: &FakeServer, target: &str, headers: &[(&str, &str)]) -> Http {
+        let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+        let mut req = format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: test\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        let head_end = loop {
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let mut tmp = [0u8; 4096];
+            let n = within(stream.read(&mut tmp)).await.unwrap();
+            assert!(n > 0, "connection closed before the response head");
+            raw.extend_from_slice(&tmp[..n]);
+        };
+        let head = String::from_utf8(raw[..head_end].to_vec()).unwrap();
+        raw.drain(..head_end + 4);
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .map(|l| {
+                let (k, v) = l.split_once(':').unwrap();
+                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        let find = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let chunked = find("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+        let content_length = find("content-length").map(|v| v.parse().unwrap());
+        let mut h = Http {
+            status,
+            headers,
+            stream,
+            raw,
+            body: Vec::new(),
+            chunked,
+            content_length,
+            complete: false,
+        };
+        h.decode();
+        h
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn decode(&mut self) {
+        if !self.chunked {
+            self.body.append(&mut self.raw);
+            if self.content_length.is_some_and(|n| self.body.len() >= n) {
+                self.complete = true;
+            }
+            return;
+        }
+        while let Some(i) = self.raw.windows(2).position(|w| w == b"\r\n") {
+            let size_line = std::str::from_utf8(&self.raw[..i]).unwrap();
+            let size =
+                usize::from_str_radix(size_line.split(';').next().unwrap().trim(), 16).unwrap();
+            if self.raw.len() < i + 2 + size + 2 {
+                return;
+            }
+            self.body.extend_from_slice(&self.raw[i + 2..i + 2 + size]);
+            self.raw.drain(..i + 2 + size + 2);
+            if size == 0 {
+                self.complete = true;
+                return;
+            }
+        }
+    }
+
+    /// Reads more; false at EOF.
+    async fn fill(&mut self) -> bool {
+        let mut tmp = [0u8; 16384];
+        match within(self.stream.read(&mut tmp)).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.raw.extend_from_slice(&tmp[..n]);
+                self.decode();
+                true
+            }
+        }
+    }
+
+    /// Takes the decoded body up to and including `pat`.
+    async fn read_until(&mut self, pat: &str) -> String {
+        loop {
+            if let Some(i) = self
+                .body
+                .windows(pat.len())
+                .position(|w| w == pat.as_bytes())
+            {
+                let out: Vec<u8> = self.body.drain(..i + pat.len()).collect();
+                return String::from_utf8(out).unwrap();
+            }
+            assert!(
+                self.fill().await,
+                "EOF before {pat:?}; have {:?}",
+                String::from_utf8_lossy(&self.body)
+            );
+        }
+    }
+
+    /// Reads to EOF; returns the rest of the body and whether it ended properly.
+    async fn read_to_end(&mut self) -> (String, bool) {
+        while !self.complete && self.fill().await {}
+        let body = String::from_utf8(std::mem::take(&mut self.body)).unwrap();
+        (body, self.complete)
+    }
+}
+
+const AUTH: (&str, &str) = ("Authorization", "Bearer test-token");
+
+/// (request target, headers, expected status, expected error)
+type ErrorCase<'a> = (&'a str, &'a [(&'a str, &'a str)], u16, &'a str);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sse_event_format() {
+    let server = FakeServer::start(Options::default()).await;
+    let mut h = Http::get(&server, "/api/v1/streaming/public", &[AUTH]).await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.header("content-type"), Some("text/event-stream"));
+    assert_eq!(h.read_until("\n").await, ":)\n");
+    within(server.wait_subscribers("public", 1)).await;
+    assert_eq!(server.subscribers("public"), 1);
+    assert_eq!(server.connections("public"), 1);
+
+    let status = generate::status_json(1, 2000);
+    assert_eq!(server.publish("public", "update", Some(&status)), 1);
+    assert_eq!(server.publish("public:local", "update", Some(&status)), 0);
+    assert_eq!(server.publish("user", "update", Some(&status)), 0);
+    assert_eq!(
+        h.read_until("\n\n").await,
+        format!("event: update\ndata: {status}\n\n")
+    );
+    server.publish("public", "delete", Some("113000000000000001"));
+    assert_eq!(
+        h.read_until("\n\n").await,
+        "event: delete\ndata: 113000000000000001\n\n"
+    );
+    server.publish("public", "filters_changed", None);
+    assert_eq!(
+        h.read_until("\n\n").await,
+        "event: filters_changed\ndata: undefined\n\n"
+    );
+    server.publish_raw("public", "garbage\0\n");
+    assert_eq!(h.read_until("\0\n").await, "garbage\0\n");
+
+    // Many at once arrive in order (batched into chunks).
+    for i in 0..500u64 {
+        server.publish("public", "delete", Some(&i.to_string()));
+    }
+    for i in 0..500u64 {
+        assert_eq!(
+            h.read_until("\n\n").await,
+            format!("event: delete\ndata: {i}\n\n")
+        );
+    }
+
+    server.drop_connections();
+    let (_, complete) = h.read_to_end().await;
+    assert!(!complete, "drop_connections must end the body abruptly");
+    within(server.wait_subscribers("public", 0)).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sse_crlf_split_heartbeat_and_channels() {
+    let server = FakeServer::start(Options {
+        crlf: true,
+        split_data_lines: true,
+        heartbeat: Some(Duration::from_millis(5)),
+        ..Default::default()
+    })
+    .await;
+    let mut h = Http::get(
+        &server,
+        "/api/v1/streaming/hashtag?tag=Rust&access_token=test-token",
+        &[],
+    )
+    .await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.read_until("\r\n").await, ":)\r\n");
+    assert_eq!(h.read_until("\r\n").await, ":thump\r\n");
+    within(server.wait_subscribers("hashtag:RUST", 1)).await;
+    let status = generate::status_with_tags(7, &["Rust"], "a, b, \"c\"");
+    assert_eq!(server.publish("hashtag:rust", "update", Some(&status)), 1);
+    let mut data = Vec::new();
+    let event = loop {
+        let line = h.read_until("\r\n").await;
+        let line = line.trim_end_matches("\r\n");
+        if let Some(d) = line.strip_prefix("data: ") {
+            data.push(d.to_owned());
+        } else if line.is_empty() && !data.is_empty() {
+            break data.join("\n");
+        } else {
+            assert!(line == ":thump" || line == "event: update", "{line:?}");
+        }
+    };
+    assert!(
+        data.len() > 10,
+        "payload should be split over many data lines"
+    );
+    let a: Value = serde_json::from_str(&event).unwrap();
+    let b: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(a, b);
+
+    // Media and list channels.
+    let h2 = Http::get(
+        &server,
+        "/api/v1/streaming/public/local?only_media=true",
+        &[AUTH],
+    )
+    .await;
+    assert_eq!(h2.status, 200);
+    assert_eq!(server.connections("public:local:media"), 1);
+    let h3 = Http::get(&server, "/api/v1/streaming/list?list=42", &[AUTH]).await;
+    assert_eq!(h3.status, 200);
+    assert_eq!(server.subscribers("list:42"), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_and_auth() {
+    let server = FakeServer::start(Options::default()).await;
+    let cases: &[ErrorCase] = &[
+        ("/api/v1/streaming/user", &[], 401, "Missing access token"),
+        (
+            "/api/v1/streaming/user",
+            &[("Authorization", "Bearer nope")],
+            401,
+            "Invalid access token",
+        ),
+        (
+            "/api/v1/streaming/user?access_token=nope",
+            &[],
+            401,
+            "Invalid access token",
+        ),
+        (
+            "/api/v1/streaming/nonsense",
+            &[AUTH],
+            400,
+            "Unknown channel requested",
+        ),
+        (
+            "/api/v1/streaming/hashtag",
+            &[AUTH],
+            400,
+            "Missing tag name parameter",
+        ),
+        (
+            "/api/v1/streaming/list",
+            &[AUTH],
+            400,
+            "Missing list name parameter",
+        ),
+        (
+            "/api/v1/streaming/list?list=7",
+            &[AUTH],
+            401,
+            "Not authorized to stream this list",
+        ),
+        (
+            "/api/v1/accounts/verify_credentials",
+            &[],
+            401,
+            "Missing access token",
+        ),
+        (
+            "/api/v2/filters",
+            &[("Authorization", "Bearer x")],
+            401,
+            "Invalid access token",
+        ),
+    ];
+    for (target, headers, status, error) in cases {
+        let mut h = Http::get(&server, target, headers).await;
+        assert_eq!(h.status, *status, "{target}");
+        let (body, _) = h.read_to_end().await;
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"], *error, "{target}");
+    }
+    let mut h = Http::get(&server, "/api/v1/accounts/verify_credentials", &[AUTH]).await;
+    assert_eq!(h.status, 200);
+    let v: Value = serde_json::from_str(&h.read_to_end().await.0).unwrap();
+    assert_eq!(v["username"], "tester");
+
+    server.set_token("new-token");
+    let h = Http::get(&server, "/api/v1/lists", &[AUTH]).await;
+    assert_eq!(h.status, 401);
+    let mut h = Http::get(
+        &server,
+        "/api/v1/lists",
+        &[("Authorization", "Bearer new-token")],
+    )
+    .await;
+    assert_eq!(h.status, 200);
+    let v: Value = serde_json::from_str(&h.read_to_end().await.0).unwrap();
+    assert_eq!(v[0]["id"], "42");
+
+    let mut h = Http::get(&server, "/api/v1/streaming/health", &[]).await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.read_to_end().await.0, "OK");
+    let mut h = Http::get(&server, "/api/v2/instance", &[]).await;
+    let v: Value = serde_json::from_str(&h.read_to_end().await.0).unwrap();
+    assert_eq!(v["configuration"]["urls"]["streaming"], server.ws_url());
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), cases.len() + 5);
+    assert_eq!(reqs[1].header("authorization"), Some("Bearer nope"));
+    assert_eq!(reqs[1].header("user-agent"), Some("test"));
+    assert_eq!(reqs[2].query.as_deref(), Some("access_token=nope"));
+    assert_eq!(reqs[0].path, "/api/v1/streaming/user");
+    within(server.wait_requests("/api/v1/lists", 2)).await;
+    server.shutdown().await;
+}
+
+fn ws_request(server: &FakeServer, query: &str) -> tungstenite::handshake::client::Request {
+    let mut req = format!("{}/api/v1/streaming{query}", server.ws_url())
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", "Bearer test-token".parse().unwrap());
+    req
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+async fn next_text(ws: &mut Ws) -> String {
+    loop {
+        match within(ws.next()).await {
+            Some(Ok(Message::Text(t))) => return t.to_string(),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ws_subscribe_and_frames() {
+    let server = FakeServer::start(Options::default()).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(&server, ""))
+        .await
+        .unwrap();
+    ws.send(Message::text(
+        r#"{"type":"subscribe","stream":"hashtag","tag":"Rust"}"#,
+    ))
+    .await
+    .unwrap();
+    ws.send(Message::text(
+        r#"{"type":"subscribe","stream":"list","list":"42"}"#,
+    ))
+    .await
+    .unwrap();
+    within(server.wait_subscribers("hashtag:rust", 1)).await;
+    within(server.wait_subscribers("list:42", 1)).await;
+    let status = generate::status_json(3, 1500);
+    assert_eq!(server.publish("hashtag:RUST", "update", Some(&status)), 1);
+    let v: Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
+    assert_eq!(v["stream"], serde_json::json!(["hashtag", "rust"]));
+    assert_eq!(v["event"], "update");
+    assert_eq!(v["payload"].as_str().unwrap(), status);
+
+    server.publish("list:42", "filters_changed", None);
+    let text = next_text(&mut ws).await;
+    assert_eq!(
+        text,
+        r#"{"stream":["list","42"],"event":"filters_changed"}"#
+    );
+
+    ws.send(Message::text(r#"{"type":"subscribe","stream":"bogus"}"#))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"error":"Unknown stream type","status":400}"#
+    );
+
+    ws.send(Message::text(
+        r#"{"type":"unsubscribe","stream":"hashtag","tag":"rust"}"#,
+    ))
+    .await
+    .unwrap();
+    within(server.wait_subscribers("hashtag:rust", 0)).await;
+    assert_eq!(server.subscribers("list:42"), 1);
+
+    // A binary frame is answered with close code 1003.
+    ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    loop {
+        match within(ws.next()).await {
+            Some(Ok(Message::Close(Some(f)))) => {
+                assert_eq!(u16::from(f.code), 1003);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected close 1003, got {other:?}"),
+        }
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ws_fault_status_and_auth_refusals() {
+    let server = FakeServer::start(Options::default()).await;
+    server.set_fault(Fault::Status {
+        status: 503,
+        error: "Down for maintenance".into(),
+        retry_after: Some(7),
+    });
+    let err = tokio_tungstenite::connect_async(ws_request(&server, "?stream=user"))
+        .await
+        .unwrap_err();
+    let tungstenite::Error::Http(resp) = err else {
+        panic!("expected an HTTP refusal, got {err:?}")
+    };
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.headers()["x-error-message"], "Down for maintenance");
+    assert_eq!(resp.headers()["retry-after"], "7");
+    assert!(resp.body().as_ref().is_none_or(|b| b.is_empty()));
+    assert_eq!(server.connections("user"), 0);
+
+    server.set_fault(Fault::None);
+    let mut req = format!("{}/api/v1/streaming?stream=user", server.ws_url())
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", "Bearer wrong".parse().unwrap());
+    let err = tokio_tungstenite::connect_async(req).await.unwrap_err();
+    let tungstenite::Error::Http(resp) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(resp.status().as_u16(), 401);
+    assert_eq!(resp.headers()["x-error-message"], "Invalid access token");
+
+    // Token as Sec-WebSocket-Protocol: accepted and echoed.
+    let mut req = format!("{}/api/v1/streaming?stream=user", server.ws_url())
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("sec-websocket-protocol", "test-token".parse().unwrap());
+    let (_ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
+    assert_eq!(resp.headers()["sec-websocket-protocol"], "test-token");
+    within(server.wait_connections("user", 1)).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gotosocial_quirks() {
+    let server = FakeServer::start(Options {
+        flavor: Flavor::GoToSocial,
+        ..Default::default()
+    })
+    .await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(&server, "?stream=list&list=42"))
+        .await
+        .unwrap();
+    within(server.wait_subscribers("list:42", 1)).await;
+    let status = generate::status_json(9, 1500);
+    assert_eq!(server.publish("list:42", "update", Some(&status)), 1);
+    let text = next_text(&mut ws).await;
+    assert!(text.ends_with("}\n"), "{text:?}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["stream"], serde_json::json!(["list:42"]));
+    assert_eq!(v["payload"].as_str().unwrap(), status);
+    server.publish("list:42", "filters_changed", None);
+    assert_eq!(
+        next_text(&mut ws).await,
+        "{\"stream\":[\"list:42\"],\"event\":\"filters_changed\",\"payload\":\"\"}\n"
+    );
+    ws.send(Message::text(
+        r#"{"type":"subscribe","stream":"hashtag","tag":"rust"}"#,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        next_text(&mut ws).await,
+        "{\"error\":\"Unknown stream type\",\"status\":400}\n"
+    );
+    let h = Http::get(&server, "/api/v1/streaming/user", &[AUTH]).await;
+    assert_eq!(h.status, 404);
+    let h = Http::get(&server, "/api/v1/streaming/health", &[]).await;
+    assert_eq!(h.status, 404);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn payload_as_object_and_pleroma() {
+    let server = FakeServer::start(Options {
+        flavor: Flavor::Pleroma,
+        ws_payload_as_object: true,
+        ..Default::default()
+    })
+    .await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(&server, "?stream=public:local"))
+        .await
+        .unwrap();
+    within(server.wait_subscribers("public:local", 1)).await;
+    let note = generate::notification_json(1, "mention");
+    server.publish("public:local", "update", Some(&note));
+    let v: Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
+    assert_eq!(v["payload"], serde_json::from_str::<Value>(&note).unwrap());
+    server.publish("public:local", "delete", Some("123"));
+    let v: Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
+    assert_eq!(v["payload"], "123");
+    assert_eq!(
+        Http::get(&server, "/api/v2/instance", &[]).await.status,
+        404
+    );
+    let mut h = Http::get(&server, "/api/v1/instance", &[]).await;
+    let v: Value = serde_json::from_str(&h.read_to_end().await.0).unwrap();
+    assert_eq!(v["version"], "2.7.2 (compatible; Pleroma 2.6.0)");
+    assert_eq!(v["urls"]["streaming_api"], server.ws_url());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_drop_after_garbage_stall_and_reconnect() {
+    let server = FakeServer::start(Options::default()).await;
+    server.set_fault(Fault::DropAfter(2));
+    let mut h = Http::get(&server, "/api/v1/streaming/user", &[AUTH]).await;
+    within(server.wait_subscribers("user", 1)).await;
+    for i in 0..3 {
+        server.publish("user", "delete", Some(&i.to_string()));
+    }
+    let (body, complete) = h.read_to_end().await;
+    assert_eq!(
+        body,
+        ":)\nevent: delete\ndata: 0\n\nevent: delete\ndata: 1\n\n"
+    );
+    assert!(!complete);
+
+    server.set_fault(Fault::GarbageFirst("\u{1}not sse\n".into()));
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(&server, "?stream=user"))
+        .await
+        .unwrap();
+    assert_eq!(next_text(&mut ws).await, "\u{1}not sse\n");
+    within(server.wait_connections("user", 2)).await;
+
+    server.set_fault(Fault::Stall);
+    let h = Http::get(&server, "/api/v1/streaming/user", &[AUTH]).await;
+    assert_eq!(h.status, 200);
+    assert!(h.body.is_empty());
+    within(server.wait_connections("user", 3)).await;
+    // Only the (non-stalled) WebSocket gets the event.
+    assert_eq!(server.publish("user", "delete", Some("9")), 1);
+    assert!(next_text(&mut ws).await.contains("\"payload\":\"9\""));
+
+    // drop_connections ends the WebSocket without a close frame.
+    server.drop_connections();
+    match within(ws.next()).await {
+        None | Some(Err(_)) => {}
+        other => panic!("expected an abrupt end, got {other:?}"),
+    }
+    within(server.wait_subscribers("user", 0)).await;
+    assert_eq!(server.total_connections(), 3);
+    server.shutdown().await;
+}

@@ -1,0 +1,549 @@
+//! `tootwatch tail` against the fake server: every STREAM kind over both transports,
+//! reconnects, deadlines, refusals and the output contract of cli.md.
+
+mod common;
+
+use common::*;
+use fake_mastodon::r#gen;
+
+/// (what the user types, the server's stream key, the long form tail prints)
+const KINDS: &[(&str, &str, &str)] = &[
+    ("user", "user", "user"),
+    (
+        "user:notification",
+        "user:notification",
+        "user:notification",
+    ),
+    ("public", "public", "public"),
+    ("public:local", "public:local", "public:local"),
+    ("public:remote", "public:remote", "public:remote"),
+    ("public:media", "public:media", "public:media"),
+    (
+        "public:local:media",
+        "public:local:media",
+        "public:local:media",
+    ),
+    ("direct", "direct", "direct"),
+    ("#rust", "hashtag:rust", "hashtag:rust"),
+    (
+        "hashtag:local:rust",
+        "hashtag:local:rust",
+        "hashtag:local:rust",
+    ),
+    ("list:42", "list:42", "list:42"),
+];
+
+async fn every_stream_kind(transport: &str) {
+    let server = server(Flavor::Mastodon).await;
+    let mut args = vec!["tail", "--format", "json", "--transport", transport];
+    let count = (KINDS.len() * 2).to_string();
+    args.extend(["--count", &count]);
+    args.extend(KINDS.iter().map(|k| k.0));
+    let mut run = tootwatch(&server, &server.token(), &args);
+    for (_, key, _) in KINDS {
+        within(key, server.wait_subscribers(key, 1)).await;
+    }
+    for (i, (_, key, long)) in KINDS.iter().enumerate() {
+        let n = i as u64;
+        let (event, payload) = match *key {
+            "user:notification" => ("notification", r#gen::notification_json(n, "mention")),
+            "direct" => ("conversation", r#gen::conversation_json(n)),
+            _ => ("update", r#gen::status_json(n, 1500)),
+        };
+        assert_eq!(server.publish(key, event, Some(&payload)), 1);
+        let line = run.json_line().await;
+        assert_eq!(line["stream"], *long, "{line}");
+        assert_eq!(line["event"], event);
+        let expected: serde_json::Value = serde_json::from_str(&payload).unwrap();
+        assert_eq!(
+            line["payload"], expected,
+            "the payload is the decoded JSON value"
+        );
+
+        let id = format!("11300000000000{i:04}");
+        server.publish(key, "delete", Some(&id));
+        let line = run.json_line().await;
+        assert_eq!(line["event"], "delete");
+        assert_eq!(line["payload"], serde_json::Value::String(id));
+    }
+    assert_eq!(run.exit_code().await, 0, "--count reached is a normal end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_kind_over_server_sent_events() {
+    every_stream_kind("sse").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_kind_over_websocket() {
+    every_stream_kind("ws").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_travels_in_a_header_never_in_a_url() {
+    let server = server(Flavor::Mastodon).await;
+    for transport in ["sse", "ws"] {
+        let mut run = tootwatch(
+            &server,
+            &server.token(),
+            &["tail", "--count", "1", "--transport", transport, "public"],
+        );
+        within("subscriber", server.wait_subscribers("public", 1)).await;
+        server.publish("public", "delete", Some("1"));
+        assert_eq!(run.line().await, "[public] delete 1");
+        assert_eq!(run.exit_code().await, 0);
+    }
+    let requests = server.requests();
+    let streaming: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/streaming"))
+        .collect();
+    assert!(streaming.len() >= 2);
+    for r in &requests {
+        assert!(
+            !r.query.as_deref().unwrap_or("").contains("access_token"),
+            "token in a URL: {r:?}"
+        );
+        let ua = r.header("user-agent").unwrap_or("");
+        assert!(ua.starts_with("tootwatch/"), "User-Agent: {ua}");
+    }
+    for r in streaming {
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {}", server.token()).as_str())
+        );
+    }
+}
+
+async fn reconnects_after_a_drop(transport: &str) {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &[
+            "tail",
+            "--format",
+            "json",
+            "--count",
+            "2",
+            "--transport",
+            transport,
+            "#rust",
+        ],
+    );
+    within(
+        "first subscription",
+        server.wait_subscribers("hashtag:rust", 1),
+    )
+    .await;
+    server.publish("hashtag:rust", "update", Some(&r#gen::status_json(1, 1500)));
+    assert_eq!(run.json_line().await["event"], "update");
+
+    server.drop_connections();
+    run.stderr_until("reconnecting").await;
+    within(
+        "second connection",
+        server.wait_connections("hashtag:rust", 2),
+    )
+    .await;
+    within("resubscription", server.wait_subscribers("hashtag:rust", 1)).await;
+    run.stderr_until("live").await;
+    server.publish("hashtag:rust", "delete", Some("77"));
+    let line = run.json_line().await;
+    assert_eq!(line["payload"], "77");
+    assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnects_after_a_drop_over_sse() {
+    reconnects_after_a_drop("sse").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnects_after_a_drop_over_websocket() {
+    reconnects_after_a_drop("ws").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_renewed_after_the_read_timeout() {
+    for transport in ["sse", "ws"] {
+        let server = server(Flavor::Mastodon).await;
+        server.set_fault(Fault::Stall);
+        let mut run = tootwatch(
+            &server,
+            &server.token(),
+            &[
+                "tail",
+                "--read-timeout",
+                "0.3",
+                "--transport",
+                transport,
+                "--count",
+                "1",
+                "public",
+            ],
+        );
+        let line = run.stderr_until("reconnecting").await;
+        assert!(line.contains("nothing arrived for 0.3 s"), "{line}");
+        server.set_fault(Fault::None);
+        within("a fresh subscription", server.wait_subscribers("public", 1)).await;
+        run.stderr_until("live").await;
+        server.publish("public", "delete", Some("5"));
+        assert_eq!(run.line().await, "[public] delete 5");
+        assert_eq!(run.exit_code().await, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_exits_3_with_one_clear_line() {
+    let server = server(Flavor::Mastodon).await;
+    for transport in ["auto", "sse", "ws"] {
+        let mut run = tootwatch(
+            &server,
+            "wrong",
+            &["tail", "--transport", transport, "user"],
+        );
+        assert_eq!(run.exit_code().await, 3, "transport {transport}");
+        let stderr = run.rest_of_stderr().await;
+        assert_eq!(stderr.len(), 1, "{stderr:?}");
+        assert!(
+            stderr[0].starts_with(
+                "tootwatch: user: the server refused the access token (401 Invalid access token)"
+            ),
+            "{}",
+            stderr[0]
+        );
+        assert!(
+            stderr[0].contains("--token"),
+            "says what to do: {}",
+            stderr[0]
+        );
+    }
+    // The token the server refused was never repeated in a URL.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| !r.query.as_deref().unwrap_or("").contains("wrong"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_stream_exits_3_and_names_it() {
+    let server = server(Flavor::Mastodon).await;
+    server.set_fault(Fault::Status {
+        status: 400,
+        error: "Unknown channel requested".into(),
+        retry_after: None,
+    });
+    for transport in ["sse", "ws"] {
+        let mut run = tootwatch(
+            &server,
+            &server.token(),
+            &["tail", "--transport", transport, "public:remote"],
+        );
+        assert_eq!(run.exit_code().await, 3);
+        let stderr = run.rest_of_stderr().await;
+        assert_eq!(stderr.len(), 1, "{stderr:?}");
+        assert!(
+            stderr[0].starts_with("tootwatch: public:remote: the server refused the stream (400 Unknown channel requested)"),
+            "{stderr:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_list_is_a_usage_error_listing_the_lists() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(&server, &server.token(), &["tail", "list:Family"]);
+    assert_eq!(run.exit_code().await, 2);
+    let stderr = run.rest_of_stderr().await;
+    assert_eq!(
+        stderr,
+        vec!["tootwatch: no list `Family`; your lists: Friends (list:42)".to_string()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_events_pass_through_and_bad_payloads_are_skipped() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--count", "3", "user"],
+    );
+    within("subscriber", server.wait_subscribers("user", 1)).await;
+    server.publish("user", "something.new", Some(r#"{"x":1}"#));
+    server.publish("user", "update", Some("{this is not json"));
+    server.publish("user", "update", Some("[1,2,3]"));
+    server.publish("user", "filters_changed", None);
+    server.publish("user", "update", Some(&r#gen::status_json(3, 2000)));
+    let l = run.json_line().await;
+    assert_eq!(l["event"], "something.new");
+    assert_eq!(l["payload"]["x"], 1);
+    let l = run.json_line().await;
+    assert_eq!(l["event"], "filters_changed");
+    assert_eq!(l["payload"], serde_json::Value::Null);
+    let l = run.json_line().await;
+    assert_eq!(l["event"], "update");
+    assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_event_is_dropped_and_the_stream_goes_on() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "sse", "--count", "1", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    let huge = format!("event: update\ndata: {}\n\n", "x".repeat(5 << 20));
+    server.publish_raw("public", &huge);
+    server.publish("public", "delete", Some("6"));
+    assert_eq!(run.line().await, "[public] delete 6");
+    assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_streams_print_a_status_once() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--count", "2", "#rust,#tokio"],
+    );
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    within("tokio", server.wait_subscribers("hashtag:tokio", 1)).await;
+    let both = r#gen::status_with_tags(10, &["rust", "tokio"], "both tags");
+    server.publish("hashtag:rust", "update", Some(&both));
+    server.publish("hashtag:tokio", "update", Some(&both));
+    server.publish(
+        "hashtag:tokio",
+        "update",
+        Some(&r#gen::status_with_tags(11, &["tokio"], "one")),
+    );
+    let first = run.json_line().await;
+    let second = run.json_line().await;
+    assert_ne!(first["payload"]["id"], second["payload"]["id"]);
+    assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_hidden_by_filters_print_only_with_no_filter() {
+    let server = server(Flavor::Mastodon).await;
+    let hidden = serde_json::json!({
+        "id": "500", "content": "<p>spoilers</p>", "account": {"id": "1", "acct": "a"},
+        "filtered": [{"filter": {"id": "1", "title": "Spoilers", "context": ["public"], "filter_action": "hide"}, "keyword_matches": ["spoilers"]}]
+    })
+    .to_string();
+    for (flag, expect_hidden) in [(None, true), (Some("--no-filter"), false)] {
+        let mut args = vec!["tail", "--format", "json", "--count", "1", "public"];
+        args.extend(flag);
+        let mut run = tootwatch(&server, &server.token(), &args);
+        within("subscriber", server.wait_subscribers("public", 1)).await;
+        server.publish("public", "update", Some(&hidden));
+        server.publish("public", "delete", Some("1"));
+        let line = run.json_line().await;
+        assert_eq!(line["event"] == "delete", expect_hidden, "{line}");
+        assert_eq!(run.exit_code().await, 0);
+        within("unsubscribed", async {
+            while server.subscribers("public") > 0 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_appends_raw_events_with_time_and_stream() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rec.jsonl");
+    let file_arg = file.to_str().unwrap();
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--record", file_arg, "--count", "2", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    let status = r#gen::status_json(1, 1500);
+    server.publish("public", "update", Some(&status));
+    server.publish("public", "delete", Some("3"));
+    run.line().await;
+    run.line().await;
+    assert_eq!(run.exit_code().await, 0);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["stream"], "public");
+    assert_eq!(lines[0]["event"], "update");
+    assert_eq!(lines[0]["payload"], status.as_str());
+    assert_eq!(lines[1]["payload"], "3");
+    assert!(lines[0]["at_ms"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gotosocial_quirks_over_auto_transport() {
+    let server = server(Flavor::GoToSocial).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--count", "2", "list:Friends"],
+    );
+    within("subscriber", server.wait_subscribers("list:42", 1)).await;
+    server.publish("list:42", "update", Some(&r#gen::status_json(1, 1500)));
+    server.publish("list:42", "filters_changed", None);
+    let l = run.json_line().await;
+    assert_eq!(l["stream"], "list:42", "the list name resolved to its id");
+    assert_eq!(l["event"], "update");
+    let l = run.json_line().await;
+    assert_eq!(l["event"], "filters_changed");
+    assert_eq!(l["payload"], serde_json::Value::Null);
+    assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forcing_sse_on_a_websocket_only_server_fails_clearly() {
+    let server = server(Flavor::GoToSocial).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "sse", "user"],
+    );
+    assert_eq!(run.exit_code().await, 1);
+    let stderr = run.rest_of_stderr().await;
+    assert!(
+        stderr
+            .last()
+            .unwrap()
+            .contains("no server-sent events endpoint (404"),
+        "{stderr:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_backs_off_as_the_server_asks() {
+    let server = server(Flavor::Mastodon).await;
+    server.set_fault(Fault::Status {
+        status: 429,
+        error: "Too many requests".into(),
+        retry_after: Some(1),
+    });
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "sse", "--count", "1", "public"],
+    );
+    let line = run.stderr_until("reconnecting").await;
+    assert!(
+        line.contains("reconnecting in 1 s because the server answered 429 Too many requests"),
+        "{line}"
+    );
+    server.set_fault(Fault::None);
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    server.publish("public", "delete", Some("8"));
+    assert_eq!(run.line().await, "[public] delete 8");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_advertised_streaming_host_falls_back_to_the_instance() {
+    let server = FakeServer::start(Options {
+        advertised_streaming_url: Some("wss://127.0.0.1:1".into()),
+        ..Options::default()
+    })
+    .await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--count", "1", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    server.publish("public", "delete", Some("4"));
+    assert_eq!(run.line().await, "[public] delete 4");
+    assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_naming_the_problem() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(&server, &server.token(), &["tail", "pubic"]);
+    assert_eq!(run.exit_code().await, 2);
+    let stderr = run.rest_of_stderr().await.join("\n");
+    assert!(stderr.contains("`pubic` is not a STREAM"), "{stderr}");
+
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--instance", "http://mastodon.example", "user"],
+    );
+    assert_eq!(run.exit_code().await, 2);
+    assert!(run.rest_of_stderr().await[0].contains("--insecure"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_config_file_exits_2_with_file_line_and_key() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[transport]\nread_timeout_secs = \"never\"\n").unwrap();
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--config", bad.to_str().unwrap(), "user"],
+    );
+    assert_eq!(run.exit_code().await, 2);
+    let stderr = run.rest_of_stderr().await;
+    assert_eq!(stderr.len(), 1);
+    assert!(
+        stderr[0].contains("bad.toml, line 2, key `read_timeout_secs`"),
+        "{}",
+        stderr[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_each_part() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["check", "user", "#rust", "list:Friends"],
+    );
+    let mut lines = Vec::new();
+    while let Ok(Some(l)) = run.stdout.next_line().await {
+        lines.push(l);
+    }
+    assert_eq!(run.exit_code().await, 0, "{lines:#?}");
+    assert!(lines[0].starts_with("OK   instance"), "{lines:#?}");
+    assert!(
+        lines[1].starts_with("OK   token      valid for @"),
+        "{lines:#?}"
+    );
+    assert!(lines[2].starts_with("OK   streaming"), "{lines:#?}");
+    assert!(
+        lines[3].starts_with("OK   stream     user: subscribed over"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[4].starts_with("OK   stream     hashtag:rust"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[5].starts_with("OK   stream     list:42"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines.len(), 6);
+
+    let mut run = tootwatch(&server, "bad", &["check"]);
+    let mut lines = Vec::new();
+    while let Ok(Some(l)) = run.stdout.next_line().await {
+        lines.push(l);
+    }
+    assert_eq!(run.exit_code().await, 3);
+    assert!(lines[1].starts_with("FAIL token"), "{lines:#?}");
+}
