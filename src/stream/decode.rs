@@ -1,5 +1,15 @@
 //! From an event name and its payload text (however the transport framed them) to one
 //! `StreamEvent`. Both transports end here, so both decode alike.
+//!
+//! ```
+//! use tootwatch::stream::StreamEvent;
+//! use tootwatch::stream::decode::{WsFrame, decode_event, parse_ws_frame};
+//!
+//! let frame = r#"{"stream":["public"],"event":"delete","payload":"113000000000000001"}"#;
+//! let WsFrame::Event { name, payload } = parse_ws_frame(frame).unwrap() else { panic!() };
+//! let event = decode_event(&name, payload.as_deref()).unwrap();
+//! assert_eq!(event, StreamEvent::Delete("113000000000000001".into()));
+//! ```
 
 use serde::Deserialize;
 use serde_json::value::RawValue;

@@ -112,7 +112,9 @@ pub enum TransportChoice {
     /// WebSocket, falling back to server-sent events (and the other way round) when one is missing.
     #[default]
     Auto,
+    /// Server-sent events only
     Sse,
+    /// WebSocket only
     Ws,
 }
 

@@ -1,4 +1,14 @@
 //! The STREAM syntax of cli.md: what a user types, parsed into the stream the server knows.
+//!
+//! ```
+//! use tootwatch::stream::{StreamSpec, parse_group};
+//!
+//! let spec: StreamSpec = "#rust".parse().unwrap();
+//! assert_eq!(spec.to_string(), "hashtag:rust");
+//! assert_eq!(spec.sse_path(), ("hashtag", vec![("tag", "rust")]));
+//! assert_eq!(parse_group("#rust,#Rust,list:42").unwrap().len(), 2);
+//! assert!("pubic".parse::<StreamSpec>().is_err());
+//! ```
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,7 +1,7 @@
 //! Fan-out of events to streaming connections.
 //!
 //! Each connection has a bounded mpsc queue; the hub keeps the only `Sender`. Removing a
-//! connection from the hub drops its sender and sets its `killed` flag, so the connection's task
+//! connection from the hub drops its sender and fires its kill switch, so the connection's task
 //! ends (abruptly) at its next wake-up.
 
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::{Shared, lock, sse, ws};
 
@@ -31,12 +31,38 @@ pub(crate) struct Item {
     pub(crate) event: bool,
 }
 
+/// A connection's kill switch: a flag to check plus a notification to await.
+#[derive(Default)]
+pub(crate) struct Kill {
+    flag: AtomicBool,
+    notify: Notify,
+}
+
+impl Kill {
+    fn fire(&self) {
+        self.flag.store(true, Ordering::Release);
+        // Stores a permit if nobody waits yet.
+        self.notify.notify_one();
+    }
+
+    pub(crate) fn is_fired(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// Resolves once fired.
+    pub(crate) async fn wait(&self) {
+        while !self.is_fired() {
+            self.notify.notified().await;
+        }
+    }
+}
+
 struct Entry {
     tx: mpsc::Sender<Item>,
     kind: Kind,
     stalled: bool,
     keys: Vec<String>,
-    killed: Arc<AtomicBool>,
+    kill: Arc<Kill>,
 }
 
 #[derive(Default)]
@@ -52,7 +78,7 @@ struct Inner {
 impl Inner {
     fn remove(&mut self, id: u64) {
         if let Some(e) = self.conns.remove(&id) {
-            e.killed.store(true, Ordering::Release);
+            e.kill.fire();
             for k in &e.keys {
                 if let Some(v) = self.subs.get_mut(k) {
                     v.retain(|x| *x != id);
@@ -75,13 +101,19 @@ pub(crate) struct Hub {
 pub(crate) struct Conn {
     pub(crate) id: u64,
     pub(crate) rx: mpsc::Receiver<Item>,
-    killed: Arc<AtomicBool>,
+    kill: Arc<Kill>,
     shared: Arc<Shared>,
 }
 
 impl Conn {
+    /// Whether the hub dropped this connection.
     pub(crate) fn killed(&self) -> bool {
-        self.killed.load(Ordering::Acquire)
+        self.kill.is_fired()
+    }
+
+    /// The kill switch, fired when the hub drops this connection.
+    pub(crate) fn kill_switch(&self) -> Arc<Kill> {
+        self.kill.clone()
     }
 }
 
@@ -157,7 +189,7 @@ impl Hub {
         keys: Vec<String>,
     ) -> Conn {
         let (tx, rx) = mpsc::channel(self.capacity.load(Ordering::Relaxed));
-        let killed = Arc::new(AtomicBool::new(false));
+        let kill = Arc::new(Kill::default());
         let id;
         {
             let mut inner = lock(&self.inner);
@@ -165,7 +197,7 @@ impl Hub {
             id = inner.next_id;
             inner.total_accepted += 1;
             if inner.closed {
-                killed.store(true, Ordering::Release);
+                kill.fire();
                 drop(tx);
             } else {
                 let mut uniq: Vec<String> = Vec::with_capacity(keys.len());
@@ -183,7 +215,7 @@ impl Hub {
                         kind,
                         stalled,
                         keys: uniq,
-                        killed: killed.clone(),
+                        kill: kill.clone(),
                     },
                 );
             }
@@ -192,7 +224,7 @@ impl Hub {
         Conn {
             id,
             rx,
-            killed,
+            kill,
             shared: shared.clone(),
         }
     }

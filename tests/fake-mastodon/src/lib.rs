@@ -303,6 +303,13 @@ impl FakeServer {
         self.wait_until(|s| s.hub.subscribers_key(&key) >= n).await
     }
 
+    /// Waits until at most `n` open streaming connections are subscribed to `stream` (e.g. `0`
+    /// after an unsubscribe or a disconnect; see the caveat on [`subscribers`](Self::subscribers)).
+    pub async fn wait_subscribers_at_most(&self, stream: &str, n: usize) {
+        let key = hub::normalize_key(stream);
+        self.wait_until(|s| s.hub.subscribers_key(&key) <= n).await
+    }
+
     /// Open streaming connections subscribed to `stream` now. A connection the client abandoned
     /// stays counted until the server notices (at its next write, e.g. a heartbeat or an event).
     pub fn subscribers(&self, stream: &str) -> usize {

@@ -145,7 +145,5 @@ async fn main() {
         _ = run => {}
         _ = tokio::signal::ctrl_c() => {}
     }
-    eprintln!("DBG got signal {:?}", std::time::SystemTime::now());
     server.shutdown().await;
-    eprintln!("DBG shut down {:?}", std::time::SystemTime::now());
 }

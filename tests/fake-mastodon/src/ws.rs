@@ -217,11 +217,29 @@ async fn run(
     let mut conn = s.hub.register(&s, Kind::Ws, stalled, keys);
     if stalled {
         // Hold the socket, never read nor write (reading would answer pings), until dropped.
-        while conn.rx.recv().await.is_some() {}
+        conn.kill_switch().wait().await;
         return;
     }
+    let kill = conn.kill_switch();
+    // When the hub drops the connection, stop even in the middle of a blocked write; returning
+    // drops the socket without a close frame.
+    tokio::select! {
+        biased;
+        _ = kill.wait() => {}
+        _ = pump(&s, &mut socket, &mut conn.rx, conn.id, initial, fault) => {}
+    }
+}
+
+async fn pump(
+    s: &Shared,
+    socket: &mut WebSocket,
+    rx: &mut tokio::sync::mpsc::Receiver<crate::hub::Item>,
+    id: u64,
+    initial: Option<Result<String, (u16, &'static str)>>,
+    fault: Fault,
+) {
     if let Some(Err((status, msg))) = initial
-        && socket.send(error_frame(&s, status, msg)).await.is_err()
+        && socket.send(error_frame(s, status, msg)).await.is_err()
     {
         return;
     }
@@ -246,13 +264,9 @@ async fn run(
     loop {
         tokio::select! {
             biased;
-            m = conn.rx.recv() => {
+            m = rx.recv() => {
                 // None: dropped by the hub. Return without a close frame: the socket is dropped.
-                let Some(item) = m else { return };
-                if conn.killed() {
-                    return;
-                }
-                let mut item = item;
+                let Some(mut item) = m else { return };
                 let mut n = 0;
                 loop {
                     delivered += usize::from(item.event);
@@ -263,7 +277,7 @@ async fn run(
                     if drop_after.is_some_and(|d| delivered >= d) || n >= MAX_BATCH {
                         break;
                     }
-                    match conn.rx.try_recv() {
+                    match rx.try_recv() {
                         Ok(next) => item = next,
                         Err(_) => break,
                     }
@@ -284,14 +298,17 @@ async fn run(
                 match incoming {
                     None | Some(Err(_)) => return,
                     Some(Ok(Message::Text(t))) => {
-                        if let Some(reply) = client_message(&s, conn.id, &t)
+                        if let Some(reply) = client_message(s, id, &t)
                             && socket.send(reply).await.is_err()
                         {
                             return;
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
-                        let close = CloseFrame { code: 1003, reason: Utf8Bytes::from_static("binary frames are not supported") };
+                        let close = CloseFrame {
+                            code: 1003,
+                            reason: Utf8Bytes::from_static("binary frames are not supported"),
+                        };
                         let _ = socket.send(Message::Close(Some(close))).await;
                         return;
                     }

@@ -211,7 +211,7 @@ async fn sse_event_format() {
     server.drop_connections();
     let (_, complete) = h.read_to_end().await;
     assert!(!complete, "drop_connections must end the body abruptly");
-    within(server.wait_subscribers("public", 0)).await;
+    within(server.wait_subscribers_at_most("public", 0)).await;
     server.shutdown().await;
 }
 
@@ -433,7 +433,7 @@ async fn ws_subscribe_and_frames() {
     ))
     .await
     .unwrap();
-    within(server.wait_subscribers("hashtag:rust", 0)).await;
+    within(server.wait_subscribers_at_most("hashtag:rust", 0)).await;
     assert_eq!(server.subscribers("list:42"), 1);
 
     // A binary frame is answered with close code 1003.
@@ -603,7 +603,60 @@ async fn faults_drop_after_garbage_stall_and_reconnect() {
         None | Some(Err(_)) => {}
         other => panic!("expected an abrupt end, got {other:?}"),
     }
-    within(server.wait_subscribers("user", 0)).await;
+    within(server.wait_subscribers_at_most("user", 0)).await;
     assert_eq!(server.total_connections(), 3);
+
+    // A stalled WebSocket completes the upgrade, then stays silent until dropped.
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(&server, "?stream=direct"))
+        .await
+        .unwrap();
+    within(server.wait_subscribers("direct", 1)).await;
+    assert_eq!(
+        server.publish(
+            "direct",
+            "conversation",
+            Some(&generate::conversation_json(1))
+        ),
+        0
+    );
+    server.drop_connections();
+    match within(ws.next()).await {
+        None | Some(Err(_)) => {}
+        other => panic!("expected an abrupt end, got {other:?}"),
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rest_fallbacks_and_disconnect_detection() {
+    let server = FakeServer::start(Options {
+        heartbeat: Some(Duration::from_millis(2)),
+        ..Default::default()
+    })
+    .await;
+    let mut h = Http::get(&server, "/api/v1/timelines/home?limit=40", &[AUTH]).await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.read_to_end().await.0, "[]");
+    server.set_rest_response("/api/v1/timelines/home", "[{\"id\":\"1\"}]");
+    let mut h = Http::get(&server, "/api/v1/timelines/home", &[AUTH]).await;
+    assert_eq!(h.read_to_end().await.0, "[{\"id\":\"1\"}]");
+    assert_eq!(
+        Http::get(&server, "/api/v1/timelines/home", &[])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(Http::get(&server, "/nope", &[]).await.status, 404);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(reqs[0].query.as_deref(), Some("limit=40"));
+    assert_eq!(reqs[3].path, "/nope");
+
+    // The server notices a vanished SSE client at its next write (here: a heartbeat).
+    let mut h = Http::get(&server, "/api/v1/streaming/user/notification", &[AUTH]).await;
+    assert_eq!(h.read_until(":thump\n").await, ":)\n:thump\n");
+    assert_eq!(server.subscribers("user:notification"), 1);
+    drop(h);
+    within(server.wait_subscribers_at_most("user:notification", 0)).await;
     server.shutdown().await;
 }
