@@ -4,6 +4,7 @@
 //! commands (`tail`, `check`) consume them. See ARCHITECTURE.md for the map.
 
 pub mod api;
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -14,3 +15,4 @@ pub mod setup;
 pub mod stream;
 pub mod tail;
 pub mod text;
+pub mod ui;

@@ -1,0 +1,329 @@
+//! `update(&mut State, AppEvent) -> Vec<Command>`: where the live semantics live. Synchronous
+//! and free of I/O, so every rule here is a unit test away.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+
+use super::state::{Item, Overlay, State};
+use super::{AppEvent, Command};
+use crate::filter::Verdict;
+use crate::stream::{ConnectionState, StreamEvent, StreamMessage};
+
+pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
+    match event {
+        AppEvent::Stream(StreamMessage::Event { stream, event, .. }) => {
+            on_stream_event(state, stream.0, event)
+        }
+        AppEvent::Stream(StreamMessage::State { stream, state: new }) => {
+            on_connection(state, stream.0, new)
+        }
+        AppEvent::Key(key) => on_key(state, key),
+        AppEvent::Mouse(mouse) => {
+            match mouse.kind {
+                MouseEventKind::ScrollDown => step(state, 1),
+                MouseEventKind::ScrollUp => step(state, -1),
+                _ => return Vec::new(),
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+        AppEvent::TabClicked(i) => {
+            select_tab(state, i);
+            Vec::new()
+        }
+        AppEvent::Resized => {
+            state.dirty = true;
+            Vec::new()
+        }
+        AppEvent::Tick(now) => {
+            state.now = now;
+            // Relative times on screen may have changed; an empty screen has none.
+            state.dirty |= state.active_tab().is_some_and(|t| !t.entries.is_empty())
+                || !state.notifications.entries.is_empty();
+            Vec::new()
+        }
+        AppEvent::FiltersFetched(Ok(filters)) => {
+            state.filters = Some(filters);
+            state.refilter();
+            state.dirty = true;
+            Vec::new()
+        }
+        AppEvent::FiltersFetched(Err(e)) => {
+            tracing::warn!("fetching filters failed: {e}");
+            state.flash = Some(format!("could not fetch filters: {e}"));
+            state.dirty = true;
+            Vec::new()
+        }
+        AppEvent::Terminate => {
+            state.quit = true;
+            vec![Command::Quit]
+        }
+    }
+}
+
+fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<Command> {
+    let Some(&tab) = state.stream_tab.get(stream) else {
+        return Vec::new();
+    };
+    let via = state.tabs[tab]
+        .streams
+        .iter()
+        .position(|s| s.id.0 == stream)
+        .unwrap_or(0);
+    let mut commands = Vec::new();
+    match event {
+        StreamEvent::Update(status) => {
+            let deleted = state.deleted.contains(&status.id)
+                || status
+                    .reblog
+                    .as_deref()
+                    .is_some_and(|r| state.deleted.contains(&r.id));
+            if deleted {
+                return commands;
+            }
+            let verdict = state.verdict_for(&status, &state.tabs[tab].context.clone());
+            let limit = state.settings.timeline_len;
+            let active = tab == state.active;
+            let t = &mut state.tabs[tab];
+            if t.push_newest(Item::Status(status), verdict, via, limit)
+                && active
+                && t.is_following()
+            {
+                t.unread = 0;
+            }
+        }
+        StreamEvent::StatusUpdate(status) => state.edit_status(&status),
+        StreamEvent::Delete(id) => state.delete_status(&id),
+        StreamEvent::Notification(n) => {
+            if state.add_notification(n) && state.settings.bell_on_mention {
+                commands.push(Command::Bell);
+            }
+        }
+        StreamEvent::Conversation(c) => state.upsert_conversation(tab, via, c),
+        StreamEvent::FiltersChanged => {
+            commands.push(Command::FetchFilters);
+            return commands;
+        }
+        StreamEvent::Announcement(a) => {
+            state.announcements.retain(|x| x.id != a.id);
+            state.announcements.insert(0, *a);
+        }
+        StreamEvent::AnnouncementDelete(id) => state.announcements.retain(|a| a.id != id),
+        StreamEvent::AnnouncementReaction(_)
+        | StreamEvent::NotificationsMerged
+        | StreamEvent::Unknown { .. } => return commands,
+    }
+    state.dirty = true;
+    commands
+}
+
+fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<Command> {
+    let Some(&tab) = state.stream_tab.get(stream) else {
+        return Vec::new();
+    };
+    let Some(slot) = state.tabs[tab]
+        .streams
+        .iter_mut()
+        .find(|s| s.id.0 == stream)
+    else {
+        return Vec::new();
+    };
+    let reconnected = matches!(new, ConnectionState::Live { .. })
+        && matches!(
+            slot.state,
+            ConnectionState::Reconnecting { .. } | ConnectionState::Connecting { .. }
+        )
+        && slot.ever_live;
+    if matches!(new, ConnectionState::Live { .. }) {
+        slot.ever_live = true;
+    }
+    slot.state = new;
+    state.dirty = true;
+    // Filters may have changed while we were away; the server tells only live listeners.
+    if reconnected {
+        vec![Command::FetchFilters]
+    } else {
+        Vec::new()
+    }
+}
+
+fn select_tab(state: &mut State, i: usize) {
+    if i < state.tabs.len() {
+        state.active = i;
+        state.tabs[i].unread = 0;
+        state.overlay = Overlay::None;
+        state.dirty = true;
+    }
+}
+
+/// Moves the selection over what the reader sees: visible entries that match the search.
+fn step(state: &mut State, steps: isize) {
+    let Some(tab) = state.tabs.get(state.active) else {
+        return;
+    };
+    let candidates: Vec<usize> = tab
+        .visible()
+        .filter(|(_, e)| state.matches_search(e))
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    let here = candidates
+        .iter()
+        .position(|&i| i >= tab.selected)
+        .unwrap_or(candidates.len() - 1);
+    let there = (here as isize + steps).clamp(0, candidates.len() as isize - 1) as usize;
+    let tab = &mut state.tabs[state.active];
+    tab.selected = candidates[there];
+    if there == 0 {
+        tab.new_above = 0;
+    }
+}
+
+fn selected_status_url(state: &State) -> Option<String> {
+    let tab = state.active_tab()?;
+    let entry = tab.selected_entry()?;
+    let status = entry.item.status()?;
+    let url = status
+        .url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .unwrap_or(&status.uri);
+    let url = crate::sanitize::sanitize_line(url).into_owned();
+    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c')) {
+        state.quit = true;
+        return vec![Command::Quit];
+    }
+    if state.search.editing {
+        match key.code {
+            KeyCode::Esc => state.search = Default::default(),
+            KeyCode::Enter => state.search.editing = false,
+            KeyCode::Backspace => {
+                state.search.query.pop();
+            }
+            KeyCode::Char(c) if !ctrl => state.search.query.push(c),
+            _ => return Vec::new(),
+        }
+        // Keep the selection on a match as the query narrows.
+        step(state, 0);
+        state.dirty = true;
+        return Vec::new();
+    }
+    let had_flash = state.flash.take().is_some();
+    state.dirty |= had_flash;
+    let mut commands = Vec::new();
+    match key.code {
+        KeyCode::Char('q') => {
+            state.quit = true;
+            commands.push(Command::Quit);
+        }
+        KeyCode::Char('?') => {
+            state.overlay = if state.overlay == Overlay::Help {
+                Overlay::None
+            } else {
+                Overlay::Help
+            };
+        }
+        KeyCode::Esc => {
+            if state.overlay != Overlay::None {
+                state.overlay = Overlay::None;
+            } else if !state.search.query.is_empty() {
+                state.search = Default::default();
+            } else if !had_flash {
+                return commands;
+            }
+        }
+        KeyCode::Char(c @ '1'..='9') => select_tab(state, c as usize - '1' as usize),
+        KeyCode::Tab if !state.tabs.is_empty() => {
+            select_tab(state, (state.active + 1) % state.tabs.len())
+        }
+        KeyCode::BackTab if !state.tabs.is_empty() => select_tab(
+            state,
+            (state.active + state.tabs.len() - 1) % state.tabs.len(),
+        ),
+        KeyCode::Char('j') | KeyCode::Down => step(state, 1),
+        KeyCode::Char('k') | KeyCode::Up => step(state, -1),
+        KeyCode::PageDown => step(state, state.page_len.max(1) as isize),
+        KeyCode::PageUp => step(state, -(state.page_len.max(1) as isize)),
+        KeyCode::Char('g') | KeyCode::Home => step(state, isize::MIN / 2),
+        KeyCode::Char('G') | KeyCode::End => step(state, isize::MAX / 2),
+        KeyCode::Enter => {
+            let selected = state
+                .active_tab()
+                .and_then(|t| t.selected_entry())
+                .map(|e| e.item.id().to_string());
+            if let Some(id) = selected {
+                state.overlay = Overlay::Detail {
+                    tab: state.active,
+                    id,
+                };
+            }
+        }
+        KeyCode::Char('c') | KeyCode::Char(' ') => {
+            let target = state
+                .active_tab()
+                .and_then(|t| t.selected_entry())
+                .and_then(|e| {
+                    let id = e.item.status()?.id.clone();
+                    let hides_something = matches!(e.verdict, Verdict::Warn { .. })
+                        || e.item
+                            .status()
+                            .is_some_and(|s| !s.spoiler_text.trim().is_empty());
+                    hides_something.then_some(id)
+                });
+            match target {
+                Some(id) if !state.revealed.remove(&id) => {
+                    state.revealed.insert(id);
+                }
+                Some(_) => {}
+                None => return commands,
+            }
+        }
+        KeyCode::Char('o') => match selected_status_url(state) {
+            Some(url) if state.settings.open_locally => commands.push(Command::OpenUrl(url)),
+            Some(url) => {
+                state.flash = Some("link copied to your clipboard (no local browser)".into());
+                commands.push(Command::CopyToClipboard(url));
+            }
+            None => return commands,
+        },
+        KeyCode::Char('y') => match selected_status_url(state) {
+            Some(url) => {
+                state.flash = Some(format!("copied {url}"));
+                commands.push(Command::CopyToClipboard(url));
+            }
+            None => return commands,
+        },
+        KeyCode::Char('n') => {
+            state.show_notifications = !state.show_notifications;
+            if state.show_notifications {
+                state.notifications.unread = 0;
+            }
+        }
+        KeyCode::Char('/') => {
+            state.search.editing = true;
+            state.search.query.clear();
+        }
+        KeyCode::Char('x') => {
+            if state.announcements.is_empty() {
+                return commands;
+            }
+            state.announcements.remove(0);
+        }
+        _ => return commands,
+    }
+    state.dirty = true;
+    commands
+}
+
+#[cfg(test)]
+#[path = "reducer_tests.rs"]
+mod tests;

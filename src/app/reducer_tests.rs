@@ -1,0 +1,492 @@
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+
+use super::*;
+use crate::app::state::{State, UiSettings};
+use crate::model::{Conversation, Filter, Notification, Status};
+use crate::stream::{StreamId, StreamSpec, Transport};
+
+fn now() -> jiff::Timestamp {
+    "2026-11-28T12:00:00Z".parse().unwrap()
+}
+
+/// Tab 0 "Home" = user (stream 0); tab 1 "Rust" = #rust + #tokio (streams 1, 2); tab 2 direct (3).
+fn state() -> State {
+    State::new(
+        vec![
+            ("Home".into(), vec![StreamSpec::User]),
+            (
+                "Rust".into(),
+                vec!["#rust".parse().unwrap(), "#tokio".parse().unwrap()],
+            ),
+            ("DMs".into(), vec![StreamSpec::Direct]),
+        ],
+        UiSettings::default(),
+        now(),
+    )
+}
+
+fn status(id: &str, text: &str) -> Box<Status> {
+    Box::new(
+        serde_json::from_value(json!({
+            "id": id, "content": format!("<p>{text}</p>"), "created_at": "2026-11-28T11:59:00Z",
+            "account": {"id": "1", "acct": "alice", "username": "alice"},
+            "url": format!("https://example.com/@alice/{id}"),
+        }))
+        .unwrap(),
+    )
+}
+
+fn boost(id: &str, of: Box<Status>) -> Box<Status> {
+    let mut b = status(id, "");
+    b.reblog = Some(of);
+    b
+}
+
+fn event(state: &mut State, stream: usize, e: StreamEvent) -> Vec<Command> {
+    update(
+        state,
+        AppEvent::Stream(StreamMessage::Event {
+            stream: StreamId(stream),
+            event: e,
+            raw: None,
+        }),
+    )
+}
+
+fn key(state: &mut State, code: KeyCode) -> Vec<Command> {
+    update(
+        state,
+        AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+    )
+}
+
+fn ids(state: &State, tab: usize) -> Vec<String> {
+    state.tabs[tab]
+        .visible()
+        .map(|(_, e)| e.item.id().to_string())
+        .collect()
+}
+
+fn notification(id: &str, kind: &str, s: Option<Box<Status>>) -> Box<Notification> {
+    let mut n: Notification = serde_json::from_value(json!({
+        "id": id, "type": kind, "created_at": "2026-11-28T11:59:00Z",
+        "account": {"id": "2", "acct": "bob"},
+    }))
+    .unwrap();
+    n.status = s;
+    Box::new(n)
+}
+
+fn filter(id: &str, action: &str, keyword: &str) -> Filter {
+    serde_json::from_value(json!({
+        "id": id, "title": format!("F{id}"), "context": ["home", "public", "notifications"],
+        "filter_action": action, "keywords": [{"id": "1", "keyword": keyword, "whole_word": true}],
+    }))
+    .unwrap()
+}
+
+#[test]
+fn updates_land_newest_first_in_their_tab() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("1", "a")));
+    event(&mut s, 0, StreamEvent::Update(status("2", "b")));
+    event(&mut s, 1, StreamEvent::Update(status("3", "c")));
+    assert_eq!(ids(&s, 0), ["2", "1"]);
+    assert_eq!(ids(&s, 1), ["3"]);
+    assert_eq!(
+        s.tabs[0].unread, 0,
+        "the active tab, read at the top, has nothing unread"
+    );
+    assert_eq!(s.tabs[1].unread, 1);
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(s.active, 1);
+    assert_eq!(s.tabs[1].unread, 0);
+}
+
+#[test]
+fn merged_streams_show_a_status_once_and_remember_both() {
+    let mut s = state();
+    event(&mut s, 1, StreamEvent::Update(status("7", "#rust #tokio")));
+    event(&mut s, 2, StreamEvent::Update(status("7", "#rust #tokio")));
+    assert_eq!(ids(&s, 1), ["7"]);
+    assert_eq!(s.tabs[1].entries[0].via, [0, 1]);
+    assert_eq!(s.tabs[1].unread, 1);
+}
+
+#[test]
+fn a_delete_removes_the_status_its_boosts_and_notifications_everywhere() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("1", "original")));
+    event(
+        &mut s,
+        0,
+        StreamEvent::Update(boost("2", status("1", "original"))),
+    );
+    event(
+        &mut s,
+        1,
+        StreamEvent::Update(boost("3", status("1", "original"))),
+    );
+    event(&mut s, 0, StreamEvent::Update(status("4", "other")));
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification(
+            "n1",
+            "favourite",
+            Some(status("1", "original")),
+        )),
+    );
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n2", "follow", None)),
+    );
+    event(&mut s, 0, StreamEvent::Delete("1".into()));
+    assert_eq!(ids(&s, 0), ["4"]);
+    assert!(ids(&s, 1).is_empty());
+    assert_eq!(s.notifications.entries.len(), 1);
+    assert_eq!(s.notifications.entries[0].notification.id, "n2");
+    // a late event for a deleted id does not bring it back
+    event(&mut s, 0, StreamEvent::Update(status("1", "original")));
+    event(
+        &mut s,
+        1,
+        StreamEvent::Update(boost("5", status("1", "original"))),
+    );
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n3", "reblog", Some(status("1", "x")))),
+    );
+    assert_eq!(ids(&s, 0), ["4"]);
+    assert!(ids(&s, 1).is_empty());
+    assert_eq!(s.notifications.entries.len(), 1);
+}
+
+#[test]
+fn an_edit_replaces_the_status_wherever_it_appears() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("1", "typo")));
+    event(
+        &mut s,
+        1,
+        StreamEvent::Update(boost("2", status("1", "typo"))),
+    );
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n1", "mention", Some(status("1", "typo")))),
+    );
+    let mut edited = status("1", "fixed");
+    edited.edited_at = Some("2026-11-28T11:59:30Z".into());
+    event(&mut s, 0, StreamEvent::StatusUpdate(edited));
+    let home = s.tabs[0].entries[0].item.status().unwrap();
+    assert_eq!(home.content, "<p>fixed</p>");
+    assert!(home.edited_at.is_some());
+    let Item::Status(b) = &s.tabs[1].entries[0].item else {
+        panic!()
+    };
+    assert_eq!(b.id, "2", "the boost keeps its own id");
+    assert_eq!(b.reblog.as_ref().unwrap().content, "<p>fixed</p>");
+    let n = &s.notifications.entries[0].notification;
+    assert_eq!(n.status.as_ref().unwrap().content, "<p>fixed</p>");
+}
+
+#[test]
+fn conversations_update_in_place_and_rise_to_the_top() {
+    let mut s = state();
+    let conv = |id: &str, last: &str| -> Box<Conversation> {
+        Box::new(Conversation {
+            id: id.into(),
+            unread: true,
+            accounts: vec![],
+            last_status: Some(status(last, last)),
+        })
+    };
+    event(&mut s, 3, StreamEvent::Conversation(conv("c1", "10")));
+    event(&mut s, 3, StreamEvent::Conversation(conv("c2", "11")));
+    event(&mut s, 3, StreamEvent::Conversation(conv("c1", "12")));
+    assert_eq!(ids(&s, 2), ["c1", "c2"]);
+    assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "12");
+}
+
+#[test]
+fn filters_change_refilters_what_is_held() {
+    let mut s = state();
+    event(
+        &mut s,
+        0,
+        StreamEvent::Update(status("1", "the finale was great")),
+    );
+    event(
+        &mut s,
+        0,
+        StreamEvent::Update(status("2", "buy crypto now")),
+    );
+    event(&mut s, 0, StreamEvent::Update(status("3", "hello")));
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification(
+            "n1",
+            "mention",
+            Some(status("9", "crypto again")),
+        )),
+    );
+    let commands = event(&mut s, 0, StreamEvent::FiltersChanged);
+    assert_eq!(commands, vec![Command::FetchFilters]);
+    update(
+        &mut s,
+        AppEvent::FiltersFetched(Ok(vec![
+            filter("1", "warn", "finale"),
+            filter("2", "hide", "crypto"),
+        ])),
+    );
+    assert_eq!(ids(&s, 0), ["3", "1"]);
+    assert_eq!(
+        s.tabs[0].entries[2].verdict,
+        Verdict::Warn { title: "F1".into() }
+    );
+    assert_eq!(s.notifications.entries[0].verdict, Verdict::Hide);
+    // new arrivals are filtered too
+    event(&mut s, 0, StreamEvent::Update(status("4", "more crypto")));
+    assert_eq!(ids(&s, 0), ["3", "1"]);
+    // and a filter removed lets them back
+    update(&mut s, AppEvent::FiltersFetched(Ok(vec![])));
+    assert_eq!(ids(&s, 0), ["4", "3", "2", "1"]);
+}
+
+#[test]
+fn warn_and_spoilers_are_revealed_by_c() {
+    let mut s = state();
+    let mut cw = status("1", "body");
+    cw.spoiler_text = "tv finale".into();
+    event(&mut s, 0, StreamEvent::Update(cw));
+    key(&mut s, KeyCode::Char('c'));
+    assert!(s.revealed.contains("1"));
+    key(&mut s, KeyCode::Char(' '));
+    assert!(!s.revealed.contains("1"));
+    event(&mut s, 0, StreamEvent::Update(status("2", "plain")));
+    key(&mut s, KeyCode::Char('c'));
+    assert!(!s.revealed.contains("2"), "nothing to reveal");
+}
+
+#[test]
+fn timelines_are_bounded_and_drop_the_oldest() {
+    let mut s = state();
+    s.settings.timeline_len = 3;
+    for i in 0..10 {
+        event(&mut s, 0, StreamEvent::Update(status(&i.to_string(), "x")));
+    }
+    assert_eq!(ids(&s, 0), ["9", "8", "7"]);
+}
+
+#[test]
+fn new_posts_do_not_move_a_reader_who_scrolled_away() {
+    let mut s = state();
+    for i in 1..=5 {
+        event(&mut s, 0, StreamEvent::Update(status(&i.to_string(), "x")));
+    }
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    let reading = s.tabs[0].selected_entry().unwrap().item.id().to_string();
+    assert_eq!(reading, "3");
+    event(&mut s, 0, StreamEvent::Update(status("6", "x")));
+    event(&mut s, 0, StreamEvent::Update(status("7", "x")));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "3");
+    assert_eq!(s.tabs[0].new_above, 2);
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "7");
+    assert_eq!(s.tabs[0].new_above, 0);
+    // at the top, the view follows the newest
+    event(&mut s, 0, StreamEvent::Update(status("8", "x")));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "8");
+}
+
+#[test]
+fn deleting_the_selected_post_keeps_the_place() {
+    let mut s = state();
+    for i in 1..=4 {
+        event(&mut s, 0, StreamEvent::Update(status(&i.to_string(), "x")));
+    }
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "3");
+    event(&mut s, 0, StreamEvent::Delete("4".into()));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "3");
+    event(&mut s, 0, StreamEvent::Delete("3".into()));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "2");
+}
+
+#[test]
+fn reconnecting_refetches_filters() {
+    let mut s = state();
+    let st = |state| {
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(0),
+            state,
+        })
+    };
+    let live = || ConnectionState::Live {
+        transport: Transport::Ws,
+    };
+    assert!(
+        update(&mut s, st(live())).is_empty(),
+        "the first connection: filters come at start"
+    );
+    update(
+        &mut s,
+        st(ConnectionState::Reconnecting {
+            after: std::time::Duration::from_secs(1),
+            reason: "x".into(),
+        }),
+    );
+    assert!(matches!(
+        s.tabs[0].connection(),
+        Some(ConnectionState::Reconnecting { .. })
+    ));
+    update(
+        &mut s,
+        st(ConnectionState::Connecting {
+            transport: Transport::Ws,
+        }),
+    );
+    assert_eq!(update(&mut s, st(live())), vec![Command::FetchFilters]);
+}
+
+#[test]
+fn keys_do_what_the_help_says() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("1", "x")));
+    assert_eq!(
+        key(&mut s, KeyCode::Char('o')),
+        vec![Command::OpenUrl("https://example.com/@alice/1".into())]
+    );
+    s.settings.open_locally = false;
+    assert_eq!(
+        key(&mut s, KeyCode::Char('o')),
+        vec![Command::CopyToClipboard(
+            "https://example.com/@alice/1".into()
+        )]
+    );
+    assert_eq!(
+        key(&mut s, KeyCode::Char('y')),
+        vec![Command::CopyToClipboard(
+            "https://example.com/@alice/1".into()
+        )]
+    );
+    assert!(s.flash.is_some());
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.overlay,
+        Overlay::Detail {
+            tab: 0,
+            id: "1".into()
+        }
+    );
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.overlay, Overlay::None);
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.overlay, Overlay::Help);
+    key(&mut s, KeyCode::Char('?'));
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.active, 1);
+    key(&mut s, KeyCode::BackTab);
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(s.active, 2);
+    key(&mut s, KeyCode::Char('n'));
+    assert!(!s.show_notifications);
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n1", "follow", None)),
+    );
+    assert_eq!(s.notifications.unread, 1);
+    key(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.notifications.unread, 0);
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Command::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn search_narrows_navigation_to_matches() {
+    let mut s = state();
+    for (id, text) in [
+        ("1", "alpha"),
+        ("2", "beta"),
+        ("3", "alphabet"),
+        ("4", "gamma"),
+    ] {
+        event(&mut s, 0, StreamEvent::Update(status(id, text)));
+    }
+    key(&mut s, KeyCode::Char('/'));
+    for c in "alpha".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.search.query, "alpha");
+    assert!(!s.search.editing);
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "3");
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "1");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.search.query.is_empty());
+}
+
+#[test]
+fn mentions_ring_the_bell_when_asked() {
+    let mut s = state();
+    assert!(
+        event(
+            &mut s,
+            0,
+            StreamEvent::Notification(notification("n1", "mention", Some(status("1", "hi"))))
+        )
+        .is_empty()
+    );
+    s.settings.bell_on_mention = true;
+    assert_eq!(
+        event(
+            &mut s,
+            0,
+            StreamEvent::Notification(notification("n2", "mention", Some(status("2", "hi"))))
+        ),
+        vec![Command::Bell]
+    );
+    assert!(
+        event(
+            &mut s,
+            0,
+            StreamEvent::Notification(notification("n3", "follow", None))
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn announcements_show_until_dismissed() {
+    let mut s = state();
+    let a: crate::model::Announcement =
+        serde_json::from_value(json!({"id": "1", "content": "<p>hi</p>"})).unwrap();
+    event(&mut s, 0, StreamEvent::Announcement(Box::new(a.clone())));
+    event(&mut s, 0, StreamEvent::Announcement(Box::new(a)));
+    assert_eq!(s.announcements.len(), 1);
+    key(&mut s, KeyCode::Char('x'));
+    assert!(s.announcements.is_empty());
+}
+
+#[test]
+fn idle_ticks_redraw_only_what_shows_time() {
+    let mut s = state();
+    s.dirty = false;
+    update(&mut s, AppEvent::Tick(now()));
+    assert!(!s.dirty, "an empty screen has no relative times");
+    event(&mut s, 0, StreamEvent::Update(status("1", "x")));
+    s.dirty = false;
+    update(&mut s, AppEvent::Tick(now()));
+    assert!(s.dirty);
+    s.dirty = false;
+    key(&mut s, KeyCode::Char('z'));
+    assert!(!s.dirty, "an unbound key changes nothing");
+}

@@ -1,0 +1,568 @@
+//! Everything the live view knows. Only the reducer changes it; the UI reads it.
+
+use std::collections::{HashSet, VecDeque};
+
+use jiff::Timestamp;
+
+use crate::filter::{Verdict, verdict};
+use crate::model::{
+    Announcement, Conversation, Filter, FilterContext, Notification, NotificationType, Status,
+};
+use crate::stream::{ConnectionState, StreamId, StreamSpec, Transport};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiSettings {
+    /// Entries kept per tab; the oldest go first.
+    pub timeline_len: usize,
+    pub notifications_len: usize,
+    /// Show the body of posts with a content warning without a key press.
+    pub expand_spoilers: bool,
+    pub bell_on_mention: bool,
+    /// Write links as OSC 8 hyperlinks (terminals that do not know them show plain text).
+    pub hyperlinks: bool,
+    /// `o` opens a local browser; over ssh it copies instead (OSC 52).
+    pub open_locally: bool,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings {
+            timeline_len: 1000,
+            notifications_len: 500,
+            expand_spoilers: false,
+            bell_on_mention: false,
+            hyperlinks: true,
+            open_locally: true,
+        }
+    }
+}
+
+/// One subscription of a tab, with what we last heard of its connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabStream {
+    pub id: StreamId,
+    pub spec: StreamSpec,
+    pub state: ConnectionState,
+    /// Was live at least once: a later `Live` is a reconnect.
+    pub ever_live: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Status(Box<Status>),
+    /// A direct conversation (the `direct` stream); updated in place.
+    Conversation(Box<Conversation>),
+}
+
+impl Item {
+    /// The id that identifies this entry in its timeline.
+    pub fn id(&self) -> &str {
+        match self {
+            Item::Status(s) => &s.id,
+            Item::Conversation(c) => &c.id,
+        }
+    }
+
+    /// The status shown (a boost shows what it boosts; a conversation its last status).
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            Item::Status(s) => Some(s.original()),
+            Item::Conversation(c) => c.last_status.as_deref().map(Status::original),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub item: Item,
+    pub verdict: Verdict,
+    /// Indices into the tab's `streams` that carried this entry (a merged tab says which).
+    pub via: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tab {
+    pub title: String,
+    pub streams: Vec<TabStream>,
+    pub context: FilterContext,
+    /// Newest first.
+    pub entries: VecDeque<Entry>,
+    /// Index into `entries` of the selected entry; 0 follows the newest.
+    pub selected: usize,
+    /// Entries that arrived since the tab was last looked at.
+    pub unread: usize,
+    /// Entries that arrived above the reader while they were scrolled away from the top.
+    pub new_above: usize,
+}
+
+impl Tab {
+    pub fn new(title: String, streams: Vec<(StreamId, StreamSpec)>) -> Tab {
+        let context = streams
+            .first()
+            .map_or(FilterContext::Home, |(_, s)| s.filter_context());
+        Tab {
+            title,
+            streams: streams
+                .into_iter()
+                .map(|(id, spec)| TabStream {
+                    id,
+                    spec,
+                    state: ConnectionState::Connecting {
+                        transport: Transport::Ws,
+                    },
+                    ever_live: false,
+                })
+                .collect(),
+            context,
+            entries: VecDeque::new(),
+            selected: 0,
+            unread: 0,
+            new_above: 0,
+        }
+    }
+
+    /// Entries a reader can see (not hidden by a filter), with their indices.
+    pub fn visible(&self) -> impl DoubleEndedIterator<Item = (usize, &Entry)> + use<'_> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.verdict != Verdict::Hide)
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.entries
+            .get(self.selected)
+            .filter(|e| e.verdict != Verdict::Hide)
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.visible()
+            .next()
+            .is_none_or(|(i, _)| i >= self.selected)
+    }
+
+    /// The worst connection state of the tab's streams: what its tab label shows.
+    pub fn connection(&self) -> Option<&ConnectionState> {
+        let rank = |s: &ConnectionState| match s {
+            ConnectionState::Live { .. } => 0,
+            ConnectionState::Connecting { .. } => 1,
+            ConnectionState::Reconnecting { .. } => 2,
+            ConnectionState::Failed { .. } => 3,
+        };
+        self.streams
+            .iter()
+            .map(|s| &s.state)
+            .max_by_key(|s| rank(s))
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.item.id() == id)
+    }
+
+    /// Puts a new entry on top, keeping the reader's place when they are not at the top.
+    /// Returns whether it was new (not a duplicate carried by another stream of the tab).
+    pub fn push_newest(&mut self, item: Item, verdict: Verdict, via: usize, limit: usize) -> bool {
+        if let Some(i) = self.position(item.id()) {
+            let entry = &mut self.entries[i];
+            if !entry.via.contains(&via) {
+                entry.via.push(via);
+            }
+            return false;
+        }
+        let following = self.is_following();
+        let hidden = verdict == Verdict::Hide;
+        self.entries.push_front(Entry {
+            item,
+            verdict,
+            via: vec![via],
+        });
+        if following {
+            self.selected = 0;
+        } else {
+            self.selected += 1;
+            if !hidden {
+                self.new_above += 1;
+            }
+        }
+        if !hidden {
+            self.unread += 1;
+        }
+        while self.entries.len() > limit.max(1) {
+            self.entries.pop_back();
+        }
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+        self.settle_selection();
+        true
+    }
+
+    /// Removes an entry, keeping the selection on the same neighbourhood.
+    fn remove_at(&mut self, i: usize) {
+        self.entries.remove(i);
+        if i < self.selected {
+            self.selected -= 1;
+        }
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+        self.settle_selection();
+    }
+
+    /// The selection always rests on a visible entry when there is one.
+    pub fn settle_selection(&mut self) {
+        if self
+            .entries
+            .get(self.selected)
+            .is_some_and(|e| e.verdict != Verdict::Hide)
+        {
+            return;
+        }
+        let below = self
+            .visible()
+            .find(|(i, _)| *i > self.selected)
+            .map(|(i, _)| i);
+        let above = self
+            .visible()
+            .rev()
+            .find(|(i, _)| *i < self.selected)
+            .map(|(i, _)| i);
+        if let Some(i) = below.or(above) {
+            self.selected = i;
+        }
+    }
+
+    pub fn move_selection(&mut self, steps: isize) {
+        let visible: Vec<usize> = self.visible().map(|(i, _)| i).collect();
+        if visible.is_empty() {
+            return;
+        }
+        let here = visible
+            .iter()
+            .position(|&i| i >= self.selected)
+            .unwrap_or(visible.len() - 1);
+        let there = (here as isize + steps).clamp(0, visible.len() as isize - 1) as usize;
+        self.selected = visible[there];
+        if self.is_following() {
+            self.new_above = 0;
+        }
+    }
+
+    pub fn jump_to_top(&mut self) {
+        let top = self.visible().next().map_or(0, |(i, _)| i);
+        self.selected = top;
+        self.new_above = 0;
+    }
+
+    pub fn jump_to_bottom(&mut self) {
+        let bottom = self.visible().next_back().map(|(i, _)| i);
+        if let Some(i) = bottom {
+            self.selected = i;
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationEntry {
+    pub notification: Box<Notification>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Notifications {
+    /// Newest first.
+    pub entries: VecDeque<NotificationEntry>,
+    pub unread: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    None,
+    /// The full view of one status: the tab and the entry id.
+    Detail {
+        tab: usize,
+        id: String,
+    },
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Search {
+    pub query: String,
+    /// Typing the query; Enter ends typing and keeps it, Esc clears it.
+    pub editing: bool,
+}
+
+/// Ids of deleted statuses, so that a late event cannot bring one back. Bounded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeletedIds {
+    order: VecDeque<String>,
+    set: HashSet<String>,
+}
+
+impl DeletedIds {
+    const CAP: usize = 10_000;
+
+    pub fn insert(&mut self, id: &str) {
+        if self.set.insert(id.to_string()) {
+            self.order.push_back(id.to_string());
+            if self.order.len() > Self::CAP
+                && let Some(old) = self.order.pop_front()
+            {
+                self.set.remove(&old);
+            }
+        }
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.set.contains(id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub tabs: Vec<Tab>,
+    pub active: usize,
+    pub notifications: Notifications,
+    pub show_notifications: bool,
+    /// `None` until fetched: the server's own `filtered` results are all we have then.
+    pub filters: Option<Vec<Filter>>,
+    /// Active announcements, newest first; dismissed ones are removed.
+    pub announcements: Vec<Announcement>,
+    pub overlay: Overlay,
+    pub search: Search,
+    /// Original-status ids whose content warning or `warn` filter the reader opened.
+    pub revealed: HashSet<String>,
+    pub deleted: DeletedIds,
+    /// A short message for the footer ("link copied").
+    pub flash: Option<String>,
+    pub now: Timestamp,
+    pub settings: UiSettings,
+    /// Where each stream's events go: `StreamId.0` → tab index.
+    pub stream_tab: Vec<usize>,
+    /// Entries of the active timeline on one screen (the PgUp/PgDn step), as last drawn.
+    pub page_len: usize,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl State {
+    /// One tab per group of streams; stream ids are numbered in order across the tabs.
+    pub fn new(
+        groups: Vec<(String, Vec<StreamSpec>)>,
+        settings: UiSettings,
+        now: Timestamp,
+    ) -> State {
+        let mut tabs = Vec::new();
+        let mut stream_tab = Vec::new();
+        for (title, specs) in groups {
+            let streams = specs
+                .into_iter()
+                .map(|spec| {
+                    let id = StreamId(stream_tab.len());
+                    stream_tab.push(tabs.len());
+                    (id, spec)
+                })
+                .collect();
+            tabs.push(Tab::new(title, streams));
+        }
+        State {
+            tabs,
+            active: 0,
+            notifications: Notifications::default(),
+            show_notifications: true,
+            filters: None,
+            announcements: Vec::new(),
+            overlay: Overlay::None,
+            search: Search::default(),
+            revealed: HashSet::new(),
+            deleted: DeletedIds::default(),
+            flash: None,
+            now,
+            settings,
+            stream_tab,
+            page_len: 5,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// Every stream of every tab with its id, for whoever spawns the stream tasks.
+    pub fn subscriptions(&self) -> Vec<(StreamId, StreamSpec)> {
+        self.tabs
+            .iter()
+            .flat_map(|t| t.streams.iter().map(|s| (s.id, s.spec.clone())))
+            .collect()
+    }
+
+    pub fn active_tab(&self) -> Option<&Tab> {
+        self.tabs.get(self.active)
+    }
+
+    pub fn verdict_for(&self, status: &Status, context: &FilterContext) -> Verdict {
+        verdict(status, self.filters.as_deref(), context, self.now)
+    }
+
+    /// Re-applies the filters to everything held, after they changed.
+    pub fn refilter(&mut self) {
+        let filters = self.filters.clone();
+        let now = self.now;
+        for tab in &mut self.tabs {
+            let context = tab.context.clone();
+            for entry in &mut tab.entries {
+                entry.verdict = entry.item.status().map_or(Verdict::Show, |s| {
+                    verdict(s, filters.as_deref(), &context, now)
+                });
+            }
+            tab.settle_selection();
+        }
+        for entry in &mut self.notifications.entries {
+            entry.verdict = entry
+                .notification
+                .status
+                .as_deref()
+                .map_or(Verdict::Show, |s| {
+                    verdict(s, filters.as_deref(), &FilterContext::Notifications, now)
+                });
+        }
+    }
+
+    /// A deleted status goes from every tab, with boosts of it, and from notifications.
+    pub fn delete_status(&mut self, id: &str) {
+        self.deleted.insert(id);
+        let gone = |s: &Status| s.id == id || s.reblog.as_deref().is_some_and(|r| r.id == id);
+        for tab in &mut self.tabs {
+            while let Some(i) = tab.entries.iter().position(|e| match &e.item {
+                Item::Status(s) => gone(s),
+                Item::Conversation(_) => false,
+            }) {
+                tab.remove_at(i);
+            }
+            for entry in &mut tab.entries {
+                if let Item::Conversation(c) = &mut entry.item
+                    && c.last_status.as_deref().is_some_and(gone)
+                {
+                    c.last_status = None;
+                }
+            }
+        }
+        self.notifications
+            .entries
+            .retain(|n| !n.notification.status.as_deref().is_some_and(gone));
+        if let Overlay::Detail { id: shown, .. } = &self.overlay
+            && shown == id
+        {
+            self.overlay = Overlay::None;
+        }
+    }
+
+    /// An edit replaces the status wherever it appears: in timelines, inside boosts,
+    /// conversations and notifications.
+    pub fn edit_status(&mut self, edited: &Status) {
+        fn replace(slot: &mut Status, edited: &Status) -> bool {
+            if slot.id == edited.id {
+                // A boost's wrapper keeps its own id; only the status itself is replaced.
+                *slot = edited.clone();
+                return true;
+            }
+            match slot.reblog.as_deref_mut() {
+                Some(inner) => replace(inner, edited),
+                None => false,
+            }
+        }
+        let filters = self.filters.clone();
+        let now = self.now;
+        for tab in &mut self.tabs {
+            let context = tab.context.clone();
+            for entry in &mut tab.entries {
+                let changed = match &mut entry.item {
+                    Item::Status(s) => replace(s, edited),
+                    Item::Conversation(c) => c
+                        .last_status
+                        .as_deref_mut()
+                        .is_some_and(|s| replace(s, edited)),
+                };
+                if changed {
+                    entry.verdict = entry.item.status().map_or(Verdict::Show, |s| {
+                        verdict(s, filters.as_deref(), &context, now)
+                    });
+                }
+            }
+            tab.settle_selection();
+        }
+        for n in &mut self.notifications.entries {
+            if let Some(s) = n.notification.status.as_deref_mut() {
+                replace(s, edited);
+            }
+        }
+    }
+
+    /// A notification on top of the pane. Returns whether it is a mention (for the bell).
+    pub fn add_notification(&mut self, n: Box<Notification>) -> bool {
+        if self
+            .notifications
+            .entries
+            .iter()
+            .any(|e| e.notification.id == n.id)
+        {
+            return false;
+        }
+        if n.status
+            .as_deref()
+            .is_some_and(|s| self.deleted.contains(&s.id))
+        {
+            return false;
+        }
+        let verdict = n.status.as_deref().map_or(Verdict::Show, |s| {
+            self.verdict_for(s, &FilterContext::Notifications)
+        });
+        let mention = n.kind == NotificationType::Mention && verdict != Verdict::Hide;
+        if verdict != Verdict::Hide && !self.show_notifications {
+            self.notifications.unread += 1;
+        }
+        self.notifications.entries.push_front(NotificationEntry {
+            notification: n,
+            verdict,
+        });
+        self.notifications
+            .entries
+            .truncate(self.settings.notifications_len.max(1));
+        mention
+    }
+
+    /// Conversations are updated in place and move to the top.
+    pub fn upsert_conversation(&mut self, tab: usize, via: usize, c: Box<Conversation>) {
+        let limit = self.settings.timeline_len;
+        let verdict = c
+            .last_status
+            .as_deref()
+            .map_or(Verdict::Show, |s| self.verdict_for(s, &FilterContext::Home));
+        let Some(t) = self.tabs.get_mut(tab) else {
+            return;
+        };
+        if let Some(i) = t.position(&c.id) {
+            let selected_here = t.selected == i;
+            t.remove_at(i);
+            t.push_newest(Item::Conversation(c), verdict, via, limit);
+            if selected_here && t.selected != 0 {
+                t.selected = 0;
+            }
+        } else {
+            t.push_newest(Item::Conversation(c), verdict, via, limit);
+        }
+    }
+
+    /// Entries of the active tab matching the search, if one is set.
+    pub fn matches_search(&self, entry: &Entry) -> bool {
+        let q = self.search.query.trim();
+        if q.is_empty() {
+            return true;
+        }
+        let Some(s) = entry.item.status() else {
+            return false;
+        };
+        let q = q.to_lowercase();
+        crate::filter::searchable_text(s)
+            .to_lowercase()
+            .contains(&q)
+            || s.account.acct.to_lowercase().contains(&q)
+            || s.account.display_name.to_lowercase().contains(&q)
+    }
+}
