@@ -22,12 +22,16 @@ Exit codes: 0 done or interrupted, 2 usage or config error, 3 credentials or str
     version,
     about = "Live Mastodon timelines in the terminal",
     after_help = AFTER_HELP,
-    subcommand_required = true,
-    arg_required_else_help = true
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub server: ServerOpts,
+    /// Streams to show, one tab each (default: the config's tabs, else `user`)
+    #[arg(value_name = "STREAM", value_parser = parse_stream_arg)]
+    pub streams: Vec<Vec<StreamSpec>>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +42,32 @@ pub enum Command {
     /// Diagnose the instance, the token, the streaming URL and each stream
     #[command(after_help = AFTER_HELP)]
     Check(CheckArgs),
+    /// The live view on a bundled recording: no account, no network
+    Demo(DemoArgs),
+    /// The live view on a recording made with `tail --record`
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Playback speed (2 = twice as fast)
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Config file, for its [ui] settings
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A file written by `tootwatch tail --record FILE`
+    pub file: PathBuf,
+    /// Playback speed (2 = twice as fast)
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Config file, for its [ui] settings
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Options shared by the commands that talk to a server.
@@ -133,8 +163,23 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Tail(args) => crate::tail::run(args).await,
-            Command::Check(args) => crate::check::run(args).await,
+            None => crate::app::live(cli.server, cli.streams).await,
+            Some(Command::Tail(args)) => crate::tail::run(args).await,
+            Some(Command::Check(args)) => crate::check::run(args).await,
+            Some(Command::Demo(args)) => {
+                let config = load_config(args.config.as_deref())?;
+                crate::app::replay(crate::app::replay::demo(valid_speed(args.speed)?), &config)
+                    .await
+            }
+            Some(Command::Replay(args)) => {
+                let config = load_config(args.config.as_deref())?;
+                let text = std::fs::read_to_string(&args.file).map_err(|e| {
+                    Failure::usage(format!("cannot read {}: {e}", args.file.display()))
+                })?;
+                let recording = crate::app::replay::Replay::parse(&text, valid_speed(args.speed)?)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", args.file.display())))?;
+                crate::app::replay(recording, &config).await
+            }
         }
     });
     // Stream tasks may still be waiting on sockets; they are not worth waiting for.
@@ -142,6 +187,22 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(failure) => failure.report(),
+    }
+}
+
+fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, Failure> {
+    crate::config::Config::load(path)
+        .map(|(c, _)| c)
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn valid_speed(speed: f64) -> Result<f64, Failure> {
+    if speed.is_finite() && speed > 0.0 && speed <= 1000.0 {
+        Ok(speed)
+    } else {
+        Err(Failure::usage(
+            "--speed must be a number above 0 (1 = as recorded)",
+        ))
     }
 }
 
@@ -163,6 +224,16 @@ mod tests {
     }
 
     #[test]
+    fn streams_without_a_command_open_the_live_view() {
+        let cli = Cli::try_parse_from(["tootwatch", "--transport", "sse", "#rust,#tokio", "user"])
+            .unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.streams.len(), 2);
+        let cli = Cli::try_parse_from(["tootwatch", "demo", "--speed", "2"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo(DemoArgs { speed, .. })) if speed == 2.0));
+    }
+
+    #[test]
     fn tail_takes_groups_and_options() {
         let cli = Cli::try_parse_from([
             "tootwatch",
@@ -175,7 +246,7 @@ mod tests {
             "user",
         ])
         .unwrap();
-        let Command::Tail(t) = cli.command else {
+        let Some(Command::Tail(t)) = cli.command else {
             panic!()
         };
         assert_eq!(t.format, Format::Json);

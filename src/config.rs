@@ -18,6 +18,44 @@ pub struct Config {
     pub tabs: Vec<TabConfig>,
     pub transport: TransportConfig,
     pub limits: Limits,
+    pub ui: UiConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OpenLinks {
+    /// A local browser when there is one (not over ssh, a display present), else the clipboard.
+    #[default]
+    Auto,
+    Browser,
+    /// Copy with OSC 52, which reaches your own clipboard through ssh and tmux.
+    Clipboard,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Posts kept per tab; the oldest are dropped.
+    pub timeline_len: usize,
+    pub notifications_len: usize,
+    /// Show the body of posts with a content warning without pressing `c`.
+    pub expand_spoilers: bool,
+    /// Ring the terminal bell when someone mentions you.
+    pub bell_on_mention: bool,
+    /// What `o` does.
+    pub open_links: OpenLinks,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            timeline_len: 1000,
+            notifications_len: 500,
+            expand_spoilers: false,
+            bell_on_mention: false,
+            open_links: OpenLinks::Auto,
+        }
+    }
 }
 
 #[derive(Clone, Default, Deserialize, PartialEq)]
@@ -220,6 +258,13 @@ impl Config {
                     "must be a positive number of seconds".into(),
                 ));
             }
+        }
+        if self.ui.timeline_len == 0 || self.ui.notifications_len == 0 {
+            return Err(err(
+                "ui".into(),
+                "[ui]",
+                "timeline_len and notifications_len must be at least 1".into(),
+            ));
         }
         if self.limits.max_event_bytes < 1024 || self.limits.channel_capacity == 0 {
             return Err(err(

@@ -18,8 +18,6 @@ pub struct UiSettings {
     /// Show the body of posts with a content warning without a key press.
     pub expand_spoilers: bool,
     pub bell_on_mention: bool,
-    /// Write links as OSC 8 hyperlinks (terminals that do not know them show plain text).
-    pub hyperlinks: bool,
     /// `o` opens a local browser; over ssh it copies instead (OSC 52).
     pub open_locally: bool,
 }
@@ -31,7 +29,6 @@ impl Default for UiSettings {
             notifications_len: 500,
             expand_spoilers: false,
             bell_on_mention: false,
-            hyperlinks: true,
             open_locally: true,
         }
     }

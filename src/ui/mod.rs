@@ -1,2 +1,158 @@
 //! Rendering: widgets read `&State`; only ratatui's view state (scroll anchors, layout caches,
 //! hit areas) is mutable here.
+//!
+//! Screen: the tab bar on the first row, an announcement banner under it when there is one,
+//! then the active timeline (with the notification pane right of it on wide terminals, below
+//! it on narrow ones) or the detail view, and the status line on the last row. Help is an
+//! overlay on top of it all.
+
+mod detail;
+mod footer;
+mod help;
+mod html;
+mod notifications;
+mod status;
+mod tabs;
+mod theme;
+mod timeline;
+mod wrap;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod view_tests;
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::{Paragraph, Widget};
+
+pub use theme::Theme;
+
+use crate::app::state::{Overlay, State};
+use status::LayoutCache;
+use timeline::Anchor;
+
+/// Terminals at least this wide get the notification pane beside the timeline.
+const WIDE: u16 = 120;
+const PANE_MIN_WIDTH: u16 = 36;
+
+/// Everything the view remembers between frames.
+#[derive(Debug)]
+pub struct ViewState {
+    /// Label areas of the last drawn tab bar.
+    tab_hits: Vec<(Rect, usize)>,
+    page_len: usize,
+    /// Per tab index: the first entry on screen.
+    anchors: HashMap<usize, Anchor>,
+    cache: LayoutCache,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        ViewState {
+            tab_hits: Vec::new(),
+            page_len: 1,
+            anchors: HashMap::new(),
+            cache: LayoutCache::default(),
+        }
+    }
+}
+
+impl ViewState {
+    /// The tab whose label covers this cell of the last drawn frame (for mouse clicks).
+    pub fn tab_at(&self, column: u16, row: u16) -> Option<usize> {
+        let p = Position::new(column, row);
+        self.tab_hits
+            .iter()
+            .find(|(r, _)| r.contains(p))
+            .map(|(_, i)| *i)
+    }
+
+    /// How many entries of the active timeline fit on the last drawn screen (PgUp/PgDn step),
+    /// at least 1.
+    pub fn page_len(&self) -> usize {
+        self.page_len.max(1)
+    }
+}
+
+pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Theme) {
+    view.cache.begin_frame();
+    let area = frame.area();
+    view.tab_hits.clear();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let tab_row = Rect::new(area.x, area.y, area.width, 1);
+    view.tab_hits = tabs::draw_tabs(frame.buffer_mut(), tab_row, state, theme);
+    let mut body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+    if body.height >= 2 {
+        let footer = Rect::new(area.x, area.bottom() - 1, area.width, 1);
+        footer::draw_footer(frame, footer, state, theme);
+        body.height -= 1;
+    }
+    // The banner only when it leaves room for a few lines of timeline.
+    let banner = footer::banner_lines(state, area.width as usize, theme);
+    if !banner.is_empty() && body.height as usize >= banner.len() + 6 {
+        let h = banner.len() as u16;
+        Paragraph::new(banner).render(Rect::new(body.x, body.y, body.width, h), frame.buffer_mut());
+        body.y += h;
+        body.height -= h;
+    }
+    match &state.overlay {
+        Overlay::Detail { tab, id } => {
+            detail::draw_detail(
+                frame.buffer_mut(),
+                body,
+                state,
+                *tab,
+                id,
+                &mut view.cache,
+                theme,
+            );
+        }
+        _ => draw_main(frame, body, state, view, theme),
+    }
+    if state.overlay == Overlay::Help {
+        help::draw_help(frame.buffer_mut(), area, theme);
+    }
+}
+
+/// The timeline and, when shown, the notification pane.
+fn draw_main(frame: &mut Frame, body: Rect, state: &State, view: &mut ViewState, theme: &Theme) {
+    let (timeline, pane) = split_body(body, state.show_notifications);
+    let buf = frame.buffer_mut();
+    view.page_len = timeline::draw_timeline(
+        buf,
+        timeline,
+        state,
+        &mut view.anchors,
+        &mut view.cache,
+        theme,
+    );
+    if let Some((pane, side)) = pane {
+        notifications::draw_notifications(buf, pane, state, side, theme);
+    }
+}
+
+/// The timeline's area, and the pane's with whether it is beside (true) or below.
+fn split_body(body: Rect, show_pane: bool) -> (Rect, Option<(Rect, bool)>) {
+    if !show_pane {
+        return (body, None);
+    }
+    if body.width >= WIDE {
+        let pane_w = (body.width * 2 / 5).max(PANE_MIN_WIDTH);
+        let timeline = Rect::new(body.x, body.y, body.width - pane_w, body.height);
+        let pane = Rect::new(body.x + timeline.width, body.y, pane_w, body.height);
+        (timeline, Some((pane, true)))
+    } else if body.height >= 12 {
+        let pane_h = (body.height * 35 / 100).max(4);
+        let timeline = Rect::new(body.x, body.y, body.width, body.height - pane_h);
+        let pane = Rect::new(body.x, body.y + timeline.height, body.width, pane_h);
+        (timeline, Some((pane, false)))
+    } else {
+        // Too short to share: the timeline matters more.
+        (body, None)
+    }
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 
+#[allow(unused_imports)]
 pub use fake_mastodon::{FakeServer, Fault, Flavor, Options};
 
 /// A guard against a hung test, never a synchronisation: every wait in these tests ends on an

@@ -1,0 +1,387 @@
+//! The runtime of the live view: the one inbox, the loop that owns the state, frame pacing,
+//! and the commands carried out as tasks. Sources of events (live streams or a replay) and
+//! the terminal are wired here and nowhere else.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+use ratatui::crossterm::event::{self as term, Event, EventStream, MouseButton, MouseEventKind};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::reducer::update;
+use super::state::{State, UiSettings};
+use super::{AppEvent, Command};
+use crate::api::Api;
+use crate::setup::Failure;
+use crate::stream::{StreamSettings, StreamSpec, spawn_stream};
+use crate::ui::{self, Theme, ViewState};
+
+/// At most this many frames a second: a firehose must not turn into a flicker.
+const FRAME: Duration = Duration::from_millis(33);
+
+/// Where the live view's events come from.
+pub enum Source {
+    Live {
+        api: Api,
+        settings: std::sync::Arc<StreamSettings>,
+    },
+    Replay(super::replay::Replay),
+}
+
+pub struct Options {
+    pub settings: UiSettings,
+    pub channel_capacity: usize,
+    pub no_color: bool,
+}
+
+pub async fn run(
+    groups: Vec<(String, Vec<StreamSpec>)>,
+    source: Source,
+    options: Options,
+) -> Result<ExitCode, Failure> {
+    let (tx, mut rx) = mpsc::channel::<AppEvent>(options.channel_capacity.max(16));
+    let clock_offset = match &source {
+        Source::Replay(r) => r.clock_offset(),
+        Source::Live { .. } => SignedDuration::ZERO,
+    };
+    let now = || {
+        Timestamp::now()
+            .saturating_add(clock_offset)
+            .unwrap_or_else(|_| Timestamp::now())
+    };
+    let mut state = State::new(groups, options.settings, now());
+    match &source {
+        Source::Live { api, settings } => {
+            for (id, spec) in state.subscriptions() {
+                spawn_stream(id, spec, settings.clone(), api.http().clone(), tx.clone());
+            }
+        }
+        Source::Replay(replay) => replay.spawn(&state.subscriptions(), tx.clone()),
+    }
+    let mut commands = vec![Command::FetchFilters];
+
+    let mut terminal = ratatui::init();
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), term::EnableMouseCapture);
+    install_mouse_release_on_panic();
+    spawn_terminal_input(tx.clone());
+    spawn_signals(tx.clone());
+
+    let theme = Theme::new(options.no_color);
+    let mut view = ViewState::default();
+    let mut last_draw: Option<Instant> = None;
+    let mut next_tick = Instant::now() + tick_interval(&state);
+    let result = loop {
+        for command in commands.drain(..) {
+            execute(command, &source, &tx, terminal.backend_mut());
+        }
+        if state.quit {
+            break Ok(ExitCode::SUCCESS);
+        }
+        let draw_due = state
+            .dirty
+            .then(|| last_draw.map_or_else(Instant::now, |t| t + FRAME));
+        // A post arriving may need faster ticks; a stream of events must not postpone them.
+        next_tick = next_tick.min(Instant::now() + tick_interval(&state));
+        let event = tokio::select! {
+            biased;
+            _ = sleep_until_some(draw_due) => {
+                if let Err(e) = draw(&mut terminal, &mut state, &mut view, &theme) {
+                    break Err(Failure::other(format!("cannot draw on the terminal: {e}")));
+                }
+                last_draw = Some(Instant::now());
+                continue;
+            }
+            event = rx.recv() => event,
+            _ = tokio::time::sleep_until(next_tick) => {
+                next_tick = Instant::now() + tick_interval(&state);
+                Some(AppEvent::Tick(now()))
+            }
+        };
+        let Some(event) = event else {
+            break Ok(ExitCode::SUCCESS);
+        };
+        commands.extend(handle(&mut state, &view, event));
+        // Take everything already queued before drawing: a burst costs one frame.
+        for _ in 0..4096 {
+            match rx.try_recv() {
+                Ok(event) => commands.extend(handle(&mut state, &view, event)),
+                Err(_) => break,
+            }
+        }
+    };
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), term::DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn handle(state: &mut State, view: &ViewState, event: AppEvent) -> Vec<Command> {
+    // Clicks are resolved against what was drawn; the reducer sees tabs, not cells.
+    let event = match event {
+        AppEvent::Mouse(m) if m.kind == MouseEventKind::Down(MouseButton::Left) => {
+            match view.tab_at(m.column, m.row) {
+                Some(tab) => AppEvent::TabClicked(tab),
+                None => return Vec::new(),
+            }
+        }
+        other => other,
+    };
+    update(state, event)
+}
+
+fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &mut State,
+    view: &mut ViewState,
+    theme: &Theme,
+) -> std::io::Result<()> {
+    terminal.draw(|frame| ui::draw(frame, state, view, theme))?;
+    state.dirty = false;
+    state.page_len = view.page_len();
+    Ok(())
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// As rarely as the relative times on screen need: every second while something shown is
+/// under a minute old, every minute while under an hour, else hourly.
+fn tick_interval(state: &State) -> Duration {
+    let newest = state
+        .active_tab()
+        .and_then(|t| t.entries.front())
+        .and_then(|e| e.item.status())
+        .map(|s| s.created_at.as_str())
+        .into_iter()
+        .chain(
+            state
+                .notifications
+                .entries
+                .front()
+                .map(|n| n.notification.created_at.as_str()),
+        )
+        .filter_map(|t| t.parse::<Timestamp>().ok())
+        .max();
+    let Some(newest) = newest else {
+        return Duration::from_secs(3600);
+    };
+    let age = state.now.duration_since(newest).as_secs();
+    match age {
+        ..60 => Duration::from_secs(1),
+        60..3600 => Duration::from_secs(60),
+        _ => Duration::from_secs(3600),
+    }
+}
+
+fn spawn_terminal_input(tx: mpsc::Sender<AppEvent>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            let event = match event {
+                Ok(Event::Key(k)) => AppEvent::Key(k),
+                Ok(Event::Mouse(m)) => AppEvent::Mouse(m),
+                Ok(Event::Resize(..)) => AppEvent::Resized,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!("terminal input failed: {e}");
+                    AppEvent::Terminate
+                }
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_signals(tx: mpsc::Sender<AppEvent>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(AppEvent::Terminate).await;
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+}
+
+/// ratatui's panic hook restores the screen; mouse reporting must be switched off as well or
+/// the shell receives escape codes for every mouse move.
+fn install_mouse_release_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), term::DisableMouseCapture);
+        previous(info);
+    }));
+}
+
+fn execute(
+    command: Command,
+    source: &Source,
+    tx: &mpsc::Sender<AppEvent>,
+    terminal: &mut impl Write,
+) {
+    match command {
+        Command::FetchFilters => match source {
+            Source::Live { api, .. } => {
+                let api = api.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = api.filters().await.map_err(|e| e.to_string());
+                    let _ = tx.send(AppEvent::FiltersFetched(result)).await;
+                });
+            }
+            Source::Replay(replay) => {
+                if let Some(filters) = replay.current_filters() {
+                    let _ = tx.try_send(AppEvent::FiltersFetched(Ok(filters)));
+                }
+            }
+        },
+        Command::OpenUrl(url) => {
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = open_in_browser(&url) {
+                    tracing::warn!("cannot open a browser: {e}");
+                }
+            });
+        }
+        Command::CopyToClipboard(text) => {
+            let _ = terminal.write_all(osc52(&text, std::env::var_os("TMUX").is_some()).as_bytes());
+            let _ = terminal.flush();
+        }
+        Command::Bell => {
+            let _ = terminal.write_all(b"\x07");
+            let _ = terminal.flush();
+        }
+        Command::Quit => {}
+    }
+}
+
+fn open_in_browser(url: &str) -> std::io::Result<()> {
+    // Only web links, and never through a shell: the URL comes from a server.
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Ok(());
+    }
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}
+
+/// OSC 52 "set clipboard", wrapped for tmux's passthrough when inside tmux.
+pub fn osc52(text: &str, in_tmux: bool) -> String {
+    let sequence = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
+    if in_tmux {
+        format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
+    } else {
+        sequence
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `o` may start a browser here: not over ssh, and only with a display on Linux.
+pub fn can_open_locally() -> bool {
+    let over_ssh =
+        std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
+    if over_ssh {
+        return false;
+    }
+    cfg!(target_os = "macos")
+        || cfg!(windows)
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(
+            base64(b"https://example.com/@a/1"),
+            "aHR0cHM6Ly9leGFtcGxlLmNvbS9AYS8x"
+        );
+    }
+
+    #[test]
+    fn clipboard_writes_pass_through_tmux() {
+        assert_eq!(osc52("hi", false), "\x1b]52;c;aGk=\x07");
+        assert_eq!(osc52("hi", true), "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\");
+    }
+
+    #[test]
+    fn idle_ticks_slow_down_as_posts_age() {
+        let now: Timestamp = "2026-11-28T12:00:00Z".parse().unwrap();
+        let mut state = State::new(
+            vec![("Home".into(), vec![StreamSpec::User])],
+            UiSettings::default(),
+            now,
+        );
+        assert_eq!(tick_interval(&state), Duration::from_secs(3600));
+        let status = |t: &str| -> Box<crate::model::Status> {
+            Box::new(serde_json::from_value(serde_json::json!({"id": t, "created_at": t})).unwrap())
+        };
+        let push = |state: &mut State, t: &str| {
+            state.tabs[0].push_newest(
+                super::super::state::Item::Status(status(t)),
+                crate::filter::Verdict::Show,
+                0,
+                10,
+            );
+        };
+        push(&mut state, "2026-11-28T10:00:00Z");
+        assert_eq!(tick_interval(&state), Duration::from_secs(3600));
+        push(&mut state, "2026-11-28T11:50:00Z");
+        assert_eq!(tick_interval(&state), Duration::from_secs(60));
+        push(&mut state, "2026-11-28T11:59:30Z");
+        assert_eq!(tick_interval(&state), Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,120 @@
+//! The full view of one status (Enter): everything the timeline shortens.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget};
+
+use super::status::{LayoutCache, body_lines, header_line, visibility_label};
+use super::theme::Theme;
+use super::wrap::{clean, full_time, truncate, wrap_text};
+use crate::app::state::{Item, State};
+use crate::filter::Verdict;
+
+pub fn draw_detail(
+    buf: &mut Buffer,
+    area: Rect,
+    state: &State,
+    tab: usize,
+    id: &str,
+    cache: &mut LayoutCache,
+    theme: &Theme,
+) {
+    let entry = state
+        .tabs
+        .get(tab)
+        .and_then(|t| t.entries.iter().find(|e| e.item.id() == id));
+    let status = entry.and_then(|e| e.item.status());
+    let title = match status {
+        Some(s) => format!(
+            " Post by {} ",
+            truncate(
+                &clean(s.account.display_name_or_username()),
+                (area.width as usize).saturating_sub(24)
+            )
+        ),
+        None => " Post ".into(),
+    };
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(Line::from(Span::styled(" Esc: back ", theme.dim)).right_aligned());
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let inner = Rect::new(inner.x + 1, inner.y, inner.width - 2, inner.height);
+    let width = inner.width as usize;
+    let (Some(entry), Some(s)) = (entry, status) else {
+        let lines = vec![Line::from(Span::styled(
+            "This post is no longer here.",
+            theme.dim,
+        ))];
+        Paragraph::new(lines).render(inner, buf);
+        return;
+    };
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if let Verdict::Warn { title } = &entry.verdict {
+        lines.push(Line::from(Span::styled(
+            format!("Filtered: {}", clean(title)),
+            theme.warning,
+        )));
+    }
+    match &entry.item {
+        Item::Status(wrapper) if wrapper.reblog.is_some() => {
+            let name = clean(wrapper.account.display_name_or_username());
+            lines.push(Line::from(Span::styled(
+                truncate(&format!("⟳ {name} boosted"), width),
+                theme.dim,
+            )));
+        }
+        Item::Conversation(c) => {
+            let with: Vec<String> = c
+                .accounts
+                .iter()
+                .map(|a| format!("@{}", clean(&a.acct)))
+                .collect();
+            lines.extend(wrap_text(
+                &format!("✉ with {}", with.join(", ")),
+                theme.dim,
+                width,
+            ));
+        }
+        Item::Status(_) => {}
+    }
+    lines.push(header_line(s, state, width, theme));
+
+    let mut meta = vec![format!("posted {}", full_time(&s.created_at))];
+    if let Some(edited) = &s.edited_at {
+        meta.push(format!("edited {}", full_time(edited)));
+    }
+    meta.push(visibility_label(&s.visibility).unwrap_or_else(|| "public".into()));
+    if let Some(lang) = s.language.as_deref().filter(|l| !l.is_empty()) {
+        meta.push(format!("language {}", clean(lang)));
+    }
+    if s.in_reply_to_id.is_some() {
+        meta.push("↩ a reply".into());
+    }
+    lines.extend(wrap_text(&meta.join(" · "), theme.dim, width));
+    lines.push(Line::default());
+    lines.extend(
+        body_lines(cache, s, &entry.verdict, true, true, width, theme)
+            .iter()
+            .cloned(),
+    );
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled("↩ ", theme.dim),
+        Span::raw(s.replies_count.to_string()),
+        Span::styled("  ⟳ ", theme.dim),
+        Span::raw(s.reblogs_count.to_string()),
+        Span::styled("  ★ ", theme.dim),
+        Span::raw(s.favourites_count.to_string()),
+    ]));
+    let url = s.url.as_deref().filter(|u| !u.is_empty()).unwrap_or(&s.uri);
+    if !url.is_empty() {
+        lines.extend(wrap_text(&clean(url), theme.link, width));
+    }
+    Paragraph::new(lines).render(inner, buf);
+}

@@ -1,0 +1,77 @@
+//! The key reference (`?`), centered over everything.
+
+use ratatui::buffer::{Buffer, CellWidth};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+
+use super::theme::Theme;
+
+const KEYS: &[(&str, &str)] = &[
+    ("1-9", "go to tab"),
+    ("Tab / Shift-Tab", "next / previous tab"),
+    ("j k ↓ ↑", "move down / up"),
+    ("PgDn / PgUp", "a page down / up"),
+    ("g / Home", "top (newest)"),
+    ("G / End", "bottom (oldest)"),
+    ("mouse", "wheel scrolls, click a tab"),
+    ("Enter", "show the post in full"),
+    ("Esc", "back"),
+    ("c / Space", "show content warning / filtered post"),
+    ("o", "open link"),
+    ("y", "copy link"),
+    ("n", "toggle notifications"),
+    ("/", "search"),
+    ("x", "dismiss announcement"),
+    ("?", "this help"),
+    ("q", "quit"),
+];
+
+pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme) {
+    let key_w = KEYS
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let text_w = KEYS
+        .iter()
+        .map(|(_, t)| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    let w = ((key_w + text_w + 6) as u16).min(area.width);
+    let h = (KEYS.len() as u16 + 2).min(area.height);
+    let x = area.x + (area.width - w) / 2;
+    let y = area.y + (area.height - h) / 2;
+    let rect = Rect::new(x, y, w, h);
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(" Keys ", theme.title))
+        .title_bottom(Line::from(Span::styled(" Esc: close ", theme.dim)).right_aligned());
+    let lines: Vec<Line<'static>> = KEYS
+        .iter()
+        .map(|(k, t)| {
+            Line::from(vec![
+                Span::raw(" "),
+                Span::styled(format!("{k:<key_w$}"), theme.key),
+                Span::raw("  "),
+                Span::raw(*t),
+            ])
+        })
+        .collect();
+    clear_overlay(rect, buf);
+    Paragraph::new(lines).block(block).render(rect, buf);
+}
+
+/// Clears `rect` for an overlay. A wide character just left of it would reach into the
+/// overlay's first column (and, on a real terminal, swallow its border), so it goes too.
+pub fn clear_overlay(rect: Rect, buf: &mut Buffer) {
+    Clear.render(rect, buf);
+    if rect.x > buf.area.x {
+        for y in rect.top()..rect.bottom() {
+            let cell = &mut buf[(rect.x - 1, y)];
+            if cell.symbol().cell_width() > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
+}

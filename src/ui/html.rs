@@ -1,0 +1,202 @@
+//! Post HTML → styled, wrapped lines, through html2text's rich renderer. Everything
+//! html2text produces is sanitised again: entities such as `&#27;` decode to controls.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use html2text::render::RichAnnotation;
+
+use super::theme::Theme;
+use super::wrap::{clean, refit, wrap_text};
+use crate::model::Status;
+use crate::sanitize::sanitize_text;
+
+#[cfg(test)]
+thread_local! {
+    /// How often html2text ran on this thread: the layout cache test counts it.
+    pub static HTML2TEXT_CALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+const INVISIBLE: &str = r#"<span class="invisible">"#;
+const ELLIPSIS: &str = r#"<span class="ellipsis">"#;
+const SPAN_END: &str = "</span>";
+
+/// Mastodon shortens link text with `<span class="invisible">` around the scheme and the
+/// tail, and `<span class="ellipsis">` before an elided tail; its CSS hides the one and adds
+/// `…` after the other. Without a CSS engine we do the same by hand.
+pub fn strip_invisible(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    loop {
+        let inv = rest.find(INVISIBLE);
+        let ell = rest.find(ELLIPSIS);
+        let (at, ellipsis) = match (inv, ell) {
+            (None, None) => break,
+            (Some(i), Some(e)) if e < i => (e, true),
+            (Some(i), _) => (i, false),
+            (None, Some(e)) => (e, true),
+        };
+        out.push_str(&rest[..at]);
+        let inner = &rest[at
+            + if ellipsis {
+                ELLIPSIS.len()
+            } else {
+                INVISIBLE.len()
+            }..];
+        let end = inner.find(SPAN_END).unwrap_or(inner.len());
+        if ellipsis {
+            out.push_str(&inner[..end]);
+            out.push('…');
+        }
+        rest = &inner[(end + SPAN_END.len()).min(inner.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum LinkKind {
+    Mention,
+    Hashtag,
+    Plain,
+}
+
+fn classify(url: &str, text: &str, status: Option<&Status>) -> LinkKind {
+    if let Some(s) = status {
+        if s.mentions.iter().any(|m| m.url == url) {
+            return LinkKind::Mention;
+        }
+        if s.tags.iter().any(|t| t.url.eq_ignore_ascii_case(url)) {
+            return LinkKind::Hashtag;
+        }
+    }
+    match text.trim_start().chars().next() {
+        Some('#') => LinkKind::Hashtag,
+        Some('@') => LinkKind::Mention,
+        _ => LinkKind::Plain,
+    }
+}
+
+/// Renders `html` to lines of at most `width` cells. `status` (when the HTML is a post's
+/// content) tells mentions and hashtags apart from other links.
+pub fn render_html(
+    html: &str,
+    width: usize,
+    status: Option<&Status>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let source = strip_invisible(&sanitize_text(html));
+    #[cfg(test)]
+    HTML2TEXT_CALLS.with(|c| c.set(c.get() + 1));
+    let tagged = match html2text::config::rich().lines_from_read(source.as_bytes(), width) {
+        Ok(lines) => lines,
+        // Too narrow for html2text, or markup it gives up on: plain text still reads.
+        Err(_) => {
+            let text = crate::text::html_to_line(html, 10_000);
+            return wrap_text(&text, theme.text, width);
+        }
+    };
+    let mut out: Vec<Line<'static>> = Vec::with_capacity(tagged.len());
+    let mut link: Option<(String, LinkKind)> = None;
+    for tl in tagged {
+        let mut spans = Vec::new();
+        for ts in tl.tagged_strings() {
+            let text = clean(&ts.s);
+            if text.is_empty() {
+                continue;
+            }
+            let mut style = theme.text;
+            for a in &ts.tag {
+                style = style.patch(match a {
+                    RichAnnotation::Link(url) => {
+                        let kind = match &link {
+                            Some((u, k)) if u == url => *k,
+                            _ => {
+                                let k = classify(url, &text, status);
+                                link = Some((url.clone(), k));
+                                k
+                            }
+                        };
+                        match kind {
+                            LinkKind::Mention => theme.mention,
+                            LinkKind::Hashtag => theme.hashtag,
+                            LinkKind::Plain => theme.link,
+                        }
+                    }
+                    RichAnnotation::Emphasis => theme.emphasis,
+                    RichAnnotation::Strong => theme.strong,
+                    RichAnnotation::Code | RichAnnotation::Preformat(_) => theme.code,
+                    RichAnnotation::Strikeout => Style::new().add_modifier(Modifier::CROSSED_OUT),
+                    RichAnnotation::Image(_) => theme.dim,
+                    // Colours chosen by the server are not ours to show.
+                    _ => Style::new(),
+                });
+            }
+            spans.push(Span::styled(text, style));
+        }
+        out.push(Line::from(spans));
+    }
+    tidy_blank_lines(&mut out);
+    refit(out, width)
+}
+
+/// No blank lines at either end, never two in a row.
+fn tidy_blank_lines(lines: &mut Vec<Line<'static>>) {
+    let blank = |l: &Line<'_>| l.spans.iter().all(|s| s.content.trim().is_empty());
+    let mut prev_blank = true;
+    lines.retain(|l| {
+        let b = blank(l);
+        let keep = !(b && prev_blank);
+        prev_blank = b;
+        keep
+    });
+    while lines.last().is_some_and(blank) {
+        lines.pop();
+    }
+}
+
+/// Announcement or other plain-ish HTML as text lines, without styling.
+pub fn html_plain_lines(html: &str, width: usize, theme: &Theme) -> Vec<String> {
+    render_html(html, width, None, theme)
+        .into_iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_parts_of_links_go() {
+        let html = r#"<a href="https://example.com/a/very/long/path"><span class="invisible">https://</span><span class="ellipsis">example.com/a/ve</span><span class="invisible">ry/long/path</span></a>"#;
+        assert_eq!(
+            strip_invisible(html),
+            r#"<a href="https://example.com/a/very/long/path">example.com/a/ve…</a>"#
+        );
+        assert_eq!(strip_invisible(r#"x<span class="invisible">y"#), "x");
+    }
+
+    #[test]
+    fn entities_cannot_smuggle_controls() {
+        let theme = Theme::new(false);
+        let lines = render_html(
+            "<p>a&#27;]52;c;ZXZpbA==&#7;b &#x9b;31m &#x202e;x</p>",
+            40,
+            None,
+            &theme,
+        );
+        for l in &lines {
+            for s in &l.spans {
+                assert!(!s.content.chars().any(char::is_control), "{:?}", s.content);
+                assert!(!s.content.contains('\u{202e}'));
+            }
+        }
+    }
+}

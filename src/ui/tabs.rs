@@ -1,0 +1,111 @@
+//! The tab bar: `1 Home 3 ●` per tab, the active one reversed, scrolled so that the active
+//! tab is always on screen. The drawn label areas are kept for mouse clicks.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+use super::wrap::{clean, line_width, truncate};
+use crate::app::state::{State, Tab};
+use crate::stream::{ConnectionState, format_delay};
+
+/// The short connection marker of a tab label.
+pub fn connection_marker(state: Option<&ConnectionState>, theme: &Theme) -> Option<Span<'static>> {
+    Some(match state? {
+        ConnectionState::Live { .. } => Span::styled("●", theme.live),
+        ConnectionState::Connecting { .. } => Span::styled("…", theme.pending),
+        ConnectionState::Reconnecting { after, .. } => {
+            Span::styled(format!("⟳ {}", format_delay(*after)), theme.pending)
+        }
+        ConnectionState::Failed { .. } => Span::styled("✗", theme.failed),
+    })
+}
+
+fn label(i: usize, tab: &Tab, active: bool, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    if i < 9 {
+        spans.push(Span::styled(format!("{} ", i + 1), theme.dim));
+    }
+    spans.push(Span::raw(truncate(&clean(&tab.title), 24)));
+    if tab.unread > 0 {
+        spans.push(Span::styled(format!(" {}", tab.unread), theme.unread));
+    }
+    if let Some(marker) = connection_marker(tab.connection(), theme) {
+        spans.push(Span::raw(" "));
+        spans.push(marker);
+    }
+    spans.push(Span::raw(" "));
+    let mut line = Line::from(spans);
+    if active {
+        line = line.style(theme.tab_active);
+        // Dim digits would be unreadable on the reversed label.
+        for s in &mut line.spans {
+            s.style = s.style.remove_modifier(ratatui::style::Modifier::DIM);
+        }
+    } else {
+        line = line.style(theme.tab);
+    }
+    line
+}
+
+/// Draws the bar into `area` (one row) and returns each drawn label's area with its tab.
+pub fn draw_tabs(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> Vec<(Rect, usize)> {
+    let mut hits = Vec::new();
+    if area.width == 0 || area.height == 0 {
+        return hits;
+    }
+    let labels: Vec<Line<'static>> = state
+        .tabs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| label(i, t, i == state.active, theme))
+        .collect();
+    let widths: Vec<usize> = labels.iter().map(line_width).collect();
+    let sep = 1;
+    let total: usize = widths.iter().sum::<usize>() + sep * labels.len().saturating_sub(1);
+    let avail = area.width as usize;
+    let active = state.active.min(labels.len().saturating_sub(1));
+    // Scroll right just far enough that the active label fits, with room for the `‹` marker.
+    let mut start = 0;
+    if total > avail {
+        while start < active {
+            let span: usize =
+                widths[start..=active].iter().sum::<usize>() + sep * (active - start) + 1;
+            if span <= avail.saturating_sub(1) {
+                break;
+            }
+            start += 1;
+        }
+    }
+    let mut x = area.x;
+    let right = area.x + area.width;
+    if start > 0 {
+        buf.set_span(x, area.y, &Span::styled("‹", theme.dim), 1);
+        x += 1;
+    }
+    for (i, line) in labels.iter().enumerate().skip(start) {
+        if x >= right {
+            break;
+        }
+        if i > start {
+            buf.set_span(x, area.y, &Span::styled("│", theme.border), 1);
+            x += 1;
+            if x >= right {
+                break;
+            }
+        }
+        let room = right - x;
+        let w = (widths[i] as u16).min(room);
+        if (widths[i] as u16) > room && room > 0 {
+            // Cut label: leave the last cell for a marker saying there is more.
+            buf.set_line(x, area.y, line, room.saturating_sub(1));
+            buf.set_span(right - 1, area.y, &Span::styled("›", theme.dim), 1);
+        } else {
+            buf.set_line(x, area.y, line, w);
+        }
+        hits.push((Rect::new(x, area.y, w, 1), i));
+        x += w;
+    }
+    hits
+}

@@ -1,0 +1,181 @@
+//! The active tab's timeline: which entries show, where the viewport starts, and the lines
+//! drawn. The viewport is anchored to an entry id, so posts arriving on top do not move what
+//! the reader is looking at.
+
+use std::collections::HashMap;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::footer::stream_name;
+use super::status::{LayoutCache, layout_entry};
+use super::theme::Theme;
+use super::wrap::{clean, wrap_spans};
+use crate::app::state::{State, Tab};
+use crate::stream::ConnectionState;
+
+/// The first entry drawn, remembered by id (and by position, for when it disappears).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchor {
+    pub id: String,
+    pub pos: usize,
+}
+
+/// Indices into `tab.entries` of what the reader can see: not hidden, matching the search.
+pub fn visible_entries(state: &State, tab: &Tab) -> Vec<usize> {
+    tab.visible()
+        .filter(|(_, e)| state.matches_search(e))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+const GUTTER: u16 = 2;
+
+/// Draws the timeline; returns how many entries were fully on screen.
+pub fn draw_timeline(
+    buf: &mut Buffer,
+    area: Rect,
+    state: &State,
+    anchors: &mut HashMap<usize, Anchor>,
+    cache: &mut LayoutCache,
+    theme: &Theme,
+) -> usize {
+    let Some(tab) = state.active_tab() else {
+        return 1;
+    };
+    if area.width <= GUTTER || area.height == 0 {
+        return 1;
+    }
+    let vis = visible_entries(state, tab);
+    if vis.is_empty() {
+        anchors.remove(&state.active);
+        draw_empty(buf, area, state, tab, theme);
+        return 1;
+    }
+    // One column of air on the right, so right-aligned times do not touch the pane border.
+    let width = (area.width - GUTTER).saturating_sub(1).max(1) as usize;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if tab.new_above > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("↑ {} new — g to jump", tab.new_above),
+            theme.new_marker,
+        )));
+    }
+    let height = (area.height as usize).saturating_sub(lines.len()).max(1);
+    let selected = vis
+        .iter()
+        .position(|&i| i >= tab.selected)
+        .unwrap_or(vis.len() - 1);
+    let mut h = |p: usize| layout_entry(cache, state, &tab.entries[vis[p]], width, theme).height();
+
+    let anchor = anchors.get(&state.active);
+    let mut top = if selected == 0 {
+        0
+    } else {
+        anchor
+            .and_then(|a| vis.iter().position(|&i| tab.entries[i].item.id() == a.id))
+            .or_else(|| anchor.map(|a| a.pos.min(vis.len() - 1)))
+            .unwrap_or(0)
+    };
+    if selected < top {
+        top = selected;
+    }
+    // Is the selected entry's first line on screen, and (unless it is at the top) all of it?
+    let mut y = 0;
+    let mut fits = true;
+    for p in top..selected {
+        y += h(p) + 1;
+        if y >= height {
+            fits = false;
+            break;
+        }
+    }
+    if fits && selected > top && y + h(selected) > height {
+        fits = false;
+    }
+    if !fits {
+        // Bring the selected entry up from the bottom edge.
+        top = selected;
+        let mut used = h(selected);
+        while top > 0 {
+            let above = h(top - 1) + 1;
+            if used + above > height {
+                break;
+            }
+            used += above;
+            top -= 1;
+        }
+    }
+    anchors.insert(
+        state.active,
+        Anchor {
+            id: tab.entries[vis[top]].item.id().to_string(),
+            pos: top,
+        },
+    );
+
+    let mut shown = 0;
+    let mut used = 0;
+    for (p, &i) in vis.iter().enumerate().skip(top) {
+        if used >= height {
+            break;
+        }
+        let e = layout_entry(cache, state, &tab.entries[i], width, theme);
+        let bar = if p == selected {
+            Span::styled("▌ ", theme.selected_bar)
+        } else {
+            Span::raw("  ")
+        };
+        let entry_h = e.height();
+        for line in e.head.into_iter().chain(e.body.iter().cloned()) {
+            let mut spans = Vec::with_capacity(line.spans.len() + 1);
+            spans.push(bar.clone());
+            spans.extend(line.spans);
+            lines.push(Line::from(spans));
+        }
+        if used + entry_h <= height {
+            shown += 1;
+        }
+        used += entry_h + 1;
+        lines.push(Line::default());
+    }
+    Paragraph::new(lines).render(area, buf);
+    shown.max(1)
+}
+
+fn draw_empty(buf: &mut Buffer, area: Rect, state: &State, tab: &Tab, theme: &Theme) {
+    let failed: Vec<String> = tab
+        .streams
+        .iter()
+        .filter_map(|s| match &s.state {
+            ConnectionState::Failed { reason, .. } => {
+                Some(format!("{}: {}", stream_name(&s.spec), clean(reason)))
+            }
+            _ => None,
+        })
+        .collect();
+    let (text, style) = if !failed.is_empty() {
+        (failed.join(" · "), theme.failed)
+    } else if !state.search.query.trim().is_empty() && tab.visible().next().is_some() {
+        (
+            format!("No posts match “{}”", clean(state.search.query.trim())),
+            theme.dim,
+        )
+    } else {
+        let names: Vec<String> = tab.streams.iter().map(|s| stream_name(&s.spec)).collect();
+        (
+            format!("Waiting for posts on {}…", names.join(", ")),
+            theme.dim,
+        )
+    };
+    let width = (area.width as usize).saturating_sub(4).max(1);
+    let lines: Vec<Line<'static>> = wrap_spans(&[Span::styled(text, style)], width)
+        .into_iter()
+        .map(|l| l.centered())
+        .collect();
+    let y = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    let h = (lines.len() as u16).min(area.bottom() - y);
+    Paragraph::new(lines).render(Rect::new(area.x, y, area.width, h), buf);
+}

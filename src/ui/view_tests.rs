@@ -1,0 +1,264 @@
+//! The view-state behaviour the run loop relies on: tab hit areas, page length, scroll
+//! anchoring, the layout cache, and NO_COLOR.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::tests::{
+    add_notifications, now, push, render, sample_state, screen_text, status, status_json,
+};
+use super::{Theme, ViewState, draw};
+use crate::app::state::{State, UiSettings};
+use crate::filter::Verdict;
+use crate::stream::StreamSpec;
+
+#[test]
+fn tab_bar_scrolls_to_keep_the_active_tab() {
+    let mut state = State::new(
+        (1..=12)
+            .map(|i| (format!("Tab number {i}"), vec![StreamSpec::User]))
+            .collect(),
+        UiSettings::default(),
+        now(),
+    );
+    state.active = 10;
+    let mut view = ViewState::default();
+    let t = render(&state, &mut view, 60, 6);
+    insta::assert_snapshot!("tabs_scrolled", t.backend());
+    let first = t
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .take(60)
+        .map(|c| c.symbol())
+        .collect::<String>();
+    assert!(first.contains("Tab number 11"), "{first}");
+    // Every drawn label is clickable, and only there.
+    let (col, _) = (0..60)
+        .map(|x| (x, view.tab_at(x, 0)))
+        .find(|(_, t)| *t == Some(10))
+        .unwrap();
+    assert_eq!(view.tab_at(col, 1), None);
+    assert_eq!(view.tab_at(59, 5), None);
+}
+
+#[test]
+fn tab_at_maps_label_cells() {
+    let state = sample_state();
+    let mut view = ViewState::default();
+    render(&state, &mut view, 80, 24);
+    assert_eq!(view.tab_at(1, 0), Some(0));
+    let row: String = (0..80)
+        .map(|x| {
+            view.tab_at(x, 0)
+                .map_or('.', |t| char::from(b'0' + t as u8))
+        })
+        .collect();
+    assert!(row.starts_with("0000"), "{row}");
+    assert!(row.contains('1') && row.contains('2'), "{row}");
+}
+
+#[test]
+fn new_posts_marker_and_stable_viewport() {
+    let mut state = State::new(
+        vec![("Home".into(), vec![StreamSpec::User])],
+        UiSettings::default(),
+        now(),
+    );
+    state.show_notifications = false;
+    for i in 0..10 {
+        let s = status_json(
+            &format!("{}", 100 + i),
+            ("Poster", "poster"),
+            "2026-11-28T11:00:00Z",
+            &format!("<p>Post number {i}</p>"),
+        );
+        push(&mut state, 0, status(s), Verdict::Show);
+    }
+    let mut view = ViewState::default();
+    state.tabs[0].move_selection(4);
+    let before = render(&state, &mut view, 80, 24);
+    let top_before: String = before.backend().buffer().content[80..160]
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(top_before.contains("Poster"), "{top_before}");
+    for i in 10..13 {
+        let s = status_json(
+            &format!("{}", 100 + i),
+            ("Poster", "poster"),
+            "2026-11-28T11:59:00Z",
+            &format!("<p>Post number {i}</p>"),
+        );
+        push(&mut state, 0, status(s), Verdict::Show);
+    }
+    assert_eq!(state.tabs[0].new_above, 3);
+    let after = render(&state, &mut view, 80, 24);
+    insta::assert_snapshot!("new_posts_marker", after.backend());
+    let text = screen_text(&after);
+    assert!(text.contains("↑ 3 new — g to jump"), "{text}");
+    // What the reader was looking at did not move (one row lower, under the marker).
+    let body_before: Vec<String> = rows(&before)[1..10].to_vec();
+    let body_after: Vec<String> = rows(&after)[2..11].to_vec();
+    assert_eq!(body_before, body_after);
+    assert!(view.page_len() >= 4, "{}", view.page_len());
+
+    // Jumping back to the top starts the view at the top.
+    state.tabs[0].jump_to_top();
+    let top = render(&state, &mut view, 80, 24);
+    assert!(screen_text(&top).contains("Post number 12"));
+}
+
+#[test]
+fn selection_stays_visible_when_moving_down() {
+    let mut state = State::new(
+        vec![("Home".into(), vec![StreamSpec::User])],
+        UiSettings::default(),
+        now(),
+    );
+    state.show_notifications = false;
+    for i in 0..40 {
+        let s = status_json(
+            &format!("{}", 100 + i),
+            ("Poster", "poster"),
+            "2026-11-28T11:00:00Z",
+            &format!("<p>Post number {i}</p>"),
+        );
+        push(&mut state, 0, status(s), Verdict::Show);
+    }
+    let mut view = ViewState::default();
+    for step in 0..39 {
+        let t = render(&state, &mut view, 80, 24);
+        let sel_text = format!("Post number {}", 39 - step);
+        assert!(screen_text(&t).contains(&sel_text), "step {step}");
+        state.tabs[0].move_selection(1);
+    }
+    state.tabs[0].jump_to_bottom();
+    let t = render(&state, &mut view, 80, 24);
+    assert!(screen_text(&t).contains("Post number 0"));
+}
+
+fn rows(t: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = t.backend().buffer();
+    let w = buf.area.width as usize;
+    buf.content
+        .chunks(w)
+        .map(|r| r.iter().map(|c| c.symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn layout_is_cached_between_frames() {
+    let mut state = sample_state();
+    add_notifications(&mut state);
+    let mut view = ViewState::default();
+    let calls = || super::html::HTML2TEXT_CALLS.with(|c| c.get());
+    render(&state, &mut view, 80, 40);
+    let first = calls();
+    assert!(first > 0);
+    assert!(view.cache.len() > 0);
+    // A new frame with only the clock moved: relative times change, nothing is laid out again.
+    state.now = "2026-11-28T12:05:00Z".parse().unwrap();
+    let t = render(&state, &mut view, 80, 40);
+    assert_eq!(calls(), first);
+    assert!(screen_text(&t).contains("17m"));
+    // A new width lays out again.
+    render(&state, &mut view, 100, 40);
+    assert!(calls() > first);
+}
+
+#[test]
+fn no_color_theme_has_no_colours() {
+    use ratatui::style::Color;
+    let mut state = sample_state();
+    add_notifications(&mut state);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    terminal
+        .draw(|f| draw(f, &state, &mut ViewState::default(), &Theme::new(true)))
+        .unwrap();
+    for cell in terminal.backend().buffer().content.iter() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+}
+
+#[test]
+fn mentions_hashtags_and_links_are_styled() {
+    use ratatui::style::{Color, Modifier};
+    let mut state = sample_state();
+    state.show_notifications = false;
+    let t = render(&state, &mut ViewState::default(), 120, 30);
+    let buf = t.backend().buffer();
+    let w = buf.area.width as usize;
+    let find = |needle: &str| {
+        let rows: Vec<String> = buf
+            .content
+            .chunks(w)
+            .map(|r| {
+                r.iter()
+                    .map(|c| {
+                        if c.symbol().len() == 1 {
+                            c.symbol()
+                        } else {
+                            "?"
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let (y, x) = rows
+            .iter()
+            .enumerate()
+            .find_map(|(y, r)| r.find(needle).map(|x| (y, x)))
+            .unwrap_or_else(|| panic!("{needle} not on screen"));
+        &buf.content[y * w + x]
+    };
+    assert_eq!(find("#rust").fg, Color::Magenta);
+    assert_eq!(find("@ferris!").fg, Color::Cyan);
+    let link = find("blog.rust-lang.org");
+    assert_eq!(link.fg, Color::Blue);
+    assert!(link.modifier.contains(Modifier::UNDERLINED));
+    assert!(find("Ferris").modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    use crate::app::state::Overlay;
+    let mut state = sample_state();
+    add_notifications(&mut state);
+    state.announcements = vec![
+        serde_json::from_value(serde_json::json!({"id": "1", "content": "<p>Hello there</p>"}))
+            .unwrap(),
+    ];
+    state.flash = Some("link copied".into());
+    for overlay in [
+        Overlay::None,
+        Overlay::Help,
+        Overlay::Detail {
+            tab: 0,
+            id: "112".into(),
+        },
+        Overlay::Detail {
+            tab: 9,
+            id: "gone".into(),
+        },
+    ] {
+        state.overlay = overlay;
+        for (w, h) in [
+            (1, 1),
+            (2, 2),
+            (3, 1),
+            (5, 3),
+            (12, 4),
+            (20, 5),
+            (40, 8),
+            (119, 10),
+            (120, 12),
+            (300, 3),
+        ] {
+            let mut view = ViewState::default();
+            render(&state, &mut view, w, h);
+            assert!(view.page_len() >= 1);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Width-aware text helpers. Widths are terminal cells as ratatui's buffer counts them
+//! (graphemes, so CJK and emoji take two cells); nothing here slices a string at a byte offset
+//! that is not a grapheme boundary.
+
+use jiff::Timestamp;
+use ratatui::buffer::CellWidth;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::sanitize::{sanitize_line, sanitize_text};
+
+/// Safe one-line text from the server.
+pub fn clean(s: &str) -> String {
+    sanitize_line(s).into_owned()
+}
+
+/// Safe multi-line text from the server; lines are trimmed at the end.
+pub fn clean_lines(s: &str) -> Vec<String> {
+    sanitize_text(s)
+        .split('\n')
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+/// Graphemes of `s` with their widths, skipping what the buffer would not draw.
+fn graphemes(s: &str) -> Vec<(&str, usize)> {
+    let span = Span::raw(s);
+    let mut out = Vec::new();
+    for g in span.styled_graphemes(Style::new()) {
+        let w = g.symbol.cell_width() as usize;
+        if w > 0 {
+            // The grapheme borrows from `s`; find it there to return it with `s`'s lifetime.
+            let start = g.symbol.as_ptr() as usize - s.as_ptr() as usize;
+            out.push((&s[start..start + g.symbol.len()], w));
+        }
+    }
+    out
+}
+
+pub fn width(s: &str) -> usize {
+    Span::raw(s)
+        .styled_graphemes(Style::new())
+        .map(|g| g.symbol.cell_width() as usize)
+        .sum()
+}
+
+pub fn line_width(line: &Line<'_>) -> usize {
+    line.spans.iter().map(|s| width(&s.content)).sum()
+}
+
+/// `s` cut to `max` cells, ending in `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for (g, w) in graphemes(s) {
+        if used + w > max - 1 {
+            break;
+        }
+        out.push_str(g);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Spans cut to `max` cells; the last one kept ends in `…` when anything was cut.
+pub fn truncate_spans(spans: Vec<Span<'static>>, max: usize) -> Vec<Span<'static>> {
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if total <= max {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut left = max;
+    for span in spans {
+        let w = width(&span.content);
+        if w < left {
+            left -= w;
+            out.push(span);
+        } else {
+            let cut = truncate(&span.content, left);
+            if !cut.is_empty() {
+                out.push(Span::styled(cut, span.style));
+            } else if let Some(last) = out.pop() {
+                let lw = width(&last.content);
+                out.push(Span::styled(
+                    truncate(&last.content, lw.saturating_sub(1)),
+                    last.style,
+                ));
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// `left` and `right` on one line of `width` cells: `right` flush right, `left` cut to fit.
+pub fn left_right(
+    left: Vec<Span<'static>>,
+    right: Vec<Span<'static>>,
+    width: usize,
+) -> Line<'static> {
+    let rw: usize = right.iter().map(|s| self::width(&s.content)).sum();
+    if rw + 1 >= width {
+        return Line::from(truncate_spans(left, width));
+    }
+    let mut spans = truncate_spans(left, width - rw - 1);
+    let lw: usize = spans.iter().map(|s| self::width(&s.content)).sum();
+    spans.push(Span::raw(" ".repeat(width - rw - lw)));
+    spans.extend(right);
+    Line::from(spans)
+}
+
+/// Greedy word wrap of styled text to `width` cells. Words longer than a line are broken
+/// between graphemes; `\n` starts a new line.
+pub fn wrap_spans(spans: &[Span<'_>], width: usize) -> Vec<Line<'static>> {
+    let mut w = Wrapper {
+        width: width.max(1),
+        ..Wrapper::default()
+    };
+    for span in spans {
+        for (i, part) in span.content.split('\n').enumerate() {
+            if i > 0 {
+                w.place_word();
+                w.flush_line();
+            }
+            for (g, gw) in graphemes(part) {
+                if g == " " {
+                    w.place_word();
+                    if w.used > 0 && w.used < w.width {
+                        w.push_piece(" ", span.style);
+                        w.used += 1;
+                    }
+                } else {
+                    match w.word.last_mut() {
+                        Some((t, s)) if *s == span.style => t.push_str(g),
+                        _ => w.word.push((g.to_string(), span.style)),
+                    }
+                    w.word_w += gw;
+                }
+            }
+        }
+    }
+    w.place_word();
+    if !w.cur.is_empty() || w.lines.is_empty() {
+        w.flush_line();
+    }
+    w.lines
+}
+
+#[derive(Default)]
+struct Wrapper {
+    width: usize,
+    lines: Vec<Line<'static>>,
+    cur: Vec<Span<'static>>,
+    used: usize,
+    /// The word being read: one piece per style run, and its width.
+    word: Vec<(String, Style)>,
+    word_w: usize,
+}
+
+impl Wrapper {
+    fn push_piece(&mut self, text: &str, style: Style) {
+        match self.cur.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push_str(text),
+            _ => self.cur.push(Span::styled(text.to_string(), style)),
+        }
+    }
+
+    fn flush_line(&mut self) {
+        // Trailing spaces are noise at a wrap point.
+        if let Some(last) = self.cur.last_mut() {
+            let t = last.content.trim_end().to_string();
+            last.content = t.into();
+        }
+        self.cur.retain(|s| !s.content.is_empty());
+        self.lines.push(Line::from(std::mem::take(&mut self.cur)));
+        self.used = 0;
+    }
+
+    fn place_word(&mut self) {
+        if self.word.is_empty() {
+            return;
+        }
+        if self.used + self.word_w > self.width && self.used > 0 {
+            self.flush_line();
+        }
+        for (text, style) in std::mem::take(&mut self.word) {
+            for (g, w) in graphemes(&text) {
+                if self.used + w > self.width && self.used > 0 {
+                    self.flush_line();
+                }
+                self.push_piece(g, style);
+                self.used += w;
+            }
+        }
+        self.word_w = 0;
+    }
+}
+
+/// Plain text (possibly several lines) wrapped in one style.
+pub fn wrap_text(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
+    text.split('\n')
+        .flat_map(|l| wrap_spans(&[Span::styled(l.to_string(), style)], width))
+        .collect()
+}
+
+/// Lines wider than `width` (which html2text should not produce, but sanitising and odd
+/// graphemes can shift widths) are wrapped again so nothing is silently cut.
+pub fn refit(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line_width(&line) <= width {
+            out.push(line);
+        } else {
+            out.extend(wrap_spans(&line.spans, width));
+        }
+    }
+    out
+}
+
+pub fn parse_time(s: &str) -> Option<Timestamp> {
+    s.trim().parse().ok()
+}
+
+/// `now`, `45s`, `12m`, `3h`, `5d`, or the date for anything older (or in the future).
+pub fn relative_time(created_at: &str, now: Timestamp) -> String {
+    let Some(t) = parse_time(created_at) else {
+        return String::new();
+    };
+    let secs = now.as_second() - t.as_second();
+    match secs {
+        // A little clock skew between server and client reads as "now".
+        -60..5 => "now".into(),
+        5..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h", secs / 3600),
+        86_400..604_800 => format!("{}d", secs / 86_400),
+        _ => t
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string(),
+    }
+}
+
+/// A full timestamp for the detail view, in UTC so that it reads the same everywhere.
+pub fn full_time(s: &str) -> String {
+    match parse_time(s) {
+        Some(t) => t
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .strftime("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+        None => clean(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line<'_>]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn wraps_words_and_long_words() {
+        let l = wrap_text("hello wide world abcdefghij", Style::new(), 8);
+        assert_eq!(text(&l), ["hello", "wide", "world", "abcdefgh", "ij"]);
+        let l = wrap_text("日本語のテキスト", Style::new(), 5);
+        assert_eq!(text(&l), ["日本", "語の", "テキ", "スト"]);
+        assert!(l.iter().all(|l| line_width(l) <= 5));
+    }
+
+    #[test]
+    fn truncates_on_graphemes() {
+        assert_eq!(truncate("日本語", 4), "日…");
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("👩‍💻👩‍💻", 3), "👩‍💻…");
+    }
+
+    #[test]
+    fn relative_times() {
+        let now: Timestamp = "2026-11-28T12:00:00Z".parse().unwrap();
+        assert_eq!(relative_time("2026-11-28T11:59:58Z", now), "now");
+        assert_eq!(relative_time("2026-11-28T11:59:15.000Z", now), "45s");
+        assert_eq!(relative_time("2026-11-28T11:48:00Z", now), "12m");
+        assert_eq!(relative_time("2026-11-28T09:00:00Z", now), "3h");
+        assert_eq!(relative_time("2026-11-23T12:00:00Z", now), "5d");
+        assert_eq!(relative_time("2026-11-02T08:00:00Z", now), "2026-11-02");
+        assert_eq!(relative_time("garbage", now), "");
+    }
+}

@@ -1,0 +1,253 @@
+//! The live view end to end: the real binary in tmux against the fake server, read back with
+//! `capture-pane` as a person would read the screen.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use fake_mastodon::r#gen;
+
+/// A tmux server of its own (its own socket), killed when the test ends.
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, command: &str) -> Tmux {
+        let socket = format!(
+            "tootwatch-test-{}-{}",
+            std::process::id(),
+            fastrand_suffix()
+        );
+        let session = "tw".to_string();
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(command)
+            .status()
+            .expect("tmux is installed (.ci/run installs it)");
+        assert!(status.success());
+        let t = Tmux { socket, session };
+        t.tmux(&["set-option", "-t", &t.session, "remain-on-exit", "on"]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Polls the screen until `pred` holds; the screen is observable state, not a timer.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > GUARD {
+                panic!("screen never showed {what}:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn pane_dead(&self) -> bool {
+        self.tmux(&["display-message", "-p", "-t", &self.session, "#{pane_dead}"])
+            .trim()
+            == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn fastrand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64)
+}
+
+fn live_view_command(server: &FakeServer, dir: &tempfile::TempDir, args: &str) -> String {
+    let config = fast_config(dir);
+    format!(
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={} TOOTWATCH_TOKEN={} TOOTWATCH_LOG_FILE={} {} {}",
+        config.display(),
+        server.base_url(),
+        server.token(),
+        dir.path().join("tootwatch.log").display(),
+        env!("CARGO_BIN_EXE_tootwatch"),
+        args
+    )
+}
+
+fn status(id: u64, who: &str, text: &str) -> String {
+    serde_json::json!({
+        "id": id.to_string(), "created_at": "2026-11-28T12:00:00.000Z",
+        "content": format!("<p>{text}</p>"), "visibility": "public",
+        "url": format!("https://social.example/@{who}/{id}"),
+        "account": {"id": "7", "username": who, "acct": who, "display_name": who.to_uppercase()},
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_view_follows_the_streams_as_they_change() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        120,
+        40,
+        &live_view_command(&server, &dir, "user hashtag:rust"),
+    );
+    within("user", server.wait_subscribers("user", 1)).await;
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    let screen = tmux.wait_for("two tabs", |s| s.contains("Home") && s.contains("#rust"));
+    assert!(
+        screen.contains("Notifications"),
+        "the notification pane is on by default:\n{screen}"
+    );
+
+    server.publish(
+        "user",
+        "update",
+        Some(&status(900, "alice", "Hello from the end to end test")),
+    );
+    tmux.wait_for("the new post", |s| {
+        s.contains("Hello from the end to end test")
+    });
+
+    let mut edited: serde_json::Value =
+        serde_json::from_str(&status(900, "alice", "Edited words here")).unwrap();
+    edited["edited_at"] = "2026-11-28T12:00:05.000Z".into();
+    server.publish("user", "status.update", Some(&edited.to_string()));
+    let screen = tmux.wait_for("the edit", |s| s.contains("Edited words here"));
+    assert!(!screen.contains("Hello from the end to end test"));
+
+    server.publish("user", "delete", Some("900"));
+    tmux.wait_for("the delete", |s| !s.contains("Edited words here"));
+
+    // A filter added on the server re-filters what is on screen when it says so.
+    server.publish(
+        "user",
+        "update",
+        Some(&status(901, "bob", "talking about the finale")),
+    );
+    tmux.wait_for("a post to filter", |s| {
+        s.contains("talking about the finale")
+    });
+    server.set_filters(
+        r#"[{"id":"1","title":"Finale","context":["home"],"filter_action":"hide","keywords":[{"id":"1","keyword":"finale","whole_word":true}],"statuses":[]}]"#,
+    );
+    server.publish("user", "filters_changed", None);
+    tmux.wait_for("the post hidden by the new filter", |s| {
+        !s.contains("talking about the finale")
+    });
+
+    // Notifications land in their pane.
+    server.publish(
+        "user",
+        "notification",
+        Some(&r#gen::notification_json(5, "follow")),
+    );
+    tmux.wait_for("a follow", |s| s.contains("followed you"));
+
+    // A hostile post changes nothing on the terminal but its own cells.
+    let hostile = serde_json::json!({
+        "id": "902", "created_at": "2026-11-28T12:00:00.000Z",
+        "content": "<p>evil \u{1b}]0;pwned\u{7}\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{202e}text</p>",
+        "account": {"id": "8", "username": "mallory", "acct": "mallory", "display_name": "\u{1b}[31mMallory\u{1b}[0m"},
+    });
+    server.publish("hashtag:rust", "update", Some(&hostile.to_string()));
+    tmux.keys(&["2"]);
+    let screen = tmux.wait_for("the hostile post", |s| {
+        s.contains("Mallory") && s.contains("evil")
+    });
+    assert!(
+        !screen.contains("pwned") && !screen.contains("aGk="),
+        "escape payloads leaked:\n{screen}"
+    );
+    let title = tmux.tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        &tmux.session,
+        "#{pane_title}",
+    ]);
+    assert!(
+        !title.contains("pwned"),
+        "the pane title was changed: {title}"
+    );
+    assert!(
+        !screen.chars().any(|c| c.is_control() && c != '\n'),
+        "{screen:?}"
+    );
+
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help", |s| s.contains("dismiss") && s.contains("quit"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the help closed", |s| !s.contains("dismiss announcement"));
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while !tmux.pane_dead() {
+        assert!(start.elapsed() < GUARD, "q did not quit");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let after = tmux.screen();
+    assert!(
+        !after.contains("Notifications"),
+        "the alternate screen is gone after quitting:\n{after}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_reads_well_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env TOOTWATCH_CONFIG=/dev/null TOOTWATCH_LOG_FILE={} {} demo --speed 20",
+        dir.path().join("log").display(),
+        env!("CARGO_BIN_EXE_tootwatch")
+    );
+    let tmux = Tmux::start(80, 24, &command);
+    let screen = tmux.wait_for("the demo's tabs and posts", |s| {
+        s.contains("Home") && s.contains("#rust") && s.lines().count() >= 20
+    });
+    assert!(!screen.lines().any(|l| l.chars().count() > 80), "{screen}");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while !tmux.pane_dead() {
+        assert!(start.elapsed() < GUARD, "q did not quit");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
