@@ -106,6 +106,7 @@ fn main() {
         );
     }
 
+    let mut next_id = 1_000_000;
     for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
         let counter = Counter::default();
         let mut terminal = Terminal::with_options(
@@ -121,9 +122,10 @@ fn main() {
             .expect("draw");
         let mut total = 0;
         let posts = 50;
-        for i in 0..posts {
+        for _ in 0..posts {
             counter.0.set(0);
-            state.tabs[0].push_newest(Item::Status(status(1_000_000 + i)), Verdict::Show, 0, 1000);
+            next_id += 1;
+            state.tabs[0].push_newest(Item::Status(status(next_id)), Verdict::Show, 0, 1000);
             terminal
                 .draw(|f| ui::draw(f, &state, &mut view, &theme))
                 .expect("draw");
