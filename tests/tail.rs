@@ -408,6 +408,41 @@ async fn gotosocial_quirks_over_auto_transport() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_falls_back_to_server_sent_events_without_websocket() {
+    let server = FakeServer::start(Options {
+        websocket: false,
+        ..Options::default()
+    })
+    .await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--count", "1", "public:local"],
+    );
+    within("subscriber", server.wait_subscribers("public:local", 1)).await;
+    let live = run.stderr_until("live").await;
+    assert_eq!(live, "tootwatch: public:local: live (server-sent events)");
+    server.publish("public:local", "delete", Some("12"));
+    assert_eq!(run.line().await, "[public:local] delete 12");
+    assert_eq!(run.exit_code().await, 0);
+
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "ws", "user"],
+    );
+    assert_eq!(run.exit_code().await, 1);
+    let stderr = run.rest_of_stderr().await;
+    assert!(
+        stderr
+            .last()
+            .unwrap()
+            .contains("no WebSocket endpoint (404"),
+        "{stderr:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forcing_sse_on_a_websocket_only_server_fails_clearly() {
     let server = server(Flavor::GoToSocial).await;
     let mut run = tootwatch(

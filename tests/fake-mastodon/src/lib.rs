@@ -93,6 +93,9 @@ pub struct Options {
     /// Server-sent events split each payload over several `data:` lines (after each `,` that is
     /// outside a JSON string, so the joined lines are still the same JSON value).
     pub split_data_lines: bool,
+    /// Offer the WebSocket endpoint at all; `false` answers its upgrades with 404, as a server
+    /// (or a proxy in front of it) without WebSocket streaming does.
+    pub websocket: bool,
 }
 
 impl Default for Options {
@@ -105,6 +108,7 @@ impl Default for Options {
             ws_payload_as_object: false,
             crlf: false,
             split_data_lines: false,
+            websocket: true,
         }
     }
 }
@@ -163,6 +167,7 @@ pub(crate) struct Shared {
     pub(crate) ws_payload_as_object: bool,
     pub(crate) crlf: bool,
     pub(crate) split_data_lines: bool,
+    pub(crate) websocket: bool,
     pub(crate) advertised: String,
     pub(crate) token: Mutex<String>,
     pub(crate) fault: Mutex<Fault>,
@@ -222,6 +227,7 @@ impl FakeServer {
             ws_payload_as_object: opts.ws_payload_as_object,
             crlf: opts.crlf,
             split_data_lines: opts.split_data_lines,
+            websocket: opts.websocket,
             advertised,
             token: Mutex::new(opts.token),
             fault: Mutex::new(Fault::None),

@@ -178,6 +178,9 @@ pub(crate) async fn handler(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    if !s.websocket {
+        return rest::ws_refusal(404, "Not found", None);
+    }
     let fault = s.fault();
     if let Fault::Status {
         status,
