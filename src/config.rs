@@ -134,6 +134,9 @@ pub struct Limits {
     pub max_event_bytes: usize,
     /// Events queued between the stream tasks and their consumer before the tasks wait.
     pub channel_capacity: usize,
+    /// Posts fetched per stream after a reconnect to fill what was missed; past this a gap
+    /// marker offers to load more.
+    pub catch_up_posts: usize,
 }
 
 impl Default for Limits {
@@ -141,6 +144,7 @@ impl Default for Limits {
         Limits {
             max_event_bytes: 1 << 20,
             channel_capacity: 1024,
+            catch_up_posts: 200,
         }
     }
 }

@@ -54,8 +54,12 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             );
         }
     }
+    // Catch-up tasks feed the same channel; a weak handle lets the channel close when every
+    // stream task has ended.
+    let catch_up_tx = tx.downgrade();
     drop(tx);
-    let merged: Vec<bool> = groups.iter().map(|g| g.len() > 1).collect();
+    let specs: Vec<StreamSpec> = groups.iter().flatten().cloned().collect();
+    let mut progress: Vec<Progress> = specs.iter().map(|_| Progress::default()).collect();
     let mut seen: Vec<RecentIds> = groups.iter().map(|_| RecentIds::new(4096)).collect();
 
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
@@ -77,6 +81,23 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             match message {
                 StreamMessage::State { stream, state } => {
                     let member = &members[stream.0];
+                    if matches!(state, ConnectionState::Live { .. }) {
+                        let p = &mut progress[stream.0];
+                        if p.ever_live
+                            && let Some(tx) = catch_up_tx.upgrade()
+                        {
+                            spawn_catch_up(
+                                connected.api.clone(),
+                                stream,
+                                specs[stream.0].clone(),
+                                p.clone(),
+                                resolved.limits.catch_up_posts,
+                                keep_raw,
+                                tx,
+                            );
+                        }
+                        p.ever_live = true;
+                    }
                     if let ConnectionState::Failed { reason, cause } = &state {
                         finish(&mut out, &mut record);
                         return Err(stream_failure(&member.name, reason, *cause));
@@ -89,6 +110,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
                 StreamMessage::Event { stream, event, raw } => {
                     let member = &members[stream.0];
+                    progress[stream.0].saw(&event);
                     if let (Some(file), Some(raw)) = (record.as_mut(), raw.as_ref()) {
                         write_record(file, &member.name, raw).map_err(|e| {
                             Failure::other(format!("cannot write the record file: {e}"))
@@ -98,9 +120,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                         next = rx.try_recv().ok();
                         continue;
                     }
-                    if merged[member.group]
-                        && let Some(id) = status_id(&event)
-                        && !seen[member.group].insert(id)
+                    // Merged streams carry one post twice; a catch-up may overlap the live stream.
+                    if let Some(key) = dedupe_key(&event)
+                        && !seen[member.group].insert(&key)
                     {
                         next = rx.try_recv().ok();
                         continue;
@@ -235,11 +257,103 @@ fn is_filtered(event: &StreamEvent, context: &crate::model::FilterContext) -> bo
     }
 }
 
-fn status_id(event: &StreamEvent) -> Option<&str> {
+/// Statuses and notifications number their ids separately: keep them apart.
+fn dedupe_key(event: &StreamEvent) -> Option<String> {
     match event {
-        StreamEvent::Update(s) => Some(&s.id),
+        StreamEvent::Update(s) => Some(format!("s:{}", s.id)),
+        StreamEvent::Notification(n) => Some(format!("n:{}", n.id)),
         _ => None,
     }
+}
+
+/// What one stream has delivered: where a catch-up after a reconnect starts.
+#[derive(Debug, Clone, Default)]
+struct Progress {
+    ever_live: bool,
+    newest_status: Option<String>,
+    newest_notification: Option<String>,
+}
+
+impl Progress {
+    fn saw(&mut self, event: &StreamEvent) {
+        match event {
+            StreamEvent::Update(s) => self.newest_status = Some(s.id.clone()),
+            StreamEvent::Notification(n) => self.newest_notification = Some(n.id.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// Fetches what a stream missed while it was away and feeds it, oldest first, into the same
+/// channel as live events, so it prints exactly as if it had arrived live.
+fn spawn_catch_up(
+    api: crate::api::Api,
+    stream: StreamId,
+    spec: StreamSpec,
+    progress: Progress,
+    bound: usize,
+    keep_raw: bool,
+    tx: mpsc::Sender<StreamMessage>,
+) {
+    use crate::api::timeline::History;
+    tokio::spawn(async move {
+        let mut batches = Vec::new();
+        let timeline = match spec {
+            StreamSpec::UserNotification | StreamSpec::Direct => None,
+            _ => progress.newest_status.map(|id| (spec.clone(), id)),
+        };
+        let notifications = match spec {
+            StreamSpec::User | StreamSpec::UserNotification => progress
+                .newest_notification
+                .map(|id| (StreamSpec::UserNotification, id)),
+            _ => None,
+        };
+        for (what, since) in timeline.into_iter().chain(notifications) {
+            match api.catch_up(&what, &since, bound).await {
+                Ok(found) => {
+                    if !found.complete {
+                        tracing::warn!(
+                            "{spec}: more than {bound} posts were missed; printing the oldest {bound}"
+                        );
+                    }
+                    batches.push(found.items);
+                }
+                Err(e) => tracing::warn!("{spec}: catching up failed: {e}"),
+            }
+        }
+        for batch in batches {
+            let events: Vec<StreamEvent> = match batch {
+                History::Statuses(v) => v
+                    .into_iter()
+                    .rev()
+                    .map(|s| StreamEvent::Update(Box::new(s)))
+                    .collect(),
+                History::Notifications(v) => v
+                    .into_iter()
+                    .rev()
+                    .map(|n| StreamEvent::Notification(Box::new(n)))
+                    .collect(),
+                History::Conversations(_) => Vec::new(),
+            };
+            for event in events {
+                let raw = keep_raw.then(|| RawEvent {
+                    name: event.name().to_string(),
+                    payload: match &event {
+                        StreamEvent::Update(s) => serde_json::to_string(s).ok(),
+                        StreamEvent::Notification(n) => serde_json::to_string(n).ok(),
+                        _ => None,
+                    },
+                });
+                if tx
+                    .send(StreamMessage::Event { stream, event, raw })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
 }
 
 /// The JSON Lines form of cli.md. The payload's own JSON text is written as it came, so

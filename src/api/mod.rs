@@ -1,5 +1,7 @@
-//! The REST side: instance discovery, credentials, filters and lists. Like `stream`, it knows
-//! nothing of the terminal.
+//! The REST side: instance discovery, credentials, filters, lists and timelines. Like
+//! `stream`, it knows nothing of the terminal.
+
+pub mod timeline;
 
 use std::fmt;
 use std::time::Duration;
@@ -68,6 +70,8 @@ pub struct Api {
     token: Option<String>,
     http: reqwest::Client,
     timeout: Duration,
+    /// Shared by every clone: all tabs of one account draw on one rate-limit budget.
+    limiter: std::sync::Arc<timeline::RateLimiter>,
 }
 
 impl fmt::Debug for Api {
@@ -86,6 +90,7 @@ impl Api {
             token,
             http,
             timeout,
+            limiter: Default::default(),
         }
     }
 
@@ -108,29 +113,12 @@ impl Api {
         if authed && let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        let mut response = request
+        let response = request
             .send()
             .await
             .map_err(|e| ApiError::Network(describe_reqwest(e)))?;
-        let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| ApiError::Network(describe_reqwest(e)))?
-        {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(ApiError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        if !status.is_success() {
-            return Err(ApiError::Status {
-                status: status.as_u16(),
-                message: refusal_message(status.as_u16(), None, &body),
-            });
-        }
-        serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))
+        let (value, _) = read_json(response).await?;
+        Ok(value)
     }
 
     /// `/api/v2/instance`, falling back to v1 for servers that lack v2.
@@ -209,6 +197,33 @@ impl Api {
             _ => url,
         }
     }
+}
+
+/// Reads a bounded JSON answer; a refusal becomes `ApiError::Status` with the server's words.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    mut response: reqwest::Response,
+) -> Result<(T, reqwest::header::HeaderMap), ApiError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ApiError::Network(describe_reqwest(e)))?
+    {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if !status.is_success() {
+        return Err(ApiError::Status {
+            status: status.as_u16(),
+            message: refusal_message(status.as_u16(), None, &body),
+        });
+    }
+    let value = serde_json::from_slice(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok((value, headers))
 }
 
 /// `wss://streaming.example` → `https://streaming.example`; the path is kept.

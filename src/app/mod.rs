@@ -6,8 +6,9 @@ pub mod state;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::api::timeline::CatchUp;
 use crate::model::Filter;
-use crate::stream::StreamMessage;
+use crate::stream::{StreamId, StreamMessage};
 
 /// Everything that can happen to the live view: the one inbox's message type.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,17 @@ pub enum AppEvent {
     /// Relative times are due for a refresh.
     Tick(jiff::Timestamp),
     FiltersFetched(Result<Vec<Filter>, String>),
+    /// A stream's timeline over REST: its latest page (`since: None`), or what it missed after
+    /// `since` while disconnected.
+    HistoryFetched {
+        stream: StreamId,
+        since: Option<String>,
+        result: Result<CatchUp, String>,
+    },
+    NotificationsFetched {
+        since: Option<String>,
+        result: Result<CatchUp, String>,
+    },
     /// SIGINT/SIGTERM/SIGHUP, or the end of a replay.
     Terminate,
 }
@@ -35,6 +47,15 @@ impl From<StreamMessage> for AppEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     FetchFilters,
+    /// Load a stream's timeline: the latest page, or everything after `since`.
+    FetchHistory {
+        stream: StreamId,
+        spec: crate::stream::StreamSpec,
+        since: Option<String>,
+    },
+    FetchNotifications {
+        since: Option<String>,
+    },
     /// Open in a local browser.
     OpenUrl(String),
     /// Put on the user's clipboard through the terminal (OSC 52), which works over ssh and tmux.
@@ -122,6 +143,7 @@ pub async fn live(server: ServerOpts, streams: Vec<Vec<StreamSpec>>) -> Result<E
     let options = run::Options {
         settings: ui_settings(&resolved.config.ui),
         channel_capacity: resolved.limits.channel_capacity,
+        catch_up_posts: resolved.limits.catch_up_posts,
         no_color: no_color(),
     };
     let source = run::Source::Live {
@@ -140,6 +162,7 @@ pub async fn replay(
     let options = run::Options {
         settings: ui_settings(&config.ui),
         channel_capacity: config.limits.channel_capacity,
+        catch_up_posts: config.limits.catch_up_posts,
         no_color: no_color(),
     };
     run::run(groups, run::Source::Replay(recording), options).await

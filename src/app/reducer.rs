@@ -53,6 +53,37 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
+        AppEvent::HistoryFetched {
+            stream,
+            since,
+            result,
+        } => {
+            match result {
+                Ok(found) => state.merge_history(stream, since.as_deref(), found),
+                Err(e) => {
+                    tracing::warn!("loading history failed: {e}");
+                    state.flash = Some(format!("could not load posts: {e}"));
+                }
+            }
+            state.dirty = true;
+            Vec::new()
+        }
+        AppEvent::NotificationsFetched { since, result } => {
+            match result {
+                Ok(found) => match found.items {
+                    crate::api::timeline::History::Notifications(v) => {
+                        state.merge_notifications(since.as_deref(), v)
+                    }
+                    _ => return Vec::new(),
+                },
+                Err(e) => {
+                    tracing::warn!("loading notifications failed: {e}");
+                    state.flash = Some(format!("could not load notifications: {e}"));
+                }
+            }
+            state.dirty = true;
+            Vec::new()
+        }
         AppEvent::Terminate => {
             state.quit = true;
             vec![Command::Quit]
@@ -84,6 +115,7 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
             let limit = state.settings.timeline_len;
             let active = tab == state.active;
             let t = &mut state.tabs[tab];
+            t.streams[via].newest_seen = Some(status.id.clone());
             if t.push_newest(Item::Status(status), verdict, via, limit)
                 && active
                 && t.is_following()
@@ -94,6 +126,7 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
         StreamEvent::StatusUpdate(status) => state.edit_status(&status),
         StreamEvent::Delete(id) => state.delete_status(&id),
         StreamEvent::Notification(n) => {
+            state.newest_notification = Some(n.id.clone());
             if state.add_notification(n) && state.settings.bell_on_mention {
                 commands.push(Command::Bell);
             }
@@ -138,12 +171,31 @@ fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<
     }
     slot.state = new;
     state.dirty = true;
-    // Filters may have changed while we were away; the server tells only live listeners.
-    if reconnected {
-        vec![Command::FetchFilters]
-    } else {
-        Vec::new()
+    if !reconnected {
+        return Vec::new();
     }
+    // What happened while we were away: filters may have changed (the server tells only live
+    // listeners), and posts and notifications came that the stream will never repeat.
+    let spec = slot.spec.clone();
+    let since = slot.newest_seen.clone();
+    let id = slot.id;
+    let mut commands = vec![Command::FetchFilters];
+    if spec != crate::stream::StreamSpec::UserNotification {
+        commands.push(Command::FetchHistory {
+            stream: id,
+            spec: spec.clone(),
+            since,
+        });
+    }
+    if matches!(
+        spec,
+        crate::stream::StreamSpec::User | crate::stream::StreamSpec::UserNotification
+    ) {
+        commands.push(Command::FetchNotifications {
+            since: state.newest_notification.clone(),
+        });
+    }
+    commands
 }
 
 fn select_tab(state: &mut State, i: usize) {
@@ -259,8 +311,27 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
             let selected = state
                 .active_tab()
                 .and_then(|t| t.selected_entry())
-                .map(|e| e.item.id().to_string());
-            if let Some(id) = selected {
+                .map(|e| e.item.clone());
+            if let Some(Item::Gap {
+                stream,
+                resume_from,
+                ..
+            }) = &selected
+            {
+                let spec = state.tabs[state.active]
+                    .streams
+                    .iter()
+                    .find(|s| s.id == *stream)
+                    .map(|s| s.spec.clone());
+                if let Some(spec) = spec {
+                    state.flash = Some("loading the missed posts…".into());
+                    commands.push(Command::FetchHistory {
+                        stream: *stream,
+                        spec,
+                        since: Some(resume_from.clone()),
+                    });
+                }
+            } else if let Some(id) = selected.map(|i| i.id().to_string()) {
                 state.overlay = Overlay::Detail {
                     tab: state.active,
                     id,

@@ -16,6 +16,7 @@ use super::reducer::update;
 use super::state::{State, UiSettings};
 use super::{AppEvent, Command};
 use crate::api::Api;
+use crate::api::timeline::{CatchUp, PAGE, Paging};
 use crate::setup::Failure;
 use crate::stream::{StreamSettings, StreamSpec, spawn_stream};
 use crate::ui::{self, Theme, ViewState};
@@ -34,6 +35,8 @@ pub enum Source {
 
 pub struct Options {
     pub settings: UiSettings,
+    /// Posts fetched per stream after a reconnect before a gap marker is shown instead.
+    pub catch_up_posts: usize,
     pub channel_capacity: usize,
     pub no_color: bool,
 }
@@ -44,6 +47,7 @@ pub async fn run(
     options: Options,
 ) -> Result<ExitCode, Failure> {
     let (tx, mut rx) = mpsc::channel::<AppEvent>(options.channel_capacity.max(16));
+    let catch_up_posts = options.catch_up_posts;
     let clock_offset = match &source {
         Source::Replay(r) => r.clock_offset(),
         Source::Live { .. } => SignedDuration::ZERO,
@@ -63,6 +67,9 @@ pub async fn run(
         Source::Replay(replay) => replay.spawn(&state.subscriptions(), tx.clone()),
     }
     let mut commands = vec![Command::FetchFilters];
+    if matches!(source, Source::Live { .. }) {
+        commands.extend(state.initial_fetches());
+    }
 
     let mut terminal = ratatui::init();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), term::EnableMouseCapture);
@@ -76,7 +83,13 @@ pub async fn run(
     let mut next_tick = Instant::now() + tick_interval(&state);
     let result = loop {
         for command in commands.drain(..) {
-            execute(command, &source, &tx, terminal.backend_mut());
+            execute(
+                command,
+                &source,
+                &tx,
+                catch_up_posts,
+                terminal.backend_mut(),
+            );
         }
         if state.quit {
             break Ok(ExitCode::SUCCESS);
@@ -235,6 +248,7 @@ fn execute(
     command: Command,
     source: &Source,
     tx: &mpsc::Sender<AppEvent>,
+    catch_up_posts: usize,
     terminal: &mut impl Write,
 ) {
     match command {
@@ -253,6 +267,61 @@ fn execute(
                 }
             }
         },
+        Command::FetchHistory {
+            stream,
+            spec,
+            since,
+        } => {
+            let Source::Live { api, .. } = source else {
+                return;
+            };
+            let (api, tx) = (api.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = match &since {
+                    None => api
+                        .history(&spec, &Paging::Latest, PAGE)
+                        .await
+                        .map(|(items, _)| CatchUp {
+                            items,
+                            complete: true,
+                            resume_from: String::new(),
+                        }),
+                    Some(since) => api.catch_up(&spec, since, catch_up_posts).await,
+                };
+                let result = result.map_err(|e| e.to_string());
+                let _ = tx
+                    .send(AppEvent::HistoryFetched {
+                        stream,
+                        since,
+                        result,
+                    })
+                    .await;
+            });
+        }
+        Command::FetchNotifications { since } => {
+            let Source::Live { api, .. } = source else {
+                return;
+            };
+            let (api, tx) = (api.clone(), tx.clone());
+            tokio::spawn(async move {
+                let spec = StreamSpec::UserNotification;
+                let result = match &since {
+                    None => api
+                        .history(&spec, &Paging::Latest, PAGE)
+                        .await
+                        .map(|(items, _)| CatchUp {
+                            items,
+                            complete: true,
+                            resume_from: String::new(),
+                        }),
+                    Some(since) => api.catch_up(&spec, since, catch_up_posts).await,
+                };
+                let result = result.map_err(|e| e.to_string());
+                let _ = tx
+                    .send(AppEvent::NotificationsFetched { since, result })
+                    .await;
+            });
+        }
         Command::OpenUrl(url) => {
             tokio::task::spawn_blocking(move || {
                 if let Err(e) = open_in_browser(&url) {

@@ -34,6 +34,20 @@ impl Default for UiSettings {
     }
 }
 
+fn item_time(item: &Item) -> Option<jiff::Timestamp> {
+    let s = match item {
+        Item::Status(s) => Some(s.as_ref()),
+        Item::Conversation(c) => c.last_status.as_deref(),
+        Item::Gap { .. } => None,
+    }?;
+    s.created_at.parse().ok()
+}
+
+/// A gap marker sorts with its neighbours: it never moves what is around it.
+fn entry_time(e: &Entry) -> Option<jiff::Timestamp> {
+    item_time(&e.item)
+}
+
 /// One subscription of a tab, with what we last heard of its connection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TabStream {
@@ -42,6 +56,8 @@ pub struct TabStream {
     pub state: ConnectionState,
     /// Was live at least once: a later `Live` is a reconnect.
     pub ever_live: bool,
+    /// The newest status this stream delivered: where catching up after a reconnect starts.
+    pub newest_seen: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +65,13 @@ pub enum Item {
     Status(Box<Status>),
     /// A direct conversation (the `direct` stream); updated in place.
     Conversation(Box<Conversation>),
+    /// Posts were missed here and not fetched yet (the catch-up bound was hit).
+    Gap {
+        id: String,
+        stream: StreamId,
+        /// The newest id fetched below the gap: loading goes on from it.
+        resume_from: String,
+    },
 }
 
 impl Item {
@@ -57,6 +80,7 @@ impl Item {
         match self {
             Item::Status(s) => &s.id,
             Item::Conversation(c) => &c.id,
+            Item::Gap { id, .. } => id,
         }
     }
 
@@ -65,6 +89,7 @@ impl Item {
         match self {
             Item::Status(s) => Some(s.original()),
             Item::Conversation(c) => c.last_status.as_deref().map(Status::original),
+            Item::Gap { .. } => None,
         }
     }
 }
@@ -108,6 +133,7 @@ impl Tab {
                         transport: Transport::Ws,
                     },
                     ever_live: false,
+                    newest_seen: None,
                 })
                 .collect(),
             context,
@@ -116,6 +142,73 @@ impl Tab {
             unread: 0,
             new_above: 0,
         }
+    }
+
+    /// Inserts older posts (newest first) where they belong by time: history pages go below
+    /// what arrived live, a merged tab's pages interleave. Returns how many were new.
+    pub fn insert_history(
+        &mut self,
+        items: Vec<(Item, Verdict)>,
+        via: usize,
+        limit: usize,
+    ) -> usize {
+        let mut added = 0;
+        for (item, verdict) in items {
+            if let Some(i) = self.position(item.id()) {
+                if !self.entries[i].via.contains(&via) {
+                    self.entries[i].via.push(via);
+                }
+                continue;
+            }
+            let at = item_time(&item);
+            // From the oldest end: the first entry from the back that is newer stays above.
+            let mut pos = self.entries.len();
+            while pos > 0 && at.is_some() && entry_time(&self.entries[pos - 1]) < at {
+                pos -= 1;
+            }
+            if pos >= limit {
+                continue;
+            }
+            self.insert_at(pos, item, verdict, via);
+            added += 1;
+        }
+        while self.entries.len() > limit.max(1) {
+            self.entries.pop_back();
+        }
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+        self.settle_selection();
+        added
+    }
+
+    /// Inserts at `pos`, keeping the reader on what they were reading.
+    pub fn insert_at(&mut self, pos: usize, item: Item, verdict: Verdict, via: usize) {
+        let following = self.is_following();
+        let hidden = verdict == Verdict::Hide;
+        let pos = pos.min(self.entries.len());
+        self.entries.insert(
+            pos,
+            Entry {
+                item,
+                verdict,
+                via: vec![via],
+            },
+        );
+        if following && pos == 0 {
+            self.selected = 0;
+        } else if pos <= self.selected && !self.entries.is_empty() && self.entries.len() > 1 {
+            self.selected += 1;
+            if !hidden {
+                self.new_above += 1;
+            }
+        }
+    }
+
+    pub fn position_of(&self, id: &str) -> Option<usize> {
+        self.position(id)
+    }
+
+    pub fn remove_entry(&mut self, i: usize) {
+        self.remove_at(i);
     }
 
     /// Entries a reader can see (not hidden by a filter), with their indices.
@@ -327,6 +420,8 @@ pub struct State {
     /// Original-status ids whose content warning or `warn` filter the reader opened.
     pub revealed: HashSet<String>,
     pub deleted: DeletedIds,
+    /// The newest notification the stream delivered: where catching up starts.
+    pub newest_notification: Option<String>,
     /// A short message for the footer ("link copied").
     pub flash: Option<String>,
     pub now: Timestamp,
@@ -372,6 +467,7 @@ impl State {
             revealed: HashSet::new(),
             deleted: DeletedIds::default(),
             flash: None,
+            newest_notification: None,
             now,
             settings,
             stream_tab,
@@ -379,6 +475,167 @@ impl State {
             dirty: true,
             quit: false,
         }
+    }
+
+    /// What to load when the view opens: each stream's latest page, and the notifications when
+    /// a stream carries them.
+    pub fn initial_fetches(&self) -> Vec<super::Command> {
+        use super::Command;
+        let mut commands = Vec::new();
+        let mut notifications = false;
+        for (stream, spec) in self.subscriptions() {
+            notifications |= matches!(spec, StreamSpec::User | StreamSpec::UserNotification);
+            if spec != StreamSpec::UserNotification {
+                commands.push(Command::FetchHistory {
+                    stream,
+                    spec,
+                    since: None,
+                });
+            }
+        }
+        if notifications {
+            commands.push(Command::FetchNotifications { since: None });
+        }
+        commands
+    }
+
+    /// Merges a history page or a catch-up into the stream's tab. A catch-up goes right above
+    /// the newest post seen before the disconnect (or into the gap marker it closes); when it
+    /// was cut short, a gap marker stays above it.
+    pub fn merge_history(
+        &mut self,
+        stream: StreamId,
+        since: Option<&str>,
+        found: crate::api::timeline::CatchUp,
+    ) {
+        use crate::api::timeline::History;
+        let Some(&tab) = self.stream_tab.get(stream.0) else {
+            return;
+        };
+        let via = self.tabs[tab]
+            .streams
+            .iter()
+            .position(|s| s.id == stream)
+            .unwrap_or(0);
+        let context = self.tabs[tab].context.clone();
+        let limit = self.settings.timeline_len;
+        let items: Vec<(Item, Verdict)> = match found.items {
+            History::Statuses(v) => v
+                .into_iter()
+                .filter(|s| {
+                    !self.deleted.contains(&s.id)
+                        && !s
+                            .reblog
+                            .as_deref()
+                            .is_some_and(|r| self.deleted.contains(&r.id))
+                })
+                .map(|s| {
+                    let v = self.verdict_for(&s, &context);
+                    (Item::Status(Box::new(s)), v)
+                })
+                .collect(),
+            History::Conversations(v) => v
+                .into_iter()
+                .map(|c| {
+                    let v = c
+                        .last_status
+                        .as_deref()
+                        .map_or(Verdict::Show, |s| self.verdict_for(s, &context));
+                    (Item::Conversation(Box::new(c)), v)
+                })
+                .collect(),
+            History::Notifications(v) => {
+                self.merge_notifications(since, v);
+                return;
+            }
+        };
+        let t = &mut self.tabs[tab];
+        let Some(since) = since else {
+            t.insert_history(items, via, limit);
+            return;
+        };
+        let gap = t.entries.iter().position(|e| matches!(&e.item, Item::Gap { stream: s, resume_from, .. } if *s == stream && resume_from == since));
+        let at = match gap {
+            Some(i) => {
+                t.remove_entry(i);
+                Some(i)
+            }
+            None => t.position_of(since),
+        };
+        let Some(mut at) = at else {
+            t.insert_history(items, via, limit);
+            return;
+        };
+        if !found.complete {
+            let id = format!("gap:{}:{}", stream.0, found.resume_from);
+            t.insert_at(
+                at,
+                Item::Gap {
+                    id,
+                    stream,
+                    resume_from: found.resume_from,
+                },
+                Verdict::Show,
+                via,
+            );
+            at += 1;
+        }
+        for (item, verdict) in items {
+            if t.position_of(item.id()).is_some() {
+                continue;
+            }
+            t.insert_at(at, item, verdict, via);
+            at += 1;
+        }
+        while t.entries.len() > limit.max(1) {
+            t.entries.pop_back();
+        }
+        t.selected = t.selected.min(t.entries.len().saturating_sub(1));
+        t.settle_selection();
+    }
+
+    /// Notifications from REST: the latest page goes below what arrived live; a catch-up goes
+    /// right above the newest one seen before the disconnect.
+    pub fn merge_notifications(&mut self, since: Option<&str>, found: Vec<Notification>) {
+        let mut at = match since {
+            None => self.notifications.entries.len(),
+            Some(id) => self
+                .notifications
+                .entries
+                .iter()
+                .position(|e| e.notification.id == id)
+                .unwrap_or(0),
+        };
+        for n in found {
+            if self
+                .notifications
+                .entries
+                .iter()
+                .any(|e| e.notification.id == n.id)
+                || n.status
+                    .as_deref()
+                    .is_some_and(|s| self.deleted.contains(&s.id))
+            {
+                continue;
+            }
+            let verdict = n.status.as_deref().map_or(Verdict::Show, |s| {
+                self.verdict_for(s, &FilterContext::Notifications)
+            });
+            if since.is_some() && verdict != Verdict::Hide && !self.show_notifications {
+                self.notifications.unread += 1;
+            }
+            self.notifications.entries.insert(
+                at,
+                NotificationEntry {
+                    notification: Box::new(n),
+                    verdict,
+                },
+            );
+            at += 1;
+        }
+        self.notifications
+            .entries
+            .truncate(self.settings.notifications_len.max(1));
     }
 
     /// Every stream of every tab with its id, for whoever spawns the stream tasks.
@@ -428,7 +685,7 @@ impl State {
         for tab in &mut self.tabs {
             while let Some(i) = tab.entries.iter().position(|e| match &e.item {
                 Item::Status(s) => gone(s),
-                Item::Conversation(_) => false,
+                Item::Conversation(_) | Item::Gap { .. } => false,
             }) {
                 tab.remove_at(i);
             }
@@ -470,6 +727,7 @@ impl State {
             let context = tab.context.clone();
             for entry in &mut tab.entries {
                 let changed = match &mut entry.item {
+                    Item::Gap { .. } => false,
                     Item::Status(s) => replace(s, edited),
                     Item::Conversation(c) => c
                         .last_status

@@ -81,7 +81,7 @@ pub fn draw_detail(
                 width,
             ));
         }
-        Item::Status(_) => {}
+        Item::Status(_) | Item::Gap { .. } => {}
     }
     lines.push(header_line(s, state, width, theme));
 

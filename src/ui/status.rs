@@ -141,6 +141,16 @@ pub fn layout_entry<'c>(
     }
     let mut head = Vec::new();
     match &entry.item {
+        Item::Gap { .. } => {
+            let text = "┄┄ more posts were missed here — Enter loads them ┄┄";
+            return EntryLines {
+                head: vec![Line::from(Span::styled(
+                    truncate(text, width),
+                    theme.warning,
+                ))],
+                body: &[],
+            };
+        }
         Item::Status(s) => {
             if s.reblog.is_some() {
                 let name = clean(s.account.display_name_or_username());
