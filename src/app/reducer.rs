@@ -217,19 +217,7 @@ fn step(state: &mut State, steps: isize) {
         .filter(|(_, e)| state.matches_search(e))
         .map(|(i, _)| i)
         .collect();
-    if candidates.is_empty() {
-        return;
-    }
-    let here = candidates
-        .iter()
-        .position(|&i| i >= tab.selected)
-        .unwrap_or(candidates.len() - 1);
-    let there = (here as isize + steps).clamp(0, candidates.len() as isize - 1) as usize;
-    let tab = &mut state.tabs[state.active];
-    tab.selected = candidates[there];
-    if there == 0 {
-        tab.new_above = 0;
-    }
+    state.tabs[state.active].move_within(&candidates, steps);
 }
 
 fn selected_status_url(state: &State) -> Option<String> {

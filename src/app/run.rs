@@ -277,18 +277,7 @@ fn execute(
             };
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = match &since {
-                    None => api
-                        .history(&spec, &Paging::Latest, PAGE)
-                        .await
-                        .map(|(items, _)| CatchUp {
-                            items,
-                            complete: true,
-                            resume_from: String::new(),
-                        }),
-                    Some(since) => api.catch_up(&spec, since, catch_up_posts).await,
-                };
-                let result = result.map_err(|e| e.to_string());
+                let result = load(&api, &spec, since.as_deref(), catch_up_posts).await;
                 let _ = tx
                     .send(AppEvent::HistoryFetched {
                         stream,
@@ -305,18 +294,7 @@ fn execute(
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let spec = StreamSpec::UserNotification;
-                let result = match &since {
-                    None => api
-                        .history(&spec, &Paging::Latest, PAGE)
-                        .await
-                        .map(|(items, _)| CatchUp {
-                            items,
-                            complete: true,
-                            resume_from: String::new(),
-                        }),
-                    Some(since) => api.catch_up(&spec, since, catch_up_posts).await,
-                };
-                let result = result.map_err(|e| e.to_string());
+                let result = load(&api, &spec, since.as_deref(), catch_up_posts).await;
                 let _ = tx
                     .send(AppEvent::NotificationsFetched { since, result })
                     .await;
@@ -339,6 +317,27 @@ fn execute(
         }
         Command::Quit => {}
     }
+}
+
+/// The latest page of a stream's timeline, or everything after `since` up to `bound`.
+async fn load(
+    api: &Api,
+    spec: &StreamSpec,
+    since: Option<&str>,
+    bound: usize,
+) -> Result<CatchUp, String> {
+    let result = match since {
+        None => api
+            .history(spec, &Paging::Latest, PAGE)
+            .await
+            .map(|(items, _)| CatchUp {
+                items,
+                complete: true,
+                resume_from: String::new(),
+            }),
+        Some(since) => api.catch_up(spec, since, bound).await,
+    };
+    result.map_err(|e| e.to_string())
 }
 
 fn open_in_browser(url: &str) -> std::io::Result<()> {

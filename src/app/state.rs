@@ -172,11 +172,7 @@ impl Tab {
             self.insert_at(pos, item, verdict, via);
             added += 1;
         }
-        while self.entries.len() > limit.max(1) {
-            self.entries.pop_back();
-        }
-        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
-        self.settle_selection();
+        self.enforce_limit(limit);
         added
     }
 
@@ -277,11 +273,7 @@ impl Tab {
         if !hidden {
             self.unread += 1;
         }
-        while self.entries.len() > limit.max(1) {
-            self.entries.pop_back();
-        }
-        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
-        self.settle_selection();
+        self.enforce_limit(limit);
         true
     }
 
@@ -318,33 +310,43 @@ impl Tab {
         }
     }
 
-    pub fn move_selection(&mut self, steps: isize) {
-        let visible: Vec<usize> = self.visible().map(|(i, _)| i).collect();
-        if visible.is_empty() {
+    /// Moves `steps` entries among `candidates` (indices into `entries`, newest first): what
+    /// the reader can see, narrowed by a search. Reaching the top clears the "N new" marker.
+    pub fn move_within(&mut self, candidates: &[usize], steps: isize) {
+        if candidates.is_empty() {
             return;
         }
-        let here = visible
+        let here = candidates
             .iter()
             .position(|&i| i >= self.selected)
-            .unwrap_or(visible.len() - 1);
-        let there = (here as isize + steps).clamp(0, visible.len() as isize - 1) as usize;
-        self.selected = visible[there];
-        if self.is_following() {
+            .unwrap_or(candidates.len() - 1);
+        let there = here.saturating_add_signed(steps).min(candidates.len() - 1);
+        self.selected = candidates[there];
+        if there == 0 {
             self.new_above = 0;
         }
     }
 
+    pub fn move_selection(&mut self, steps: isize) {
+        let visible: Vec<usize> = self.visible().map(|(i, _)| i).collect();
+        self.move_within(&visible, steps);
+    }
+
     pub fn jump_to_top(&mut self) {
-        let top = self.visible().next().map_or(0, |(i, _)| i);
-        self.selected = top;
-        self.new_above = 0;
+        self.move_selection(isize::MIN / 2);
     }
 
     pub fn jump_to_bottom(&mut self) {
-        let bottom = self.visible().next_back().map(|(i, _)| i);
-        if let Some(i) = bottom {
-            self.selected = i;
+        self.move_selection(isize::MAX / 2);
+    }
+
+    /// Drops the oldest entries past `limit`, keeping the selection in range.
+    fn enforce_limit(&mut self, limit: usize) {
+        while self.entries.len() > limit.max(1) {
+            self.entries.pop_back();
         }
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+        self.settle_selection();
     }
 }
 
@@ -587,11 +589,7 @@ impl State {
             t.insert_at(at, item, verdict, via);
             at += 1;
         }
-        while t.entries.len() > limit.max(1) {
-            t.entries.pop_back();
-        }
-        t.selected = t.selected.min(t.entries.len().saturating_sub(1));
-        t.settle_selection();
+        t.enforce_limit(limit);
     }
 
     /// Notifications from REST: the latest page goes below what arrived live; a catch-up goes
