@@ -46,6 +46,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// The live view on a recording made with `tail --record`
     Replay(ReplayArgs),
+    /// Sign in on a server (OAuth) and store the token for that account
+    Login(LoginArgs),
+    /// Revoke and forget the stored token of an account
+    Logout(LogoutArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +74,32 @@ pub struct ReplayArgs {
     pub config: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The server: a URL or a host name, e.g. mastodon.social
+    #[arg(value_name = "INSTANCE")]
+    pub instance: String,
+    /// OAuth scopes to ask for, e.g. "read write" [default: the config's [login] scopes, else read]
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// Print the sign-in URL only; do not open a browser
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Allow plain http:// to a host that is not on this machine
+    #[arg(long)]
+    pub insecure: bool,
+    /// Config file (default: config.toml in the platform config dir)
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// A logged-in account, e.g. alice@mastodon.social (needed when several are)
+    #[arg(value_name = "ACCOUNT")]
+    pub account: Option<String>,
+}
+
 /// Options shared by the commands that talk to a server.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServerOpts {
@@ -84,7 +114,7 @@ pub struct ServerOpts {
         hide_env_values = true
     )]
     pub token: Option<String>,
-    /// An account from the config
+    /// An account from the config or one stored by `tootwatch login`
     #[arg(long, env = "TOOTWATCH_ACCOUNT", value_name = "NAME")]
     pub account: Option<String>,
     /// Config file (default: config.toml in the platform config dir)
@@ -171,6 +201,8 @@ pub fn main() -> ExitCode {
                 crate::app::replay(crate::app::replay::demo(valid_speed(args.speed)?), &config)
                     .await
             }
+            Some(Command::Login(args)) => crate::accounts::login(args).await,
+            Some(Command::Logout(args)) => crate::accounts::logout(args).await,
             Some(Command::Replay(args)) => {
                 let config = load_config(args.config.as_deref())?;
                 let text = std::fs::read_to_string(&args.file).map_err(|e| {
@@ -253,5 +285,35 @@ mod tests {
         assert_eq!(t.count, Some(3));
         assert_eq!(t.streams.len(), 2);
         assert_eq!(t.streams[0].len(), 2);
+    }
+
+    #[test]
+    fn login_and_logout_take_their_arguments() {
+        let cli = Cli::try_parse_from([
+            "tootwatch",
+            "login",
+            "mastodon.example",
+            "--scopes",
+            "read write",
+            "--no-browser",
+        ])
+        .unwrap();
+        let Some(Command::Login(l)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(l.instance, "mastodon.example");
+        assert_eq!(l.scopes.as_deref(), Some("read write"));
+        assert!(l.no_browser && !l.insecure);
+        assert!(Cli::try_parse_from(["tootwatch", "login"]).is_err());
+        let cli = Cli::try_parse_from(["tootwatch", "logout"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Logout(LogoutArgs { account: None }))
+        ));
+        let cli = Cli::try_parse_from(["tootwatch", "logout", "a@b.example"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Logout(LogoutArgs { account: Some(a) })) if a == "a@b.example"
+        ));
     }
 }

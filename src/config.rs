@@ -12,13 +12,32 @@ use crate::stream::{StreamSpec, Timing, TransportChoice, parse_group};
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// The account used when several are configured and none is chosen.
+    /// The account used when several are configured (or stored by `login`) and none is chosen.
+    /// It may name an account of `[accounts]` or one stored by `tootwatch login`; `setup::resolve`
+    /// checks that it exists.
     pub default_account: Option<String>,
     pub accounts: BTreeMap<String, AccountConfig>,
+    pub login: LoginConfig,
     pub tabs: Vec<TabConfig>,
     pub transport: TransportConfig,
     pub limits: Limits,
     pub ui: UiConfig,
+}
+
+/// `[login]`: what `tootwatch login` asks for.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// OAuth scopes, space-separated; `read` is all a viewer needs.
+    pub scopes: String,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            scopes: "read".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -238,14 +257,8 @@ impl Config {
                 ));
             }
         }
-        if let Some(d) = &self.default_account
-            && !self.accounts.contains_key(d)
-        {
-            return Err(err(
-                "default_account".into(),
-                d,
-                format!("no account `{d}` in [accounts]"),
-            ));
+        if let Err(e) = crate::accounts::normalize_scopes(&self.login.scopes) {
+            return Err(err("login.scopes".into(), "scopes", e));
         }
         let t = &self.transport;
         for (key, value) in [
@@ -380,8 +393,11 @@ mod tests {
 
     #[test]
     fn references_to_accounts_must_exist() {
-        let e = parse("default_account = \"nobody\"\n").unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("default_account"));
+        // default_account may name an account stored by `login`: resolve() checks it.
+        assert!(parse("default_account = \"nobody@x.example\"\n").is_ok());
+        let e = parse("[login]\nscopes = \"read;drop\"\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("login.scopes"));
+        assert_eq!(e.line, Some(2));
         let e = parse("[transport]\nbackoff_max_secs = -1\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("transport.backoff_max_secs"));
     }

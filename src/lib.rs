@@ -3,6 +3,7 @@
 //! The network side (`stream`, `api`) emits owned events and never touches the terminal; the
 //! commands (`tail`, `check`) consume them. See ARCHITECTURE.md for the map.
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod check;

@@ -1,6 +1,7 @@
 //! What every command that talks to a server does first: load the config, pick the account,
 //! check the URLs, discover the instance. Errors here are the user's to fix, so they say how.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,9 +10,10 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::accounts::Store;
 use crate::api::{self, Api, ApiError};
 use crate::cli::ServerOpts;
-use crate::config::{Config, Limits};
+use crate::config::{AccountConfig, Config, Limits};
 use crate::model::Instance;
 use crate::stream::{StreamSettings, StreamSpec, Timing, TransportChoice};
 
@@ -103,6 +105,16 @@ pub struct Resolved {
 }
 
 pub fn resolve(opts: &ServerOpts) -> Result<Resolved, Failure> {
+    resolve_in(opts, crate::accounts::data_dir().map(Store::new).as_ref())
+}
+
+/// [`resolve`] with the accounts stored by `tootwatch login` in `store` (`None`: no data dir).
+///
+/// Accounts come from the config's `[accounts]` and from the store, one name space: a config
+/// account without a token uses the stored token of the same name (on the same instance).
+/// `--account` picks one; else, without `--instance` / `--token`, the config's
+/// `default_account`, else the only account there is; several and no default is a usage error.
+fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Failure> {
     let (config, config_path) =
         Config::load(opts.config.as_deref()).map_err(|e| Failure::usage(e.to_string()))?;
     let where_config = || match &config_path {
@@ -112,51 +124,94 @@ pub fn resolve(opts: &ServerOpts) -> Result<Resolved, Failure> {
             None => "in a config file".to_string(),
         },
     };
-    let account_name = if opts.account.is_some() {
-        opts.account.clone()
-    } else if opts.instance.is_some() || opts.token.is_some() {
-        None
-    } else if config.accounts.len() == 1 {
-        config.accounts.keys().next().cloned()
-    } else if config.accounts.len() > 1 {
-        match &config.default_account {
-            Some(d) => Some(d.clone()),
-            None => {
-                let names: Vec<_> = config.accounts.keys().map(String::as_str).collect();
-                return Err(Failure::usage(format!(
-                    "several accounts are configured ({}); pick one with --account or set default_account {}",
-                    names.join(", "),
-                    where_config()
-                )));
-            }
+    let explicit = opts.instance.is_some() || opts.token.is_some();
+    let requested = opts.account.clone().or_else(|| {
+        if explicit {
+            None
+        } else {
+            config.default_account.clone()
         }
-    } else {
-        None
+    });
+    let config_token = |name: &str| {
+        config
+            .accounts
+            .get(name)
+            .and_then(|a| a.token.clone())
+            .filter(|t| !t.trim().is_empty())
+    };
+    // The store is read only when it may matter (and refused then if others can read it).
+    let needs_store = match &requested {
+        Some(name) => config_token(name).is_none(),
+        None => !explicit,
+    };
+    let stored = match store {
+        Some(store) if needs_store => store.accounts()?,
+        _ => BTreeMap::new(),
+    };
+    let names: BTreeSet<&str> = config
+        .accounts
+        .keys()
+        .chain(stored.keys())
+        .map(String::as_str)
+        .collect();
+    let listed = || names.iter().copied().collect::<Vec<_>>().join(", ");
+    let account_name = match requested {
+        Some(name) => Some(name),
+        None if explicit => None,
+        None if names.len() > 1 => {
+            return Err(Failure::usage(format!(
+                "several accounts ({}); pick one with --account or set default_account {}",
+                listed(),
+                where_config()
+            )));
+        }
+        None => names.first().map(|n| n.to_string()),
     };
     let account = match &account_name {
-        Some(name) => Some(config.accounts.get(name).ok_or_else(|| {
-            let names: Vec<_> = config.accounts.keys().map(String::as_str).collect();
-            Failure::usage(if names.is_empty() {
-                format!(
-                    "no account `{name}`: no accounts are configured {}",
-                    where_config()
-                )
-            } else {
-                format!(
-                    "no account `{name}`; configured accounts: {}",
-                    names.join(", ")
-                )
-            })
-        })?),
         None => None,
+        Some(name) => Some(match (config.accounts.get(name), stored.get(name)) {
+            (Some(configured), stored) => {
+                let mut account = configured.clone();
+                account.token = config_token(name).or_else(|| {
+                    let stored = stored?;
+                    if crate::accounts::same_instance(&stored.instance, &configured.instance) {
+                        Some(stored.token.clone())
+                    } else {
+                        tracing::warn!(
+                            "the stored token of {name} is for {}, not {}: not using it",
+                            stored.instance,
+                            configured.instance
+                        );
+                        None
+                    }
+                });
+                account
+            }
+            (None, Some(stored)) => AccountConfig {
+                instance: stored.instance.clone(),
+                token: Some(stored.token.clone()),
+                streaming_url: None,
+            },
+            (None, None) => {
+                return Err(Failure::usage(if names.is_empty() {
+                    format!(
+                        "no account `{name}`: none is configured {} nor logged in (tootwatch login INSTANCE)",
+                        where_config()
+                    )
+                } else {
+                    format!("no account `{name}`; accounts: {}", listed())
+                }));
+            }
+        }),
     };
+    let account = account.as_ref();
     let instance_text = opts
         .instance
         .clone()
         .or_else(|| account.map(|a| a.instance.clone()))
         .ok_or_else(|| {
             Failure::usage(format!(
-                "no instance given: pass --instance https://your.server (or set TOOTWATCH_INSTANCE), or add an account {}",
+                "no instance given: run `tootwatch login your.server`, pass --instance https://your.server (or set TOOTWATCH_INSTANCE), or add an account {}",
                 where_config()
             ))
         })?;
@@ -207,7 +262,7 @@ pub fn resolve(opts: &ServerOpts) -> Result<Resolved, Failure> {
     })
 }
 
-fn parse_base_url(text: &str, what: &str, insecure: bool) -> Result<Url, Failure> {
+pub(crate) fn parse_base_url(text: &str, what: &str, insecure: bool) -> Result<Url, Failure> {
     let trimmed = text.trim();
     // A bare host name is what people type; https is what they mean.
     let with_scheme = if trimmed.contains("://") {
@@ -359,6 +414,162 @@ mod tests {
         }
     }
 
+    /// `resolve` with a store in an empty dir of its own, whatever the machine has logged in.
+    fn resolve(opts: &ServerOpts) -> Result<Resolved, Failure> {
+        let dir = tempfile::tempdir().unwrap();
+        resolve_in(opts, Some(&Store::new(dir.path())))
+    }
+
+    fn stored(instance: &str, token: &str) -> crate::accounts::StoredAccount {
+        crate::accounts::StoredAccount {
+            instance: instance.into(),
+            token: token.into(),
+            scopes: "read".into(),
+            client_id: "cid".into(),
+            client_secret: "cs".into(),
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_only_stored_account_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("data"));
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "").unwrap();
+        store
+            .save_account("me@x.example", stored("https://x.example/", "tx"))
+            .unwrap();
+        let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+        assert_eq!(r.account.as_deref(), Some("me@x.example"));
+        assert_eq!(r.instance.as_str(), "https://x.example/");
+        assert_eq!(r.token.as_deref(), Some("tx"));
+        // --instance or --token means "not a stored account".
+        let mut o = opts(&path);
+        o.instance = Some("https://other.example".into());
+        let r = resolve_in(&o, Some(&store)).unwrap();
+        assert_eq!((r.account, r.token), (None, None));
+    }
+
+    #[test]
+    fn several_accounts_need_a_choice_or_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("data"));
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "").unwrap();
+        store
+            .save_account("me@x.example", stored("https://x.example/", "tx"))
+            .unwrap();
+        store
+            .save_account("me@y.example", stored("https://y.example/", "ty"))
+            .unwrap();
+        let e = resolve_in(&opts(&path), Some(&store)).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(
+            e.message.contains("me@x.example, me@y.example"),
+            "{}",
+            e.message
+        );
+        let mut o = opts(&path);
+        o.account = Some("me@y.example".into());
+        let r = resolve_in(&o, Some(&store)).unwrap();
+        assert_eq!(r.token.as_deref(), Some("ty"));
+        assert_eq!(r.instance.as_str(), "https://y.example/");
+
+        // The config's default may name a stored account.
+        std::fs::write(&path, "default_account = \"me@x.example\"\n").unwrap();
+        let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+        assert_eq!(r.token.as_deref(), Some("tx"));
+        // ... but not a missing one.
+        std::fs::write(&path, "default_account = \"gone@z.example\"\n").unwrap();
+        let e = resolve_in(&opts(&path), Some(&store)).unwrap_err();
+        assert!(
+            e.message.contains("no account `gone@z.example`"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("me@x.example, me@y.example"),
+            "{}",
+            e.message
+        );
+
+        // A config account counts too: one configured and one stored are two.
+        std::fs::write(
+            &path,
+            "[accounts.c]\ninstance = \"https://c.example\"\ntoken = \"tc\"\n",
+        )
+        .unwrap();
+        store.remove_account("me@y.example").unwrap();
+        let e = resolve_in(&opts(&path), Some(&store)).unwrap_err();
+        assert!(e.message.contains("c, me@x.example"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_config_account_without_a_token_uses_the_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("data"));
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[accounts.\"me@x.example\"]\ninstance = \"https://x.example\"\nstreaming_url = \"wss://s.x.example\"\n",
+        )
+        .unwrap();
+        store
+            .save_account("me@x.example", stored("https://x.example/", "tx"))
+            .unwrap();
+        let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+        assert_eq!(r.token.as_deref(), Some("tx"));
+        assert_eq!(
+            r.streaming_url.map(|u| u.to_string()).as_deref(),
+            Some("https://s.x.example/")
+        );
+        // Never a stored token for another server under the same name.
+        store
+            .save_account("me@x.example", stored("https://elsewhere.example/", "te"))
+            .unwrap();
+        let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+        assert_eq!(r.token, None);
+        // A token in the config wins, and then the store is not even read.
+        std::fs::write(
+            &path,
+            "[accounts.\"me@x.example\"]\ninstance = \"https://x.example\"\ntoken = \"tconf\"\n",
+        )
+        .unwrap();
+        let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+        assert_eq!(r.token.as_deref(), Some("tconf"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_store_others_can_read_is_refused_when_needed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("data"));
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "").unwrap();
+        store
+            .save_account("me@x.example", stored("https://x.example/", "tx"))
+            .unwrap();
+        std::fs::set_permissions(
+            store.accounts_path(),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let e = resolve_in(&opts(&path), Some(&store)).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(e.message.contains("chmod 600"), "{}", e.message);
+        assert!(!e.message.contains("tx"));
+        // Explicit --instance and --token do not need the store.
+        let mut o = opts(&path);
+        o.instance = Some("https://x.example".into());
+        o.token = Some("given".into());
+        assert_eq!(
+            resolve_in(&o, Some(&store)).unwrap().token.as_deref(),
+            Some("given")
+        );
+    }
+
     #[test]
     fn accounts_are_picked_as_cli_md_says() {
         let dir = tempfile::tempdir().unwrap();
@@ -383,7 +594,7 @@ mod tests {
             resolve(&o)
                 .unwrap_err()
                 .message
-                .contains("configured accounts: a, b")
+                .contains("no account `zz`; accounts: a, b")
         );
 
         std::fs::write(&path, "[accounts.only]\ninstance = \"https://o.example\"\n").unwrap();

@@ -1,6 +1,8 @@
 //! The REST side: instance discovery, credentials, filters, lists and timelines. Like
 //! `stream`, it knows nothing of the terminal.
 
+pub mod auth;
+
 pub mod timeline;
 
 use std::fmt;

@@ -42,6 +42,8 @@ use tokio::task::JoinHandle;
 pub mod r#gen;
 pub use self::r#gen as generate;
 mod hub;
+/// OAuth: app registration, authorize, token, revoke.
+pub mod oauth;
 mod rest;
 mod sse;
 mod ws;
@@ -176,6 +178,7 @@ pub(crate) struct Shared {
     pub(crate) rest_overrides: Mutex<HashMap<String, String>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     pub(crate) hub: hub::Hub,
+    pub(crate) oauth: Mutex<oauth::OAuthState>,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not cascade into the server).
@@ -236,6 +239,7 @@ impl FakeServer {
             rest_overrides: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
             hub: hub::Hub::new(),
+            oauth: Mutex::new(oauth::OAuthState::default()),
         });
         let app = rest::router(shared.clone());
         let (stop, mut stop_rx) = watch::channel(false);

@@ -25,6 +25,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/api/v2/filters", get(filters))
         .route("/api/v1/lists", get(lists))
+        .route(
+            "/api/v1/apps",
+            axum::routing::post(crate::oauth::register_app),
+        )
+        .route("/oauth/authorize", get(crate::oauth::authorize))
+        .route("/oauth/token", axum::routing::post(crate::oauth::token))
+        .route("/oauth/revoke", axum::routing::post(crate::oauth::revoke))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(shared.clone(), record))
         .with_state(shared)
@@ -123,7 +130,7 @@ pub(crate) fn check_auth(
     if presented.is_empty() {
         return Err("Missing access token");
     }
-    if presented != *lock(&s.token) {
+    if presented != *lock(&s.token) && !crate::oauth::token_is_valid(s, &presented) {
         return Err("Invalid access token");
     }
     Ok(from_protocol)

@@ -1,0 +1,942 @@
+//! Signed-in accounts: `tootwatch login` and `logout`, the token store and the app cache.
+//!
+//! Everything lives in the data dir (`~/.local/share/tootwatch` on Linux; `TOOTWATCH_DATA_DIR`
+//! overrides it):
+//!
+//! - `accounts.json`: the stored accounts, `{"accounts": {"NAME": {instance, token, scopes,
+//!   client_id, client_secret, created_at}}}`, NAME being `user@host` (with `:port` when the
+//!   instance has one). Created with mode 0600; a copy that other users can read is refused.
+//! - `apps.json`: the apps registered per instance and scopes (`{"apps": [{instance, app}]}`),
+//!   reused by the next login. An app carries the out-of-band redirect and one loopback redirect
+//!   `http://127.0.0.1:PORT/callback`; the next login listens on that same port again, and
+//!   registers a new app only when the port is taken (servers differ on whether a loopback
+//!   redirect may change its port, so tootwatch does not rely on it).
+//!
+//! Tokens go to no config file and to no terminal.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncBufReadExt;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::api::auth::{self, App, Attempt, Callback, OAuth, OOB_REDIRECT};
+use crate::api::{self, Api, ApiError};
+use crate::cli::{LoginArgs, LogoutArgs};
+use crate::setup::Failure;
+
+/// Environment variable that moves the data dir (tests use it).
+pub const DATA_DIR_ENV: &str = "TOOTWATCH_DATA_DIR";
+
+/// How long `login` waits for a code: authorization codes expire after ten minutes.
+const CODE_WAIT: Duration = Duration::from_secs(600);
+
+/// The data dir: `TOOTWATCH_DATA_DIR`, else the platform's (`~/.local/share/tootwatch`).
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(DATA_DIR_ENV).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "tootwatch").map(|d| d.data_dir().to_path_buf())
+}
+
+/// One signed-in account.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAccount {
+    /// Base URL of the server.
+    pub instance: String,
+    pub token: String,
+    /// Scopes granted, space-separated.
+    #[serde(default)]
+    pub scopes: String,
+    /// The app the token was granted to (for revoking it).
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    #[serde(default)]
+    pub created_at: String,
+}
+
+impl fmt::Debug for StoredAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredAccount")
+            .field("instance", &self.instance)
+            .field("token", &"<redacted>")
+            .field("scopes", &self.scopes)
+            .field("client_id", &self.client_id)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct AccountsFile {
+    #[serde(default)]
+    accounts: BTreeMap<String, StoredAccount>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct AppsFile {
+    #[serde(default)]
+    apps: Vec<CachedApp>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedApp {
+    instance: String,
+    app: App,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    #[error(
+        "{} can be read by other users (mode {mode:o}), so tootwatch will not use the tokens in it; run `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    Loose { path: PathBuf, mode: u32 },
+    #[error("cannot {action} {}: {message}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("{} is damaged ({message}); move it away and log in again", path.display())]
+    Damaged { path: PathBuf, message: String },
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        match e {
+            StoreError::Io { .. } => Failure::other(e.to_string()),
+            _ => Failure::usage(e.to_string()),
+        }
+    }
+}
+
+/// The files in one data dir.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    /// The store in [`data_dir`].
+    pub fn open_default() -> Result<Store, Failure> {
+        data_dir().map(Store::new).ok_or_else(|| {
+            Failure::other(format!(
+                "this system has no data directory for tootwatch; set {DATA_DIR_ENV} to one"
+            ))
+        })
+    }
+
+    pub fn accounts_path(&self) -> PathBuf {
+        self.dir.join("accounts.json")
+    }
+
+    pub fn apps_path(&self) -> PathBuf {
+        self.dir.join("apps.json")
+    }
+
+    /// The stored accounts by name; none when there is no file yet.
+    pub fn accounts(&self) -> Result<BTreeMap<String, StoredAccount>, StoreError> {
+        let path = self.accounts_path();
+        Ok(read_json::<AccountsFile>(&path, true)?
+            .unwrap_or_default()
+            .accounts)
+    }
+
+    /// Adds or replaces an account.
+    pub fn save_account(&self, name: &str, account: StoredAccount) -> Result<(), StoreError> {
+        let mut accounts = self.accounts()?;
+        accounts.insert(name.to_string(), account);
+        write_private(&self.accounts_path(), &AccountsFile { accounts })
+    }
+
+    /// Removes an account; returns it if it was there.
+    pub fn remove_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
+        let mut accounts = self.accounts()?;
+        let removed = accounts.remove(name);
+        if removed.is_some() {
+            write_private(&self.accounts_path(), &AccountsFile { accounts })?;
+        }
+        Ok(removed)
+    }
+
+    /// The app registered on `instance` with exactly these scopes, if any.
+    pub fn cached_app(&self, instance: &Url, scopes: &str) -> Option<App> {
+        let file = match read_json::<AppsFile>(&self.apps_path(), false) {
+            Ok(f) => f.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!("ignoring the app cache: {e}");
+                return None;
+            }
+        };
+        file.apps
+            .into_iter()
+            .find(|c| c.instance == instance.as_str() && same_scopes(&c.app.scopes, scopes))
+            .map(|c| c.app)
+    }
+
+    /// Remembers an app, replacing one for the same instance and scopes.
+    pub fn cache_app(&self, instance: &Url, app: &App) -> Result<(), StoreError> {
+        let mut file = read_json::<AppsFile>(&self.apps_path(), false)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        file.apps.retain(|c| {
+            !(c.instance == instance.as_str() && same_scopes(&c.app.scopes, &app.scopes))
+        });
+        file.apps.push(CachedApp {
+            instance: instance.to_string(),
+            app: app.clone(),
+        });
+        write_private(&self.apps_path(), &file)
+    }
+}
+
+fn same_scopes(a: &str, b: &str) -> bool {
+    fn set(s: &str) -> std::collections::BTreeSet<&str> {
+        s.split_whitespace().collect()
+    }
+    set(a) == set(b)
+}
+
+/// Reads a JSON file of the store; `None` when it does not exist. With `private`, a file that
+/// other users can read is refused.
+fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    private: bool,
+) -> Result<Option<T>, StoreError> {
+    let io = |action, e: std::io::Error| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("read", e)),
+    };
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file
+            .metadata()
+            .map_err(|e| io("read", e))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(StoreError::Loose {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut &file, &mut text).map_err(|e| io("read", e))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| StoreError::Damaged {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// Writes a file that only the user can read (0600 on unix), atomically: a temporary file in
+/// the same dir, then a rename over the old one. The dir is created 0700.
+fn write_private<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    let io = |action, e: std::io::Error| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| io("create the directory of", e))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| io("write", e.into()))?;
+    let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let result = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io("write", e));
+    }
+    Ok(())
+}
+
+/// `user@host`, with `:port` when the instance URL names a port.
+pub fn account_name(username: &str, instance: &Url) -> String {
+    let host = instance.host_str().unwrap_or("");
+    match instance.port() {
+        Some(port) => format!("{username}@{host}:{port}"),
+        None => format!("{username}@{host}"),
+    }
+}
+
+/// Scopes as the user typed them (`"read write"`, `"read,write:statuses"`): checked, deduplicated,
+/// space-separated.
+pub fn normalize_scopes(text: &str) -> Result<String, String> {
+    let mut out: Vec<&str> = Vec::new();
+    for scope in text.split(|c: char| c.is_whitespace() || c == ',') {
+        if scope.is_empty() {
+            continue;
+        }
+        if !scope
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-'))
+        {
+            return Err(format!(
+                "`{scope}` is not an OAuth scope (such as read, write, read:statuses)"
+            ));
+        }
+        if !out.contains(&scope) {
+            out.push(scope);
+        }
+    }
+    if out.is_empty() {
+        return Err("no scopes given (tootwatch needs at least `read`)".into());
+    }
+    Ok(out.join(" "))
+}
+
+/// Same server, whatever the trailing slash.
+pub fn same_instance(a: &str, b: &str) -> bool {
+    match (Url::parse(a.trim()), Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => {
+            a.scheme() == b.scheme()
+                && a.host_str() == b.host_str()
+                && a.port_or_known_default() == b.port_or_known_default()
+                && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
+        }
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tootwatch login
+
+/// What a pasted line means.
+#[derive(Debug, PartialEq, Eq)]
+enum Pasted {
+    /// A code for this redirect URI.
+    Code {
+        code: String,
+        redirect: String,
+    },
+    Invalid(String),
+}
+
+/// A bare code (from the out-of-band page), or a whole URL holding `code=` (such as the address
+/// of the loopback redirect, copied from a browser on another machine).
+fn parse_pasted(text: &str, state: &str, loopback: Option<&str>) -> Pasted {
+    let text = text.trim();
+    if text.contains("code=") {
+        let url = Url::parse(text)
+            .or_else(|_| Url::parse(&format!("http://x/?{}", text.trim_start_matches('?'))));
+        let Ok(url) = url else {
+            return Pasted::Invalid("that is not a code nor a URL with one".into());
+        };
+        let get = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let Some(code) = get("code").filter(|c| !c.is_empty()) else {
+            return Pasted::Invalid("that URL holds no code".into());
+        };
+        if get("state").is_some_and(|s| s != state) {
+            return Pasted::Invalid("that URL is from another sign-in (its state differs)".into());
+        }
+        let redirect = match loopback {
+            Some(l) if text.starts_with(l) => l.to_string(),
+            _ => OOB_REDIRECT.to_string(),
+        };
+        return Pasted::Code { code, redirect };
+    }
+    if text.is_empty()
+        || text.len() > 512
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Pasted::Invalid("that does not look like a code".into());
+    }
+    Pasted::Code {
+        code: text.to_string(),
+        redirect: OOB_REDIRECT.to_string(),
+    }
+}
+
+async fn bind_loopback(port: u16) -> Option<TcpListener> {
+    match TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port)).await {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::info!("cannot listen on 127.0.0.1:{port}: {e}");
+            None
+        }
+    }
+}
+
+fn registration_failure(base: &Url, e: ApiError) -> Failure {
+    match e {
+        ApiError::Network(e) => Failure::other(format!(
+            "cannot reach {base}: {e}; check the address and your network"
+        )),
+        ApiError::Status { status: 404, .. } => Failure::usage(format!(
+            "{base} does not look like a Mastodon-compatible server (no /api/v1/apps); check the address"
+        )),
+        e => Failure::other(format!("{base} did not register tootwatch as an app: {e}")),
+    }
+}
+
+/// The app to sign in with and the loopback listener for its redirect, if any.
+async fn app_and_listener(
+    store: &Store,
+    oauth: &OAuth,
+    scopes: &str,
+) -> Result<(App, Option<TcpListener>), Failure> {
+    let base = &oauth.base;
+    if let Some(app) = store.cached_app(base, scopes) {
+        match app.loopback_redirect().and_then(auth::loopback_port) {
+            // The server took only the out-of-band redirect last time.
+            None => return Ok((app, None)),
+            Some(port) => {
+                if let Some(listener) = bind_loopback(port).await {
+                    tracing::info!("reusing the app registered on {base}");
+                    return Ok((app, Some(listener)));
+                }
+            }
+        }
+    }
+    let listener = bind_loopback(0).await;
+    let port = listener
+        .as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port());
+    let mut uris = vec![OOB_REDIRECT.to_string()];
+    if let Some(port) = port {
+        uris.push(auth::loopback_redirect_uri(port));
+    }
+    let (app, listener) = match oauth.register(&uris, scopes).await {
+        Ok(app) => (app, listener),
+        // Some servers take one redirect URI only: then pasting is the way.
+        Err(ApiError::Status { status, .. })
+            if uris.len() > 1 && (400..500).contains(&status) && status != 404 =>
+        {
+            let app = oauth
+                .register(&uris[..1], scopes)
+                .await
+                .map_err(|e| registration_failure(base, e))?;
+            (app, None)
+        }
+        Err(e) => return Err(registration_failure(base, e)),
+    };
+    if let Err(e) = store.cache_app(base, &app) {
+        tracing::warn!("cannot cache the app registration: {e}");
+    }
+    Ok((app, listener))
+}
+
+fn open_browser(url: &str) -> std::io::Result<()> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let mut child = command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+fn prompt() {
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "Code: ");
+    let _ = out.flush();
+}
+
+/// `tootwatch login INSTANCE`.
+pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
+    let (config, _) = crate::config::Config::load(args.config.as_deref())
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let base = crate::setup::parse_base_url(&args.instance, "INSTANCE", args.insecure)?;
+    let scopes = normalize_scopes(args.scopes.as_deref().unwrap_or(&config.login.scopes))
+        .map_err(|e| Failure::usage(format!("--scopes: {e}")))?;
+    let store = Store::open_default()?;
+    // A store that cannot be used is better found before the browser dance than after it.
+    store.accounts()?;
+    let timeout = config.transport.timing().connect_timeout;
+    let http = api::http_client(timeout)
+        .map_err(|e| Failure::other(format!("cannot set up HTTP: {e}")))?;
+    let oauth = OAuth::new(base.clone(), http.clone(), timeout);
+    let (app, listener) = app_and_listener(&store, &oauth, &scopes).await?;
+    let attempt = Attempt::new().map_err(|e| Failure::other(e.to_string()))?;
+    let loopback = listener
+        .as_ref()
+        .and_then(|_| app.loopback_redirect())
+        .map(str::to_string);
+    let oob_url = oauth.authorize_url(&app, OOB_REDIRECT, &attempt);
+    let loopback_url = loopback
+        .as_deref()
+        .map(|redirect| oauth.authorize_url(&app, redirect, &attempt));
+    let host = base.host_str().unwrap_or("the server");
+
+    let browser_opened = match &loopback_url {
+        Some(url) if !args.no_browser && crate::app::run::can_open_locally() => {
+            match open_browser(url.as_str()) {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!("cannot open a browser: {e}");
+                    false
+                }
+            }
+        }
+        _ => false,
+    };
+    if browser_opened {
+        println!("Sign in to {host} in the browser that just opened; this finishes by itself.");
+        println!("Elsewhere (over ssh, say), open this URL, approve, and paste the code it shows:");
+        println!("{oob_url}");
+    } else {
+        println!(
+            "Sign in to {host}: open this URL in a browser, approve, and paste the code it shows:"
+        );
+        println!("{oob_url}");
+        if let Some(url) = &loopback_url {
+            println!("With a browser on this machine, this link finishes by itself instead:");
+            println!("{url}");
+        }
+    }
+    prompt();
+
+    let (callback_tx, mut callback_rx) = mpsc::channel::<Callback>(4);
+    let server = listener
+        .map(|l| tokio::spawn(auth::serve_callbacks(l, attempt.state.clone(), callback_tx)));
+    let (line_tx, mut line_rx) = mpsc::channel::<String>(4);
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line_tx.send(line).await.is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = tokio::time::sleep(CODE_WAIT);
+    tokio::pin!(deadline);
+    let mut stdin_open = true;
+    let (code, redirect) = loop {
+        tokio::select! {
+            Some(callback) = callback_rx.recv() => {
+                println!();
+                match callback {
+                    Callback::Code(code) => break (code, loopback.clone().unwrap_or_default()),
+                    Callback::Refused(why) => {
+                        return Err(Failure::refused(format!("the sign-in was refused: {why}")));
+                    }
+                }
+            }
+            line = line_rx.recv(), if stdin_open => match line {
+                None => {
+                    stdin_open = false;
+                    if server.is_none() {
+                        return Err(Failure::usage(
+                            "stdin ended before a code was pasted; run login again and paste the code",
+                        ));
+                    }
+                }
+                Some(line) if line.trim().is_empty() => prompt(),
+                Some(line) => match parse_pasted(&line, &attempt.state, loopback.as_deref()) {
+                    Pasted::Code { code, redirect } => break (code, redirect),
+                    Pasted::Invalid(why) => {
+                        eprintln!("tootwatch: {why}; paste the code the server shows after you approve");
+                        prompt();
+                    }
+                },
+            },
+            _ = &mut deadline => {
+                println!();
+                return Err(Failure::other(
+                    "no code arrived within ten minutes, and codes expire; run login again",
+                ));
+            }
+        }
+    };
+    if let Some(server) = server {
+        server.abort();
+    }
+
+    let grant = oauth.exchange(&app, &code, &redirect, &attempt).await.map_err(|e| match e {
+        ApiError::Network(e) => Failure::other(format!("cannot reach {base}: {e}")),
+        ApiError::Status { status: 400..=499, .. } => Failure::refused(format!(
+            "the server did not accept the code ({e}); a code works once and expires after ten minutes: run `tootwatch login {}` again",
+            args.instance.trim()
+        )),
+        e => Failure::other(format!("the server did not grant a token: {e}")),
+    })?;
+    let api = Api::new(
+        base.clone(),
+        Some(grant.access_token.clone()),
+        http,
+        timeout,
+    );
+    let me = api.verify_credentials().await.map_err(|e| {
+        if e.is_auth() {
+            Failure::refused(format!(
+                "the server refused its own new token ({e}); try login again"
+            ))
+        } else {
+            Failure::other(format!("cannot check the new token: {e}"))
+        }
+    })?;
+    let username = if me.username.is_empty() {
+        me.acct.split('@').next().unwrap_or("").to_string()
+    } else {
+        me.username.clone()
+    };
+    let username = crate::sanitize::sanitize_line(&username).into_owned();
+    if username.is_empty() {
+        return Err(Failure::other("the server did not say whose token this is"));
+    }
+    let name = account_name(&username, &base);
+    let previous = store.accounts()?.remove(&name);
+    store.save_account(
+        &name,
+        StoredAccount {
+            instance: base.to_string(),
+            token: grant.access_token.clone(),
+            scopes: grant
+                .scope
+                .clone()
+                .filter(|s| !s.trim().is_empty())
+                .unwrap_or(scopes),
+            client_id: app.client_id.clone(),
+            client_secret: app.client_secret.clone(),
+            created_at: jiff::Timestamp::now().to_string(),
+        },
+    )?;
+    // Logging in again replaces the old token: it should not stay valid on the server.
+    if let Some(old) = previous.filter(|p| p.token != grant.access_token && !p.client_id.is_empty())
+        && let Err(e) = oauth
+            .revoke(&old.client_id, &old.client_secret, &old.token)
+            .await
+    {
+        tracing::warn!("cannot revoke the replaced token of {name}: {e}");
+    }
+    println!(
+        "Logged in as {name}. The token is in {}, readable only by you.",
+        store.accounts_path().display()
+    );
+    let others = store.accounts()?.len() - 1 + config.accounts.len();
+    if others > 0 {
+        println!("Pick this account with --account {name} (or default_account in the config).");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// tootwatch logout
+
+/// `tootwatch logout [ACCOUNT]`.
+pub async fn logout(args: LogoutArgs) -> Result<ExitCode, Failure> {
+    let store = Store::open_default()?;
+    let accounts = store.accounts()?;
+    let names = || {
+        accounts
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let name = match &args.account {
+        Some(name) if accounts.contains_key(name) => name.clone(),
+        Some(name) => {
+            return Err(Failure::usage(if accounts.is_empty() {
+                format!("`{name}` is not logged in: no account is")
+            } else {
+                format!("`{name}` is not logged in; logged-in accounts: {}", names())
+            }));
+        }
+        None => match accounts.len() {
+            0 => return Err(Failure::usage("no account is logged in")),
+            1 => accounts.keys().next().cloned().unwrap_or_default(),
+            _ => {
+                return Err(Failure::usage(format!(
+                    "several accounts are logged in ({}); say which: tootwatch logout NAME",
+                    names()
+                )));
+            }
+        },
+    };
+    let account = &accounts[&name];
+    let revoked = match Url::parse(&account.instance) {
+        Err(e) => Err(format!(
+            "its instance `{}` is not a URL: {e}",
+            account.instance
+        )),
+        Ok(base) => {
+            let timeout = crate::stream::Timing::default().connect_timeout;
+            match api::http_client(timeout) {
+                Err(e) => Err(e.to_string()),
+                Ok(http) => OAuth::new(base, http, timeout)
+                    .revoke(&account.client_id, &account.client_secret, &account.token)
+                    .await
+                    .map_err(|e| e.to_string()),
+            }
+        }
+    };
+    store.remove_account(&name)?;
+    match revoked {
+        Ok(()) => {
+            println!("Logged out of {name}: the token is revoked and forgotten.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(Failure::other(format!(
+            "forgot {name} here, but could not revoke its token on the server ({e}); revoke `tootwatch` under Preferences > Account > Authorized apps there"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(instance: &str, token: &str) -> StoredAccount {
+        StoredAccount {
+            instance: instance.into(),
+            token: token.into(),
+            scopes: "read".into(),
+            client_id: "cid".into(),
+            client_secret: "cs".into(),
+            created_at: "2025-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn accounts_round_trip_and_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("nested"));
+        assert!(
+            store.accounts().unwrap().is_empty(),
+            "no file is no accounts"
+        );
+        store
+            .save_account("a@x.example", account("https://x.example/", "t1"))
+            .unwrap();
+        store
+            .save_account("b@y.example", account("https://y.example/", "t2"))
+            .unwrap();
+        store
+            .save_account("a@x.example", account("https://x.example/", "t3"))
+            .unwrap();
+        let all = store.accounts().unwrap();
+        assert_eq!(
+            all.keys().collect::<Vec<_>>(),
+            ["a@x.example", "b@y.example"]
+        );
+        assert_eq!(all["a@x.example"].token, "t3");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&store.accounts_path()), 0o600);
+            assert_eq!(mode(&dir.path().join("nested")), 0o700);
+        }
+        assert_eq!(
+            store.remove_account("a@x.example").unwrap().unwrap().token,
+            "t3"
+        );
+        assert_eq!(store.remove_account("a@x.example").unwrap(), None);
+        assert_eq!(store.accounts().unwrap().len(), 1);
+        assert!(
+            !format!("{all:?}").contains("t3"),
+            "tokens stay out of Debug"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store
+            .save_account("a@x.example", account("https://x.example/", "t1"))
+            .unwrap();
+        let path = store.accounts_path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let e = store.accounts().unwrap_err();
+        assert!(matches!(e, StoreError::Loose { mode: 0o640, .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains("chmod 600"), "{text}");
+        let failure: Failure = e.into();
+        assert_eq!(failure.code, 2);
+        // Nor is it silently rewritten by the next login.
+        assert!(
+            store
+                .save_account("b@y.example", account("https://y.example/", "t2"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_damaged_file_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        write_private(&store.accounts_path(), &"not an object").unwrap();
+        let e = store.accounts().unwrap_err();
+        assert!(e.to_string().contains("log in again"), "{e}");
+    }
+
+    #[test]
+    fn apps_are_cached_per_instance_and_scopes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let x: Url = "https://x.example/".parse().unwrap();
+        let y: Url = "https://y.example/".parse().unwrap();
+        let app = |id: &str, scopes: &str| App {
+            client_id: id.into(),
+            client_secret: "s".into(),
+            redirect_uris: vec![OOB_REDIRECT.into(), auth::loopback_redirect_uri(4000)],
+            scopes: scopes.into(),
+        };
+        assert_eq!(store.cached_app(&x, "read"), None);
+        store.cache_app(&x, &app("1", "read")).unwrap();
+        store.cache_app(&x, &app("2", "read write")).unwrap();
+        store.cache_app(&y, &app("3", "read")).unwrap();
+        store.cache_app(&x, &app("4", "read")).unwrap();
+        assert_eq!(store.cached_app(&x, "read").unwrap().client_id, "4");
+        assert_eq!(store.cached_app(&x, "write read").unwrap().client_id, "2");
+        assert_eq!(store.cached_app(&y, "read").unwrap().client_id, "3");
+        assert_eq!(store.cached_app(&y, "write").map(|a| a.client_id), None);
+        let cached = store.cached_app(&x, "read").unwrap();
+        assert_eq!(
+            cached.loopback_redirect().and_then(auth::loopback_port),
+            Some(4000)
+        );
+    }
+
+    #[test]
+    fn names_are_user_at_host() {
+        let u = |s: &str| s.parse::<Url>().unwrap();
+        assert_eq!(
+            account_name("alice", &u("https://mastodon.example/")),
+            "alice@mastodon.example"
+        );
+        assert_eq!(
+            account_name("alice", &u("https://Mastodon.Example:443/")),
+            "alice@mastodon.example"
+        );
+        assert_eq!(
+            account_name("t", &u("http://127.0.0.1:4567")),
+            "t@127.0.0.1:4567"
+        );
+    }
+
+    #[test]
+    fn scopes_are_checked_and_normalised() {
+        assert_eq!(normalize_scopes("read").unwrap(), "read");
+        assert_eq!(
+            normalize_scopes(" read  write,read ").unwrap(),
+            "read write"
+        );
+        assert_eq!(
+            normalize_scopes("read:statuses push").unwrap(),
+            "read:statuses push"
+        );
+        assert!(normalize_scopes("").is_err());
+        assert!(normalize_scopes("read&admin").is_err());
+        assert!(same_scopes("read write", "write read"));
+        assert!(!same_scopes("read", "read write"));
+    }
+
+    #[test]
+    fn instances_compare_by_origin_and_path() {
+        assert!(same_instance("https://x.example", "https://x.example/"));
+        assert!(same_instance("https://x.example:443/", "https://x.example"));
+        assert!(!same_instance("https://x.example", "https://y.example"));
+        assert!(!same_instance("http://127.0.0.1:1", "http://127.0.0.1:2"));
+    }
+
+    #[test]
+    fn pasted_codes_and_urls() {
+        let lo = "http://127.0.0.1:4000/callback";
+        assert_eq!(
+            parse_pasted("  abc123 \n", "st", Some(lo)),
+            Pasted::Code {
+                code: "abc123".into(),
+                redirect: OOB_REDIRECT.into()
+            }
+        );
+        assert_eq!(
+            parse_pasted(
+                "http://127.0.0.1:4000/callback?code=xyz&state=st",
+                "st",
+                Some(lo)
+            ),
+            Pasted::Code {
+                code: "xyz".into(),
+                redirect: lo.into()
+            }
+        );
+        assert_eq!(
+            parse_pasted(
+                "https://x.example/oauth/authorize/native?code=n1",
+                "st",
+                Some(lo)
+            ),
+            Pasted::Code {
+                code: "n1".into(),
+                redirect: OOB_REDIRECT.into()
+            }
+        );
+        assert!(matches!(
+            parse_pasted(
+                "http://127.0.0.1:4000/callback?code=xyz&state=other",
+                "st",
+                Some(lo)
+            ),
+            Pasted::Invalid(_)
+        ));
+        assert!(matches!(
+            parse_pasted("two words", "st", None),
+            Pasted::Invalid(_)
+        ));
+    }
+}
