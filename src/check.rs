@@ -77,7 +77,7 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         None => report.line(
             Outcome::Fail,
             "token",
-            "none given: pass --token (or TOOTWATCH_TOKEN) or add one to the account in the config",
+            "none given: run `tootwatch login INSTANCE`, or pass --token (or TOOTWATCH_TOKEN)",
         ),
         Some(_) => match connected.api.verify_credentials().await {
             Ok(account) => report.line(

@@ -194,7 +194,7 @@ fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> 
 pub(crate) fn stream_failure(stream: &str, reason: &str, cause: FailureCause) -> Failure {
     match cause {
         FailureCause::Credentials => Failure::refused(format!(
-            "{stream}: {reason}; check --token / TOOTWATCH_TOKEN or the account's token (it needs the `read` scope)"
+            "{stream}: {reason}; sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN (it needs the `read` scope)"
         )),
         FailureCause::Revoked => Failure::refused(format!(
             "{stream}: {reason}; the token was revoked while streaming: get a new one"
