@@ -80,11 +80,20 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             "none given: run `tootwatch login INSTANCE`, or pass --token (or TOOTWATCH_TOKEN)",
         ),
         Some(_) => match connected.api.verify_credentials().await {
-            Ok(account) => report.line(
-                Outcome::Ok,
-                "token",
-                &format!("valid for @{}", crate::text::plain_line(&account.acct, 80)),
-            ),
+            Ok(account) => {
+                let scopes = match connected.api.scopes().await {
+                    Some(s) => format!("scopes: {}", crate::text::plain_line(&s.join(" "), 80)),
+                    None => "the server does not list its scopes".to_string(),
+                };
+                report.line(
+                    Outcome::Ok,
+                    "token",
+                    &format!(
+                        "valid for @{} ({scopes})",
+                        crate::text::plain_line(&account.acct, 80)
+                    ),
+                )
+            }
             Err(e) if e.is_auth() => report.line(
                 Outcome::Refused,
                 "token",
@@ -157,6 +166,14 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         }
     }
     for spec in specs {
+        if let Some(why) = connected
+            .instance
+            .as_ref()
+            .and_then(|i| crate::api::disabled_feed(i, &spec))
+        {
+            report.line(Outcome::Fail, "stream", &format!("{spec}: {why}"));
+            continue;
+        }
         let (outcome, text) = try_stream(&connected, &spec).await;
         report.line(outcome, "stream", &format!("{spec}: {text}"));
     }

@@ -63,6 +63,9 @@ pub struct UiConfig {
     pub bell_on_mention: bool,
     /// What `o` does.
     pub open_links: OpenLinks,
+    /// Links as OSC 8 hyperlinks (clickable in terminals that support them; others ignore
+    /// them).
+    pub hyperlinks: bool,
 }
 
 impl Default for UiConfig {
@@ -73,6 +76,7 @@ impl Default for UiConfig {
             expand_spoilers: false,
             bell_on_mention: false,
             open_links: OpenLinks::Auto,
+            hyperlinks: true,
         }
     }
 }

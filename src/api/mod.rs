@@ -139,6 +139,20 @@ impl Api {
         self.get("api/v1/accounts/verify_credentials", true).await
     }
 
+    /// The token's scopes, where the server says (Mastodon 4.3+ `apps/verify_credentials`).
+    pub async fn scopes(&self) -> Option<Vec<String>> {
+        #[derive(serde::Deserialize)]
+        struct App {
+            #[serde(default)]
+            scopes: Option<Vec<String>>,
+        }
+        let app: App = self
+            .get("api/v1/apps/verify_credentials", true)
+            .await
+            .ok()?;
+        app.scopes
+    }
+
     pub async fn filters(&self) -> Result<Vec<Filter>, ApiError> {
         self.get("api/v2/filters", true).await
     }
@@ -257,6 +271,34 @@ fn same_origin(a: &Url, b: &Url) -> bool {
         && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
 }
 
+/// Mastodon 4.5 can switch live and hashtag feeds off (`configuration.timelines_access`); such
+/// a stream then delivers nothing but deletes. Says which feed, when this stream's is off.
+pub fn disabled_feed(instance: &Instance, spec: &crate::stream::StreamSpec) -> Option<String> {
+    use crate::stream::StreamSpec;
+    use crate::stream::spec::Scope;
+    let access = instance.configuration.timelines_access.as_ref()?;
+    let off = |feeds: &str, side: &str| access[feeds][side].as_str() == Some("disabled");
+    let (feeds, what, local, remote) = match spec {
+        StreamSpec::Public { scope, .. } => (
+            "live_feeds",
+            "live feed",
+            *scope != Scope::Remote,
+            *scope != Scope::Local,
+        ),
+        StreamSpec::Hashtag { local, .. } => ("hashtag_feeds", "hashtag feed", true, !*local),
+        _ => return None,
+    };
+    let disabled = (!local || off(feeds, "local")) && (!remote || off(feeds, "remote"));
+    disabled.then(|| {
+        let side = match (local, remote) {
+            (true, false) => "local ",
+            (false, true) => "remote ",
+            _ => "",
+        };
+        format!("the server has switched its {side}{what} off: only deletes would arrive")
+    })
+}
+
 /// Is this base URL allowed without `--insecure`? https anywhere, http only on loopback.
 pub fn is_safe_base(url: &Url) -> bool {
     match url.scheme() {
@@ -292,6 +334,34 @@ mod tests {
         );
         assert_eq!(u("ftp://example.com"), None);
         assert_eq!(u("not a url"), None);
+    }
+
+    #[test]
+    fn feeds_switched_off_are_recognised() {
+        let instance: Instance =
+            serde_json::from_value(serde_json::json!({"configuration": {"timelines_access": {
+                "live_feeds": {"local": "public", "remote": "disabled"},
+                "hashtag_feeds": {"local": "disabled", "remote": "disabled"}
+            }}}))
+            .unwrap();
+        let off = |s: &str| disabled_feed(&instance, &s.parse().unwrap());
+        assert_eq!(off("public"), None, "the local half still flows");
+        assert_eq!(off("public:local"), None);
+        assert_eq!(
+            off("public:remote").as_deref(),
+            Some("the server has switched its remote live feed off: only deletes would arrive")
+        );
+        assert!(off("#rust").is_some());
+        assert!(
+            off("hashtag:local:rust")
+                .unwrap()
+                .contains("local hashtag feed")
+        );
+        assert_eq!(off("user"), None);
+        assert_eq!(
+            disabled_feed(&Instance::default(), &"public".parse().unwrap()),
+            None
+        );
     }
 
     #[test]

@@ -107,6 +107,7 @@ fn ui_settings(ui: &UiConfig) -> UiSettings {
             crate::config::OpenLinks::Browser => true,
             crate::config::OpenLinks::Clipboard => false,
         },
+        hyperlinks: ui.hyperlinks,
     }
 }
 

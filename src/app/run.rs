@@ -151,7 +151,17 @@ fn draw(
     view: &mut ViewState,
     theme: &Theme,
 ) -> std::io::Result<()> {
-    terminal.draw(|frame| ui::draw(frame, state, view, theme))?;
+    let frame = terminal.draw(|frame| ui::draw(frame, state, view, theme))?;
+    // The links just drawn, written again as OSC 8 hyperlinks (nothing when there are none).
+    let links = if state.settings.hyperlinks {
+        ui::hyperlink_overlay(frame.buffer, view.links())
+    } else {
+        Vec::new()
+    };
+    if !links.is_empty() {
+        terminal.backend_mut().write_all(&links)?;
+        terminal.backend_mut().flush()?;
+    }
     state.dirty = false;
     state.page_len = view.page_len();
     Ok(())

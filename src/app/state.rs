@@ -20,6 +20,8 @@ pub struct UiSettings {
     pub bell_on_mention: bool,
     /// `o` opens a local browser; over ssh it copies instead (OSC 52).
     pub open_locally: bool,
+    /// Links are written as OSC 8 hyperlinks over the drawn frame.
+    pub hyperlinks: bool,
 }
 
 impl Default for UiSettings {
@@ -30,6 +32,7 @@ impl Default for UiSettings {
             expand_spoilers: false,
             bell_on_mention: false,
             open_locally: true,
+            hyperlinks: true,
         }
     }
 }

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
+use super::links::{self, LinkArea};
 use super::status::{LayoutCache, body_lines, header_line, visibility_label};
 use super::theme::Theme;
 use super::wrap::{clean, full_time, truncate, wrap_text};
@@ -19,7 +20,8 @@ pub fn draw_detail(
     id: &str,
     cache: &mut LayoutCache,
     theme: &Theme,
-) {
+) -> Vec<LinkArea> {
+    let mut links = Vec::new();
     let entry = state
         .tabs
         .get(tab)
@@ -42,7 +44,7 @@ pub fn draw_detail(
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width < 4 || inner.height == 0 {
-        return;
+        return links;
     }
     let inner = Rect::new(inner.x + 1, inner.y, inner.width - 2, inner.height);
     let width = inner.width as usize;
@@ -52,7 +54,7 @@ pub fn draw_detail(
             theme.dim,
         ))];
         Paragraph::new(lines).render(inner, buf);
-        return;
+        return links;
     };
     let mut lines: Vec<Line<'static>> = Vec::new();
     if let Verdict::Warn { title } = &entry.verdict {
@@ -98,11 +100,9 @@ pub fn draw_detail(
     }
     lines.extend(wrap_text(&meta.join(" · "), theme.dim, width));
     lines.push(Line::default());
-    lines.extend(
-        body_lines(cache, s, &entry.verdict, true, true, width, theme)
-            .iter()
-            .cloned(),
-    );
+    let body = body_lines(cache, s, &entry.verdict, true, true, width, theme);
+    links::place(&mut links, body.links, inner, 0, lines.len());
+    lines.extend(body.lines.iter().cloned());
     lines.push(Line::default());
     lines.push(Line::from(vec![
         Span::styled("↩ ", theme.dim),
@@ -114,7 +114,11 @@ pub fn draw_detail(
     ]));
     let url = s.url.as_deref().filter(|u| !u.is_empty()).unwrap_or(&s.uri);
     if !url.is_empty() {
-        lines.extend(wrap_text(&clean(url), theme.link, width));
+        let url_lines = wrap_text(&clean(url), theme.link, width);
+        let runs = links::whole_line_runs(&url_lines, lines.len(), url);
+        links::place(&mut links, &runs, inner, 0, 0);
+        lines.extend(url_lines);
     }
     Paragraph::new(lines).render(inner, buf);
+    links
 }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use html2text::render::RichAnnotation;
 
+use super::links::{LinkRun, line_runs, safe_url};
 use super::theme::Theme;
 use super::wrap::{clean, refit, wrap_text};
 use crate::model::Status;
@@ -77,14 +78,15 @@ fn classify(url: &str, text: &str, status: Option<&Status>) -> LinkKind {
     }
 }
 
-/// Renders `html` to lines of at most `width` cells. `status` (when the HTML is a post's
-/// content) tells mentions and hashtags apart from other links.
+/// Renders `html` to lines of at most `width` cells, with where its links are (only those
+/// whose target is a [`safe_url`]). `status` (when the HTML is a post's content) tells
+/// mentions and hashtags apart from other links.
 pub fn render_html(
     html: &str,
     width: usize,
     status: Option<&Status>,
     theme: &Theme,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, Vec<LinkRun>) {
     let width = width.max(1);
     let source = strip_invisible(&sanitize_text(html));
     #[cfg(test)]
@@ -94,30 +96,42 @@ pub fn render_html(
         // Too narrow for html2text, or markup it gives up on: plain text still reads.
         Err(_) => {
             let text = crate::text::html_to_line(html, 10_000);
-            return wrap_text(&text, theme.text, width);
+            return (wrap_text(&text, theme.text, width), Vec::new());
         }
     };
-    let mut out: Vec<Line<'static>> = Vec::with_capacity(tagged.len());
-    let mut link: Option<(String, LinkKind)> = None;
+    let mut out: Vec<TaggedLine> = Vec::with_capacity(tagged.len());
+    // The targets of links that may become hyperlinks; spans point into it.
+    let mut urls: Vec<String> = Vec::new();
+    // The link being read: its target, kind, and index in `urls`.
+    let mut link: Option<(String, LinkKind, Option<usize>)> = None;
     for tl in tagged {
         let mut spans = Vec::new();
+        let mut tags = Vec::new();
         for ts in tl.tagged_strings() {
             let text = clean(&ts.s);
             if text.is_empty() {
                 continue;
             }
             let mut style = theme.text;
+            let mut target = None;
             for a in &ts.tag {
                 style = style.patch(match a {
                     RichAnnotation::Link(url) => {
-                        let kind = match &link {
-                            Some((u, k)) if u == url => *k,
+                        let (kind, index) = match &link {
+                            Some((u, k, i)) if u == url => (*k, *i),
                             _ => {
                                 let k = classify(url, &text, status);
-                                link = Some((url.clone(), k));
-                                k
+                                let i = safe_url(url).map(|safe| {
+                                    urls.iter().position(|u| *u == safe).unwrap_or_else(|| {
+                                        urls.push(safe);
+                                        urls.len() - 1
+                                    })
+                                });
+                                link = Some((url.clone(), k, i));
+                                (k, i)
                             }
                         };
+                        target = target.or(index);
                         match kind {
                             LinkKind::Mention => theme.mention,
                             LinkKind::Hashtag => theme.hashtag,
@@ -134,16 +148,26 @@ pub fn render_html(
                 });
             }
             spans.push(Span::styled(text, style));
+            tags.push(target);
         }
-        out.push(Line::from(spans));
+        out.push((Line::from(spans), tags));
     }
     tidy_blank_lines(&mut out);
-    refit(out, width)
+    let mut lines = Vec::with_capacity(out.len());
+    let mut runs = Vec::new();
+    for (i, (line, tags)) in refit(out, width).into_iter().enumerate() {
+        line_runs(i, &line, &tags, &urls, &mut runs);
+        lines.push(line);
+    }
+    (lines, runs)
 }
 
+/// A rendered line with, per span, the index of its link target in the render's URLs.
+type TaggedLine = (Line<'static>, Vec<Option<usize>>);
+
 /// No blank lines at either end, never two in a row.
-fn tidy_blank_lines(lines: &mut Vec<Line<'static>>) {
-    let blank = |l: &Line<'_>| l.spans.iter().all(|s| s.content.trim().is_empty());
+fn tidy_blank_lines(lines: &mut Vec<TaggedLine>) {
+    let blank = |l: &TaggedLine| l.0.spans.iter().all(|s| s.content.trim().is_empty());
     let mut prev_blank = true;
     lines.retain(|l| {
         let b = blank(l);
@@ -159,6 +183,7 @@ fn tidy_blank_lines(lines: &mut Vec<Line<'static>>) {
 /// Announcement or other plain-ish HTML as text lines, without styling.
 pub fn html_plain_lines(html: &str, width: usize, theme: &Theme) -> Vec<String> {
     render_html(html, width, None, theme)
+        .0
         .into_iter()
         .map(|l| {
             l.spans
@@ -191,7 +216,8 @@ mod tests {
             40,
             None,
             &theme,
-        );
+        )
+        .0;
         for l in &lines {
             for s in &l.spans {
                 assert!(!s.content.chars().any(char::is_control), "{:?}", s.content);

@@ -10,6 +10,7 @@ mod detail;
 mod footer;
 mod help;
 mod html;
+mod links;
 mod notifications;
 mod status;
 mod tabs;
@@ -28,6 +29,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Paragraph, Widget};
 
+pub use links::{LinkArea, hyperlink_overlay};
 pub use theme::Theme;
 
 use crate::app::state::{Overlay, State};
@@ -47,6 +49,8 @@ pub struct ViewState {
     /// Per tab index: the first entry on screen.
     anchors: HashMap<usize, Anchor>,
     cache: LayoutCache,
+    /// Where the links of the last drawn frame are, for [`hyperlink_overlay`].
+    links: Vec<LinkArea>,
 }
 
 impl Default for ViewState {
@@ -56,6 +60,7 @@ impl Default for ViewState {
             page_len: 1,
             anchors: HashMap::new(),
             cache: LayoutCache::default(),
+            links: Vec::new(),
         }
     }
 }
@@ -75,12 +80,19 @@ impl ViewState {
     pub fn page_len(&self) -> usize {
         self.page_len.max(1)
     }
+
+    /// The links of the last drawn frame, on screen and visible: what
+    /// [`hyperlink_overlay`] turns into OSC 8 hyperlinks.
+    pub fn links(&self) -> &[LinkArea] {
+        &self.links
+    }
 }
 
 pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Theme) {
     view.cache.begin_frame();
     let area = frame.area();
     view.tab_hits.clear();
+    view.links.clear();
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -102,7 +114,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     }
     match &state.overlay {
         Overlay::Detail { tab, id } => {
-            detail::draw_detail(
+            view.links = detail::draw_detail(
                 frame.buffer_mut(),
                 body,
                 state,
@@ -116,6 +128,8 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     }
     if state.overlay == Overlay::Help {
         help::draw_help(frame.buffer_mut(), area, theme);
+        // It covers the links under it; the rest can wait until it is closed.
+        view.links.clear();
     }
 }
 
@@ -129,6 +143,7 @@ fn draw_main(frame: &mut Frame, body: Rect, state: &State, view: &mut ViewState,
         state,
         &mut view.anchors,
         &mut view.cache,
+        &mut view.links,
         theme,
     );
     if let Some((pane, side)) = pane {

@@ -7,6 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use ratatui::text::{Line, Span};
 
 use super::html::render_html;
+use super::links::{LinkRun, whole_line_runs};
 use super::theme::Theme;
 use super::wrap::{clean, clean_lines, left_right, relative_time, truncate, wrap_spans, wrap_text};
 use crate::app::state::{Entry, Item, State};
@@ -33,7 +34,24 @@ pub struct LayoutCache {
 #[derive(Debug)]
 struct Cached {
     lines: Vec<Line<'static>>,
+    /// Where the links of `lines` are.
+    links: Vec<LinkRun>,
     used: u64,
+}
+
+/// A laid-out body: its lines and where their links are (line numbers count from its first
+/// line).
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'c> {
+    pub lines: &'c [Line<'static>],
+    pub links: &'c [LinkRun],
+}
+
+impl Body<'_> {
+    const EMPTY: Body<'static> = Body {
+        lines: &[],
+        links: &[],
+    };
 }
 
 impl LayoutCache {
@@ -61,15 +79,22 @@ impl LayoutCache {
     fn get_or_build(
         &mut self,
         key: BodyKey,
-        build: impl FnOnce() -> Vec<Line<'static>>,
-    ) -> &[Line<'static>] {
+        build: impl FnOnce() -> (Vec<Line<'static>>, Vec<LinkRun>),
+    ) -> Body<'_> {
         let frame = self.frame;
-        let cached = self.map.entry(key).or_insert_with(|| Cached {
-            lines: build(),
-            used: frame,
+        let cached = self.map.entry(key).or_insert_with(|| {
+            let (lines, links) = build();
+            Cached {
+                lines,
+                links,
+                used: frame,
+            }
         });
         cached.used = frame;
-        &cached.lines
+        Body {
+            lines: &cached.lines,
+            links: &cached.links,
+        }
     }
 }
 
@@ -103,12 +128,12 @@ fn body_hash(s: &Status) -> u64 {
 /// The lines of one timeline entry: `head` built now, `body` from the cache.
 pub struct EntryLines<'c> {
     pub head: Vec<Line<'static>>,
-    pub body: &'c [Line<'static>],
+    pub body: Body<'c>,
 }
 
 impl EntryLines<'_> {
     pub fn height(&self) -> usize {
-        self.head.len() + self.body.len()
+        self.head.len() + self.body.lines.len()
     }
 }
 
@@ -136,7 +161,7 @@ pub fn layout_entry<'c>(
         ];
         return EntryLines {
             head: wrap_spans(&spans, width),
-            body: &[],
+            body: Body::EMPTY,
         };
     }
     let mut head = Vec::new();
@@ -148,7 +173,7 @@ pub fn layout_entry<'c>(
                     truncate(text, width),
                     theme.warning,
                 ))],
-                body: &[],
+                body: Body::EMPTY,
             };
         }
         Item::Status(s) => {
@@ -178,7 +203,10 @@ pub fn layout_entry<'c>(
     }
     let Some(status) = status else {
         head.push(Line::from(Span::styled("(no messages)", theme.dim)));
-        return EntryLines { head, body: &[] };
+        return EntryLines {
+            head,
+            body: Body::EMPTY,
+        };
     };
     head.push(header_line(status, state, width, theme));
     let expanded = revealed || state.settings.expand_spoilers;
@@ -229,7 +257,7 @@ pub fn body_lines<'c>(
     detail: bool,
     width: usize,
     theme: &Theme,
-) -> &'c [Line<'static>] {
+) -> Body<'c> {
     let key = BodyKey {
         id: s.id.clone(),
         hash: body_hash(s),
@@ -255,7 +283,7 @@ fn build_body(
     detail: bool,
     width: usize,
     theme: &Theme,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, Vec<LinkRun>) {
     let mut out = Vec::new();
     let spoiler = clean(&s.spoiler_text);
     if !spoiler.trim().is_empty() {
@@ -266,11 +294,15 @@ fn build_body(
         if !expanded {
             spans.push(Span::styled("  [c: show]", theme.dim));
             out.extend(wrap_spans(&spans, width));
-            return out;
+            return (out, Vec::new());
         }
         out.extend(wrap_spans(&spans, width));
     }
-    out.extend(render_html(&s.content, width, Some(s), theme));
+    let (content, mut links) = render_html(&s.content, width, Some(s), theme);
+    for run in &mut links {
+        run.line += out.len();
+    }
+    out.extend(content);
     if *verdict == Verdict::Blur && !s.media_attachments.is_empty() {
         out.push(Line::from(Span::styled(
             "[media hidden by a filter]",
@@ -299,17 +331,15 @@ fn build_body(
         if detail {
             out.extend(wrap_text(&text, theme.dim, width));
             if !c.url.is_empty() {
-                out.extend(wrap_text(
-                    &format!("   {}", clean(&c.url)),
-                    theme.link,
-                    width,
-                ));
+                let url = wrap_text(&format!("   {}", clean(&c.url)), theme.link, width);
+                links.extend(whole_line_runs(&url, out.len(), &c.url));
+                out.extend(url);
             }
         } else {
             out.push(Line::from(Span::styled(truncate(&text, width), theme.dim)));
         }
     }
-    out
+    (out, links)
 }
 
 fn media_kind(m: &MediaAttachment) -> &'static str {

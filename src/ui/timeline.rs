@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::footer::stream_name;
+use super::links::{self, LinkArea};
 use super::status::{LayoutCache, layout_entry};
 use super::theme::Theme;
 use super::wrap::{clean, wrap_spans};
@@ -33,13 +34,15 @@ pub fn visible_entries(state: &State, tab: &Tab) -> Vec<usize> {
 
 const GUTTER: u16 = 2;
 
-/// Draws the timeline; returns how many entries were fully on screen.
+/// Draws the timeline, recording where its links are in `links`; returns how many entries
+/// were fully on screen.
 pub fn draw_timeline(
     buf: &mut Buffer,
     area: Rect,
     state: &State,
     anchors: &mut HashMap<usize, Anchor>,
     cache: &mut LayoutCache,
+    links: &mut Vec<LinkArea>,
     theme: &Theme,
 ) -> usize {
     let Some(tab) = state.active_tab() else {
@@ -129,7 +132,15 @@ pub fn draw_timeline(
             Span::raw("  ")
         };
         let entry_h = e.height();
-        for line in e.head.into_iter().chain(e.body.iter().cloned()) {
+        // Lines past the bottom are not drawn, and `place` skips their links.
+        links::place(
+            links,
+            e.body.links,
+            area,
+            GUTTER,
+            lines.len() + e.head.len(),
+        );
+        for line in e.head.into_iter().chain(e.body.lines.iter().cloned()) {
             let mut spans = Vec::with_capacity(line.spans.len() + 1);
             spans.push(bar.clone());
             spans.extend(line.spans);

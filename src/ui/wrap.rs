@@ -119,11 +119,26 @@ pub fn left_right(
 /// Greedy word wrap of styled text to `width` cells. Words longer than a line are broken
 /// between graphemes; `\n` starts a new line.
 pub fn wrap_spans(spans: &[Span<'_>], width: usize) -> Vec<Line<'static>> {
-    let mut w = Wrapper {
-        width: width.max(1),
-        ..Wrapper::default()
-    };
-    for span in spans {
+    wrap_with(spans.iter().map(|s| (s, ())), width).lines
+}
+
+/// [`wrap_spans`] for spans that each carry a tag (a link target): pieces of one span keep its
+/// tag, and only pieces with equal style and tag merge. Returns each line with the tags of its
+/// spans.
+pub fn wrap_tagged<T: Copy + PartialEq>(
+    spans: &[(Span<'_>, T)],
+    width: usize,
+) -> Vec<(Line<'static>, Vec<T>)> {
+    let w = wrap_with(spans.iter().map(|(s, t)| (s, *t)), width);
+    w.lines.into_iter().zip(w.tags).collect()
+}
+
+fn wrap_with<'a, 'b: 'a, T: Copy + PartialEq>(
+    spans: impl Iterator<Item = (&'a Span<'b>, T)>,
+    width: usize,
+) -> Wrapper<T> {
+    let mut w = Wrapper::new(width.max(1));
+    for (span, tag) in spans {
         for (i, part) in span.content.split('\n').enumerate() {
             if i > 0 {
                 w.place_word();
@@ -133,13 +148,13 @@ pub fn wrap_spans(spans: &[Span<'_>], width: usize) -> Vec<Line<'static>> {
                 if g == " " {
                     w.place_word();
                     if w.used > 0 && w.used < w.width {
-                        w.push_piece(" ", span.style);
+                        w.push_piece(" ", span.style, tag);
                         w.used += 1;
                     }
                 } else {
                     match w.word.last_mut() {
-                        Some((t, s)) if *s == span.style => t.push_str(g),
-                        _ => w.word.push((g.to_string(), span.style)),
+                        Some((t, s, k)) if *s == span.style && *k == tag => t.push_str(g),
+                        _ => w.word.push((g.to_string(), span.style, tag)),
                     }
                     w.word_w += gw;
                 }
@@ -150,36 +165,61 @@ pub fn wrap_spans(spans: &[Span<'_>], width: usize) -> Vec<Line<'static>> {
     if !w.cur.is_empty() || w.lines.is_empty() {
         w.flush_line();
     }
-    w.lines
+    w
 }
 
-#[derive(Default)]
-struct Wrapper {
+struct Wrapper<T> {
     width: usize,
     lines: Vec<Line<'static>>,
+    /// Per line, the tag of each span (no allocation when `T` is `()`).
+    tags: Vec<Vec<T>>,
     cur: Vec<Span<'static>>,
+    cur_tags: Vec<T>,
     used: usize,
-    /// The word being read: one piece per style run, and its width.
-    word: Vec<(String, Style)>,
+    /// The word being read: one piece per style (and tag) run, and its width.
+    word: Vec<(String, Style, T)>,
     word_w: usize,
 }
 
-impl Wrapper {
-    fn push_piece(&mut self, text: &str, style: Style) {
-        match self.cur.last_mut() {
-            Some(last) if last.style == style => last.content.to_mut().push_str(text),
-            _ => self.cur.push(Span::styled(text.to_string(), style)),
+impl<T: Copy + PartialEq> Wrapper<T> {
+    fn new(width: usize) -> Self {
+        Wrapper {
+            width,
+            lines: Vec::new(),
+            tags: Vec::new(),
+            cur: Vec::new(),
+            cur_tags: Vec::new(),
+            used: 0,
+            word: Vec::new(),
+            word_w: 0,
+        }
+    }
+
+    fn push_piece(&mut self, text: &str, style: Style, tag: T) {
+        match (self.cur.last_mut(), self.cur_tags.last()) {
+            (Some(last), Some(t)) if last.style == style && *t == tag => {
+                last.content.to_mut().push_str(text)
+            }
+            _ => {
+                self.cur.push(Span::styled(text.to_string(), style));
+                self.cur_tags.push(tag);
+            }
         }
     }
 
     fn flush_line(&mut self) {
-        // Trailing spaces are noise at a wrap point.
+        // Trailing spaces are noise at a wrap point. Only the last span can end up empty:
+        // every piece pushed is a non-empty grapheme or a space.
         if let Some(last) = self.cur.last_mut() {
             let t = last.content.trim_end().to_string();
             last.content = t.into();
+            if last.content.is_empty() {
+                self.cur.pop();
+                self.cur_tags.pop();
+            }
         }
-        self.cur.retain(|s| !s.content.is_empty());
         self.lines.push(Line::from(std::mem::take(&mut self.cur)));
+        self.tags.push(std::mem::take(&mut self.cur_tags));
         self.used = 0;
     }
 
@@ -190,12 +230,12 @@ impl Wrapper {
         if self.used + self.word_w > self.width && self.used > 0 {
             self.flush_line();
         }
-        for (text, style) in std::mem::take(&mut self.word) {
+        for (text, style, tag) in std::mem::take(&mut self.word) {
             for (g, w) in graphemes(&text) {
                 if self.used + w > self.width && self.used > 0 {
                     self.flush_line();
                 }
-                self.push_piece(g, style);
+                self.push_piece(g, style, tag);
                 self.used += w;
             }
         }
@@ -211,14 +251,19 @@ pub fn wrap_text(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
 }
 
 /// Lines wider than `width` (which html2text should not produce, but sanitising and odd
-/// graphemes can shift widths) are wrapped again so nothing is silently cut.
-pub fn refit(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+/// graphemes can shift widths) are wrapped again so nothing is silently cut. Each line comes
+/// with the tags of its spans, and keeps them.
+pub fn refit<T: Copy + PartialEq>(
+    lines: Vec<(Line<'static>, Vec<T>)>,
+    width: usize,
+) -> Vec<(Line<'static>, Vec<T>)> {
     let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
+    for (line, tags) in lines {
         if line_width(&line) <= width {
-            out.push(line);
+            out.push((line, tags));
         } else {
-            out.extend(wrap_spans(&line.spans, width));
+            let tagged: Vec<(Span<'static>, T)> = line.spans.into_iter().zip(tags).collect();
+            out.extend(wrap_tagged(&tagged, width));
         }
     }
     out
@@ -277,6 +322,33 @@ mod tests {
         let l = wrap_text("日本語のテキスト", Style::new(), 5);
         assert_eq!(text(&l), ["日本", "語の", "テキ", "スト"]);
         assert!(l.iter().all(|l| line_width(l) <= 5));
+    }
+
+    #[test]
+    fn wrapping_keeps_tags_and_does_not_merge_across_them() {
+        let spans = [
+            (Span::raw("see "), None),
+            (Span::raw("one two"), Some(0)),
+            (Span::raw("three"), Some(1)),
+        ];
+        let l = wrap_tagged(&spans, 9);
+        let got: Vec<Vec<(&str, Option<u8>)>> = l
+            .iter()
+            .map(|(line, tags)| {
+                line.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .zip(tags.iter().copied())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                vec![("see ", None), ("one", Some(0))],
+                vec![("two", Some(0)), ("three", Some(1))],
+            ]
+        );
     }
 
     #[test]
