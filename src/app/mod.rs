@@ -145,6 +145,14 @@ pub async fn live(server: ServerOpts, streams: Vec<Vec<StreamSpec>>) -> Result<E
         settings: ui_settings(&resolved.config.ui),
         channel_capacity: resolved.limits.channel_capacity,
         catch_up_posts: resolved.limits.catch_up_posts,
+        disabled_feeds: match &connected.instance {
+            Some(instance) => groups
+                .iter()
+                .flat_map(|(_, g)| g.iter())
+                .filter_map(|s| crate::api::disabled_feed(instance, s).map(|why| (s.clone(), why)))
+                .collect(),
+            None => Vec::new(),
+        },
         no_color: no_color(),
     };
     let source = run::Source::Live {
@@ -164,6 +172,7 @@ pub async fn replay(
         settings: ui_settings(&config.ui),
         channel_capacity: config.limits.channel_capacity,
         catch_up_posts: config.limits.catch_up_posts,
+        disabled_feeds: Vec::new(),
         no_color: no_color(),
     };
     run::run(groups, run::Source::Replay(recording), options).await

@@ -37,6 +37,8 @@ pub struct Options {
     pub settings: UiSettings,
     /// Posts fetched per stream after a reconnect before a gap marker is shown instead.
     pub catch_up_posts: usize,
+    /// Streams whose feed the server has switched off, and why: shown as failed, not opened.
+    pub disabled_feeds: Vec<(StreamSpec, String)>,
     pub channel_capacity: usize,
     pub no_color: bool,
 }
@@ -61,14 +63,21 @@ pub async fn run(
     match &source {
         Source::Live { api, settings } => {
             for (id, spec) in state.subscriptions() {
-                spawn_stream(id, spec, settings.clone(), api.http().clone(), tx.clone());
+                match options.disabled_feeds.iter().find(|(s, _)| *s == spec) {
+                    Some((_, why)) => state.stream_failed(id, why.clone()),
+                    None => {
+                        spawn_stream(id, spec, settings.clone(), api.http().clone(), tx.clone());
+                    }
+                }
             }
         }
         Source::Replay(replay) => replay.spawn(&state.subscriptions(), tx.clone()),
     }
     let mut commands = vec![Command::FetchFilters];
     if matches!(source, Source::Live { .. }) {
-        commands.extend(state.initial_fetches());
+        commands.extend(state.initial_fetches().into_iter().filter(|c| {
+            !matches!(c, Command::FetchHistory { spec, .. } if options.disabled_feeds.iter().any(|(s, _)| s == spec))
+        }));
     }
 
     let mut terminal = ratatui::init();

@@ -639,6 +639,19 @@ impl State {
             .truncate(self.settings.notifications_len.max(1));
     }
 
+    /// Marks a stream as ended for good before it ever connects (a feed the server switched off).
+    pub fn stream_failed(&mut self, stream: StreamId, reason: String) {
+        let Some(&tab) = self.stream_tab.get(stream.0) else {
+            return;
+        };
+        if let Some(s) = self.tabs[tab].streams.iter_mut().find(|s| s.id == stream) {
+            s.state = ConnectionState::Failed {
+                reason,
+                cause: crate::stream::FailureCause::StreamRefused,
+            };
+        }
+    }
+
     /// Every stream of every tab with its id, for whoever spawns the stream tasks.
     pub fn subscriptions(&self) -> Vec<(StreamId, StreamSpec)> {
         self.tabs
