@@ -251,3 +251,83 @@ async fn the_demo_reads_well_at_80x24() {
         std::thread::sleep(Duration::from_millis(30));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tabs_open_with_history_and_a_reconnect_fills_the_gap() {
+    let server = server(Flavor::Mastodon).await;
+    server.store(
+        &["user"],
+        &status(100, "olga", "Home history before the start"),
+    );
+    server.store(
+        &["hashtag:rust"],
+        &status(101, "pat", "Rust history before the start"),
+    );
+    server.store_notification(&r#gen::notification_json(7, "favourite"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[transport]\nbackoff_initial_secs = 0.05\nbackoff_max_secs = 0.2\n[limits]\ncatch_up_posts = 2\n",
+    )
+    .unwrap();
+    let command = format!(
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={} TOOTWATCH_TOKEN={} TOOTWATCH_LOG_FILE={} {} user hashtag:rust",
+        config.display(),
+        server.base_url(),
+        server.token(),
+        dir.path().join("log").display(),
+        env!("CARGO_BIN_EXE_tootwatch"),
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    tmux.wait_for("home history and notifications", |s| {
+        s.contains("Home history before the start") && s.contains("favourited")
+    });
+    within("user", server.wait_subscribers("user", 1)).await;
+    server.post(&["user"], &status(102, "olga", "Live before the drop"));
+    tmux.wait_for("the live post", |s| s.contains("Live before the drop"));
+
+    server.set_fault(Fault::Status {
+        status: 503,
+        error: "down".into(),
+        retry_after: None,
+    });
+    server.drop_connections();
+    tmux.wait_for("the reconnecting state", |s| s.contains("reconnecting"));
+    for (n, text) in [
+        (103, "Missed one"),
+        (104, "Missed two"),
+        (105, "Missed three"),
+    ] {
+        server.store(&["user"], &status(n, "olga", text));
+    }
+    server.set_fault(Fault::None);
+    // The bound is 2: the two oldest missed posts come back, with a marker above them.
+    let screen = tmux.wait_for("the caught-up posts and the gap", |s| {
+        s.contains("Missed one")
+            && s.contains("Missed two")
+            && s.contains("more posts were missed here")
+    });
+    assert!(!screen.contains("Missed three"), "{screen}");
+    let order = |s: &str, a: &str, b: &str| s.find(a).unwrap() < s.find(b).unwrap();
+    assert!(
+        order(&screen, "more posts were missed", "Missed two"),
+        "{screen}"
+    );
+    assert!(order(&screen, "Missed two", "Missed one"), "{screen}");
+    assert!(
+        order(&screen, "Missed one", "Live before the drop"),
+        "{screen}"
+    );
+    // The marker is on top and selected: Enter loads the rest in its place.
+    tmux.keys(&["g", "Enter"]);
+    let screen = tmux.wait_for("the rest", |s| {
+        s.contains("Missed three") && !s.contains("more posts were missed")
+    });
+    assert!(order(&screen, "Missed three", "Missed two"), "{screen}");
+    tmux.keys(&["2"]);
+    tmux.wait_for("the hashtag tab's history", |s| {
+        s.contains("Rust history before the start")
+    });
+    tmux.keys(&["q"]);
+}

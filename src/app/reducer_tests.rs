@@ -721,10 +721,16 @@ fn caught_up_notifications_go_above_the_last_one_seen() {
 #[test]
 fn a_feed_the_server_switched_off_shows_as_failed_with_the_reason() {
     let mut s = state();
-    s.stream_failed(StreamId(1), "the server has switched its hashtag feed off".into());
+    s.stream_failed(
+        StreamId(1),
+        "the server has switched its hashtag feed off".into(),
+    );
     match s.tabs[1].connection() {
         Some(ConnectionState::Failed { reason, .. }) => assert!(reason.contains("switched")),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(s.tabs[0].connection(), Some(ConnectionState::Connecting { .. })));
+    assert!(matches!(
+        s.tabs[0].connection(),
+        Some(ConnectionState::Connecting { .. })
+    ));
 }

@@ -46,9 +46,11 @@ mod hub;
 pub mod oauth;
 mod rest;
 mod sse;
+mod timelines;
 mod ws;
 
 pub use hub::QUEUE_CAPACITY;
+pub use timelines::TIMELINE_CAPACITY;
 
 /// Which server implementation the fake imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -177,6 +179,7 @@ pub(crate) struct Shared {
     pub(crate) lists: Mutex<String>,
     pub(crate) rest_overrides: Mutex<HashMap<String, String>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) timelines: timelines::Timelines,
     pub(crate) hub: hub::Hub,
     pub(crate) oauth: Mutex<oauth::OAuthState>,
 }
@@ -238,6 +241,7 @@ impl FakeServer {
             lists: Mutex::new(DEFAULT_LISTS.to_owned()),
             rest_overrides: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
+            timelines: timelines::Timelines::new(format!("http://{addr}")),
             hub: hub::Hub::new(),
             oauth: Mutex::new(oauth::OAuthState::default()),
         });
@@ -390,7 +394,8 @@ impl FakeServer {
     }
 
     /// Makes an authenticated `GET path` (e.g. `/api/v1/timelines/home`) answer 200 with `json`.
-    /// Without an override, `/api/v1/timelines/*` and `/api/v1/notifications` answer `[]`.
+    /// Without an override, the timelines, `/api/v1/conversations` and `/api/v1/notifications`
+    /// serve what [`store`](Self::store) stored (other `/api/v1/timelines/*` answer `[]`).
     pub fn set_rest_response(&self, path: &str, json: &str) {
         lock(&self.shared.rest_overrides).insert(path.to_owned(), json.to_owned());
     }

@@ -24,6 +24,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(verify_credentials),
         )
         .route("/api/v2/filters", get(filters))
+        .merge(crate::timelines::routes())
         .route("/api/v1/lists", get(lists))
         .route(
             "/api/v1/apps",
