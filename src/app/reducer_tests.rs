@@ -734,3 +734,34 @@ fn a_feed_the_server_switched_off_shows_as_failed_with_the_reason() {
         Some(ConnectionState::Connecting { .. })
     ));
 }
+
+#[test]
+fn conversation_pages_update_what_is_held() {
+    let mut s = state();
+    let conv = |id: &str, last: &str| Conversation {
+        id: id.into(),
+        unread: false,
+        accounts: vec![],
+        last_status: Some(status(last, last)),
+    };
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(Box::new(conv("c1", "1"))),
+    );
+    let page = crate::api::timeline::CatchUp {
+        items: crate::api::timeline::History::Conversations(vec![conv("c1", "5"), conv("c2", "4")]),
+        complete: true,
+        resume_from: String::new(),
+    };
+    update(
+        &mut s,
+        AppEvent::HistoryFetched {
+            stream: StreamId(3),
+            since: None,
+            result: Ok(page),
+        },
+    );
+    assert_eq!(ids(&s, 2), ["c1", "c2"]);
+    assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "5");
+}

@@ -539,16 +539,14 @@ impl State {
                     (Item::Status(Box::new(s)), v)
                 })
                 .collect(),
-            History::Conversations(v) => v
-                .into_iter()
-                .map(|c| {
-                    let v = c
-                        .last_status
-                        .as_deref()
-                        .map_or(Verdict::Show, |s| self.verdict_for(s, &context));
-                    (Item::Conversation(Box::new(c)), v)
-                })
-                .collect(),
+            History::Conversations(v) => {
+                // Conversations change in place: the page's newest ends on top, updated ones
+                // replace what was held.
+                for c in v.into_iter().rev() {
+                    self.upsert_conversation(tab, via, Box::new(c));
+                }
+                return;
+            }
             History::Notifications(v) => {
                 self.merge_notifications(since, v);
                 return;
