@@ -61,6 +61,33 @@ pub struct TabStream {
     pub ever_live: bool,
     /// The newest status this stream delivered: where catching up after a reconnect starts.
     pub newest_seen: Option<String>,
+    /// When the stream last delivered an event (heartbeats aside).
+    pub last_event: Option<Timestamp>,
+    /// When the connection state last changed.
+    pub state_since: Timestamp,
+    /// The monitor view has already sounded the alarm for the current silence or outage.
+    pub alerted: bool,
+}
+
+impl TabStream {
+    /// Down or silent for longer than `limit` (the monitor view's alarm): silence counts from
+    /// the last event, or from when the stream went live if none came since.
+    pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
+        let since = match self.state {
+            ConnectionState::Live { .. } => self.last_event.map_or(self.state_since, |t| t.max(self.state_since)),
+            _ => self.state_since,
+        };
+        now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
+    }
+}
+
+/// The side-screen view: one column, no chrome, loud when a stream goes quiet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitor {
+    /// A stream down or silent this long is shown as a warning (and rings the bell if asked).
+    pub stale_after: std::time::Duration,
+    /// Ring the terminal bell for stale streams and highlighted posts.
+    pub bell: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +145,8 @@ pub struct Tab {
     pub unread: usize,
     /// Entries that arrived above the reader while they were scrolled away from the top.
     pub new_above: usize,
+    /// Which posts a column of hashtag streams admits (any / all / none of its tags).
+    pub tag_rule: crate::matching::TagRule,
 }
 
 impl Tab {
@@ -137,6 +166,9 @@ impl Tab {
                     },
                     ever_live: false,
                     newest_seen: None,
+                    last_event: None,
+                    state_since: Timestamp::UNIX_EPOCH,
+                    alerted: false,
                 })
                 .collect(),
             context,
@@ -144,6 +176,7 @@ impl Tab {
             selected: 0,
             unread: 0,
             new_above: 0,
+            tag_rule: Default::default(),
         }
     }
 
@@ -433,6 +466,12 @@ pub struct State {
     pub settings: UiSettings,
     /// Where each stream's events go: `StreamId.0` → tab index.
     pub stream_tab: Vec<usize>,
+    /// Patterns highlighted in post text; a matching post can ring the bell or run the hook.
+    pub highlights: crate::matching::Highlights,
+    /// Set for `--monitor`: the side-screen view.
+    pub monitor: Option<Monitor>,
+    /// An `--exec` hook is configured: matching posts are handed to it.
+    pub has_hook: bool,
     /// Entries of the active timeline on one screen (the PgUp/PgDn step), as last drawn.
     pub page_len: usize,
     /// Something visible changed since the last frame.
@@ -458,7 +497,11 @@ impl State {
                     (id, spec)
                 })
                 .collect();
-            tabs.push(Tab::new(title, streams));
+            let mut tab = Tab::new(title, streams);
+            for s in &mut tab.streams {
+                s.state_since = now;
+            }
+            tabs.push(tab);
         }
         State {
             tabs,
@@ -476,6 +519,9 @@ impl State {
             now,
             settings,
             stream_tab,
+            highlights: Default::default(),
+            monitor: None,
+            has_hook: false,
             page_len: 5,
             dirty: true,
             quit: false,
