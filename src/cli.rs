@@ -32,6 +32,43 @@ pub struct Cli {
     /// Streams to show, one tab each (default: the config's tabs, else `user`)
     #[arg(value_name = "STREAM", value_parser = parse_stream_arg)]
     pub streams: Vec<Vec<StreamSpec>>,
+    #[command(flatten)]
+    pub monitor: MonitorOpts,
+    #[command(flatten)]
+    pub watch: WatchOpts,
+}
+
+/// The side-screen view.
+#[derive(Debug, Clone, Default, Args)]
+pub struct MonitorOpts {
+    /// The side-screen view: one column of all STREAMs, following the newest post, with a
+    /// footer line per stream that turns into a warning when it goes quiet
+    #[arg(long)]
+    pub monitor: bool,
+    /// Seconds a stream may be down or without a post before the monitor warns [default: 300]
+    #[arg(long, value_name = "SECONDS", requires = "monitor")]
+    pub stale_after: Option<f64>,
+    /// Ring the bell when a stream goes stale and for highlighted posts (monitor)
+    #[arg(long, requires = "monitor")]
+    pub bell: bool,
+    /// For hashtag streams: posts with any of the tags (default), or all of them
+    #[arg(long = "match", value_enum, value_name = "any|all")]
+    pub tag_match: Option<crate::matching::TagMatch>,
+    /// Leave out posts carrying this tag (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub without_tag: Vec<String>,
+}
+
+/// Highlights and the hook, for the live view, the monitor and `tail`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WatchOpts {
+    /// Highlight a keyword (literal, case-insensitive) or a /regular expression/ (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub highlight: Vec<String>,
+    /// Run CMD for each highlighted post (each post, without highlights), the post as JSON on
+    /// its stdin; quoted like a shell command, run without a shell
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +202,8 @@ pub struct TailArgs {
     /// Do not report connection changes on stderr
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub watch: WatchOpts,
 }
 
 #[derive(Debug, Args)]
@@ -193,7 +232,7 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            None => crate::app::live(cli.server, cli.streams).await,
+            None => crate::app::live(cli.server, cli.streams, cli.monitor, cli.watch).await,
             Some(Command::Tail(args)) => crate::tail::run(args).await,
             Some(Command::Check(args)) => crate::check::run(args).await,
             Some(Command::Demo(args)) => {

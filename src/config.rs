@@ -22,6 +22,50 @@ pub struct Config {
     pub transport: TransportConfig,
     pub limits: Limits,
     pub ui: UiConfig,
+    pub watch: WatchConfig,
+    pub monitor: MonitorConfig,
+}
+
+/// Highlights and the hook, for the live view, the monitor and `tail`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    /// Keywords (literal, case-insensitive) or `/regular expressions/` to highlight.
+    pub highlights: Vec<String>,
+    /// A program run for each highlighted post (each post, if there are no highlights), with
+    /// the post as JSON on stdin; split like a shell would, but run without one.
+    pub exec: Option<String>,
+    pub exec_concurrency: usize,
+    pub exec_timeout_secs: f64,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            highlights: Vec::new(),
+            exec: None,
+            exec_concurrency: 4,
+            exec_timeout_secs: 30.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitorConfig {
+    /// A stream down, or without a post, this long is shown as a warning.
+    pub stale_after_secs: f64,
+    /// Ring the terminal bell when a stream goes stale and for highlighted posts.
+    pub bell: bool,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            stale_after_secs: 300.0,
+            bell: false,
+        }
+    }
 }
 
 /// `[login]`: what `tootwatch login` asks for.
@@ -110,6 +154,12 @@ pub struct TabConfig {
     pub streams: Vec<String>,
     #[serde(default)]
     pub account: Option<String>,
+    /// For hashtag streams: `any` (default) of the tab's tags, or `all` of them on one post.
+    #[serde(default, rename = "match")]
+    pub tag_match: crate::matching::TagMatch,
+    /// Posts carrying any of these tags are left out.
+    #[serde(default)]
+    pub without_tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -276,6 +326,21 @@ impl Config {
                 return Err(err(
                     format!("transport.{key}"),
                     key,
+                    "must be a positive number of seconds".into(),
+                ));
+            }
+        }
+        if let Err(e) = crate::matching::Highlights::new(&self.watch.highlights) {
+            return Err(err("watch.highlights".into(), &e.pattern, e.to_string()));
+        }
+        for (key, value) in [
+            ("watch.exec_timeout_secs", self.watch.exec_timeout_secs),
+            ("monitor.stale_after_secs", self.monitor.stale_after_secs),
+        ] {
+            if !(value.is_finite() && value > 0.0 && value < 1e7) {
+                return Err(err(
+                    key.into(),
+                    key.rsplit('.').next().unwrap_or(key),
                     "must be a positive number of seconds".into(),
                 ));
             }

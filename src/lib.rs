@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod filter;
+pub mod hooks;
 pub mod matching;
 pub mod model;
 pub mod sanitize;

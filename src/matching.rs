@@ -190,7 +190,8 @@ mod tests {
 
     #[test]
     fn highlights_are_keywords_or_regexes() {
-        let h = Highlights::new(&["Ferris".into(), "/rust(acean)?s?\\b/".into(), "a.b".into()]).unwrap();
+        let h = Highlights::new(&["Ferris".into(), "/rust(acean)?s?\\b/".into(), "a.b".into()])
+            .unwrap();
         assert!(h.is_match("hello FERRIS"));
         assert!(h.is_match("fellow rustaceans"));
         assert!(!h.is_match("axb"), "plain keywords are literal");

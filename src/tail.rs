@@ -62,14 +62,20 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let mut progress: Vec<Progress> = specs.iter().map(|_| Progress::default()).collect();
     let mut seen: Vec<RecentIds> = groups.iter().map(|_| RecentIds::new(4096)).collect();
 
+    let mut patterns = resolved.config.watch.highlights.clone();
+    patterns.extend(args.watch.highlight.iter().cloned());
+    let highlights =
+        crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
+    let hook = crate::app::watch_hook(&args.watch, &resolved.config.watch)?;
+
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut printed: u64 = 0;
     let mut terminate = terminate_signal();
-    loop {
+    'events: loop {
         let first = tokio::select! {
             m = rx.recv() => m,
-            _ = tokio::signal::ctrl_c() => return Ok(finish(&mut out, &mut record)),
-            _ = &mut terminate => return Ok(finish(&mut out, &mut record)),
+            _ = tokio::signal::ctrl_c() => break 'events,
+            _ = &mut terminate => break 'events,
         };
         let Some(first) = first else {
             return Err(Failure::other("every stream has ended"));
@@ -137,13 +143,21 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     if let Err(e) = written {
                         return closed_stdout(e);
                     }
+                    if let (Some(hook), StreamEvent::Update(status)) = (&hook, &event)
+                        && (highlights.is_empty() || highlights.matches_status(status))
+                    {
+                        let json = match raw.as_ref().and_then(|r| r.payload.clone()) {
+                            Some(p) => p,
+                            None => serde_json::to_string(status).unwrap_or_default(),
+                        };
+                        hook.fire(json);
+                    }
                     printed += 1;
                     if args.count.is_some_and(|n| printed >= n) {
                         if let Err(e) = out.flush() {
                             return closed_stdout(e);
                         }
-                        finish(&mut out, &mut record);
-                        return Ok(ExitCode::SUCCESS);
+                        break 'events;
                     }
                 }
             }
@@ -157,6 +171,11 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 .map_err(|e| Failure::other(format!("cannot write the record file: {e}")))?;
         }
     }
+    let code = finish(&mut out, &mut record);
+    if let Some(hook) = &hook {
+        hook.finish().await;
+    }
+    Ok(code)
 }
 
 /// A reader that went away (`tail | head`) is a normal end, not an error.

@@ -726,3 +726,54 @@ async fn catch_up_stops_at_its_bound_and_waits_out_rate_limits() {
         .count();
     assert!(catch_ups >= 2, "the 429 was retried: {catch_ups} requests");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hook.jsonl");
+    let exec = format!("sh -c 'cat >> {}'", out.display());
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &[
+            "tail",
+            "--count",
+            "3",
+            "--highlight",
+            "ferris",
+            "--exec",
+            &exec,
+            "public",
+        ],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    let post = |id: &str, text: &str| {
+        serde_json::json!({"id": id, "content": format!("<p>{text}</p>"), "account": {"id": "1", "acct": "a"}}).to_string()
+    };
+    server.publish("public", "update", Some(&post("1", "nothing to see")));
+    server.publish("public", "update", Some(&post("2", "hello Ferris")));
+    server.publish(
+        "public",
+        "update",
+        Some(&post("3", "$(touch /tmp/pwned) ferris")),
+    );
+    for _ in 0..3 {
+        run.line().await;
+    }
+    assert_eq!(run.exit_code().await, 0);
+    // tail waits for its hooks before it exits.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let ids: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["2", "3"], "only the highlighted posts: {text}");
+}

@@ -36,6 +36,21 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
         }
         AppEvent::Tick(now) => {
             state.now = now;
+            if let Some(monitor) = &state.monitor {
+                // The footer counts seconds; and a stream silent or down too long is news.
+                state.dirty = true;
+                let mut commands = Vec::new();
+                for s in state.tabs.iter_mut().flat_map(|t| t.streams.iter_mut()) {
+                    if !s.alerted && s.is_stale(now, monitor.stale_after) {
+                        s.alerted = true;
+                        if monitor.bell {
+                            commands.push(Command::Bell);
+                        }
+                    }
+                }
+                commands.dedup();
+                return commands;
+            }
             // Relative times on screen may have changed; an empty screen has none.
             state.dirty |= state.active_tab().is_some_and(|t| !t.entries.is_empty())
                 || !state.notifications.entries.is_empty();
@@ -101,8 +116,16 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
         .position(|s| s.id.0 == stream)
         .unwrap_or(0);
     let mut commands = Vec::new();
+    let now = state.now;
+    let slot = &mut state.tabs[tab].streams[via];
+    slot.last_event = Some(now);
+    // A post ends the silence: the next one is news again.
+    slot.alerted = false;
     match event {
         StreamEvent::Update(status) => {
+            if !state.tabs[tab].tag_rule.admits(&status) {
+                return commands;
+            }
             let deleted = state.deleted.contains(&status.id)
                 || status
                     .reblog
@@ -116,11 +139,23 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
             let active = tab == state.active;
             let t = &mut state.tabs[tab];
             t.streams[via].newest_seen = Some(status.id.clone());
-            if t.push_newest(Item::Status(status), verdict, via, limit)
-                && active
-                && t.is_following()
-            {
+            let highlighted = state.highlights.matches_status(&status);
+            // Without highlights, the hook is for every post.
+            let hooked = highlighted || state.highlights.is_empty();
+            let json = (hooked && state.has_hook)
+                .then(|| serde_json::to_string(&status).ok())
+                .flatten();
+            let t = &mut state.tabs[tab];
+            let visible = verdict != Verdict::Hide;
+            let new = t.push_newest(Item::Status(status), verdict, via, limit);
+            if new && active && t.is_following() {
                 t.unread = 0;
+            }
+            if new && visible {
+                if highlighted && state.monitor.as_ref().is_some_and(|m| m.bell) {
+                    commands.push(Command::Bell);
+                }
+                commands.extend(json.map(Command::RunHook));
             }
         }
         StreamEvent::StatusUpdate(status) => state.edit_status(&status),
@@ -168,6 +203,10 @@ fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<
         && slot.ever_live;
     if matches!(new, ConnectionState::Live { .. }) {
         slot.ever_live = true;
+    }
+    if std::mem::discriminant(&slot.state) != std::mem::discriminant(&new) {
+        slot.state_since = state.now;
+        slot.alerted = false;
     }
     slot.state = new;
     state.dirty = true;
@@ -241,6 +280,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     if ctrl && matches!(key.code, KeyCode::Char('c')) {
         state.quit = true;
         return vec![Command::Quit];
+    }
+    // The monitor is a kiosk: it follows the newest post and needs no key but quit.
+    if state.monitor.is_some() {
+        if key.code == KeyCode::Char('q') {
+            state.quit = true;
+            return vec![Command::Quit];
+        }
+        return Vec::new();
     }
     if state.search.editing {
         match key.code {

@@ -765,3 +765,139 @@ fn conversation_pages_update_what_is_held() {
     assert_eq!(ids(&s, 2), ["c1", "c2"]);
     assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "5");
 }
+
+fn tagged_status(id: &str, tags: &[&str], text: &str) -> Box<Status> {
+    let mut s = status(id, text);
+    s.tags = tags
+        .iter()
+        .map(|t| serde_json::from_value(json!({"name": t})).unwrap())
+        .collect();
+    s
+}
+
+#[test]
+fn a_column_of_all_tags_shows_only_posts_with_every_one() {
+    let mut s = state();
+    s.tabs[1].tag_rule = crate::matching::TagRule::new(
+        &["rust".into(), "tokio".into()],
+        crate::matching::TagMatch::All,
+        &["crypto".into()],
+    );
+    event(
+        &mut s,
+        1,
+        StreamEvent::Update(tagged_status("1", &["rust"], "one tag")),
+    );
+    event(
+        &mut s,
+        1,
+        StreamEvent::Update(tagged_status("2", &["Rust", "TOKIO"], "both")),
+    );
+    event(
+        &mut s,
+        2,
+        StreamEvent::Update(tagged_status("2", &["Rust", "TOKIO"], "both")),
+    );
+    event(
+        &mut s,
+        2,
+        StreamEvent::Update(tagged_status("3", &["rust", "tokio", "crypto"], "spam")),
+    );
+    assert_eq!(ids(&s, 1), ["2"]);
+    assert_eq!(
+        s.tabs[1].entries[0].via,
+        [0, 1],
+        "it says which streams carried it"
+    );
+}
+
+#[test]
+fn highlighted_posts_go_to_the_hook_and_the_monitor_bell() {
+    let mut s = state();
+    s.highlights = crate::matching::Highlights::new(&["ferris".into()]).unwrap();
+    s.has_hook = true;
+    assert!(event(&mut s, 0, StreamEvent::Update(status("1", "nothing here"))).is_empty());
+    let commands = event(&mut s, 0, StreamEvent::Update(status("2", "hello Ferris")));
+    assert!(
+        matches!(commands.as_slice(), [Command::RunHook(json)] if json.contains("\"id\":\"2\""))
+    );
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: true,
+    });
+    let commands = event(&mut s, 0, StreamEvent::Update(status("3", "ferris again")));
+    assert_eq!(commands.len(), 2);
+    assert_eq!(commands[0], Command::Bell);
+    // without highlights the hook gets every post
+    s.highlights = Default::default();
+    assert!(matches!(
+        event(&mut s, 0, StreamEvent::Update(status("4", "x"))).as_slice(),
+        [Command::RunHook(_)]
+    ));
+}
+
+#[test]
+fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
+    let mut s = state();
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: true,
+    });
+    let at = |secs: i64| {
+        now()
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap()
+    };
+    let st = |state| {
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(0),
+            state,
+        })
+    };
+    update(
+        &mut s,
+        st(ConnectionState::Live {
+            transport: Transport::Ws,
+        }),
+    );
+    for stream in 1..4 {
+        let live = AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(stream),
+            state: ConnectionState::Live {
+                transport: Transport::Ws,
+            },
+        });
+        update(&mut s, live);
+    }
+    assert!(update(&mut s, AppEvent::Tick(at(30))).is_empty());
+    s.now = at(30);
+    for stream in 1..4 {
+        event(&mut s, stream, StreamEvent::Delete("x".into()));
+    }
+    assert_eq!(
+        update(&mut s, AppEvent::Tick(at(61))),
+        vec![Command::Bell],
+        "stream 0 has been silent 61 s"
+    );
+    assert!(s.tabs[0].streams[0].is_stale(at(61), std::time::Duration::from_secs(60)));
+    assert!(
+        update(&mut s, AppEvent::Tick(at(62))).is_empty(),
+        "once per silence"
+    );
+    s.now = at(70);
+    event(&mut s, 0, StreamEvent::Update(status("9", "back")));
+    assert!(!s.tabs[0].streams[0].is_stale(at(71), std::time::Duration::from_secs(60)));
+    for stream in 1..4 {
+        event(&mut s, stream, StreamEvent::Delete("y".into()));
+    }
+    assert!(update(&mut s, AppEvent::Tick(at(100))).is_empty());
+    assert_eq!(
+        update(&mut s, AppEvent::Tick(at(131))),
+        vec![Command::Bell],
+        "a new silence warns again"
+    );
+    assert!(key(&mut s, KeyCode::Char('j')).is_empty());
+    assert!(key(&mut s, KeyCode::Char('?')).is_empty());
+    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Command::Quit]);
+}

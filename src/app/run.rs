@@ -39,6 +39,13 @@ pub struct Options {
     pub catch_up_posts: usize,
     /// Streams whose feed the server has switched off, and why: shown as failed, not opened.
     pub disabled_feeds: Vec<(StreamSpec, String)>,
+    /// `--exec`: run for each highlighted post.
+    pub hook: Option<crate::hooks::Hook>,
+    /// The side-screen view, its highlights and its hashtag rule.
+    pub monitor: Option<super::state::Monitor>,
+    pub highlights: crate::matching::Highlights,
+    /// Per tab, in order: which posts a hashtag column admits.
+    pub tag_rules: Vec<crate::matching::TagRule>,
     pub channel_capacity: usize,
     pub no_color: bool,
 }
@@ -60,6 +67,13 @@ pub async fn run(
             .unwrap_or_else(|_| Timestamp::now())
     };
     let mut state = State::new(groups, options.settings, now());
+    state.monitor = options.monitor;
+    state.highlights = options.highlights;
+    state.has_hook = options.hook.is_some();
+    for (tab, rule) in state.tabs.iter_mut().zip(options.tag_rules) {
+        tab.tag_rule = rule;
+    }
+    let hook = options.hook;
     match &source {
         Source::Live { api, settings } => {
             for (id, spec) in state.subscriptions() {
@@ -97,6 +111,7 @@ pub async fn run(
                 &source,
                 &tx,
                 catch_up_posts,
+                hook.as_ref(),
                 terminal.backend_mut(),
             );
         }
@@ -126,11 +141,11 @@ pub async fn run(
         let Some(event) = event else {
             break Ok(ExitCode::SUCCESS);
         };
-        commands.extend(handle(&mut state, &view, event));
+        commands.extend(handle(&mut state, &view, event, now()));
         // Take everything already queued before drawing: a burst costs one frame.
         for _ in 0..4096 {
             match rx.try_recv() {
-                Ok(event) => commands.extend(handle(&mut state, &view, event)),
+                Ok(event) => commands.extend(handle(&mut state, &view, event, now())),
                 Err(_) => break,
             }
         }
@@ -140,7 +155,11 @@ pub async fn run(
     result
 }
 
-fn handle(state: &mut State, view: &ViewState, event: AppEvent) -> Vec<Command> {
+fn handle(state: &mut State, view: &ViewState, event: AppEvent, now: Timestamp) -> Vec<Command> {
+    // Arrival times ("last post 3 s ago") are read off the state's clock.
+    if let AppEvent::Stream(_) = event {
+        state.now = now;
+    }
     // Clicks are resolved against what was drawn; the reducer sees tabs, not cells.
     let event = match event {
         AppEvent::Mouse(m) if m.kind == MouseEventKind::Down(MouseButton::Left) => {
@@ -186,6 +205,10 @@ async fn sleep_until_some(at: Option<Instant>) {
 /// As rarely as the relative times on screen need: every second while something shown is
 /// under a minute old, every minute while under an hour, else hourly.
 fn tick_interval(state: &State) -> Duration {
+    if state.monitor.is_some() {
+        // The monitor's footer says "last post N s ago" for every stream.
+        return Duration::from_secs(1);
+    }
     let newest = state
         .active_tab()
         .and_then(|t| t.entries.front())
@@ -268,6 +291,7 @@ fn execute(
     source: &Source,
     tx: &mpsc::Sender<AppEvent>,
     catch_up_posts: usize,
+    hook: Option<&crate::hooks::Hook>,
     terminal: &mut impl Write,
 ) {
     match command {
@@ -329,6 +353,11 @@ fn execute(
         Command::CopyToClipboard(text) => {
             let _ = terminal.write_all(osc52(&text, std::env::var_os("TMUX").is_some()).as_bytes());
             let _ = terminal.flush();
+        }
+        Command::RunHook(json) => {
+            if let Some(hook) = hook {
+                hook.fire(json);
+            }
         }
         Command::Bell => {
             let _ = terminal.write_all(b"\x07");

@@ -74,7 +74,9 @@ impl TabStream {
     /// the last event, or from when the stream went live if none came since.
     pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
         let since = match self.state {
-            ConnectionState::Live { .. } => self.last_event.map_or(self.state_since, |t| t.max(self.state_since)),
+            ConnectionState::Live { .. } => self
+                .last_event
+                .map_or(self.state_since, |t| t.max(self.state_since)),
             _ => self.state_since,
         };
         now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
