@@ -331,3 +331,39 @@ async fn tabs_open_with_history_and_a_reconnect_fills_the_gap() {
     });
     tmux.keys(&["q"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitor_merges_tags_and_warns_when_a_stream_dies() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        40,
+        20,
+        &live_view_command(
+            &server,
+            &dir,
+            "--monitor --stale-after 2 hashtag:rust,hashtag:tokio",
+        ),
+    );
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    within("tokio", server.wait_subscribers("hashtag:tokio", 1)).await;
+    let both = r#gen::status_with_tags(50, &["rust", "tokio"], "Carries both tags");
+    server.post(&["hashtag:rust", "hashtag:tokio"], &both);
+    let screen = tmux.wait_for("the merged post", |s| s.contains("Carries both"));
+    assert_eq!(
+        screen.matches("Carries both").count(),
+        1,
+        "shown once:\n{screen}"
+    );
+    assert!(!screen.lines().any(|l| l.chars().count() > 40), "{screen}");
+    // Kill #tokio's connection and keep it down: its footer line must say so.
+    server.set_fault(Fault::Status {
+        status: 503,
+        error: "down".into(),
+        retry_after: None,
+    });
+    server.drop_connections();
+    let screen = tmux.wait_for("the warning", |s| s.contains("down for"));
+    assert!(screen.contains("tokio"), "{screen}");
+    tmux.keys(&["q"]);
+}

@@ -204,7 +204,9 @@ fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<
     if matches!(new, ConnectionState::Live { .. }) {
         slot.ever_live = true;
     }
-    if std::mem::discriminant(&slot.state) != std::mem::discriminant(&new) {
+    // An outage lasts from leaving live to being live again, through every retry between.
+    let live = |s: &ConnectionState| matches!(s, ConnectionState::Live { .. });
+    if live(&slot.state) != live(&new) {
         slot.state_since = state.now;
         slot.alerted = false;
     }

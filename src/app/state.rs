@@ -63,7 +63,7 @@ pub struct TabStream {
     pub newest_seen: Option<String>,
     /// When the stream last delivered an event (heartbeats aside).
     pub last_event: Option<Timestamp>,
-    /// When the connection state last changed.
+    /// When the stream last went live, or last stopped being live.
     pub state_since: Timestamp,
     /// The monitor view has already sounded the alarm for the current silence or outage.
     pub alerted: bool,

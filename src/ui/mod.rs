@@ -5,12 +5,16 @@
 //! then the active timeline (with the notification pane right of it on wide terminals, below
 //! it on narrow ones) or the detail view, and the status line on the last row. Help is an
 //! overlay on top of it all.
+//!
+//! In monitor mode (`state.monitor`) the whole frame is the monitor view instead
+//! ([`monitor`]): one column, no chrome, a footer line per stream.
 
 mod detail;
 mod footer;
 mod help;
 mod html;
 mod links;
+mod monitor;
 mod notifications;
 mod status;
 mod tabs;
@@ -94,6 +98,11 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     view.tab_hits.clear();
     view.links.clear();
     if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if let Some(m) = &state.monitor {
+        view.links =
+            monitor::draw_monitor(frame.buffer_mut(), area, state, m, &mut view.cache, theme);
         return;
     }
     let tab_row = Rect::new(area.x, area.y, area.width, 1);

@@ -23,6 +23,8 @@ struct BodyKey {
     revealed: bool,
     verdict: u8,
     detail: bool,
+    /// Which view laid it out: 0 the timeline and detail view, others see [`view_body`].
+    variant: u8,
 }
 
 #[derive(Debug, Default)]
@@ -270,10 +272,35 @@ pub fn body_lines<'c>(
             Verdict::Hide => 3,
         },
         detail,
+        variant: 0,
     };
     cache.get_or_build(key, || {
         build_body(s, verdict, expanded, detail, width, theme)
     })
+}
+
+/// A body laid out by another view (the monitor) with its own `build`, cached by the same
+/// rules as the timeline's. `variant` (not 0) tells its layouts apart from the timeline's and
+/// must change with anything else `build` depends on.
+pub fn view_body<'c>(
+    cache: &'c mut LayoutCache,
+    s: &Status,
+    expanded: bool,
+    width: usize,
+    variant: u8,
+    build: impl FnOnce() -> (Vec<Line<'static>>, Vec<LinkRun>),
+) -> Body<'c> {
+    debug_assert_ne!(variant, 0, "variant 0 is the timeline's");
+    let key = BodyKey {
+        id: s.id.clone(),
+        hash: body_hash(s),
+        width: width.min(u16::MAX as usize) as u16,
+        revealed: expanded,
+        verdict: 0,
+        detail: false,
+        variant,
+    };
+    cache.get_or_build(key, build)
 }
 
 fn build_body(

@@ -32,6 +32,10 @@ pub struct Theme {
     pub key: Style,
     pub poll_bar: Style,
     pub search: Style,
+    /// A highlight pattern's match in post text.
+    pub highlight: Style,
+    /// A monitor footer line for a stream down or silent too long: loud over the whole width.
+    pub stale: Style,
 }
 
 impl Theme {
@@ -76,6 +80,16 @@ impl Theme {
             key: c(Color::Green, Modifier::BOLD),
             poll_bar: c(Color::Cyan, none),
             search: c(Color::Magenta, Modifier::BOLD),
+            highlight: if no_color {
+                Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD)
+            },
+            // Red reversed: a red bar across the pane, readable from across the room.
+            stale: c(Color::Red, Modifier::REVERSED | Modifier::BOLD),
         }
     }
 }
