@@ -90,12 +90,17 @@ fn decode_in_memory(statuses: &[String], events: usize) {
     );
 }
 
-/// Publishes `events` statuses to `public` once a reader is subscribed.
+/// Publishes `events` statuses to `public` once a reader is subscribed. Each gets an id of
+/// its own: a client rightly prints a status it has already seen only once.
 async fn publish_all(server: &FakeServer, statuses: &[String], events: usize) {
     server.wait_subscribers("public", 1).await;
     for i in 0..events {
+        let n = i % statuses.len();
+        let original = format!("\"id\":\"{}\"", r#gen::STATUS_ID_BASE + n as u64);
+        let unique = format!("\"id\":\"{}\"", r#gen::STATUS_ID_BASE + i as u64);
+        let payload = statuses[n].replacen(&original, &unique, 1);
         server
-            .publish_async("public", "update", Some(&statuses[i % statuses.len()]))
+            .publish_async("public", "update", Some(&payload))
             .await;
     }
 }
