@@ -13,7 +13,7 @@ use std::time::Instant;
 use fake_mastodon::r#gen;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use tootwatch::app::state::{Item, State, UiSettings};
+use tootwatch::app::state::{Item, Monitor, State, UiSettings};
 use tootwatch::filter::Verdict;
 use tootwatch::model::{Notification, Status};
 use tootwatch::stream::StreamSpec;
@@ -133,6 +133,67 @@ fn main() {
         }
         println!(
             "bytes written per new post at {w}x{h} (following the top): {}",
+            total / posts as usize
+        );
+    }
+
+    // The monitor view: one column of two hashtag streams, as `--monitor '#rust,#tokio'`.
+    for (w, h) in [(40u16, 20u16), (80, 24), (200, 60)] {
+        let groups = vec![(
+            "#rust + #tokio".to_string(),
+            vec![
+                StreamSpec::Hashtag {
+                    tag: "rust".into(),
+                    local: false,
+                },
+                StreamSpec::Hashtag {
+                    tag: "tokio".into(),
+                    local: false,
+                },
+            ],
+        )];
+        let mut state = State::new(
+            groups,
+            UiSettings::default(),
+            r#gen::rfc3339(1_764_331_200 + 3600).parse().expect("time"),
+        );
+        state.monitor = Some(Monitor {
+            stale_after: std::time::Duration::from_secs(300),
+            bell: false,
+        });
+        for n in 0..100 {
+            state.tabs[0].push_newest(
+                Item::Status(status(2_000_000 + n)),
+                Verdict::Show,
+                (n % 2) as usize,
+                1000,
+            );
+        }
+        let counter = Counter::default();
+        let mut terminal = Terminal::with_options(
+            CrosstermBackend::new(counter.clone()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+            },
+        )
+        .expect("terminal");
+        let mut view = ViewState::default();
+        terminal
+            .draw(|f| ui::draw(f, &state, &mut view, &theme))
+            .expect("draw");
+        let mut total = 0;
+        let posts = 50;
+        for _ in 0..posts {
+            counter.0.set(0);
+            next_id += 1;
+            state.tabs[0].push_newest(Item::Status(status(next_id)), Verdict::Show, 0, 1000);
+            terminal
+                .draw(|f| ui::draw(f, &state, &mut view, &theme))
+                .expect("draw");
+            total += counter.0.get();
+        }
+        println!(
+            "monitor: bytes written per new post at {w}x{h}: {}",
             total / posts as usize
         );
     }
