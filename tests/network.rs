@@ -585,3 +585,30 @@ async fn hundreds_of_clients_come_back_spread_out_after_a_drop() {
         assert_eq!(p.event().await, delete("15"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_task_ends_with_its_receiver_even_on_a_quiet_connection() {
+    // No event, no heartbeat and a 60 s read timeout: only the receiver's going away can end
+    // the task (and free its socket) before the guard.
+    for transport in TRANSPORTS {
+        let server = FakeServer::start(Options {
+            heartbeat: None,
+            ..Options::default()
+        })
+        .await;
+        let t = Timing {
+            read_timeout: Duration::from_secs(60),
+            ..timing()
+        };
+        let mut p = probe(&server.base_url(), transport, t);
+        p.live().await;
+        let Probe { rx, task, .. } = p;
+        drop(rx);
+        within("the task to end", task).await.unwrap();
+        within(
+            "the server to see it go",
+            server.wait_subscribers_at_most("public", 0),
+        )
+        .await;
+    }
+}

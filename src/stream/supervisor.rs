@@ -189,6 +189,7 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
     let mut other_unsupported: Option<String> = None;
     let mut ever_live = false;
     let mut attempt: u32 = 0;
+    let receiver_gone = link.tx.clone();
     loop {
         if link
             .state(ConnectionState::Connecting { transport })
@@ -198,9 +199,17 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
             return;
         }
         link.live_since = None;
-        let ended = match transport {
-            Transport::Sse => super::sse::connect_and_read(&mut link, &spec).await,
-            Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
+        let reading = async {
+            match transport {
+                Transport::Sse => super::sse::connect_and_read(&mut link, &spec).await,
+                Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
+            }
+        };
+        // A receiver that goes away ends the task at once, not at the next event or deadline
+        // of a quiet connection (which would hold its socket for up to a read timeout).
+        let ended = tokio::select! {
+            ended = reading => ended,
+            _ = receiver_gone.closed() => Ended::Closed,
         };
         let was_live_for = link.live_since.map(|t| t.elapsed());
         if was_live_for.is_some() {
