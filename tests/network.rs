@@ -612,3 +612,73 @@ async fn a_stream_task_ends_with_its_receiver_even_on_a_quiet_connection() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tail_exits_3_once_when_the_token_is_revoked_mid_stream() {
+    for transport in ["sse", "ws"] {
+        let server = common::server(common::Flavor::Mastodon).await;
+        let mut run = common::tootwatch(
+            &server,
+            &server.token(),
+            &["tail", "--transport", transport, "public"],
+        );
+        within("subscriber", server.wait_subscribers("public", 1)).await;
+        server.publish("public", "delete", Some("21"));
+        assert_eq!(run.line().await, "[public] delete 21");
+        if transport == "sse" {
+            server.set_token("rotated");
+            server.drop_connections();
+        } else {
+            server.publish_raw("public", r#"{"error":"Invalid access token","status":401}"#);
+        }
+        assert_eq!(run.exit_code().await, 3, "{transport}");
+        let stderr = run.rest_of_stderr().await;
+        let last = stderr.last().cloned().unwrap_or_default();
+        assert!(
+            last.starts_with("tootwatch: public: the server refused the access token")
+                && last.contains("revoked while streaming"),
+            "{transport}: {stderr:?}"
+        );
+        let reconnects = stderr.iter().filter(|l| l.contains("reconnecting")).count();
+        assert!(reconnects <= 1, "no retry loop: {stderr:?}");
+        assert!(server.total_connections() <= 2, "{transport}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tail_reports_each_state_change_on_stderr_and_goes_on() {
+    // The streaming host refuses connections, then comes up: tail says so, line by line.
+    let server = common::server(common::Flavor::Mastodon).await;
+    let port = closed_port();
+    let streaming = format!("http://127.0.0.1:{port}");
+    let mut run = common::tootwatch(
+        &server,
+        &server.token(),
+        &[
+            "tail",
+            "--transport",
+            "sse",
+            "--streaming-url",
+            &streaming,
+            "--count",
+            "1",
+            "public",
+        ],
+    );
+    let line = run.stderr_until("reconnecting in").await;
+    assert!(
+        line.starts_with("tootwatch: public: reconnecting in ") && line.contains("refused"),
+        "{line}"
+    );
+    let streaming_server = FakeServer::start_on_port(Options::default(), port)
+        .await
+        .expect("the port is still free");
+    assert_eq!(
+        run.stderr_until(": live").await,
+        "tootwatch: public: live (server-sent events)"
+    );
+    within("subscriber", streaming_server.wait_subscribers("public", 1)).await;
+    streaming_server.publish("public", "delete", Some("22"));
+    assert_eq!(run.line().await, "[public] delete 22");
+    assert_eq!(run.exit_code().await, 0);
+}
