@@ -97,7 +97,7 @@ struct CachedApp {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
     #[error(
-        "{} can be read by other users (mode {mode:o}), so tootwatch will not use the tokens in it; run `chmod 600 {}`",
+        "{} is open to other users (mode {mode:o}: they may read or change it), so tootwatch will not use the tokens in it; run `chmod 600 {}`",
         path.display(),
         path.display()
     )]

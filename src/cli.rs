@@ -137,8 +137,8 @@ pub struct LogoutArgs {
     pub account: Option<String>,
 }
 
-/// Options shared by the commands that talk to a server.
-#[derive(Debug, Clone, Default, Args)]
+/// Options shared by the commands that talk to a server. `Debug` leaves the token out.
+#[derive(Clone, Default, Args)]
 pub struct ServerOpts {
     /// Base URL of the server, e.g. https://mastodon.social
     #[arg(long, env = "TOOTWATCH_INSTANCE", value_name = "URL")]
@@ -169,6 +169,21 @@ pub struct ServerOpts {
     /// Allow plain http:// to a host that is not on this machine
     #[arg(long)]
     pub insecure: bool,
+}
+
+impl std::fmt::Debug for ServerOpts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOpts")
+            .field("instance", &self.instance)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("account", &self.account)
+            .field("config", &self.config)
+            .field("transport", &self.transport)
+            .field("streaming_url", &self.streaming_url)
+            .field("read_timeout", &self.read_timeout)
+            .field("insecure", &self.insecure)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

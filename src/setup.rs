@@ -90,8 +90,8 @@ pub fn log_path() -> Option<PathBuf> {
     Some(dir.join("tootwatch.log"))
 }
 
-/// Everything a command needs to know before it touches the network.
-#[derive(Debug)]
+/// Everything a command needs to know before it touches the network. `Debug` leaves the
+/// token out.
 pub struct Resolved {
     pub config: Config,
     pub config_path: Option<PathBuf>,
@@ -102,6 +102,25 @@ pub struct Resolved {
     pub transport: TransportChoice,
     pub timing: Timing,
     pub limits: Limits,
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolved")
+            .field("config", &self.config)
+            .field("config_path", &self.config_path)
+            .field("account", &self.account)
+            .field("instance", &self.instance.as_str())
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "streaming_url",
+                &self.streaming_url.as_ref().map(Url::as_str),
+            )
+            .field("transport", &self.transport)
+            .field("timing", &self.timing)
+            .field("limits", &self.limits)
+            .finish()
+    }
 }
 
 pub fn resolve(opts: &ServerOpts) -> Result<Resolved, Failure> {

@@ -35,9 +35,42 @@ pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ApiErro
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(redirect_policy())
         .build()
         .map_err(|e| ApiError::Network(describe_reqwest(e)))
+}
+
+/// Redirects followed per request; a loop ends with an error after this many.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// At most [`MAX_REDIRECTS`], and none from a safe URL to an unsafe one (see
+/// [`redirect_refusal`]). reqwest itself drops `Authorization` whenever a redirect changes
+/// scheme, host or port.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        match redirect_refusal(attempt.url(), attempt.previous()) {
+            Some(why) => attempt.error(why),
+            None => attempt.follow(),
+        }
+    })
+}
+
+/// Why a redirect to `next` must not be followed, after `previous` (the first being the URL
+/// asked for): too many of them, or one that leaves https (or loopback http) for plain http to
+/// another machine, where what we send and what we read would cross the network unencrypted.
+pub fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
+    if previous.len() > MAX_REDIRECTS {
+        return Some(format!("more than {MAX_REDIRECTS} redirects (a loop?)"));
+    }
+    let from = previous.last()?;
+    if is_safe_base(from) && !is_safe_base(next) {
+        return Some(format!(
+            "refused a redirect to {}://{}: not https",
+            next.scheme(),
+            next.host_str().unwrap_or("")
+        ));
+    }
+    None
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -373,6 +406,35 @@ mod tests {
         assert!(safe("http://localhost:3000"));
         assert!(!safe("http://mastodon.example"));
         assert!(!safe("http://10.0.0.1"));
+    }
+
+    #[test]
+    fn redirects_are_bounded_and_never_leave_https_for_plain_http() {
+        let u = |s: &str| -> Url { s.parse().unwrap() };
+        let from = [u("https://a.example/api/v1/streaming/user")];
+        assert_eq!(redirect_refusal(&u("https://b.example/x"), &from), None);
+        let e = redirect_refusal(&u("http://b.example/x"), &from).unwrap();
+        assert_eq!(e, "refused a redirect to http://b.example: not https");
+        let e = redirect_refusal(&u("http://a.example/x"), &from).unwrap();
+        assert!(e.contains("not https"), "a downgrade on the same host: {e}");
+        // loopback http may go to loopback; one chosen with --insecure may go on as it is
+        let local = [u("http://127.0.0.1:3000/")];
+        assert_eq!(redirect_refusal(&u("http://localhost:4000/"), &local), None);
+        assert!(redirect_refusal(&u("http://10.0.0.1/"), &local).is_some());
+        let insecure = [u("http://10.0.0.1/")];
+        assert_eq!(redirect_refusal(&u("http://10.0.0.2/"), &insecure), None);
+        let chain: Vec<Url> = (0..=MAX_REDIRECTS)
+            .map(|i| u(&format!("https://a.example/{i}")))
+            .collect();
+        assert_eq!(
+            redirect_refusal(&u("https://a.example/"), &chain[..MAX_REDIRECTS]),
+            None
+        );
+        assert!(
+            redirect_refusal(&u("https://a.example/"), &chain)
+                .unwrap()
+                .contains("more than 5 redirects")
+        );
     }
 
     #[test]

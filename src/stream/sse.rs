@@ -2,7 +2,7 @@
 //! specification (WHATWG HTML, "Server-sent events"), with size caps because the bytes come
 //! from a server we do not trust; and the connection that feeds it.
 
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout, timeout_at};
 
 use super::StreamSpec;
 use super::supervisor::{
@@ -273,8 +273,10 @@ async fn read_stream<E: From<StreamMessage> + Send + 'static>(
                 .and_then(|v| v.to_str().ok()),
         );
         let mut body = Vec::new();
+        // One deadline for the whole body: a trickling refusal must not hold us either.
+        let deadline = Instant::now() + timing.connect_timeout;
         while body.len() < REFUSAL_BODY_LIMIT {
-            match timeout(timing.connect_timeout, response.chunk()).await {
+            match timeout_at(deadline, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
                 _ => break,
             }
@@ -303,8 +305,21 @@ async fn read_stream<E: From<StreamMessage> + Send + 'static>(
     link.live(Transport::Sse).await?;
     let mut parser = SseParser::new(settings.max_event_bytes);
     let mut frames = Vec::new();
+    // The read deadline counts from the last complete line (an event's line or a heartbeat),
+    // not the last byte: a server trickling a byte at a time must not hold us forever.
+    let mut deadline = Instant::now() + timing.read_timeout;
+    let mut trickled = 0usize;
     loop {
-        let chunk = match timeout(timing.read_timeout, response.chunk()).await {
+        let chunk = match timeout_at(deadline, response.chunk()).await {
+            Err(_) if trickled > 0 => {
+                return Err(Ended::Retry {
+                    reason: format!(
+                        "no complete line for {} s, only a trickle of {trickled} bytes",
+                        timing.read_timeout.as_secs_f32()
+                    ),
+                    retry_after: None,
+                });
+            }
             Err(_) => {
                 return Err(Ended::Retry {
                     reason: format!(
@@ -328,6 +343,12 @@ async fn read_stream<E: From<StreamMessage> + Send + 'static>(
             }
             Ok(Ok(Some(chunk))) => chunk,
         };
+        if memchr::memchr2(b'\n', b'\r', &chunk).is_some() {
+            deadline = Instant::now() + timing.read_timeout;
+            trickled = 0;
+        } else {
+            trickled = trickled.saturating_add(chunk.len());
+        }
         parser.push(&chunk, &mut |frame| frames.push(frame));
         for frame in frames.drain(..) {
             match frame {

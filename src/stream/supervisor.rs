@@ -189,6 +189,7 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
     let mut other_unsupported: Option<String> = None;
     let mut ever_live = false;
     let mut attempt: u32 = 0;
+    let receiver_gone = link.tx.clone();
     loop {
         if link
             .state(ConnectionState::Connecting { transport })
@@ -198,9 +199,17 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
             return;
         }
         link.live_since = None;
-        let ended = match transport {
-            Transport::Sse => super::sse::connect_and_read(&mut link, &spec).await,
-            Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
+        let reading = async {
+            match transport {
+                Transport::Sse => super::sse::connect_and_read(&mut link, &spec).await,
+                Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
+            }
+        };
+        // A receiver that goes away ends the task at once, not at the next event or deadline
+        // of a quiet connection (which would hold its socket for up to a read timeout).
+        let ended = tokio::select! {
+            ended = reading => ended,
+            _ = receiver_gone.closed() => Ended::Closed,
         };
         let was_live_for = link.live_since.map(|t| t.elapsed());
         if was_live_for.is_some() {
@@ -392,6 +401,73 @@ mod tests {
         let spread: Vec<_> = (0..200).map(|_| backoff_delay(&t, 10, None)).collect();
         assert!(spread.iter().any(|d| *d < Duration::from_secs(30)));
         assert!(spread.iter().any(|d| *d > Duration::from_secs(30)));
+    }
+
+    /// How many of `delays` fall in each of `n` equal slices of `0..ceiling`.
+    fn histogram(delays: &[Duration], ceiling: Duration, n: usize) -> Vec<usize> {
+        let mut buckets = vec![0; n];
+        for d in delays {
+            let i = (d.as_secs_f64() / ceiling.as_secs_f64() * n as f64) as usize;
+            buckets[i.min(n - 1)] += 1;
+        }
+        buckets
+    }
+
+    #[test]
+    fn jitter_spreads_many_clients_evenly() {
+        // 1,000 clients that lost the same server at the same moment, at the first attempt
+        // and at a late one: their delays cover the whole window, evenly (full jitter is
+        // uniform on 0..ceiling; each tenth expects 100 clients, sd ~9.5).
+        let t = timing();
+        for (attempt, ceiling) in [(0, 1), (3, 8), (12, 60)] {
+            let ceiling = Duration::from_secs(ceiling);
+            let delays: Vec<_> = (0..1000)
+                .map(|_| backoff_delay(&t, attempt, None))
+                .collect();
+            let tenths = histogram(&delays, ceiling, 10);
+            assert!(
+                tenths.iter().all(|n| (50..=150).contains(n)),
+                "attempt {attempt}: {tenths:?}"
+            );
+            let hundredths = histogram(&delays, ceiling, 100);
+            let peak = hundredths.iter().max().copied().unwrap_or(0);
+            // 10 expected; 40 would be a herd (the no-jitter policy puts all 1000 in one)
+            assert!(
+                peak <= 40,
+                "attempt {attempt}: {peak} of 1000 in one hundredth"
+            );
+        }
+    }
+
+    #[test]
+    fn a_restarted_server_meets_its_clients_spread_out() {
+        // 500 clients lose a server that stays down for 10 s; each retries on its own
+        // schedule (connection refused costs nothing) until the server is back. They come
+        // back over many seconds, not in one burst: at most 7 % of them in any 100 ms.
+        let t = timing();
+        let down = Duration::from_secs(10);
+        let mut arrivals = Vec::new();
+        for _ in 0..500 {
+            let mut at = Duration::ZERO;
+            let mut attempt = 0;
+            loop {
+                at += backoff_delay(&t, attempt, None);
+                attempt += 1;
+                if at >= down {
+                    break;
+                }
+            }
+            arrivals.push(at - down);
+        }
+        let span = arrivals.iter().max().copied().unwrap_or_default();
+        assert!(span > Duration::from_secs(10), "spread over {span:?}");
+        let mut windows = std::collections::HashMap::<u128, usize>::new();
+        for a in &arrivals {
+            *windows.entry(a.as_millis() / 100).or_default() += 1;
+        }
+        let peak = windows.values().max().copied().unwrap_or(0);
+        // ~3 expected per window over ~30 s; without jitter all 500 would share one
+        assert!(peak <= 35, "{peak} of 500 clients in one 100 ms window");
     }
 
     #[test]

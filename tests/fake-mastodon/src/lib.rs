@@ -41,6 +41,8 @@ use tokio::task::JoinHandle;
 /// or use the alias [`generate`].
 pub mod r#gen;
 pub use self::r#gen as generate;
+/// Raw TCP servers for faults below HTTP: silence, resets, trickles, TLS failures.
+pub mod faults;
 mod hub;
 /// OAuth: app registration, authorize, token, revoke.
 pub mod oauth;
@@ -142,6 +144,9 @@ pub enum Fault {
     /// Accept, deliver this many events (from `publish`; `publish_raw` does not count) normally,
     /// then drop the connection abruptly.
     DropAfter(usize),
+    /// Redirect: `status` (301, 302, 307, 308) with `Location: location`, where the location
+    /// `{self}` is replaced by the request's own path and query (a redirect loop).
+    Redirect { status: u16, location: String },
 }
 
 /// One HTTP request as received (rejected ones included).

@@ -92,6 +92,18 @@ pub(crate) fn ws_refusal(status: u16, msg: &str, retry_after: Option<u64>) -> Re
     resp
 }
 
+/// The answer of [`crate::Fault::Redirect`]; `{self}` in `location` is the request's own URI.
+pub(crate) fn redirect(status: u16, location: &str, uri: &Uri) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+    let own = uri.path_and_query().map_or("/", |p| p.as_str());
+    let location = location.replace("{self}", own);
+    let mut resp = status.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
 /// Decoded query parameters (the last value wins for repeated names).
 pub(crate) fn query_map(uri: &Uri) -> HashMap<String, String> {
     Query::<Vec<(String, String)>>::try_from_uri(uri)

@@ -151,6 +151,9 @@ pub(crate) async fn handler(
         }
         return resp;
     }
+    if let Fault::Redirect { status, location } = &fault {
+        return rest::redirect(*status, location, &uri);
+    }
     let q = query_map(&uri);
     if let Err(msg) = rest::check_auth(&s, &headers, &q, false) {
         return json_error(401, msg);

@@ -190,6 +190,9 @@ pub(crate) async fn handler(
     {
         return rest::ws_refusal(*status, error, *retry_after);
     }
+    if let Fault::Redirect { status, location } = &fault {
+        return rest::redirect(*status, location, &uri);
+    }
     let q = query_map(&uri);
     let protocol = match rest::check_auth(&s, &headers, &q, true) {
         Ok(p) => p,
