@@ -453,3 +453,7 @@ mod tests;
 #[cfg(test)]
 #[path = "reducer_accounts_tests.rs"]
 mod accounts_tests;
+
+#[cfg(test)]
+#[path = "reducer_history_tests.rs"]
+mod history_tests;

@@ -1,0 +1,285 @@
+//! History on open, catch-up after reconnects and gap markers, through the reducer.
+
+use super::tests::*;
+use super::*;
+use crate::model::{Conversation, Status};
+use crate::stream::{StreamId, StreamSpec, Transport};
+
+fn timed(id: &str, at: &str) -> Box<Status> {
+    let mut s = status(id, id);
+    s.created_at = at.into();
+    s
+}
+
+#[allow(clippy::vec_box)] // the fixtures make boxed statuses, as events carry them
+fn page(items: Vec<Box<Status>>, complete: bool) -> crate::api::timeline::CatchUp {
+    let resume_from = items.first().map(|s| s.id.clone()).unwrap_or_default();
+    crate::api::timeline::CatchUp {
+        items: crate::api::timeline::History::Statuses(items.into_iter().map(|b| *b).collect()),
+        complete,
+        resume_from,
+    }
+}
+
+fn history(
+    state: &mut State,
+    stream: usize,
+    since: Option<&str>,
+    found: crate::api::timeline::CatchUp,
+) {
+    update(
+        state,
+        AppEvent::HistoryFetched {
+            stream: StreamId(stream),
+            since: since.map(str::to_string),
+            result: Ok(found),
+        },
+    );
+}
+
+#[test]
+fn history_on_open_goes_below_live_posts_without_duplicates() {
+    let mut s = state();
+    event(
+        &mut s,
+        0,
+        StreamEvent::Update(timed("5", "2026-11-28T11:59:50Z")),
+    );
+    let latest = page(
+        vec![
+            timed("5", "2026-11-28T11:59:50Z"),
+            timed("4", "2026-11-28T11:50:00Z"),
+            timed("3", "2026-11-28T11:40:00Z"),
+        ],
+        true,
+    );
+    history(&mut s, 0, None, latest);
+    assert_eq!(ids(&s, 0), ["5", "4", "3"]);
+    assert_eq!(
+        s.tabs[0].selected_entry().unwrap().item.id(),
+        "5",
+        "the reader stays at the top"
+    );
+}
+
+#[test]
+fn merged_history_pages_interleave_by_time() {
+    let mut s = state();
+    history(
+        &mut s,
+        1,
+        None,
+        page(
+            vec![
+                timed("r2", "2026-11-28T11:30:00Z"),
+                timed("r1", "2026-11-28T11:10:00Z"),
+            ],
+            true,
+        ),
+    );
+    history(
+        &mut s,
+        2,
+        None,
+        page(
+            vec![
+                timed("t2", "2026-11-28T11:20:00Z"),
+                timed("t1", "2026-11-28T11:00:00Z"),
+            ],
+            true,
+        ),
+    );
+    assert_eq!(ids(&s, 1), ["r2", "t2", "r1", "t1"]);
+}
+
+#[test]
+fn a_reconnect_fetches_what_was_missed_and_puts_it_in_place() {
+    let mut s = state();
+    let st = |state| {
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(0),
+            state,
+        })
+    };
+    update(
+        &mut s,
+        st(ConnectionState::Live {
+            transport: Transport::Ws,
+        }),
+    );
+    event(&mut s, 0, StreamEvent::Update(status("10", "before")));
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n10", "follow", None)),
+    );
+    update(
+        &mut s,
+        st(ConnectionState::Reconnecting {
+            after: std::time::Duration::from_secs(1),
+            reason: "x".into(),
+        }),
+    );
+    let commands = update(
+        &mut s,
+        st(ConnectionState::Live {
+            transport: Transport::Ws,
+        }),
+    );
+    assert_eq!(
+        commands,
+        vec![
+            Command::FetchFilters { account: 0 },
+            Command::FetchHistory {
+                account: 0,
+                stream: StreamId(0),
+                spec: StreamSpec::User,
+                since: Some("10".into())
+            },
+            Command::FetchNotifications {
+                account: 0,
+                since: Some("n10".into())
+            },
+        ]
+    );
+    // a live post arrives before the catch-up answers
+    event(&mut s, 0, StreamEvent::Update(status("14", "after")));
+    history(
+        &mut s,
+        0,
+        Some("10"),
+        page(
+            vec![status("13", "m"), status("12", "m"), status("11", "m")],
+            true,
+        ),
+    );
+    assert_eq!(ids(&s, 0), ["14", "13", "12", "11", "10"]);
+    // overlapping results do not duplicate
+    history(
+        &mut s,
+        0,
+        Some("10"),
+        page(vec![status("14", "m"), status("11", "m")], true),
+    );
+    assert_eq!(ids(&s, 0), ["14", "13", "12", "11", "10"]);
+}
+
+#[test]
+fn a_catch_up_cut_short_leaves_a_gap_marker_that_loads_the_rest() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("10", "before")));
+    event(&mut s, 0, StreamEvent::Update(status("20", "after")));
+    history(
+        &mut s,
+        0,
+        Some("10"),
+        page(vec![status("12", "m"), status("11", "m")], false),
+    );
+    assert_eq!(ids(&s, 0), ["20", "gap:0:12", "12", "11", "10"]);
+    // select the gap and press Enter: it loads from where the catch-up stopped
+    key(&mut s, KeyCode::Char('j'));
+    let commands = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        vec![Command::FetchHistory {
+            account: 0,
+            stream: StreamId(0),
+            spec: StreamSpec::User,
+            since: Some("12".into())
+        }]
+    );
+    assert_eq!(s.overlay, Overlay::None);
+    history(
+        &mut s,
+        0,
+        Some("12"),
+        page(vec![status("14", "m"), status("13", "m")], true),
+    );
+    assert_eq!(ids(&s, 0), ["20", "14", "13", "12", "11", "10"]);
+}
+
+#[test]
+fn caught_up_notifications_go_above_the_last_one_seen() {
+    let mut s = state();
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n1", "follow", None)),
+    );
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("n4", "follow", None)),
+    );
+    let found = crate::api::timeline::CatchUp {
+        items: crate::api::timeline::History::Notifications(vec![
+            *notification("n3", "follow", None),
+            *notification("n2", "follow", None),
+        ]),
+        complete: true,
+        resume_from: "n3".into(),
+    };
+    update(
+        &mut s,
+        AppEvent::NotificationsFetched {
+            account: 0,
+            since: Some("n1".into()),
+            result: Ok(found),
+        },
+    );
+    let order: Vec<&str> = s
+        .notifications
+        .entries
+        .iter()
+        .map(|e| e.notification.id.as_str())
+        .collect();
+    assert_eq!(order, ["n4", "n3", "n2", "n1"]);
+}
+
+#[test]
+fn a_feed_the_server_switched_off_shows_as_failed_with_the_reason() {
+    let mut s = state();
+    s.stream_failed(
+        StreamId(1),
+        "the server has switched its hashtag feed off".into(),
+    );
+    match s.tabs[1].connection() {
+        Some(ConnectionState::Failed { reason, .. }) => assert!(reason.contains("switched")),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.tabs[0].connection(),
+        Some(ConnectionState::Connecting { .. })
+    ));
+}
+
+#[test]
+fn conversation_pages_update_what_is_held() {
+    let mut s = state();
+    let conv = |id: &str, last: &str| Conversation {
+        id: id.into(),
+        unread: false,
+        accounts: vec![],
+        last_status: Some(status(last, last)),
+    };
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(Box::new(conv("c1", "1"))),
+    );
+    let page = crate::api::timeline::CatchUp {
+        items: crate::api::timeline::History::Conversations(vec![conv("c1", "5"), conv("c2", "4")]),
+        complete: true,
+        resume_from: String::new(),
+    };
+    update(
+        &mut s,
+        AppEvent::HistoryFetched {
+            stream: StreamId(3),
+            since: None,
+            result: Ok(page),
+        },
+    );
+    assert_eq!(ids(&s, 2), ["c1", "c2"]);
+    assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "5");
+}
