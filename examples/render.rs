@@ -47,7 +47,7 @@ fn full_state(per_tab: usize) -> State {
     for i in 0..500u64 {
         let notif: Notification =
             serde_json::from_str(&r#gen::notification_json(i, "favourite")).expect("notification");
-        state.add_notification(Box::new(notif));
+        state.add_notification(0, Box::new(notif));
     }
     state
 }

@@ -292,15 +292,8 @@ impl Config {
             for s in &tab.streams {
                 parse_group(s).map_err(|e| err(format!("tabs[{i}].streams"), s, e.to_string()))?;
             }
-            if let Some(a) = &tab.account
-                && !self.accounts.contains_key(a)
-            {
-                return Err(err(
-                    format!("tabs[{i}].account"),
-                    a,
-                    format!("no account `{a}` in [accounts]"),
-                ));
-            }
+            // `tabs[].account` may also name an account stored by `tootwatch login`: the live
+            // view checks it when it opens the tab.
         }
         for (name, account) in &self.accounts {
             if let Err(e) = url::Url::parse(&account.instance) {

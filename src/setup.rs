@@ -127,6 +127,19 @@ pub fn resolve(opts: &ServerOpts) -> Result<Resolved, Failure> {
     resolve_in(opts, crate::accounts::data_dir().map(Store::new).as_ref())
 }
 
+/// An account named by a tab (`tabs[].account`), beside the one `opts` picks: the same config
+/// and transport flags, but that account's own instance, token and streaming URL.
+pub fn resolve_named(opts: &ServerOpts, name: &str) -> Result<Resolved, Failure> {
+    let opts = ServerOpts {
+        account: Some(name.to_string()),
+        instance: None,
+        token: None,
+        streaming_url: None,
+        ..opts.clone()
+    };
+    resolve(&opts)
+}
+
 /// [`resolve`] with the accounts stored by `tootwatch login` in `store` (`None`: no data dir).
 ///
 /// Accounts come from the config's `[accounts]` and from the store, one name space: a config

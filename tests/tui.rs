@@ -367,3 +367,83 @@ async fn the_monitor_merges_tags_and_warns_when_a_stream_dies() {
     assert!(screen.contains("tokio"), "{screen}");
     tmux.keys(&["q"]);
 }
+
+/// One deck, two accounts on two servers (one of them WebSocket-only): each tab streams and
+/// loads from its own account's server with its own token, and a delete on one server leaves
+/// the other server's post of the same id alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_deck_mixes_accounts_on_two_instances() {
+    let a = server(Flavor::Mastodon).await;
+    let b = server(Flavor::GoToSocial).await;
+    b.set_token("token-of-bob");
+    a.store(&["user"], &status(500, "alice", "Alpha history on A"));
+    b.store(&["user"], &status(500, "bob", "Bravo history on B"));
+    b.store_notification(&r#gen::notification_json(3, "follow"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"default_account = "me@a.example"
+[accounts."me@a.example"]
+instance = "{}"
+token = "{}"
+[accounts."bob@b.example"]
+instance = "{}"
+token = "token-of-bob"
+[[tabs]]
+streams = ["user"]
+[[tabs]]
+streams = ["user"]
+account = "bob@b.example"
+[transport]
+backoff_initial_secs = 0.05
+backoff_max_secs = 0.2
+"#,
+            a.base_url(),
+            a.token(),
+            b.base_url()
+        ),
+    )
+    .unwrap();
+    let command = format!(
+        "env -u TOOTWATCH_INSTANCE -u TOOTWATCH_TOKEN -u TOOTWATCH_ACCOUNT TOOTWATCH_CONFIG={} TOOTWATCH_DATA_DIR={} TOOTWATCH_LOG_FILE={} {}",
+        config.display(),
+        dir.path().join("data").display(),
+        dir.path().join("log").display(),
+        env!("CARGO_BIN_EXE_tootwatch"),
+    );
+    let tmux = Tmux::start(120, 40, &command);
+    let screen = tmux.wait_for("both tabs, A's history, B's notification", |s| {
+        s.contains("Home · bob@b.example")
+            && s.contains("Alpha history on A")
+            && s.contains("bob@b.example ·")
+    });
+    assert!(!screen.contains("Bravo history on B"), "{screen}");
+    within("A's stream", a.wait_subscribers("user", 1)).await;
+    within("B's stream", b.wait_subscribers("user", 1)).await;
+    tmux.keys(&["2"]);
+    tmux.wait_for("B's history in the second tab", |s| {
+        s.contains("Bravo history on B")
+    });
+    b.post(&["user"], &status(501, "bob", "Bravo live on B"));
+    tmux.wait_for("B's live post", |s| s.contains("Bravo live on B"));
+    // B deletes its 500; A's 500 is another post and stays.
+    b.publish("user", "delete", Some("500"));
+    tmux.wait_for("B's 500 gone", |s| !s.contains("Bravo history on B"));
+    tmux.keys(&["1"]);
+    tmux.wait_for("A's 500 still there", |s| s.contains("Alpha history on A"));
+    tmux.keys(&["q"]);
+    // Each server saw only its own account's token.
+    let bearer = |r: &fake_mastodon::RecordedRequest| {
+        r.header("authorization")
+            .or(r.header("sec-websocket-protocol"))
+            .map(str::to_string)
+    };
+    let on_b: Vec<_> = b.requests().iter().filter_map(bearer).collect();
+    assert!(!on_b.is_empty());
+    assert!(on_b.iter().all(|h| h.contains("token-of-bob")), "{on_b:?}");
+    let on_a: Vec<_> = a.requests().iter().filter_map(bearer).collect();
+    assert!(!on_a.is_empty());
+    assert!(on_a.iter().all(|h| !h.contains("token-of-bob")), "{on_a:?}");
+}

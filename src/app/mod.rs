@@ -3,6 +3,7 @@
 
 pub mod reducer;
 pub mod state;
+pub mod tab;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
@@ -21,7 +22,11 @@ pub enum AppEvent {
     Resized,
     /// Relative times are due for a refresh.
     Tick(jiff::Timestamp),
-    FiltersFetched(Result<Vec<Filter>, String>),
+    /// An account's filters.
+    FiltersFetched {
+        account: usize,
+        result: Result<Vec<Filter>, String>,
+    },
     /// A stream's timeline over REST: its latest page (`since: None`), or what it missed after
     /// `since` while disconnected.
     HistoryFetched {
@@ -30,6 +35,7 @@ pub enum AppEvent {
         result: Result<CatchUp, String>,
     },
     NotificationsFetched {
+        account: usize,
         since: Option<String>,
         result: Result<CatchUp, String>,
     },
@@ -46,14 +52,19 @@ impl From<StreamMessage> for AppEvent {
 /// Intents the reducer hands back; the runtime carries them out as tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    FetchFilters,
+    /// An account's filters (indices into `State::accounts`, as for every account below).
+    FetchFilters {
+        account: usize,
+    },
     /// Load a stream's timeline: the latest page, or everything after `since`.
     FetchHistory {
+        account: usize,
         stream: StreamId,
         spec: crate::stream::StreamSpec,
         since: Option<String>,
     },
     FetchNotifications {
+        account: usize,
         since: Option<String>,
     },
     /// Open in a local browser.
@@ -135,6 +146,16 @@ fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
+/// A tab to open: its title (empty: named after its streams), its streams, its hashtag rule,
+/// and the account it streams from (`None`: the default one).
+struct TabPlan {
+    title: String,
+    specs: Vec<StreamSpec>,
+    mode: TagMatch,
+    without: Vec<String>,
+    account: Option<String>,
+}
+
 /// `tootwatch [STREAM...]`: the live view of the given streams, else the config's tabs, else
 /// the home timeline.
 pub async fn live(
@@ -145,16 +166,18 @@ pub async fn live(
 ) -> Result<ExitCode, Failure> {
     let resolved = setup::resolve(&server)?;
     let config = &resolved.config;
-    // (title, streams, any/all, tags left out) per tab
-    type Group = (String, Vec<StreamSpec>, TagMatch, Vec<String>);
-    let cli_rule = (
-        monitor.tag_match.unwrap_or_default(),
-        monitor.without_tag.clone(),
-    );
-    let mut groups: Vec<Group> = if !streams.is_empty() {
+    let cli_mode = monitor.tag_match.unwrap_or_default();
+    let plan = |specs, mode, without, account| TabPlan {
+        title: String::new(),
+        specs,
+        mode,
+        without,
+        account,
+    };
+    let mut plans: Vec<TabPlan> = if !streams.is_empty() {
         streams
             .into_iter()
-            .map(|g| (String::new(), g, cli_rule.0, cli_rule.1.clone()))
+            .map(|g| plan(g, cli_mode, monitor.without_tag.clone(), None))
             .collect()
     } else if !config.tabs.is_empty() {
         config
@@ -163,71 +186,132 @@ pub async fn live(
             .zip(config.tab_streams())
             .map(|(t, specs)| {
                 let mut without = t.without_tags.clone();
-                without.extend(cli_rule.1.iter().cloned());
+                without.extend(monitor.without_tag.iter().cloned());
                 let mode = monitor.tag_match.unwrap_or(t.tag_match);
-                (t.name.clone().unwrap_or_default(), specs, mode, without)
+                let mut p = plan(specs, mode, without, t.account.clone());
+                p.title = t.name.clone().unwrap_or_default();
+                p
             })
             .collect()
     } else {
-        vec![(
-            String::new(),
+        vec![plan(
             vec![StreamSpec::User],
-            cli_rule.0,
-            cli_rule.1.clone(),
+            cli_mode,
+            monitor.without_tag.clone(),
+            None,
         )]
     };
+    // A tab naming the default account is a tab of the default account.
+    for p in &mut plans {
+        if p.account.is_some() && p.account == resolved.account {
+            p.account = None;
+        }
+    }
     if monitor.monitor {
+        if let Some(other) = plans.iter().find_map(|p| p.account.as_deref()) {
+            return Err(Failure::usage(format!(
+                "--monitor shows the streams of one account, and the config's tabs also name `{other}`: give the streams on the command line (and --account to pick the account)"
+            )));
+        }
         // One column: every stream, merged.
         let mut all: Vec<StreamSpec> = Vec::new();
-        for spec in groups.iter().flat_map(|g| g.1.iter()) {
+        for spec in plans.iter().flat_map(|p| p.specs.iter()) {
             if !all.contains(spec) {
                 all.push(spec.clone());
             }
         }
-        let (mode, without) = (
-            groups[0].2,
-            groups.iter().flat_map(|g| g.3.clone()).collect(),
-        );
-        groups = vec![(String::new(), all, mode, without)];
+        let without = plans.iter().flat_map(|p| p.without.clone()).collect();
+        plans = vec![plan(all, plans[0].mode, without, None)];
     }
     let mut patterns = config.watch.highlights.clone();
     patterns.extend(watch.highlight.iter().cloned());
     let highlights = Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
     let hook = watch_hook(&watch, &config.watch)?;
-    let connected = setup::connect(&resolved, false).await?;
-    let mut specs: Vec<Vec<StreamSpec>> = groups.iter().map(|g| g.1.clone()).collect();
-    setup::resolve_lists(&connected.api, &mut specs).await?;
-    for ((title, group, ..), resolved_specs) in groups.iter_mut().zip(specs) {
-        *group = resolved_specs;
-        if title.is_empty() {
-            *title = tab_title(group);
+
+    // The accounts in order of first use, the default one first.
+    let mut wanted: Vec<Option<String>> = vec![None];
+    let tab_accounts: Vec<usize> = plans
+        .iter()
+        .map(|p| match wanted.iter().position(|a| *a == p.account) {
+            Some(i) => i,
+            None => {
+                wanted.push(p.account.clone());
+                wanted.len() - 1
+            }
+        })
+        .collect();
+    let mut others = Vec::new();
+    for name in wanted.iter().flatten() {
+        others.push(setup::resolve_named(&server, name).map_err(|e| Failure {
+            message: format!("a tab names the account `{name}`: {}", e.message),
+            ..e
+        })?);
+    }
+    let all_resolved: Vec<&setup::Resolved> = std::iter::once(&resolved).chain(&others).collect();
+    let connected =
+        futures_util::future::try_join_all(all_resolved.iter().map(|r| setup::connect(r, false)))
+            .await?;
+    let names: Vec<String> = all_resolved
+        .iter()
+        .map(|r| {
+            r.account
+                .clone()
+                .unwrap_or_else(|| r.instance.host_str().unwrap_or_default().to_string())
+        })
+        .collect();
+
+    let mut disabled_feeds = Vec::new();
+    for (account, c) in connected.iter().enumerate() {
+        let mut specs: Vec<Vec<StreamSpec>> = plans
+            .iter()
+            .zip(&tab_accounts)
+            .filter(|(_, a)| **a == account)
+            .map(|(p, _)| p.specs.clone())
+            .collect();
+        setup::resolve_lists(&c.api, &mut specs).await?;
+        let mut resolved_specs = specs.into_iter();
+        for (p, _) in plans
+            .iter_mut()
+            .zip(&tab_accounts)
+            .filter(|(_, a)| **a == account)
+        {
+            p.specs = resolved_specs.next().unwrap_or_default();
+            if let Some(instance) = &c.instance {
+                disabled_feeds.extend(p.specs.iter().filter_map(|s| {
+                    crate::api::disabled_feed(instance, s).map(|why| (account, s.clone(), why))
+                }));
+            }
         }
     }
-    let tag_rules = groups
+    for (p, &account) in plans.iter_mut().zip(&tab_accounts) {
+        if p.title.is_empty() {
+            p.title = tab_title(&p.specs);
+            if account != 0 {
+                p.title = format!("{} · {}", p.title, names[account]);
+            }
+        }
+    }
+    let tag_rules = plans
         .iter()
-        .map(|(_, specs, mode, without)| {
-            let tags: Vec<String> = specs
+        .map(|p| {
+            let tags: Vec<String> = p
+                .specs
                 .iter()
                 .filter_map(|s| match s {
                     StreamSpec::Hashtag { tag, .. } => Some(tag.clone()),
                     _ => None,
                 })
                 .collect();
-            TagRule::new(&tags, *mode, without)
+            TagRule::new(&tags, p.mode, &p.without)
         })
         .collect();
     let options = run::Options {
         settings: ui_settings(&resolved.config.ui),
         channel_capacity: resolved.limits.channel_capacity,
         catch_up_posts: resolved.limits.catch_up_posts,
-        disabled_feeds: match &connected.instance {
-            Some(instance) => groups
-                .iter()
-                .flat_map(|g| g.1.iter())
-                .filter_map(|s| crate::api::disabled_feed(instance, s).map(|why| (s.clone(), why)))
-                .collect(),
-            None => Vec::new(),
-        },
+        disabled_feeds,
+        accounts: names,
+        tab_accounts,
         no_color: no_color(),
         hook,
         monitor: monitor.monitor.then(|| state::Monitor {
@@ -242,14 +326,16 @@ pub async fn live(
         highlights,
         tag_rules,
     };
-    let groups = groups
-        .into_iter()
-        .map(|(title, specs, ..)| (title, specs))
-        .collect();
-    let source = run::Source::Live {
-        api: connected.api,
-        settings: connected.settings,
-    };
+    let groups = plans.into_iter().map(|p| (p.title, p.specs)).collect();
+    let source = run::Source::Live(
+        connected
+            .into_iter()
+            .map(|c| run::LiveAccount {
+                api: c.api,
+                settings: c.settings,
+            })
+            .collect(),
+    );
     run::run(groups, source, options).await
 }
 
@@ -264,6 +350,8 @@ pub async fn replay(
         channel_capacity: config.limits.channel_capacity,
         catch_up_posts: config.limits.catch_up_posts,
         disabled_feeds: Vec::new(),
+        accounts: Vec::new(),
+        tab_accounts: Vec::new(),
         hook: None,
         monitor: None,
         highlights: Highlights::new(&config.watch.highlights).unwrap_or_default(),

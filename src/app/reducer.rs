@@ -56,13 +56,18 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
                 || !state.notifications.entries.is_empty();
             Vec::new()
         }
-        AppEvent::FiltersFetched(Ok(filters)) => {
-            state.filters = Some(filters);
-            state.refilter();
-            state.dirty = true;
+        AppEvent::FiltersFetched {
+            account,
+            result: Ok(filters),
+        } => {
+            if let Some(view) = state.accounts.get_mut(account) {
+                view.filters = Some(filters);
+                state.refilter(account);
+                state.dirty = true;
+            }
             Vec::new()
         }
-        AppEvent::FiltersFetched(Err(e)) => {
+        AppEvent::FiltersFetched { result: Err(e), .. } => {
             tracing::warn!("fetching filters failed: {e}");
             state.flash = Some(format!("could not fetch filters: {e}"));
             state.dirty = true;
@@ -83,11 +88,15 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
-        AppEvent::NotificationsFetched { since, result } => {
+        AppEvent::NotificationsFetched {
+            account,
+            since,
+            result,
+        } => {
             match result {
                 Ok(found) => match found.items {
                     crate::api::timeline::History::Notifications(v) => {
-                        state.merge_notifications(since.as_deref(), v)
+                        state.merge_notifications(account, since.as_deref(), v)
                     }
                     _ => return Vec::new(),
                 },
@@ -117,6 +126,7 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
         .unwrap_or(0);
     let mut commands = Vec::new();
     let now = state.now;
+    let account = state.tabs[tab].account;
     let slot = &mut state.tabs[tab].streams[via];
     slot.last_event = Some(now);
     // A post ends the silence: the next one is news again.
@@ -126,15 +136,10 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
             if !state.tabs[tab].tag_rule.admits(&status) {
                 return commands;
             }
-            let deleted = state.deleted.contains(&status.id)
-                || status
-                    .reblog
-                    .as_deref()
-                    .is_some_and(|r| state.deleted.contains(&r.id));
-            if deleted {
+            if state.is_deleted(account, &status) {
                 return commands;
             }
-            let verdict = state.verdict_for(&status, &state.tabs[tab].context.clone());
+            let verdict = state.verdict_for(account, &status, &state.tabs[tab].context.clone());
             let limit = state.settings.timeline_len;
             let active = tab == state.active;
             let t = &mut state.tabs[tab];
@@ -158,17 +163,19 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
                 commands.extend(json.map(Command::RunHook));
             }
         }
-        StreamEvent::StatusUpdate(status) => state.edit_status(&status),
-        StreamEvent::Delete(id) => state.delete_status(&id),
+        StreamEvent::StatusUpdate(status) => state.edit_status(account, &status),
+        StreamEvent::Delete(id) => state.delete_status(account, &id),
         StreamEvent::Notification(n) => {
-            state.newest_notification = Some(n.id.clone());
-            if state.add_notification(n) && state.settings.bell_on_mention {
+            if let Some(view) = state.accounts.get_mut(account) {
+                view.newest_notification = Some(n.id.clone());
+            }
+            if state.add_notification(account, n) && state.settings.bell_on_mention {
                 commands.push(Command::Bell);
             }
         }
         StreamEvent::Conversation(c) => state.upsert_conversation(tab, via, c),
         StreamEvent::FiltersChanged => {
-            commands.push(Command::FetchFilters);
+            commands.push(Command::FetchFilters { account });
             return commands;
         }
         StreamEvent::Announcement(a) => {
@@ -188,6 +195,7 @@ fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<
     let Some(&tab) = state.stream_tab.get(stream) else {
         return Vec::new();
     };
+    let account = state.tabs[tab].account;
     let Some(slot) = state.tabs[tab]
         .streams
         .iter_mut()
@@ -220,9 +228,10 @@ fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<
     let spec = slot.spec.clone();
     let since = slot.newest_seen.clone();
     let id = slot.id;
-    let mut commands = vec![Command::FetchFilters];
+    let mut commands = vec![Command::FetchFilters { account }];
     if spec != crate::stream::StreamSpec::UserNotification {
         commands.push(Command::FetchHistory {
+            account,
             stream: id,
             spec: spec.clone(),
             since,
@@ -233,7 +242,11 @@ fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<
         crate::stream::StreamSpec::User | crate::stream::StreamSpec::UserNotification
     ) {
         commands.push(Command::FetchNotifications {
-            since: state.newest_notification.clone(),
+            account,
+            since: state
+                .accounts
+                .get(account)
+                .and_then(|a| a.newest_notification.clone()),
         });
     }
     commands
@@ -363,6 +376,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                 if let Some(spec) = spec {
                     state.flash = Some("loading the missed posts…".into());
                     commands.push(Command::FetchHistory {
+                        account: state.tabs[state.active].account,
                         stream: *stream,
                         spec,
                         since: Some(resume_from.clone()),
@@ -435,3 +449,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
 #[cfg(test)]
 #[path = "reducer_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reducer_accounts_tests.rs"]
+mod accounts_tests;

@@ -6,12 +6,12 @@ use crate::app::state::{State, UiSettings};
 use crate::model::{Conversation, Filter, Notification, Status};
 use crate::stream::{StreamId, StreamSpec, Transport};
 
-fn now() -> jiff::Timestamp {
+pub(super) fn now() -> jiff::Timestamp {
     "2026-11-28T12:00:00Z".parse().unwrap()
 }
 
 /// Tab 0 "Home" = user (stream 0); tab 1 "Rust" = #rust + #tokio (streams 1, 2); tab 2 direct (3).
-fn state() -> State {
+pub(super) fn state() -> State {
     State::new(
         vec![
             ("Home".into(), vec![StreamSpec::User]),
@@ -26,7 +26,7 @@ fn state() -> State {
     )
 }
 
-fn status(id: &str, text: &str) -> Box<Status> {
+pub(super) fn status(id: &str, text: &str) -> Box<Status> {
     Box::new(
         serde_json::from_value(json!({
             "id": id, "content": format!("<p>{text}</p>"), "created_at": "2026-11-28T11:59:00Z",
@@ -37,13 +37,13 @@ fn status(id: &str, text: &str) -> Box<Status> {
     )
 }
 
-fn boost(id: &str, of: Box<Status>) -> Box<Status> {
+pub(super) fn boost(id: &str, of: Box<Status>) -> Box<Status> {
     let mut b = status(id, "");
     b.reblog = Some(of);
     b
 }
 
-fn event(state: &mut State, stream: usize, e: StreamEvent) -> Vec<Command> {
+pub(super) fn event(state: &mut State, stream: usize, e: StreamEvent) -> Vec<Command> {
     update(
         state,
         AppEvent::Stream(StreamMessage::Event {
@@ -54,21 +54,21 @@ fn event(state: &mut State, stream: usize, e: StreamEvent) -> Vec<Command> {
     )
 }
 
-fn key(state: &mut State, code: KeyCode) -> Vec<Command> {
+pub(super) fn key(state: &mut State, code: KeyCode) -> Vec<Command> {
     update(
         state,
         AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)),
     )
 }
 
-fn ids(state: &State, tab: usize) -> Vec<String> {
+pub(super) fn ids(state: &State, tab: usize) -> Vec<String> {
     state.tabs[tab]
         .visible()
         .map(|(_, e)| e.item.id().to_string())
         .collect()
 }
 
-fn notification(id: &str, kind: &str, s: Option<Box<Status>>) -> Box<Notification> {
+pub(super) fn notification(id: &str, kind: &str, s: Option<Box<Status>>) -> Box<Notification> {
     let mut n: Notification = serde_json::from_value(json!({
         "id": id, "type": kind, "created_at": "2026-11-28T11:59:00Z",
         "account": {"id": "2", "acct": "bob"},
@@ -78,7 +78,7 @@ fn notification(id: &str, kind: &str, s: Option<Box<Status>>) -> Box<Notificatio
     Box::new(n)
 }
 
-fn filter(id: &str, action: &str, keyword: &str) -> Filter {
+pub(super) fn filter(id: &str, action: &str, keyword: &str) -> Filter {
     serde_json::from_value(json!({
         "id": id, "title": format!("F{id}"), "context": ["home", "public", "notifications"],
         "filter_action": action, "keywords": [{"id": "1", "keyword": keyword, "whole_word": true}],
@@ -236,13 +236,16 @@ fn filters_change_refilters_what_is_held() {
         )),
     );
     let commands = event(&mut s, 0, StreamEvent::FiltersChanged);
-    assert_eq!(commands, vec![Command::FetchFilters]);
+    assert_eq!(commands, vec![Command::FetchFilters { account: 0 }]);
     update(
         &mut s,
-        AppEvent::FiltersFetched(Ok(vec![
-            filter("1", "warn", "finale"),
-            filter("2", "hide", "crypto"),
-        ])),
+        AppEvent::FiltersFetched {
+            account: 0,
+            result: Ok(vec![
+                filter("1", "warn", "finale"),
+                filter("2", "hide", "crypto"),
+            ]),
+        },
     );
     assert_eq!(ids(&s, 0), ["3", "1"]);
     assert_eq!(
@@ -254,7 +257,13 @@ fn filters_change_refilters_what_is_held() {
     event(&mut s, 0, StreamEvent::Update(status("4", "more crypto")));
     assert_eq!(ids(&s, 0), ["3", "1"]);
     // and a filter removed lets them back
-    update(&mut s, AppEvent::FiltersFetched(Ok(vec![])));
+    update(
+        &mut s,
+        AppEvent::FiltersFetched {
+            account: 0,
+            result: Ok(vec![]),
+        },
+    );
     assert_eq!(ids(&s, 0), ["4", "3", "2", "1"]);
 }
 
@@ -352,7 +361,7 @@ fn reconnecting_refetches_filters() {
             transport: Transport::Ws,
         }),
     );
-    assert!(update(&mut s, st(live())).contains(&Command::FetchFilters));
+    assert!(update(&mut s, st(live())).contains(&Command::FetchFilters { account: 0 }));
 }
 
 #[test]
@@ -615,13 +624,15 @@ fn a_reconnect_fetches_what_was_missed_and_puts_it_in_place() {
     assert_eq!(
         commands,
         vec![
-            Command::FetchFilters,
+            Command::FetchFilters { account: 0 },
             Command::FetchHistory {
+                account: 0,
                 stream: StreamId(0),
                 spec: StreamSpec::User,
                 since: Some("10".into())
             },
             Command::FetchNotifications {
+                account: 0,
                 since: Some("n10".into())
             },
         ]
@@ -666,6 +677,7 @@ fn a_catch_up_cut_short_leaves_a_gap_marker_that_loads_the_rest() {
     assert_eq!(
         commands,
         vec![Command::FetchHistory {
+            account: 0,
             stream: StreamId(0),
             spec: StreamSpec::User,
             since: Some("12".into())
@@ -705,6 +717,7 @@ fn caught_up_notifications_go_above_the_last_one_seen() {
     update(
         &mut s,
         AppEvent::NotificationsFetched {
+            account: 0,
             since: Some("n1".into()),
             result: Ok(found),
         },

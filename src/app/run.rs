@@ -24,21 +24,38 @@ use crate::ui::{self, Theme, ViewState};
 /// At most this many frames a second: a firehose must not turn into a flicker.
 const FRAME: Duration = Duration::from_millis(33);
 
+/// One account's connection: its REST client, and where and how its streams connect.
+pub struct LiveAccount {
+    pub api: Api,
+    pub settings: std::sync::Arc<StreamSettings>,
+}
+
 /// Where the live view's events come from.
 pub enum Source {
-    Live {
-        api: Api,
-        settings: std::sync::Arc<StreamSettings>,
-    },
+    /// Indexed as `State::accounts`: the first is the default account.
+    Live(Vec<LiveAccount>),
     Replay(super::replay::Replay),
+}
+
+impl Source {
+    fn api(&self, account: usize) -> Option<&Api> {
+        match self {
+            Source::Live(accounts) => accounts.get(account).map(|a| &a.api),
+            Source::Replay(_) => None,
+        }
+    }
 }
 
 pub struct Options {
     pub settings: UiSettings,
     /// Posts fetched per stream after a reconnect before a gap marker is shown instead.
     pub catch_up_posts: usize,
-    /// Streams whose feed the server has switched off, and why: shown as failed, not opened.
-    pub disabled_feeds: Vec<(StreamSpec, String)>,
+    /// Streams whose feed the account's server has switched off, and why: shown as failed,
+    /// not opened. (account, stream, why)
+    pub disabled_feeds: Vec<(usize, StreamSpec, String)>,
+    /// The accounts' names (the default one first) and, per tab in order, its account.
+    pub accounts: Vec<String>,
+    pub tab_accounts: Vec<usize>,
     /// `--exec`: run for each highlighted post.
     pub hook: Option<crate::hooks::Hook>,
     /// The side-screen view, its highlights and its hashtag rule.
@@ -59,7 +76,7 @@ pub async fn run(
     let catch_up_posts = options.catch_up_posts;
     let clock_offset = match &source {
         Source::Replay(r) => r.clock_offset(),
-        Source::Live { .. } => SignedDuration::ZERO,
+        Source::Live(_) => SignedDuration::ZERO,
     };
     let now = || {
         Timestamp::now()
@@ -70,29 +87,44 @@ pub async fn run(
     state.monitor = options.monitor;
     state.highlights = options.highlights;
     state.has_hook = options.hook.is_some();
+    state.set_accounts(options.accounts, &options.tab_accounts);
     for (tab, rule) in state.tabs.iter_mut().zip(options.tag_rules) {
         tab.tag_rule = rule;
     }
     let hook = options.hook;
+    let disabled = |account: usize, spec: &StreamSpec| {
+        options
+            .disabled_feeds
+            .iter()
+            .find(|(a, s, _)| *a == account && s == spec)
+            .map(|(.., why)| why.clone())
+    };
     match &source {
-        Source::Live { api, settings } => {
+        Source::Live(accounts) => {
             for (id, spec) in state.subscriptions() {
-                match options.disabled_feeds.iter().find(|(s, _)| *s == spec) {
-                    Some((_, why)) => state.stream_failed(id, why.clone()),
+                let account = state.account_of(id);
+                let Some(live) = accounts.get(account) else {
+                    continue;
+                };
+                match disabled(account, &spec) {
+                    Some(why) => state.stream_failed(id, why),
                     None => {
-                        spawn_stream(id, spec, settings.clone(), api.http().clone(), tx.clone());
+                        let (settings, http) = (live.settings.clone(), live.api.http().clone());
+                        spawn_stream(id, spec, settings, http, tx.clone());
                     }
                 }
             }
         }
         Source::Replay(replay) => replay.spawn(&state.subscriptions(), tx.clone()),
     }
-    let mut commands = vec![Command::FetchFilters];
-    if matches!(source, Source::Live { .. }) {
-        commands.extend(state.initial_fetches().into_iter().filter(|c| {
-            !matches!(c, Command::FetchHistory { spec, .. } if options.disabled_feeds.iter().any(|(s, _)| s == spec))
-        }));
-    }
+    let commands = state.initial_fetches().into_iter().filter(|c| match c {
+        Command::FetchHistory { account, spec, .. } => {
+            matches!(source, Source::Live(_)) && disabled(*account, spec).is_none()
+        }
+        Command::FetchNotifications { .. } => matches!(source, Source::Live(_)),
+        _ => true,
+    });
+    let mut commands: Vec<Command> = commands.collect();
 
     let mut terminal = ratatui::init();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), term::EnableMouseCapture);
@@ -295,27 +327,31 @@ fn execute(
     terminal: &mut impl Write,
 ) {
     match command {
-        Command::FetchFilters => match source {
-            Source::Live { api, .. } => {
-                let api = api.clone();
+        Command::FetchFilters { account } => match source {
+            Source::Live(_) => {
+                let Some(api) = source.api(account).cloned() else {
+                    return;
+                };
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let result = api.filters().await.map_err(|e| e.to_string());
-                    let _ = tx.send(AppEvent::FiltersFetched(result)).await;
+                    let _ = tx.send(AppEvent::FiltersFetched { account, result }).await;
                 });
             }
             Source::Replay(replay) => {
                 if let Some(filters) = replay.current_filters() {
-                    let _ = tx.try_send(AppEvent::FiltersFetched(Ok(filters)));
+                    let result = Ok(filters);
+                    let _ = tx.try_send(AppEvent::FiltersFetched { account, result });
                 }
             }
         },
         Command::FetchHistory {
+            account,
             stream,
             spec,
             since,
         } => {
-            let Source::Live { api, .. } = source else {
+            let Some(api) = source.api(account) else {
                 return;
             };
             let (api, tx) = (api.clone(), tx.clone());
@@ -330,8 +366,8 @@ fn execute(
                     .await;
             });
         }
-        Command::FetchNotifications { since } => {
-            let Source::Live { api, .. } = source else {
+        Command::FetchNotifications { account, since } => {
+            let Some(api) = source.api(account) else {
                 return;
             };
             let (api, tx) = (api.clone(), tx.clone());
@@ -339,7 +375,11 @@ fn execute(
                 let spec = StreamSpec::UserNotification;
                 let result = load(&api, &spec, since.as_deref(), catch_up_posts).await;
                 let _ = tx
-                    .send(AppEvent::NotificationsFetched { since, result })
+                    .send(AppEvent::NotificationsFetched {
+                        account,
+                        since,
+                        result,
+                    })
                     .await;
             });
         }

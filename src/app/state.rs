@@ -4,11 +4,12 @@ use std::collections::{HashSet, VecDeque};
 
 use jiff::Timestamp;
 
+pub use super::tab::{Entry, Item, Tab, TabStream};
 use crate::filter::{Verdict, verdict};
 use crate::model::{
     Announcement, Conversation, Filter, FilterContext, Notification, NotificationType, Status,
 };
-use crate::stream::{ConnectionState, StreamId, StreamSpec, Transport};
+use crate::stream::{ConnectionState, StreamId, StreamSpec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UiSettings {
@@ -37,52 +38,6 @@ impl Default for UiSettings {
     }
 }
 
-fn item_time(item: &Item) -> Option<jiff::Timestamp> {
-    let s = match item {
-        Item::Status(s) => Some(s.as_ref()),
-        Item::Conversation(c) => c.last_status.as_deref(),
-        Item::Gap { .. } => None,
-    }?;
-    s.created_at.parse().ok()
-}
-
-/// A gap marker sorts with its neighbours: it never moves what is around it.
-fn entry_time(e: &Entry) -> Option<jiff::Timestamp> {
-    item_time(&e.item)
-}
-
-/// One subscription of a tab, with what we last heard of its connection.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TabStream {
-    pub id: StreamId,
-    pub spec: StreamSpec,
-    pub state: ConnectionState,
-    /// Was live at least once: a later `Live` is a reconnect.
-    pub ever_live: bool,
-    /// The newest status this stream delivered: where catching up after a reconnect starts.
-    pub newest_seen: Option<String>,
-    /// When the stream last delivered an event (heartbeats aside).
-    pub last_event: Option<Timestamp>,
-    /// When the stream last went live, or last stopped being live.
-    pub state_since: Timestamp,
-    /// The monitor view has already sounded the alarm for the current silence or outage.
-    pub alerted: bool,
-}
-
-impl TabStream {
-    /// Down or silent for longer than `limit` (the monitor view's alarm): silence counts from
-    /// the last event, or from when the stream went live if none came since.
-    pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
-        let since = match self.state {
-            ConnectionState::Live { .. } => self
-                .last_event
-                .map_or(self.state_since, |t| t.max(self.state_since)),
-            _ => self.state_since,
-        };
-        now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
-    }
-}
-
 /// The side-screen view: one column, no chrome, loud when a stream goes quiet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Monitor {
@@ -93,305 +48,11 @@ pub struct Monitor {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    Status(Box<Status>),
-    /// A direct conversation (the `direct` stream); updated in place.
-    Conversation(Box<Conversation>),
-    /// Posts were missed here and not fetched yet (the catch-up bound was hit).
-    Gap {
-        id: String,
-        stream: StreamId,
-        /// The newest id fetched below the gap: loading goes on from it.
-        resume_from: String,
-    },
-}
-
-impl Item {
-    /// The id that identifies this entry in its timeline.
-    pub fn id(&self) -> &str {
-        match self {
-            Item::Status(s) => &s.id,
-            Item::Conversation(c) => &c.id,
-            Item::Gap { id, .. } => id,
-        }
-    }
-
-    /// The status shown (a boost shows what it boosts; a conversation its last status).
-    pub fn status(&self) -> Option<&Status> {
-        match self {
-            Item::Status(s) => Some(s.original()),
-            Item::Conversation(c) => c.last_status.as_deref().map(Status::original),
-            Item::Gap { .. } => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub item: Item,
-    pub verdict: Verdict,
-    /// Indices into the tab's `streams` that carried this entry (a merged tab says which).
-    pub via: Vec<usize>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tab {
-    pub title: String,
-    pub streams: Vec<TabStream>,
-    pub context: FilterContext,
-    /// Newest first.
-    pub entries: VecDeque<Entry>,
-    /// Index into `entries` of the selected entry; 0 follows the newest.
-    pub selected: usize,
-    /// Entries that arrived since the tab was last looked at.
-    pub unread: usize,
-    /// Entries that arrived above the reader while they were scrolled away from the top.
-    pub new_above: usize,
-    /// Which posts a column of hashtag streams admits (any / all / none of its tags).
-    pub tag_rule: crate::matching::TagRule,
-}
-
-impl Tab {
-    pub fn new(title: String, streams: Vec<(StreamId, StreamSpec)>) -> Tab {
-        let context = streams
-            .first()
-            .map_or(FilterContext::Home, |(_, s)| s.filter_context());
-        Tab {
-            title,
-            streams: streams
-                .into_iter()
-                .map(|(id, spec)| TabStream {
-                    id,
-                    spec,
-                    state: ConnectionState::Connecting {
-                        transport: Transport::Ws,
-                    },
-                    ever_live: false,
-                    newest_seen: None,
-                    last_event: None,
-                    state_since: Timestamp::UNIX_EPOCH,
-                    alerted: false,
-                })
-                .collect(),
-            context,
-            entries: VecDeque::new(),
-            selected: 0,
-            unread: 0,
-            new_above: 0,
-            tag_rule: Default::default(),
-        }
-    }
-
-    /// Inserts older posts (newest first) where they belong by time: history pages go below
-    /// what arrived live, a merged tab's pages interleave. Returns how many were new.
-    pub fn insert_history(
-        &mut self,
-        items: Vec<(Item, Verdict)>,
-        via: usize,
-        limit: usize,
-    ) -> usize {
-        let mut added = 0;
-        for (item, verdict) in items {
-            if let Some(i) = self.position(item.id()) {
-                if !self.entries[i].via.contains(&via) {
-                    self.entries[i].via.push(via);
-                }
-                continue;
-            }
-            let at = item_time(&item);
-            // From the oldest end: the first entry from the back that is newer stays above.
-            let mut pos = self.entries.len();
-            while pos > 0 && at.is_some() && entry_time(&self.entries[pos - 1]) < at {
-                pos -= 1;
-            }
-            if pos >= limit {
-                continue;
-            }
-            self.insert_at(pos, item, verdict, via);
-            added += 1;
-        }
-        self.enforce_limit(limit);
-        added
-    }
-
-    /// Inserts at `pos`, keeping the reader on what they were reading.
-    pub fn insert_at(&mut self, pos: usize, item: Item, verdict: Verdict, via: usize) {
-        let following = self.is_following();
-        let hidden = verdict == Verdict::Hide;
-        let pos = pos.min(self.entries.len());
-        self.entries.insert(
-            pos,
-            Entry {
-                item,
-                verdict,
-                via: vec![via],
-            },
-        );
-        if following && pos == 0 {
-            self.selected = 0;
-        } else if pos <= self.selected && !self.entries.is_empty() && self.entries.len() > 1 {
-            self.selected += 1;
-            if !hidden {
-                self.new_above += 1;
-            }
-        }
-    }
-
-    pub fn position_of(&self, id: &str) -> Option<usize> {
-        self.position(id)
-    }
-
-    pub fn remove_entry(&mut self, i: usize) {
-        self.remove_at(i);
-    }
-
-    /// Entries a reader can see (not hidden by a filter), with their indices.
-    pub fn visible(&self) -> impl DoubleEndedIterator<Item = (usize, &Entry)> + use<'_> {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.verdict != Verdict::Hide)
-    }
-
-    pub fn selected_entry(&self) -> Option<&Entry> {
-        self.entries
-            .get(self.selected)
-            .filter(|e| e.verdict != Verdict::Hide)
-    }
-
-    pub fn is_following(&self) -> bool {
-        self.visible()
-            .next()
-            .is_none_or(|(i, _)| i >= self.selected)
-    }
-
-    /// The worst connection state of the tab's streams: what its tab label shows.
-    pub fn connection(&self) -> Option<&ConnectionState> {
-        let rank = |s: &ConnectionState| match s {
-            ConnectionState::Live { .. } => 0,
-            ConnectionState::Connecting { .. } => 1,
-            ConnectionState::Reconnecting { .. } => 2,
-            ConnectionState::Failed { .. } => 3,
-        };
-        self.streams
-            .iter()
-            .map(|s| &s.state)
-            .max_by_key(|s| rank(s))
-    }
-
-    fn position(&self, id: &str) -> Option<usize> {
-        self.entries.iter().position(|e| e.item.id() == id)
-    }
-
-    /// Puts a new entry on top, keeping the reader's place when they are not at the top.
-    /// Returns whether it was new (not a duplicate carried by another stream of the tab).
-    pub fn push_newest(&mut self, item: Item, verdict: Verdict, via: usize, limit: usize) -> bool {
-        if let Some(i) = self.position(item.id()) {
-            let entry = &mut self.entries[i];
-            if !entry.via.contains(&via) {
-                entry.via.push(via);
-            }
-            return false;
-        }
-        let following = self.is_following();
-        let hidden = verdict == Verdict::Hide;
-        self.entries.push_front(Entry {
-            item,
-            verdict,
-            via: vec![via],
-        });
-        if following {
-            self.selected = 0;
-        } else {
-            self.selected += 1;
-            if !hidden {
-                self.new_above += 1;
-            }
-        }
-        if !hidden {
-            self.unread += 1;
-        }
-        self.enforce_limit(limit);
-        true
-    }
-
-    /// Removes an entry, keeping the selection on the same neighbourhood.
-    fn remove_at(&mut self, i: usize) {
-        self.entries.remove(i);
-        if i < self.selected {
-            self.selected -= 1;
-        }
-        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
-        self.settle_selection();
-    }
-
-    /// The selection always rests on a visible entry when there is one.
-    pub fn settle_selection(&mut self) {
-        if self
-            .entries
-            .get(self.selected)
-            .is_some_and(|e| e.verdict != Verdict::Hide)
-        {
-            return;
-        }
-        let below = self
-            .visible()
-            .find(|(i, _)| *i > self.selected)
-            .map(|(i, _)| i);
-        let above = self
-            .visible()
-            .rev()
-            .find(|(i, _)| *i < self.selected)
-            .map(|(i, _)| i);
-        if let Some(i) = below.or(above) {
-            self.selected = i;
-        }
-    }
-
-    /// Moves `steps` entries among `candidates` (indices into `entries`, newest first): what
-    /// the reader can see, narrowed by a search. Reaching the top clears the "N new" marker.
-    pub fn move_within(&mut self, candidates: &[usize], steps: isize) {
-        if candidates.is_empty() {
-            return;
-        }
-        let here = candidates
-            .iter()
-            .position(|&i| i >= self.selected)
-            .unwrap_or(candidates.len() - 1);
-        let there = here.saturating_add_signed(steps).min(candidates.len() - 1);
-        self.selected = candidates[there];
-        if there == 0 {
-            self.new_above = 0;
-        }
-    }
-
-    pub fn move_selection(&mut self, steps: isize) {
-        let visible: Vec<usize> = self.visible().map(|(i, _)| i).collect();
-        self.move_within(&visible, steps);
-    }
-
-    pub fn jump_to_top(&mut self) {
-        self.move_selection(isize::MIN / 2);
-    }
-
-    pub fn jump_to_bottom(&mut self) {
-        self.move_selection(isize::MAX / 2);
-    }
-
-    /// Drops the oldest entries past `limit`, keeping the selection in range.
-    fn enforce_limit(&mut self, limit: usize) {
-        while self.entries.len() > limit.max(1) {
-            self.entries.pop_back();
-        }
-        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
-        self.settle_selection();
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct NotificationEntry {
     pub notification: Box<Notification>,
     pub verdict: Verdict,
+    /// Index into `State::accounts`: whose notification it is.
+    pub account: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -445,23 +106,34 @@ impl DeletedIds {
     }
 }
 
+/// What the view holds per account. Tabs of several accounts (one deck mixing instances) keep
+/// their deletes, filters and notifications apart: a status id means something only on the
+/// server that gave it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccountView {
+    /// `user@host`; shown where the view mixes accounts.
+    pub name: String,
+    /// `None` until fetched: the server's own `filtered` results are all we have then.
+    pub filters: Option<Vec<Filter>>,
+    pub deleted: DeletedIds,
+    /// The newest notification a stream delivered: where catching up starts.
+    pub newest_notification: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub tabs: Vec<Tab>,
     pub active: usize,
     pub notifications: Notifications,
     pub show_notifications: bool,
-    /// `None` until fetched: the server's own `filtered` results are all we have then.
-    pub filters: Option<Vec<Filter>>,
+    /// Never empty; tabs name theirs by index, the first is the one picked by default.
+    pub accounts: Vec<AccountView>,
     /// Active announcements, newest first; dismissed ones are removed.
     pub announcements: Vec<Announcement>,
     pub overlay: Overlay,
     pub search: Search,
     /// Original-status ids whose content warning or `warn` filter the reader opened.
     pub revealed: HashSet<String>,
-    pub deleted: DeletedIds,
-    /// The newest notification the stream delivered: where catching up starts.
-    pub newest_notification: Option<String>,
     /// A short message for the footer ("link copied").
     pub flash: Option<String>,
     pub now: Timestamp,
@@ -510,14 +182,12 @@ impl State {
             active: 0,
             notifications: Notifications::default(),
             show_notifications: true,
-            filters: None,
+            accounts: vec![AccountView::default()],
             announcements: Vec::new(),
             overlay: Overlay::None,
             search: Search::default(),
             revealed: HashSet::new(),
-            deleted: DeletedIds::default(),
             flash: None,
-            newest_notification: None,
             now,
             settings,
             stream_tab,
@@ -530,26 +200,82 @@ impl State {
         }
     }
 
-    /// What to load when the view opens: each stream's latest page, and the notifications when
-    /// a stream carries them.
+    /// Names the accounts (the first is the default one) and which account each tab, in
+    /// order, streams from; an index out of range means the first.
+    pub fn set_accounts(&mut self, names: Vec<String>, tab_accounts: &[usize]) {
+        self.accounts = names
+            .into_iter()
+            .map(|name| AccountView {
+                name,
+                ..AccountView::default()
+            })
+            .collect();
+        if self.accounts.is_empty() {
+            self.accounts.push(AccountView::default());
+        }
+        for (tab, &account) in self.tabs.iter_mut().zip(tab_accounts) {
+            tab.account = if account < self.accounts.len() {
+                account
+            } else {
+                0
+            };
+        }
+    }
+
+    /// The account a stream belongs to (through its tab).
+    pub fn account_of(&self, stream: StreamId) -> usize {
+        self.stream_tab
+            .get(stream.0)
+            .and_then(|&t| self.tabs.get(t))
+            .map_or(0, |t| t.account)
+    }
+
+    /// The view shows more than one account: entries say whose they are.
+    pub fn mixes_accounts(&self) -> bool {
+        self.accounts.len() > 1
+    }
+
+    /// What to load when the view opens: every account's filters, each stream's latest page,
+    /// and the notifications of each account that has a stream carrying them.
     pub fn initial_fetches(&self) -> Vec<super::Command> {
         use super::Command;
-        let mut commands = Vec::new();
-        let mut notifications = false;
+        let mut commands: Vec<Command> = (0..self.accounts.len())
+            .map(|account| Command::FetchFilters { account })
+            .collect();
+        let mut notifications = vec![false; self.accounts.len()];
         for (stream, spec) in self.subscriptions() {
-            notifications |= matches!(spec, StreamSpec::User | StreamSpec::UserNotification);
+            let account = self.account_of(stream);
+            notifications[account] |=
+                matches!(spec, StreamSpec::User | StreamSpec::UserNotification);
             if spec != StreamSpec::UserNotification {
                 commands.push(Command::FetchHistory {
+                    account,
                     stream,
                     spec,
                     since: None,
                 });
             }
         }
-        if notifications {
-            commands.push(Command::FetchNotifications { since: None });
+        for (account, wanted) in notifications.into_iter().enumerate() {
+            if wanted {
+                commands.push(Command::FetchNotifications {
+                    account,
+                    since: None,
+                });
+            }
         }
         commands
+    }
+
+    /// Deleted on this account's server (a boost of a deleted status is gone too).
+    pub fn is_deleted(&self, account: usize, status: &Status) -> bool {
+        self.accounts.get(account).is_some_and(|a| {
+            a.deleted.contains(&status.id)
+                || status
+                    .reblog
+                    .as_deref()
+                    .is_some_and(|r| a.deleted.contains(&r.id))
+        })
     }
 
     /// Merges a history page or a catch-up into the stream's tab. A catch-up goes right above
@@ -571,19 +297,14 @@ impl State {
             .position(|s| s.id == stream)
             .unwrap_or(0);
         let context = self.tabs[tab].context.clone();
+        let account = self.tabs[tab].account;
         let limit = self.settings.timeline_len;
         let items: Vec<(Item, Verdict)> = match found.items {
             History::Statuses(v) => v
                 .into_iter()
-                .filter(|s| {
-                    !self.deleted.contains(&s.id)
-                        && !s
-                            .reblog
-                            .as_deref()
-                            .is_some_and(|r| self.deleted.contains(&r.id))
-                })
+                .filter(|s| !self.is_deleted(account, s))
                 .map(|s| {
-                    let v = self.verdict_for(&s, &context);
+                    let v = self.verdict_for(account, &s, &context);
                     (Item::Status(Box::new(s)), v)
                 })
                 .collect(),
@@ -596,7 +317,7 @@ impl State {
                 return;
             }
             History::Notifications(v) => {
-                self.merge_notifications(since, v);
+                self.merge_notifications(account, since, v);
                 return;
             }
         };
@@ -641,44 +362,69 @@ impl State {
         t.enforce_limit(limit);
     }
 
-    /// Notifications from REST: the latest page goes below what arrived live; a catch-up goes
-    /// right above the newest one seen before the disconnect.
-    pub fn merge_notifications(&mut self, since: Option<&str>, found: Vec<Notification>) {
-        let mut at = match since {
-            None => self.notifications.entries.len(),
-            Some(id) => self
-                .notifications
-                .entries
+    /// Notifications from REST: the latest page goes where it belongs by time (below what
+    /// arrived live); a catch-up goes right above the newest one seen before the disconnect.
+    pub fn merge_notifications(
+        &mut self,
+        account: usize,
+        since: Option<&str>,
+        found: Vec<Notification>,
+    ) {
+        let entries = &self.notifications.entries;
+        let mut at = since.map(|id| {
+            entries
                 .iter()
-                .position(|e| e.notification.id == id)
-                .unwrap_or(0),
-        };
+                .position(|e| e.account == account && e.notification.id == id)
+                .unwrap_or(0)
+        });
         for n in found {
-            if self
-                .notifications
-                .entries
+            let entries = &self.notifications.entries;
+            if entries
                 .iter()
-                .any(|e| e.notification.id == n.id)
+                .any(|e| e.account == account && e.notification.id == n.id)
                 || n.status
                     .as_deref()
-                    .is_some_and(|s| self.deleted.contains(&s.id))
+                    .is_some_and(|s| self.is_deleted(account, s))
             {
                 continue;
             }
+            let pos = match at {
+                Some(pos) => pos,
+                None => {
+                    // A page is newest first: each one goes below every entry newer than it.
+                    let time = n.created_at.parse::<Timestamp>().ok();
+                    let mut pos = entries.len();
+                    while pos > 0
+                        && time.is_some()
+                        && entries[pos - 1]
+                            .notification
+                            .created_at
+                            .parse::<Timestamp>()
+                            .ok()
+                            < time
+                    {
+                        pos -= 1;
+                    }
+                    pos
+                }
+            };
             let verdict = n.status.as_deref().map_or(Verdict::Show, |s| {
-                self.verdict_for(s, &FilterContext::Notifications)
+                self.verdict_for(account, s, &FilterContext::Notifications)
             });
             if since.is_some() && verdict != Verdict::Hide && !self.show_notifications {
                 self.notifications.unread += 1;
             }
             self.notifications.entries.insert(
-                at,
+                pos,
                 NotificationEntry {
                     notification: Box::new(n),
                     verdict,
+                    account,
                 },
             );
-            at += 1;
+            if let Some(at) = &mut at {
+                *at += 1;
+            }
         }
         self.notifications
             .entries
@@ -710,15 +456,20 @@ impl State {
         self.tabs.get(self.active)
     }
 
-    pub fn verdict_for(&self, status: &Status, context: &FilterContext) -> Verdict {
-        verdict(status, self.filters.as_deref(), context, self.now)
+    /// What the account's filters make of a status in a context.
+    pub fn verdict_for(&self, account: usize, status: &Status, context: &FilterContext) -> Verdict {
+        let filters = self
+            .accounts
+            .get(account)
+            .and_then(|a| a.filters.as_deref());
+        verdict(status, filters, context, self.now)
     }
 
-    /// Re-applies the filters to everything held, after they changed.
-    pub fn refilter(&mut self) {
-        let filters = self.filters.clone();
+    /// Re-applies an account's filters to everything of it held, after they changed.
+    pub fn refilter(&mut self, account: usize) {
+        let filters = self.accounts.get(account).and_then(|a| a.filters.clone());
         let now = self.now;
-        for tab in &mut self.tabs {
+        for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
             let context = tab.context.clone();
             for entry in &mut tab.entries {
                 entry.verdict = entry.item.status().map_or(Verdict::Show, |s| {
@@ -727,7 +478,12 @@ impl State {
             }
             tab.settle_selection();
         }
-        for entry in &mut self.notifications.entries {
+        for entry in self
+            .notifications
+            .entries
+            .iter_mut()
+            .filter(|e| e.account == account)
+        {
             entry.verdict = entry
                 .notification
                 .status
@@ -738,11 +494,15 @@ impl State {
         }
     }
 
-    /// A deleted status goes from every tab, with boosts of it, and from notifications.
-    pub fn delete_status(&mut self, id: &str) {
-        self.deleted.insert(id);
+    /// A deleted status goes from every tab of its account, with boosts of it, and from
+    /// notifications.
+    pub fn delete_status(&mut self, account: usize, id: &str) {
+        let Some(view) = self.accounts.get_mut(account) else {
+            return;
+        };
+        view.deleted.insert(id);
         let gone = |s: &Status| s.id == id || s.reblog.as_deref().is_some_and(|r| r.id == id);
-        for tab in &mut self.tabs {
+        for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
             while let Some(i) = tab.entries.iter().position(|e| match &e.item {
                 Item::Status(s) => gone(s),
                 Item::Conversation(_) | Item::Gap { .. } => false,
@@ -757,19 +517,20 @@ impl State {
                 }
             }
         }
-        self.notifications
-            .entries
-            .retain(|n| !n.notification.status.as_deref().is_some_and(gone));
-        if let Overlay::Detail { id: shown, .. } = &self.overlay
+        self.notifications.entries.retain(|n| {
+            n.account != account || !n.notification.status.as_deref().is_some_and(gone)
+        });
+        if let Overlay::Detail { id: shown, tab } = &self.overlay
             && shown == id
+            && self.tabs.get(*tab).is_some_and(|t| t.account == account)
         {
             self.overlay = Overlay::None;
         }
     }
 
-    /// An edit replaces the status wherever it appears: in timelines, inside boosts,
-    /// conversations and notifications.
-    pub fn edit_status(&mut self, edited: &Status) {
+    /// An edit replaces the status wherever it appears on its account: in timelines, inside
+    /// boosts, conversations and notifications.
+    pub fn edit_status(&mut self, account: usize, edited: &Status) {
         fn replace(slot: &mut Status, edited: &Status) -> bool {
             if slot.id == edited.id {
                 // A boost's wrapper keeps its own id; only the status itself is replaced.
@@ -781,9 +542,9 @@ impl State {
                 None => false,
             }
         }
-        let filters = self.filters.clone();
+        let filters = self.accounts.get(account).and_then(|a| a.filters.clone());
         let now = self.now;
-        for tab in &mut self.tabs {
+        for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
             let context = tab.context.clone();
             for entry in &mut tab.entries {
                 let changed = match &mut entry.item {
@@ -802,7 +563,12 @@ impl State {
             }
             tab.settle_selection();
         }
-        for n in &mut self.notifications.entries {
+        for n in self
+            .notifications
+            .entries
+            .iter_mut()
+            .filter(|e| e.account == account)
+        {
             if let Some(s) = n.notification.status.as_deref_mut() {
                 replace(s, edited);
             }
@@ -810,23 +576,23 @@ impl State {
     }
 
     /// A notification on top of the pane. Returns whether it is a mention (for the bell).
-    pub fn add_notification(&mut self, n: Box<Notification>) -> bool {
+    pub fn add_notification(&mut self, account: usize, n: Box<Notification>) -> bool {
         if self
             .notifications
             .entries
             .iter()
-            .any(|e| e.notification.id == n.id)
+            .any(|e| e.account == account && e.notification.id == n.id)
         {
             return false;
         }
         if n.status
             .as_deref()
-            .is_some_and(|s| self.deleted.contains(&s.id))
+            .is_some_and(|s| self.is_deleted(account, s))
         {
             return false;
         }
         let verdict = n.status.as_deref().map_or(Verdict::Show, |s| {
-            self.verdict_for(s, &FilterContext::Notifications)
+            self.verdict_for(account, s, &FilterContext::Notifications)
         });
         let mention = n.kind == NotificationType::Mention && verdict != Verdict::Hide;
         if verdict != Verdict::Hide && !self.show_notifications {
@@ -835,6 +601,7 @@ impl State {
         self.notifications.entries.push_front(NotificationEntry {
             notification: n,
             verdict,
+            account,
         });
         self.notifications
             .entries
@@ -845,10 +612,10 @@ impl State {
     /// Conversations are updated in place and move to the top.
     pub fn upsert_conversation(&mut self, tab: usize, via: usize, c: Box<Conversation>) {
         let limit = self.settings.timeline_len;
-        let verdict = c
-            .last_status
-            .as_deref()
-            .map_or(Verdict::Show, |s| self.verdict_for(s, &FilterContext::Home));
+        let account = self.tabs.get(tab).map_or(0, |t| t.account);
+        let verdict = c.last_status.as_deref().map_or(Verdict::Show, |s| {
+            self.verdict_for(account, s, &FilterContext::Home)
+        });
         let Some(t) = self.tabs.get_mut(tab) else {
             return;
         };

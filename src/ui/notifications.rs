@@ -57,10 +57,20 @@ fn entry_lines(
     if let Some(emoji) = n.emoji.as_deref().filter(|e| !e.is_empty()) {
         left.push(Span::raw(format!(" {}", clean(emoji))));
     }
-    let right = vec![Span::styled(
+    let mut right = Vec::new();
+    if state.mixes_accounts()
+        && let Some(account) = state.accounts.get(e.account)
+    {
+        // Whose notification it is, when the deck mixes accounts.
+        right.push(Span::styled(
+            format!("{} · ", truncate(&clean(&account.name), 24)),
+            theme.dim,
+        ));
+    }
+    right.push(Span::styled(
         relative_time(&n.created_at, state.now),
         theme.dim,
-    )];
+    ));
     let mut lines = vec![left_right(left, right, width)];
     let indent = 2;
     let text_w = width.saturating_sub(indent).max(1);

@@ -243,7 +243,7 @@ pub(super) fn add_notifications(state: &mut State) {
         ),
     ];
     for n in list {
-        state.add_notification(n);
+        state.add_notification(0, n);
     }
     state.notifications.unread = 2;
 }
@@ -435,13 +435,16 @@ fn hostile_status_cannot_reach_the_terminal() {
     s["media_attachments"] = json!([{"id": "m", "type": "image", "description": "alt \u{1b}]8;;http://evil\u{1b}\\click\u{1b}]8;;\u{1b}\\ \u{7}"}]);
     s["card"] = json!({"url": "https://evil.example/\u{1b}[1m", "title": "Card \u{1b}[5mblink", "provider_name": "\u{202e}evil"});
     push(&mut state, 0, status(s.clone()), Verdict::Show);
-    state.add_notification(notification(
-        "n",
-        "mention",
-        ("\u{1b}[8mMallory", "mallory"),
-        "2026-11-28T11:59:00Z",
-        Some(s),
-    ));
+    state.add_notification(
+        0,
+        notification(
+            "n",
+            "mention",
+            ("\u{1b}[8mMallory", "mallory"),
+            "2026-11-28T11:59:00Z",
+            Some(s),
+        ),
+    );
     state.flash = Some("copied \u{1b}]52;c;eA==\u{7}".into());
     state.announcements = vec![
         serde_json::from_value::<Announcement>(json!({
@@ -511,4 +514,43 @@ fn banner_search_and_conversation() {
     state.search.editing = false;
     state.search.query = "nothing matches".into();
     snapshot("search_no_match", &state, 80, 24);
+}
+
+#[test]
+fn a_deck_of_two_accounts_says_whose_notification_is_whose() {
+    let mut state = sample_state();
+    let tabs = vec![0; state.tabs.len()];
+    state.set_accounts(
+        vec!["me@example.social".into(), "bob@gts.example".into()],
+        &tabs,
+    );
+    state.add_notification(
+        1,
+        notification(
+            "n1",
+            "follow",
+            ("Carol", "carol@gts.example"),
+            "2026-11-28T11:58:00Z",
+            None,
+        ),
+    );
+    state.add_notification(
+        0,
+        notification(
+            "n1",
+            "favourite",
+            ("Dave", "dave@example.social"),
+            "2026-11-28T11:59:00Z",
+            None,
+        ),
+    );
+    let t = snapshot("notifications_two_accounts", &state, 120, 30);
+    let text = screen_text(&t);
+    assert!(text.contains("bob@gts.example · 2m"), "{text}");
+    assert!(text.contains("me@example.social · 1m"), "{text}");
+    // one account: no labels
+    let mut single = sample_state();
+    add_notifications(&mut single);
+    let text = screen_text(&render(&single, &mut ViewState::default(), 120, 30));
+    assert!(!text.contains("me@example.social ·"), "{text}");
 }

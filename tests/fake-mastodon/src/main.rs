@@ -1,7 +1,10 @@
 //! `fake-mastodon [--port N] [--rate EVENTS_PER_SEC] [--flavor mastodon|gotosocial|pleroma]
-//! [--token T] [--heartbeat SECS] [--crlf] [--split-data-lines] [--payload-object] [--size BYTES]`
+//! [--token T] [--heartbeat SECS] [--crlf] [--split-data-lines] [--payload-object] [--size BYTES]
+//! [--store]`
 //!
-//! Runs the fake server on 127.0.0.1 until Ctrl-C; with `--rate`, publishes generated events.
+//! Runs the fake server on 127.0.0.1 until Ctrl-C; with `--rate`, publishes generated events
+//! (with `--store`, generated posts also go into the REST timelines, so that a client that was
+//! disconnected can catch up on them).
 
 use std::time::Duration;
 
@@ -11,13 +14,14 @@ struct Args {
     port: u16,
     rate: Option<f64>,
     size: usize,
+    store: bool,
     opts: Options,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: fake-mastodon [--port N] [--rate EVENTS_PER_SEC] [--flavor mastodon|gotosocial|pleroma] \
-         [--token T] [--heartbeat SECS (0 = none)] [--crlf] [--split-data-lines] [--payload-object] [--size BYTES]"
+         [--token T] [--heartbeat SECS (0 = none)] [--crlf] [--split-data-lines] [--payload-object] [--size BYTES] [--store]"
     );
     std::process::exit(2)
 }
@@ -27,6 +31,7 @@ fn parse_args() -> Args {
         port: 0,
         rate: None,
         size: 2000,
+        store: false,
         opts: Options::default(),
     };
     let mut it = std::env::args().skip(1);
@@ -54,6 +59,7 @@ fn parse_args() -> Args {
                 let s: f64 = value().parse().unwrap_or_else(|_| usage());
                 args.opts.heartbeat = (s > 0.0).then(|| Duration::from_secs_f64(s));
             }
+            "--store" => args.store = true,
             "--crlf" => args.opts.crlf = true,
             "--split-data-lines" => args.opts.split_data_lines = true,
             "--payload-object" => args.opts.ws_payload_as_object = true,
@@ -65,7 +71,7 @@ fn parse_args() -> Args {
 }
 
 /// Publishes generated events at `rate` per second, in 10 ms batches.
-async fn publish_forever(server: &FakeServer, rate: f64, size: usize) {
+async fn publish_forever(server: &FakeServer, rate: f64, size: usize, store: bool) {
     let period = Duration::from_millis(10);
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -76,25 +82,27 @@ async fn publish_forever(server: &FakeServer, rate: f64, size: usize) {
         let due = (start.elapsed().as_secs_f64() * rate) as u64;
         while n < due {
             n += 1;
-            publish_one(server, n, size);
+            publish_one(server, n, size, store);
         }
     }
 }
 
-fn publish_one(server: &FakeServer, n: u64, size: usize) {
+fn publish_one(server: &FakeServer, n: u64, size: usize, store: bool) {
     let status = generate::status_json(n, size);
+    let update = |stream: &str, json: &str| {
+        if store {
+            server.post(&[stream], json)
+        } else {
+            server.publish(stream, "update", Some(json))
+        }
+    };
     match n % 4 {
-        0 => server.publish("public", "update", Some(&status)),
-        1 => server.publish("public:local", "update", Some(&status)),
-        2 => server.publish("user", "update", Some(&status)),
-        _ => server.publish(
+        0 => update("public", &status),
+        1 => update("public:local", &status),
+        2 => update("user", &status),
+        _ => update(
             "hashtag:rust",
-            "update",
-            Some(&generate::status_with_tags(
-                n,
-                &["rust"],
-                "Generated status about",
-            )),
+            &generate::status_with_tags(n, &["rust"], "Generated status about"),
         ),
     };
     if n.is_multiple_of(25) {
@@ -137,7 +145,7 @@ async fn main() {
     );
     let run = async {
         match args.rate {
-            Some(rate) => publish_forever(&server, rate, args.size).await,
+            Some(rate) => publish_forever(&server, rate, args.size, args.store).await,
             None => std::future::pending().await,
         }
     };

@@ -1,0 +1,355 @@
+//! A tab: its streams and their connection states, and its timeline (bounded, deduplicated,
+//! keeping the reader's place while posts arrive above).
+
+use std::collections::VecDeque;
+
+use jiff::Timestamp;
+
+use crate::filter::Verdict;
+use crate::model::{Conversation, FilterContext, Status};
+use crate::stream::{ConnectionState, StreamId, StreamSpec, Transport};
+
+fn item_time(item: &Item) -> Option<jiff::Timestamp> {
+    let s = match item {
+        Item::Status(s) => Some(s.as_ref()),
+        Item::Conversation(c) => c.last_status.as_deref(),
+        Item::Gap { .. } => None,
+    }?;
+    s.created_at.parse().ok()
+}
+
+/// A gap marker sorts with its neighbours: it never moves what is around it.
+fn entry_time(e: &Entry) -> Option<jiff::Timestamp> {
+    item_time(&e.item)
+}
+
+/// One subscription of a tab, with what we last heard of its connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabStream {
+    pub id: StreamId,
+    pub spec: StreamSpec,
+    pub state: ConnectionState,
+    /// Was live at least once: a later `Live` is a reconnect.
+    pub ever_live: bool,
+    /// The newest status this stream delivered: where catching up after a reconnect starts.
+    pub newest_seen: Option<String>,
+    /// When the stream last delivered an event (heartbeats aside).
+    pub last_event: Option<Timestamp>,
+    /// When the stream last went live, or last stopped being live.
+    pub state_since: Timestamp,
+    /// The monitor view has already sounded the alarm for the current silence or outage.
+    pub alerted: bool,
+}
+
+impl TabStream {
+    /// Down or silent for longer than `limit` (the monitor view's alarm): silence counts from
+    /// the last event, or from when the stream went live if none came since.
+    pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
+        let since = match self.state {
+            ConnectionState::Live { .. } => self
+                .last_event
+                .map_or(self.state_since, |t| t.max(self.state_since)),
+            _ => self.state_since,
+        };
+        now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Status(Box<Status>),
+    /// A direct conversation (the `direct` stream); updated in place.
+    Conversation(Box<Conversation>),
+    /// Posts were missed here and not fetched yet (the catch-up bound was hit).
+    Gap {
+        id: String,
+        stream: StreamId,
+        /// The newest id fetched below the gap: loading goes on from it.
+        resume_from: String,
+    },
+}
+
+impl Item {
+    /// The id that identifies this entry in its timeline.
+    pub fn id(&self) -> &str {
+        match self {
+            Item::Status(s) => &s.id,
+            Item::Conversation(c) => &c.id,
+            Item::Gap { id, .. } => id,
+        }
+    }
+
+    /// The status shown (a boost shows what it boosts; a conversation its last status).
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            Item::Status(s) => Some(s.original()),
+            Item::Conversation(c) => c.last_status.as_deref().map(Status::original),
+            Item::Gap { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub item: Item,
+    pub verdict: Verdict,
+    /// Indices into the tab's `streams` that carried this entry (a merged tab says which).
+    pub via: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tab {
+    pub title: String,
+    pub streams: Vec<TabStream>,
+    pub context: FilterContext,
+    /// Newest first.
+    pub entries: VecDeque<Entry>,
+    /// Index into `entries` of the selected entry; 0 follows the newest.
+    pub selected: usize,
+    /// Entries that arrived since the tab was last looked at.
+    pub unread: usize,
+    /// Entries that arrived above the reader while they were scrolled away from the top.
+    pub new_above: usize,
+    /// Which posts a column of hashtag streams admits (any / all / none of its tags).
+    pub tag_rule: crate::matching::TagRule,
+    /// Index into `State::accounts`: whose server the tab streams from.
+    pub account: usize,
+}
+
+impl Tab {
+    pub fn new(title: String, streams: Vec<(StreamId, StreamSpec)>) -> Tab {
+        let context = streams
+            .first()
+            .map_or(FilterContext::Home, |(_, s)| s.filter_context());
+        Tab {
+            title,
+            streams: streams
+                .into_iter()
+                .map(|(id, spec)| TabStream {
+                    id,
+                    spec,
+                    state: ConnectionState::Connecting {
+                        transport: Transport::Ws,
+                    },
+                    ever_live: false,
+                    newest_seen: None,
+                    last_event: None,
+                    state_since: Timestamp::UNIX_EPOCH,
+                    alerted: false,
+                })
+                .collect(),
+            context,
+            entries: VecDeque::new(),
+            selected: 0,
+            unread: 0,
+            new_above: 0,
+            tag_rule: Default::default(),
+            account: 0,
+        }
+    }
+
+    /// Inserts older posts (newest first) where they belong by time: history pages go below
+    /// what arrived live, a merged tab's pages interleave. Returns how many were new.
+    pub fn insert_history(
+        &mut self,
+        items: Vec<(Item, Verdict)>,
+        via: usize,
+        limit: usize,
+    ) -> usize {
+        let mut added = 0;
+        for (item, verdict) in items {
+            if let Some(i) = self.position(item.id()) {
+                if !self.entries[i].via.contains(&via) {
+                    self.entries[i].via.push(via);
+                }
+                continue;
+            }
+            let at = item_time(&item);
+            // From the oldest end: the first entry from the back that is newer stays above.
+            let mut pos = self.entries.len();
+            while pos > 0 && at.is_some() && entry_time(&self.entries[pos - 1]) < at {
+                pos -= 1;
+            }
+            if pos >= limit {
+                continue;
+            }
+            self.insert_at(pos, item, verdict, via);
+            added += 1;
+        }
+        self.enforce_limit(limit);
+        added
+    }
+
+    /// Inserts at `pos`, keeping the reader on what they were reading.
+    pub fn insert_at(&mut self, pos: usize, item: Item, verdict: Verdict, via: usize) {
+        let following = self.is_following();
+        let hidden = verdict == Verdict::Hide;
+        let pos = pos.min(self.entries.len());
+        self.entries.insert(
+            pos,
+            Entry {
+                item,
+                verdict,
+                via: vec![via],
+            },
+        );
+        if following && pos == 0 {
+            self.selected = 0;
+        } else if pos <= self.selected && !self.entries.is_empty() && self.entries.len() > 1 {
+            self.selected += 1;
+            if !hidden {
+                self.new_above += 1;
+            }
+        }
+    }
+
+    pub fn position_of(&self, id: &str) -> Option<usize> {
+        self.position(id)
+    }
+
+    pub fn remove_entry(&mut self, i: usize) {
+        self.remove_at(i);
+    }
+
+    /// Entries a reader can see (not hidden by a filter), with their indices.
+    pub fn visible(&self) -> impl DoubleEndedIterator<Item = (usize, &Entry)> + use<'_> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.verdict != Verdict::Hide)
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.entries
+            .get(self.selected)
+            .filter(|e| e.verdict != Verdict::Hide)
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.visible()
+            .next()
+            .is_none_or(|(i, _)| i >= self.selected)
+    }
+
+    /// The worst connection state of the tab's streams: what its tab label shows.
+    pub fn connection(&self) -> Option<&ConnectionState> {
+        let rank = |s: &ConnectionState| match s {
+            ConnectionState::Live { .. } => 0,
+            ConnectionState::Connecting { .. } => 1,
+            ConnectionState::Reconnecting { .. } => 2,
+            ConnectionState::Failed { .. } => 3,
+        };
+        self.streams
+            .iter()
+            .map(|s| &s.state)
+            .max_by_key(|s| rank(s))
+    }
+
+    pub(super) fn position(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.item.id() == id)
+    }
+
+    /// Puts a new entry on top, keeping the reader's place when they are not at the top.
+    /// Returns whether it was new (not a duplicate carried by another stream of the tab).
+    pub fn push_newest(&mut self, item: Item, verdict: Verdict, via: usize, limit: usize) -> bool {
+        if let Some(i) = self.position(item.id()) {
+            let entry = &mut self.entries[i];
+            if !entry.via.contains(&via) {
+                entry.via.push(via);
+            }
+            return false;
+        }
+        let following = self.is_following();
+        let hidden = verdict == Verdict::Hide;
+        self.entries.push_front(Entry {
+            item,
+            verdict,
+            via: vec![via],
+        });
+        if following {
+            self.selected = 0;
+        } else {
+            self.selected += 1;
+            if !hidden {
+                self.new_above += 1;
+            }
+        }
+        if !hidden {
+            self.unread += 1;
+        }
+        self.enforce_limit(limit);
+        true
+    }
+
+    /// Removes an entry, keeping the selection on the same neighbourhood.
+    pub(super) fn remove_at(&mut self, i: usize) {
+        self.entries.remove(i);
+        if i < self.selected {
+            self.selected -= 1;
+        }
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+        self.settle_selection();
+    }
+
+    /// The selection always rests on a visible entry when there is one.
+    pub fn settle_selection(&mut self) {
+        if self
+            .entries
+            .get(self.selected)
+            .is_some_and(|e| e.verdict != Verdict::Hide)
+        {
+            return;
+        }
+        let below = self
+            .visible()
+            .find(|(i, _)| *i > self.selected)
+            .map(|(i, _)| i);
+        let above = self
+            .visible()
+            .rev()
+            .find(|(i, _)| *i < self.selected)
+            .map(|(i, _)| i);
+        if let Some(i) = below.or(above) {
+            self.selected = i;
+        }
+    }
+
+    /// Moves `steps` entries among `candidates` (indices into `entries`, newest first): what
+    /// the reader can see, narrowed by a search. Reaching the top clears the "N new" marker.
+    pub fn move_within(&mut self, candidates: &[usize], steps: isize) {
+        if candidates.is_empty() {
+            return;
+        }
+        let here = candidates
+            .iter()
+            .position(|&i| i >= self.selected)
+            .unwrap_or(candidates.len() - 1);
+        let there = here.saturating_add_signed(steps).min(candidates.len() - 1);
+        self.selected = candidates[there];
+        if there == 0 {
+            self.new_above = 0;
+        }
+    }
+
+    pub fn move_selection(&mut self, steps: isize) {
+        let visible: Vec<usize> = self.visible().map(|(i, _)| i).collect();
+        self.move_within(&visible, steps);
+    }
+
+    pub fn jump_to_top(&mut self) {
+        self.move_selection(isize::MIN / 2);
+    }
+
+    pub fn jump_to_bottom(&mut self) {
+        self.move_selection(isize::MAX / 2);
+    }
+
+    /// Drops the oldest entries past `limit`, keeping the selection in range.
+    pub(super) fn enforce_limit(&mut self, limit: usize) {
+        while self.entries.len() > limit.max(1) {
+            self.entries.pop_back();
+        }
+        self.selected = self.selected.min(self.entries.len().saturating_sub(1));
+        self.settle_selection();
+    }
+}
