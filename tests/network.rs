@@ -86,8 +86,10 @@ fn probe_with(
 }
 
 impl Probe {
-    async fn next(&mut self) -> Option<StreamMessage> {
-        let m = tokio::time::timeout(GUARD, self.rx.recv())
+    /// The next message. The guard counts from `since`: a wait for a state or an event that
+    /// never comes fails, however many other messages keep coming.
+    async fn next_since(&mut self, since: tokio::time::Instant) -> Option<StreamMessage> {
+        let m = tokio::time::timeout_at(since + GUARD, self.rx.recv())
             .await
             .unwrap_or_else(|_| {
                 panic!(
@@ -103,10 +105,15 @@ impl Probe {
         m
     }
 
+    async fn next(&mut self) -> Option<StreamMessage> {
+        self.next_since(tokio::time::Instant::now()).await
+    }
+
     /// The next state that matches, recording whatever comes before it.
     async fn state(&mut self, want: impl Fn(&ConnectionState) -> bool) -> ConnectionState {
+        let since = tokio::time::Instant::now();
         loop {
-            match self.next().await {
+            match self.next_since(since).await {
                 Some(StreamMessage::State { state, .. }) if want(&state) => return state,
                 Some(_) => {}
                 None => panic!("the stream task ended; states: {:#?}", self.states),
@@ -132,8 +139,9 @@ impl Probe {
 
     /// The next event, recording the states before it.
     async fn event(&mut self) -> StreamEvent {
+        let since = tokio::time::Instant::now();
         loop {
-            match self.next().await {
+            match self.next_since(since).await {
                 Some(StreamMessage::Event { event, .. }) => return event,
                 Some(_) => {}
                 None => panic!("the stream task ended; states: {:#?}", self.states),
@@ -319,7 +327,12 @@ async fn a_server_that_accepts_and_never_answers_meets_the_connect_timeout() {
 async fn a_stream_that_goes_silent_after_the_headers_meets_the_read_timeout() {
     // Headers (SSE) or the upgrade (WS), then nothing: not even a heartbeat or a ping.
     for transport in TRANSPORTS {
-        let server = FakeServer::start(Options::default()).await;
+        // Heartbeats (pings) keep a healthy connection well inside the 0.3 s deadline.
+        let server = FakeServer::start(Options {
+            heartbeat: Some(Duration::from_millis(50)),
+            ..Options::default()
+        })
+        .await;
         server.set_fault(Fault::Stall);
         let t = Timing {
             read_timeout: Duration::from_millis(300),
@@ -330,9 +343,19 @@ async fn a_stream_that_goes_silent_after_the_headers_meets_the_read_timeout() {
         let (_, reason) = p.reconnecting().await;
         assert!(reason.starts_with("nothing arrived for 0.3 s"), "{reason}");
         server.set_fault(Fault::None);
-        within("resubscription", server.wait_subscribers("public", 1)).await;
-        p.live().await;
-        server.publish("public", "delete", Some("5"));
+        // A stalled connection counts as a subscriber but gets nothing: publish until a
+        // connection made after the change takes the event.
+        loop {
+            let made = server.connections("public");
+            if server.publish("public", "delete", Some("5")) > 0 {
+                break;
+            }
+            within(
+                "a fresh connection",
+                server.wait_connections("public", made + 1),
+            )
+            .await;
+        }
         assert_eq!(p.event().await, delete("5"));
     }
 }
@@ -481,8 +504,9 @@ async fn storm_of_429(transport: TransportChoice) {
         error: "Too many requests".into(),
         retry_after: Some(1),
     });
-    let mut p = probe(&server.base_url(), transport, timing());
+    // Before the task starts: its first refusal may come before this thread runs again.
     let start = Instant::now();
+    let mut p = probe(&server.base_url(), transport, timing());
     for _ in 0..2 {
         let (after, reason) = p.reconnecting().await;
         assert!(after >= Duration::from_secs(1), "{after:?}: Retry-After: 1");
