@@ -255,8 +255,8 @@ pub fn main() -> ExitCode {
                 crate::app::replay(crate::app::replay::demo(valid_speed(args.speed)?), &config)
                     .await
             }
-            Some(Command::Login(args)) => crate::accounts::login(args).await,
-            Some(Command::Logout(args)) => crate::accounts::logout(args).await,
+            Some(Command::Login(args)) => crate::login::login(args).await,
+            Some(Command::Logout(args)) => crate::login::logout(args).await,
             Some(Command::Replay(args)) => {
                 let config = load_config(args.config.as_deref())?;
                 let text = std::fs::read_to_string(&args.file).map_err(|e| {

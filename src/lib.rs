@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod filter;
 pub mod hooks;
+pub mod login;
 pub mod matching;
 pub mod model;
 pub mod sanitize;
