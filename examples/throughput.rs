@@ -4,10 +4,11 @@
 //! the socket).
 //!
 //!     cargo build --release
-//!     cargo run --release --example throughput -- [EVENTS [BYTES [RUNS]]] [decode|sse|ws|raw]...
+//!     cargo run --release --example throughput -- [EVENTS [BYTES [RUNS]]] [decode|sse|ws|raw|peers]...
 //!
 //! EVENTS defaults to 100000, BYTES (approximate status size) to 2500, RUNS to 1; naming
-//! measures runs only those. Each line gives the median of the runs (and every run).
+//! measures runs only those. `peers` (or `mastodon.py`, `masto.js`; not part of the default
+//! set) runs the streaming consumers of those clients in `examples/peers/` when installed. Each line gives the median of the runs (and every run).
 //! `TOOTWATCH_BENCH_WRAP="valgrind --tool=callgrind"` runs the `tootwatch` child under that
 //! command (for profiles; use a few thousand events). Results go to stdout; BENCHMARKS.md
 //! records them.
@@ -40,7 +41,13 @@ fn main() {
     let events = numbers.first().copied().unwrap_or(100_000);
     let size = numbers.get(1).copied().unwrap_or(2500);
     let runs = numbers.get(2).copied().unwrap_or(1).max(1);
-    let wanted = |what: &str| only.is_empty() || only.iter().any(|o| o == what);
+    let wanted = |what: &str| {
+        let peer = what.starts_with("masto");
+        (only.is_empty() && !peer)
+            || only
+                .iter()
+                .any(|o| o == what || (peer && o.as_str() == "peers"))
+    };
     let hose = Firehose::new(size);
     let sse_bytes = (0..events as u64)
         .map(|i| "event: update\ndata: \n\n".len() + hose.status(i).len())
@@ -73,6 +80,22 @@ fn main() {
             Box::new(|| runtime.block_on(curl_raw_read(&bench)).into()),
         ),
         (
+            "mastodon.py",
+            Box::new(|| {
+                runtime
+                    .block_on(peer_end_to_end(&bench, "python3", "mastodon_py.py"))
+                    .unwrap_or_else(skipped)
+            }),
+        ),
+        (
+            "masto.js",
+            Box::new(|| {
+                runtime
+                    .block_on(peer_end_to_end(&bench, "node", "masto_js.mjs"))
+                    .unwrap_or_else(skipped)
+            }),
+        ),
+        (
             "raw",
             Box::new(|| runtime.block_on(ws_raw_read(&bench)).into()),
         ),
@@ -83,6 +106,8 @@ fn main() {
         "tail --format json, sse",
         "tail --format json, ws",
         "raw read: curl -sN > pipe (SSE bytes)",
+        "Mastodon.py 2.3.3 stream_public (SSE)",
+        "masto.js 7.12 public.subscribe (WebSocket)",
         "raw read: WebSocket frames skipped",
     ];
     for ((what, measure), name) in measures.iter().zip(names) {
@@ -90,7 +115,18 @@ fn main() {
             continue;
         }
         let samples: Vec<Sample> = (0..runs).map(|_| measure()).collect();
+        if samples.iter().any(|s| s.took.is_zero()) {
+            continue;
+        }
         report(name, events, &samples);
+    }
+}
+
+fn skipped() -> Sample {
+    Sample {
+        took: Duration::ZERO,
+        bytes: 0,
+        cpu: None,
     }
 }
 
@@ -98,7 +134,7 @@ fn main() {
 struct Sample {
     took: Duration,
     bytes: usize,
-    /// CPU time (user + system) of the `tootwatch` process, when `/usr/bin/time` told us.
+    /// CPU time (user + system) of the consumer's process, when `/usr/bin/time` told us.
     cpu: Option<f64>,
 }
 
@@ -136,7 +172,7 @@ fn report(what: &str, events: usize, samples: &[Sample]) {
     } else {
         let per_event = median(cpu) / events as f64 * 1e6;
         format!(
-            ", tootwatch CPU {per_event:.2} µs/event = {:.0} events per CPU-second",
+            ", CPU {per_event:.2} µs/event = {:.0} events per CPU-second",
             1e6 / per_event
         )
     };
@@ -213,6 +249,51 @@ async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
         .and_then(|p| Some(p.parent()?.parent()?.join("tootwatch")))
         .filter(|p| p.exists())
         .expect("build the binary first: cargo build --release");
+    let args: Vec<String> = [
+        "tail",
+        "--format",
+        "json",
+        "--quiet",
+        "--transport",
+        transport,
+        "--count",
+        &bench.events.to_string(),
+        "public",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    consumer_end_to_end(bench, &bin.display().to_string(), &args, true).await
+}
+
+/// A peer client's streaming consumer (`examples/peers/`), reading the same events.
+async fn peer_end_to_end(bench: &Bench, program: &str, script: &str) -> Option<Sample> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peers");
+    let ready = match program {
+        "node" => dir.join("node_modules/masto").exists(),
+        _ => std::process::Command::new(program)
+            .args(["-c", "import mastodon"])
+            .status()
+            .is_ok_and(|s| s.success()),
+    };
+    if !ready {
+        println!("{script}: not installed (see examples/peers/), skipped");
+        return None;
+    }
+    let args = vec![
+        dir.join(script).display().to_string(),
+        bench.events.to_string(),
+    ];
+    Some(consumer_end_to_end(bench, program, &args, false).await)
+}
+
+/// Runs `program args` against a fresh server, publishes the events once it subscribed to
+/// `public`, and times it until it exits.
+async fn consumer_end_to_end(
+    bench: &Bench,
+    program: &str,
+    args: &[String],
+    is_tail: bool,
+) -> Sample {
     let server = quiet_server().await;
     // The CPU time the process used, whatever else the machine runs at the time.
     const TIME: &str = "/usr/bin/time";
@@ -222,18 +303,10 @@ async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
     if timed {
         command.extend([TIME.into(), "-f".into(), "tootwatch-cpu %U %S".into()]);
     }
-    command.push(bin.display().to_string());
+    command.push(program.to_owned());
     let mut child = tokio::process::Command::new(&command[0])
         .args(&command[1..])
-        .args([
-            "tail",
-            "--format",
-            "json",
-            "--quiet",
-            "--transport",
-            transport,
-        ])
-        .args(["--count", &bench.events.to_string(), "public"])
+        .args(args)
         .env("TOOTWATCH_INSTANCE", server.base_url())
         .env("TOOTWATCH_TOKEN", server.token())
         .env("TOOTWATCH_CONFIG", "/dev/null")
@@ -270,8 +343,13 @@ async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
     let status = child.wait().await.expect("tootwatch exits");
     let took = start.elapsed();
     let out = counter.await.unwrap_or(0);
-    assert!(status.success(), "tail failed: {status}");
-    assert!(out > bench.sse_bytes / 2, "only {out} bytes of JSON Lines");
+    assert!(status.success(), "{program} failed: {status}");
+    let least = if is_tail {
+        bench.sse_bytes / 2
+    } else {
+        bench.events
+    };
+    assert!(out >= least, "only {out} bytes of output");
     server.shutdown().await;
     let cpu = match stderr {
         Some(task) => {
