@@ -1,48 +1,192 @@
 //! Throughput benchmark (not a test): decode speed in memory, and `tootwatch tail --format
 //! json` end to end against the fake server on loopback, next to a raw read of the same bytes
-//! by `curl -sN`.
+//! (`curl -sN` for server-sent events; a reader that only skips WebSocket frame headers for
+//! the socket).
 //!
-//!     cargo build --release && cargo run --release --example throughput -- [EVENTS] [BYTES]
+//!     cargo build --release
+//!     cargo run --release --example throughput -- [EVENTS [BYTES [RUNS]]] [decode|sse|ws|raw|peers]...
 //!
-//! EVENTS defaults to 100000, BYTES (approximate status size) to 2500. Results go to stdout;
-//! BENCHMARKS.md records them.
+//! EVENTS defaults to 100000, BYTES (approximate status size) to 2500, RUNS to 1; naming
+//! measures runs only those. `peers` (or `mastodon.py`, `masto.js`; not part of the default
+//! set) runs the streaming consumers of those clients in `examples/peers/` when installed. Each line gives the median of the runs (and every run).
+//! `TOOTWATCH_BENCH_WRAP="valgrind --tool=callgrind"` runs the `tootwatch` child under that
+//! command (for profiles; use a few thousand events). Results go to stdout; BENCHMARKS.md
+//! records them.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use fake_mastodon::{FakeServer, Options, r#gen};
-use tokio::io::AsyncReadExt;
+use fake_mastodon::r#gen::Firehose;
+use fake_mastodon::{FakeServer, Options};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tootwatch::stream::decode::{WsFrame, decode_event, parse_ws_frame};
 use tootwatch::stream::sse::{SseFrame, SseParser};
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let events: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let size: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2500);
-    let statuses: Vec<String> = (0..1000).map(|n| r#gen::status_json(n, size)).collect();
-    let avg = statuses.iter().map(String::len).sum::<usize>() / statuses.len();
-    println!("{events} events, statuses of {avg} bytes on average");
-
-    decode_in_memory(&statuses, events);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(end_to_end(&statuses, events));
+struct Bench {
+    events: usize,
+    hose: Firehose,
+    /// The bytes of the events as server-sent events (what curl reads, minus the opening `:)`).
+    sse_bytes: usize,
 }
 
-fn report(what: &str, events: usize, bytes: usize, took: Duration) {
-    let secs = took.as_secs_f64();
+fn main() {
+    let mut numbers = Vec::new();
+    let mut only = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.parse::<usize>() {
+            Ok(n) => numbers.push(n),
+            Err(_) => only.push(arg),
+        }
+    }
+    let events = numbers.first().copied().unwrap_or(100_000);
+    let size = numbers.get(1).copied().unwrap_or(2500);
+    let runs = numbers.get(2).copied().unwrap_or(1).max(1);
+    let wanted = |what: &str| {
+        let peer = what.starts_with("masto");
+        (only.is_empty() && !peer)
+            || only
+                .iter()
+                .any(|o| o == what || (peer && o.as_str() == "peers"))
+    };
+    let hose = Firehose::new(size);
+    let sse_bytes = (0..events as u64)
+        .map(|i| "event: update\ndata: \n\n".len() + hose.status(i).len())
+        .sum();
+    let bench = Bench {
+        events,
+        hose,
+        sse_bytes,
+    };
     println!(
-        "{what:<44} {:>10.0} events/s {:>8.1} MB/s ({:.3} s)",
-        events as f64 / secs,
-        bytes as f64 / secs / 1e6,
-        secs
+        "{events} events, statuses of {} bytes on average, {runs} run(s), medians",
+        sse_bytes / events.max(1) - "event: update\ndata: \n\n".len()
+    );
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    type Measure<'a> = (&'a str, Box<dyn Fn() -> Sample + 'a>);
+    let measures: Vec<Measure<'_>> = vec![
+        ("decode", Box::new(|| decode_sse_in_memory(&bench).into())),
+        ("decode", Box::new(|| decode_ws_in_memory(&bench).into())),
+        (
+            "sse",
+            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "sse"))),
+        ),
+        (
+            "ws",
+            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "ws"))),
+        ),
+        (
+            "raw",
+            Box::new(|| runtime.block_on(curl_raw_read(&bench)).into()),
+        ),
+        (
+            "mastodon.py",
+            Box::new(|| {
+                runtime
+                    .block_on(peer_end_to_end(&bench, "python3", "mastodon_py.py"))
+                    .unwrap_or_else(skipped)
+            }),
+        ),
+        (
+            "masto.js",
+            Box::new(|| {
+                runtime
+                    .block_on(peer_end_to_end(&bench, "node", "masto_js.mjs"))
+                    .unwrap_or_else(skipped)
+            }),
+        ),
+        (
+            "raw",
+            Box::new(|| runtime.block_on(ws_raw_read(&bench)).into()),
+        ),
+    ];
+    let names = [
+        "decode, SSE framing (parse + Status)",
+        "decode, WebSocket framing (frame + Status)",
+        "tail --format json, sse",
+        "tail --format json, ws",
+        "raw read: curl -sN > pipe (SSE bytes)",
+        "Mastodon.py 2.3.3 stream_public (SSE)",
+        "masto.js 7.12 public.subscribe (WebSocket)",
+        "raw read: WebSocket frames skipped",
+    ];
+    for ((what, measure), name) in measures.iter().zip(names) {
+        if !wanted(what) {
+            continue;
+        }
+        let samples: Vec<Sample> = (0..runs).map(|_| measure()).collect();
+        if samples.iter().any(|s| s.took.is_zero()) {
+            continue;
+        }
+        report(name, events, &samples);
+    }
+}
+
+fn skipped() -> Sample {
+    Sample {
+        took: Duration::ZERO,
+        bytes: 0,
+        cpu: None,
+    }
+}
+
+/// One run of one measure.
+struct Sample {
+    took: Duration,
+    bytes: usize,
+    /// CPU time (user + system) of the consumer's process, when `/usr/bin/time` told us.
+    cpu: Option<f64>,
+}
+
+impl From<(Duration, usize)> for Sample {
+    fn from((took, bytes): (Duration, usize)) -> Sample {
+        Sample {
+            took,
+            bytes,
+            cpu: None,
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn report(what: &str, events: usize, samples: &[Sample]) {
+    let rates: Vec<f64> = samples
+        .iter()
+        .map(|s| events as f64 / s.took.as_secs_f64())
+        .collect();
+    let rate = median(rates.clone());
+    let mb = median(
+        samples
+            .iter()
+            .map(|s| s.bytes as f64 / s.took.as_secs_f64() / 1e6)
+            .collect(),
+    );
+    let each: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
+    let cpu: Vec<f64> = samples.iter().filter_map(|s| s.cpu).collect();
+    let cpu = if cpu.is_empty() {
+        String::new()
+    } else {
+        let per_event = median(cpu) / events as f64 * 1e6;
+        format!(
+            ", CPU {per_event:.2} µs/event = {:.0} events per CPU-second",
+            1e6 / per_event
+        )
+    };
+    println!(
+        "{what:<44} {rate:>8.0} events/s {mb:>7.1} MB/s  (runs: {}{cpu})",
+        each.join(", ")
     );
 }
 
-fn decode_in_memory(statuses: &[String], events: usize) {
-    let mut sse = String::new();
-    for i in 0..events {
+fn decode_sse_in_memory(bench: &Bench) -> (Duration, usize) {
+    let mut sse = String::with_capacity(bench.sse_bytes);
+    for i in 0..bench.events as u64 {
         sse.push_str("event: update\ndata: ");
-        sse.push_str(&statuses[i % statuses.len()]);
+        sse.push_str(&bench.hose.status(i));
         sse.push_str("\n\n");
     }
     let start = Instant::now();
@@ -57,124 +201,184 @@ fn decode_in_memory(statuses: &[String], events: usize) {
             }
         });
     }
-    assert_eq!(decoded, events);
-    report(
-        "decode, SSE framing (parse + Status)",
-        events,
-        sse.len(),
-        start.elapsed(),
-    );
+    assert_eq!(decoded, bench.events);
+    (start.elapsed(), sse.len())
+}
 
-    let frames: Vec<String> = statuses
-        .iter()
-        .map(|s| {
-            serde_json::json!({"stream": ["public"], "event": "update", "payload": s}).to_string()
+fn decode_ws_in_memory(bench: &Bench) -> (Duration, usize) {
+    let frames: Vec<String> = (0..bench.events as u64)
+        .map(|i| {
+            serde_json::json!({"stream": ["public"], "event": "update", "payload": bench.hose.status(i)})
+                .to_string()
         })
         .collect();
-    let bytes: usize = (0..events).map(|i| frames[i % frames.len()].len()).sum();
     let start = Instant::now();
     let mut decoded = 0usize;
-    for i in 0..events {
-        if let Ok(WsFrame::Event { name, payload }) = parse_ws_frame(&frames[i % frames.len()])
+    for frame in &frames {
+        if let Ok(WsFrame::Event { name, payload }) = parse_ws_frame(frame)
             && decode_event(&name, payload.as_deref()).is_ok()
         {
             decoded += 1;
         }
     }
-    assert_eq!(decoded, events);
-    report(
-        "decode, WebSocket framing (frame + Status)",
-        events,
-        bytes,
-        start.elapsed(),
-    );
+    assert_eq!(decoded, bench.events);
+    (start.elapsed(), frames.iter().map(String::len).sum())
 }
 
-/// Publishes `events` statuses to `public` once a reader is subscribed. Each gets an id of
-/// its own: a client rightly prints a status it has already seen only once.
-async fn publish_all(server: &FakeServer, statuses: &[String], events: usize) {
+/// Publishes the events to `public` once a reader is subscribed, waiting for queue space.
+async fn publish_all(server: &FakeServer, bench: &Bench) {
     server.wait_subscribers("public", 1).await;
-    for i in 0..events {
-        let n = i % statuses.len();
-        let original = format!("\"id\":\"{}\"", r#gen::STATUS_ID_BASE + n as u64);
-        let unique = format!("\"id\":\"{}\"", r#gen::STATUS_ID_BASE + i as u64);
-        let payload = statuses[n].replacen(&original, &unique, 1);
+    for i in 0..bench.events as u64 {
         server
-            .publish_async("public", "update", Some(&payload))
+            .publish_async("public", "update", Some(&bench.hose.status(i)))
             .await;
     }
 }
 
-async fn end_to_end(statuses: &[String], events: usize) {
+async fn quiet_server() -> FakeServer {
+    FakeServer::start(Options {
+        heartbeat: None,
+        ..Options::default()
+    })
+    .await
+}
+
+async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
     let bin = std::env::current_exe()
         .ok()
         .and_then(|p| Some(p.parent()?.parent()?.join("tootwatch")))
         .filter(|p| p.exists())
         .expect("build the binary first: cargo build --release");
-    let sse_bytes: usize = (0..events)
-        .map(|i| "event: update\ndata: \n\n".len() + statuses[i % statuses.len()].len())
-        .sum();
+    let args: Vec<String> = [
+        "tail",
+        "--format",
+        "json",
+        "--quiet",
+        "--transport",
+        transport,
+        "--count",
+        &bench.events.to_string(),
+        "public",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    consumer_end_to_end(bench, &bin.display().to_string(), &args, true).await
+}
 
-    for transport in ["sse", "ws"] {
-        let server = FakeServer::start(Options {
-            heartbeat: None,
-            ..Options::default()
-        })
-        .await;
-        let mut child = tokio::process::Command::new(&bin)
-            .args([
-                "tail",
-                "--format",
-                "json",
-                "--quiet",
-                "--transport",
-                transport,
-            ])
-            .args(["--count", &events.to_string(), "public"])
-            .env("TOOTWATCH_INSTANCE", server.base_url())
-            .env("TOOTWATCH_TOKEN", server.token())
-            .env("TOOTWATCH_CONFIG", "/dev/null")
-            .env("TOOTWATCH_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tootwatch runs");
-        let mut stdout = child.stdout.take().expect("stdout");
-        let counter = tokio::spawn(async move {
-            let mut buf = vec![0u8; 1 << 16];
-            let mut total = 0usize;
-            loop {
-                match stdout.read(&mut buf).await {
-                    Ok(0) | Err(_) => return total,
-                    Ok(n) => total += n,
-                }
-            }
-        });
-        server.wait_subscribers("public", 1).await;
-        let start = Instant::now();
-        publish_all(&server, statuses, events).await;
-        let status = child.wait().await.expect("tootwatch exits");
-        let took = start.elapsed();
-        let out = counter.await.unwrap_or(0);
-        assert!(status.success(), "tail failed: {status}");
-        report(
-            &format!("tail --format json, {transport}"),
-            events,
-            sse_bytes,
-            took,
-        );
-        println!("{:<44} {out} bytes of JSON Lines", "");
-        server.shutdown().await;
+/// A peer client's streaming consumer (`examples/peers/`), reading the same events.
+async fn peer_end_to_end(bench: &Bench, program: &str, script: &str) -> Option<Sample> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peers");
+    let ready = match program {
+        "node" => dir.join("node_modules/masto").exists(),
+        _ => std::process::Command::new(program)
+            .args(["-c", "import mastodon"])
+            .status()
+            .is_ok_and(|s| s.success()),
+    };
+    if !ready {
+        println!("{script}: not installed (see examples/peers/), skipped");
+        return None;
     }
+    let args = vec![
+        dir.join(script).display().to_string(),
+        bench.events.to_string(),
+    ];
+    Some(consumer_end_to_end(bench, program, &args, false).await)
+}
 
-    // The same bytes read by curl and thrown away: the floor any client can reach.
-    let server = FakeServer::start(Options {
-        heartbeat: None,
-        ..Options::default()
-    })
-    .await;
+/// Runs `program args` against a fresh server, publishes the events once it subscribed to
+/// `public`, and times it until it exits.
+async fn consumer_end_to_end(
+    bench: &Bench,
+    program: &str,
+    args: &[String],
+    is_tail: bool,
+) -> Sample {
+    let server = quiet_server().await;
+    // The CPU time the process used, whatever else the machine runs at the time.
+    const TIME: &str = "/usr/bin/time";
+    let wrap = std::env::var("TOOTWATCH_BENCH_WRAP").unwrap_or_default();
+    let mut command: Vec<String> = wrap.split_whitespace().map(str::to_owned).collect();
+    let timed = command.is_empty() && std::path::Path::new(TIME).exists();
+    if timed {
+        command.extend([TIME.into(), "-f".into(), "tootwatch-cpu %U %S".into()]);
+    }
+    command.push(program.to_owned());
+    let mut child = tokio::process::Command::new(&command[0])
+        .args(&command[1..])
+        .args(args)
+        .env("TOOTWATCH_INSTANCE", server.base_url())
+        .env("TOOTWATCH_TOKEN", server.token())
+        .env("TOOTWATCH_CONFIG", "/dev/null")
+        .env("TOOTWATCH_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(if timed {
+            Stdio::piped()
+        } else {
+            Stdio::inherit()
+        })
+        .spawn()
+        .expect("tootwatch runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().map(|mut e| {
+        tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = e.read_to_string(&mut text).await;
+            text
+        })
+    });
+    let counter = tokio::spawn(async move {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0usize;
+        loop {
+            match stdout.read(&mut buf).await {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n,
+            }
+        }
+    });
+    server.wait_subscribers("public", 1).await;
+    let start = Instant::now();
+    publish_all(&server, bench).await;
+    let status = child.wait().await.expect("tootwatch exits");
+    let took = start.elapsed();
+    let out = counter.await.unwrap_or(0);
+    assert!(status.success(), "{program} failed: {status}");
+    let least = if is_tail {
+        bench.sse_bytes / 2
+    } else {
+        bench.events
+    };
+    assert!(out >= least, "only {out} bytes of output");
+    server.shutdown().await;
+    let cpu = match stderr {
+        Some(task) => {
+            let text = task.await.unwrap_or_default();
+            let cpu = text.lines().find_map(|l| {
+                let mut words = l.strip_prefix("tootwatch-cpu ")?.split(' ');
+                let user: f64 = words.next()?.parse().ok()?;
+                let system: f64 = words.next()?.parse().ok()?;
+                Some(user + system)
+            });
+            if cpu.is_none() {
+                eprint!("{text}");
+            }
+            cpu
+        }
+        None => None,
+    };
+    Sample {
+        took,
+        bytes: bench.sse_bytes,
+        cpu,
+    }
+}
+
+/// The same SSE bytes read by curl and thrown away: the floor any client can reach.
+async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
+    let server = quiet_server().await;
     let url = format!("{}/api/v1/streaming/public", server.base_url());
-    let mut curl = match tokio::process::Command::new("curl")
+    let mut curl = tokio::process::Command::new("curl")
         .args([
             "-sN",
             "-H",
@@ -183,22 +387,15 @@ async fn end_to_end(statuses: &[String], events: usize) {
         ])
         .stdout(Stdio::piped())
         .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            println!("curl not available ({e}): no raw-read comparison");
-            return;
-        }
-    };
+        .expect("curl runs");
     let mut stdout = curl.stdout.take().expect("stdout");
     server.wait_subscribers("public", 1).await;
     let start = Instant::now();
-    let publisher = publish_all(&server, statuses, events);
     let reader = async {
         let mut buf = vec![0u8; 1 << 16];
         let mut total = 0usize;
         // `:)` opens the stream; count until every event's bytes are through.
-        while total < sse_bytes + 3 {
+        while total < bench.sse_bytes + 3 {
             match stdout.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => total += n,
@@ -206,13 +403,104 @@ async fn end_to_end(statuses: &[String], events: usize) {
         }
         total
     };
-    let ((), total) = tokio::join!(publisher, reader);
+    let ((), total) = tokio::join!(publish_all(&server, bench), reader);
     let took = start.elapsed();
     let _ = curl.kill().await;
-    report(
-        "raw read: curl -sN > pipe (same SSE bytes)",
-        events,
-        total,
-        took,
+    assert!(total >= bench.sse_bytes, "curl read {total} bytes");
+    server.shutdown().await;
+    (took, total)
+}
+
+/// The socket's bytes read and thrown away, frame by frame (headers parsed, payloads
+/// skipped): the WebSocket floor.
+async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
+    let server = quiet_server().await;
+    let addr = server.base_url().trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let request = format!(
+        "GET /api/v1/streaming?stream=public HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {}\r\n\r\n",
+        server.token()
     );
+    socket
+        .write_all(request.as_bytes())
+        .await
+        .expect("handshake");
+    server.wait_subscribers("public", 1).await;
+    let start = Instant::now();
+    let reader = async {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut pending: Vec<u8> = Vec::new();
+        let mut in_headers = true;
+        let mut skip = 0usize;
+        let (mut frames, mut total) = (0usize, 0usize);
+        while frames < bench.events {
+            let n = match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            total += n;
+            let mut data = &buf[..n];
+            if in_headers {
+                pending.extend_from_slice(data);
+                let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                pending.drain(..end + 4);
+                in_headers = false;
+                let rest = std::mem::take(&mut pending);
+                frames += skip_frames(&rest, &mut pending, &mut skip);
+                continue;
+            }
+            if skip > 0 {
+                let s = skip.min(data.len());
+                skip -= s;
+                data = &data[s..];
+            }
+            frames += skip_frames(data, &mut pending, &mut skip);
+        }
+        total
+    };
+    let ((), total) = tokio::join!(publish_all(&server, bench), reader);
+    let took = start.elapsed();
+    server.shutdown().await;
+    (took, total)
+}
+
+/// Counts the frames that start in `data` (after any held header bytes in `pending`);
+/// `skip` is how much of the last frame's payload is still to come.
+fn skip_frames(data: &[u8], pending: &mut Vec<u8>, skip: &mut usize) -> usize {
+    pending.extend_from_slice(data);
+    let mut at = 0;
+    let mut frames = 0;
+    loop {
+        let h = &pending[at..];
+        if h.len() < 2 {
+            break;
+        }
+        let (len, header) = match h[1] & 0x7f {
+            126 if h.len() >= 4 => (usize::from(u16::from_be_bytes([h[2], h[3]])), 4),
+            127 if h.len() >= 10 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&h[2..10]);
+                (u64::from_be_bytes(b) as usize, 10)
+            }
+            126 | 127 => break,
+            n => (usize::from(n), 2),
+        };
+        if h[0] & 0x0f == 1 {
+            frames += 1;
+        }
+        if h.len() < header + len {
+            *skip = header + len - h.len();
+            at = pending.len();
+            break;
+        }
+        at += header + len;
+    }
+    pending.drain(..at);
+    frames
 }

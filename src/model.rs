@@ -540,7 +540,33 @@ pub struct MediaAttachment {
     /// Alt text.
     pub description: Option<String>,
     pub blurhash: Option<String>,
-    pub meta: Option<Value>,
+    /// Sizes and focus point, kept as the server's JSON text: nothing here reads it, and a
+    /// tree of it cost a tenth of a status's decode.
+    pub meta: Option<RawJson>,
+}
+
+/// A free-form JSON value kept as its text: one allocation, no tree, no recursion (however
+/// deep it nests). [`RawJson::value`] parses it when something needs to look inside.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(Box<serde_json::value::RawValue>);
+
+impl RawJson {
+    /// The JSON text, as the server sent it.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The parsed value; `None` when it nests past serde_json's recursion limit.
+    pub fn value(&self) -> Option<Value> {
+        serde_json::from_str(self.0.get()).ok()
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]

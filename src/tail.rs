@@ -4,6 +4,7 @@ use std::collections::{HashSet, VecDeque};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
@@ -70,6 +71,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
 
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut printed: u64 = 0;
+    let mut key_buffer = String::new();
     let mut terminate = terminate_signal();
     'events: loop {
         let first = tokio::select! {
@@ -127,8 +129,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                         continue;
                     }
                     // Merged streams carry one post twice; a catch-up may overlap the live stream.
-                    if let Some(key) = dedupe_key(&event)
-                        && !seen[member.group].insert(&key)
+                    if let Some(key) = dedupe_key(&event, &mut key_buffer)
+                        && !seen[member.group].insert(key)
                     {
                         next = rx.try_recv().ok();
                         continue;
@@ -276,13 +278,18 @@ fn is_filtered(event: &StreamEvent, context: &crate::model::FilterContext) -> bo
     }
 }
 
-/// Statuses and notifications number their ids separately: keep them apart.
-fn dedupe_key(event: &StreamEvent) -> Option<String> {
-    match event {
-        StreamEvent::Update(s) => Some(format!("s:{}", s.id)),
-        StreamEvent::Notification(n) => Some(format!("n:{}", n.id)),
-        _ => None,
-    }
+/// Statuses and notifications number their ids separately: keep them apart. `key` is a
+/// buffer reused from event to event.
+fn dedupe_key<'k>(event: &StreamEvent, key: &'k mut String) -> Option<&'k str> {
+    let (prefix, id) = match event {
+        StreamEvent::Update(s) => ("s:", &s.id),
+        StreamEvent::Notification(n) => ("n:", &n.id),
+        _ => return None,
+    };
+    key.clear();
+    key.push_str(prefix);
+    key.push_str(id);
+    Some(key)
 }
 
 /// What one stream has delivered: where a catch-up after a reconnect starts.
@@ -295,11 +302,15 @@ struct Progress {
 
 impl Progress {
     fn saw(&mut self, event: &StreamEvent) {
-        match event {
-            StreamEvent::Update(s) => self.newest_status = Some(s.id.clone()),
-            StreamEvent::Notification(n) => self.newest_notification = Some(n.id.clone()),
-            _ => {}
-        }
+        // Kept in place: a firehose costs no allocation here.
+        let (newest, id) = match event {
+            StreamEvent::Update(s) => (&mut self.newest_status, &s.id),
+            StreamEvent::Notification(n) => (&mut self.newest_notification, &n.id),
+            _ => return,
+        };
+        let newest = newest.get_or_insert_with(String::new);
+        newest.clear();
+        newest.push_str(id);
     }
 }
 
@@ -499,18 +510,19 @@ fn status_summary(s: &Status) -> String {
 }
 
 /// Status ids seen lately in one merged group, so a post carried by two of its streams
-/// prints once. Bounded: the oldest ids are forgotten first.
+/// prints once. Bounded: the oldest ids are forgotten first. One allocation per new id,
+/// shared by the set and the queue.
 struct RecentIds {
-    order: VecDeque<String>,
-    set: HashSet<String>,
+    order: VecDeque<Arc<str>>,
+    set: HashSet<Arc<str>>,
     cap: usize,
 }
 
 impl RecentIds {
     fn new(cap: usize) -> Self {
         RecentIds {
-            order: VecDeque::new(),
-            set: HashSet::new(),
+            order: VecDeque::with_capacity(cap),
+            set: HashSet::with_capacity(cap),
             cap,
         }
     }
@@ -525,8 +537,9 @@ impl RecentIds {
         {
             self.set.remove(&old);
         }
-        self.order.push_back(id.to_string());
-        self.set.insert(id.to_string());
+        let id: Arc<str> = Arc::from(id);
+        self.order.push_back(id.clone());
+        self.set.insert(id);
         true
     }
 }

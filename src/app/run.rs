@@ -129,8 +129,10 @@ pub async fn run(
     let mut terminal = ratatui::init();
     let _ = ratatui::crossterm::execute!(std::io::stdout(), term::EnableMouseCapture);
     install_mouse_release_on_panic();
-    spawn_terminal_input(tx.clone());
+    let key_read = KeyClock::default();
+    spawn_terminal_input(tx.clone(), key_read.clone());
     spawn_signals(tx.clone());
+    let mut pacing = Pacing::new(key_read);
 
     let theme = Theme::new(options.no_color);
     let mut view = ViewState::default();
@@ -158,10 +160,12 @@ pub async fn run(
         let event = tokio::select! {
             biased;
             _ = sleep_until_some(draw_due) => {
+                let started = Instant::now();
                 if let Err(e) = draw(&mut terminal, &mut state, &mut view, &theme) {
                     break Err(Failure::other(format!("cannot draw on the terminal: {e}")));
                 }
                 last_draw = Some(Instant::now());
+                pacing.drew(started);
                 continue;
             }
             event = rx.recv() => event,
@@ -173,11 +177,15 @@ pub async fn run(
         let Some(event) = event else {
             break Ok(ExitCode::SUCCESS);
         };
+        pacing.handling(&event);
         commands.extend(handle(&mut state, &view, event, now()));
         // Take everything already queued before drawing: a burst costs one frame.
         for _ in 0..4096 {
             match rx.try_recv() {
-                Ok(event) => commands.extend(handle(&mut state, &view, event, now())),
+                Ok(event) => {
+                    pacing.handling(&event);
+                    commands.extend(handle(&mut state, &view, event, now()));
+                }
                 Err(_) => break,
             }
         }
@@ -267,12 +275,86 @@ fn tick_interval(state: &State) -> Duration {
     }
 }
 
-fn spawn_terminal_input(tx: mpsc::Sender<AppEvent>) {
+/// When the oldest key not yet on screen was read from the terminal.
+type KeyClock = std::sync::Arc<std::sync::Mutex<Option<Instant>>>;
+
+/// Frame pacing figures for BENCHMARKS.md, logged at debug level every 10 s (to the log file,
+/// never the terminal): frames drawn, events handled, the longest frame, and the time from a
+/// key read off the terminal to the end of the frame that shows its effect.
+struct Pacing {
+    since: Instant,
+    draws: u32,
+    events: u32,
+    longest_draw: Duration,
+    key_read: KeyClock,
+    /// A key was handled; the next frame shows it.
+    key_pending: Option<Instant>,
+    key_to_screen: Vec<Duration>,
+}
+
+impl Pacing {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn new(key_read: KeyClock) -> Pacing {
+        Pacing {
+            since: Instant::now(),
+            draws: 0,
+            events: 0,
+            longest_draw: Duration::ZERO,
+            key_read,
+            key_pending: None,
+            key_to_screen: Vec::new(),
+        }
+    }
+
+    fn handling(&mut self, event: &AppEvent) {
+        self.events += 1;
+        if matches!(event, AppEvent::Key(_))
+            && self.key_pending.is_none()
+            && let Ok(mut read) = self.key_read.lock()
+        {
+            self.key_pending = read.take();
+        }
+    }
+
+    fn drew(&mut self, started: Instant) {
+        let end = Instant::now();
+        self.draws += 1;
+        self.longest_draw = self.longest_draw.max(end - started);
+        if let Some(read) = self.key_pending.take() {
+            self.key_to_screen.push(end - read);
+        }
+        let span = end - self.since;
+        if span < Self::EVERY || !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        let keys = &mut self.key_to_screen;
+        keys.sort();
+        tracing::debug!(
+            "pacing: {} frames/s, {} events/s, longest frame {:.1} ms; key to screen: {} keys, median {:.1} ms, max {:.1} ms",
+            (f64::from(self.draws) / span.as_secs_f64()).round(),
+            (f64::from(self.events) / span.as_secs_f64()).round(),
+            self.longest_draw.as_secs_f64() * 1e3,
+            keys.len(),
+            keys.get(keys.len() / 2)
+                .map_or(0.0, |d| d.as_secs_f64() * 1e3),
+            keys.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        );
+        *self = Pacing::new(self.key_read.clone());
+    }
+}
+
+fn spawn_terminal_input(tx: mpsc::Sender<AppEvent>, key_read: KeyClock) {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         while let Some(event) = events.next().await {
             let event = match event {
-                Ok(Event::Key(k)) => AppEvent::Key(k),
+                Ok(Event::Key(k)) => {
+                    if let Ok(mut read) = key_read.lock() {
+                        read.get_or_insert_with(Instant::now);
+                    }
+                    AppEvent::Key(k)
+                }
                 Ok(Event::Mouse(m)) => AppEvent::Mouse(m),
                 Ok(Event::Resize(..)) => AppEvent::Resized,
                 Ok(_) => continue,

@@ -100,6 +100,80 @@ pub enum WsFrame {
     },
 }
 
+/// The frame with a payload that is a JSON string (Mastodon's form, nearly every frame): the
+/// string is unescaped in the same pass that reads the frame.
+#[derive(Deserialize)]
+struct TextFrame {
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    payload: Option<PayloadText>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+/// A payload read as text, or a note that it was something else (an object, a number).
+enum PayloadText {
+    Text(String),
+    Null,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for PayloadText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PayloadText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a payload")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PayloadText, E> {
+                Ok(PayloadText::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<PayloadText, E> {
+                Ok(PayloadText::Text(v))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<PayloadText, E> {
+                Ok(PayloadText::Null)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<PayloadText, E> {
+                Ok(PayloadText::Null)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<PayloadText, E> {
+                Ok(PayloadText::Other)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<PayloadText, E> {
+                Ok(PayloadText::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<PayloadText, E> {
+                Ok(PayloadText::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<PayloadText, E> {
+                Ok(PayloadText::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<PayloadText, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(PayloadText::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<PayloadText, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(PayloadText::Other)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// The frame in any shape: the payload kept as the raw JSON text it was sent as.
 #[derive(Deserialize)]
 struct RawFrame<'a> {
     #[serde(default)]
@@ -115,6 +189,31 @@ struct RawFrame<'a> {
 /// Parses a text frame. The payload may be a string holding JSON (Mastodon), an object
 /// (some servers), an empty string, `null` or absent; trailing whitespace is allowed.
 pub fn parse_ws_frame(text: &str) -> Result<WsFrame, DecodeError> {
+    // One pass over the frame for Mastodon's string payloads; other shapes (an object
+    // payload, an error frame) are read again, rarely.
+    if let Ok(TextFrame {
+        event: Some(name),
+        payload,
+        error: None,
+    }) = serde_json::from_str::<TextFrame>(text)
+        && !name.is_empty()
+    {
+        match payload {
+            None | Some(PayloadText::Null) => {
+                return Ok(WsFrame::Event {
+                    name,
+                    payload: None,
+                });
+            }
+            Some(PayloadText::Text(p)) => {
+                return Ok(WsFrame::Event {
+                    name,
+                    payload: Some(p),
+                });
+            }
+            Some(PayloadText::Other) => {}
+        }
+    }
     let raw: RawFrame<'_> = serde_json::from_str(text).map_err(DecodeError::Frame)?;
     if let Some(error) = raw.error {
         let message = match error {

@@ -40,6 +40,9 @@ use crate::app::state::{Overlay, State};
 use status::LayoutCache;
 use timeline::Anchor;
 
+/// The layout cache never holds more post bodies than this.
+pub const LAYOUT_CACHE_CAP: usize = LayoutCache::CAP;
+
 /// Terminals at least this wide get the notification pane beside the timeline.
 const WIDE: u16 = 120;
 const PANE_MIN_WIDTH: u16 = 36;
@@ -83,6 +86,11 @@ impl ViewState {
     /// at least 1.
     pub fn page_len(&self) -> usize {
         self.page_len.max(1)
+    }
+
+    /// Laid-out post bodies held in the layout cache (at most [`LAYOUT_CACHE_CAP`]).
+    pub fn cached_bodies(&self) -> usize {
+        self.cache.len()
     }
 
     /// The links of the last drawn frame, on screen and visible: what

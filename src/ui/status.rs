@@ -60,7 +60,7 @@ impl LayoutCache {
     /// Bodies not drawn or measured for this many frames are dropped.
     const IDLE_FRAMES: u64 = 240;
     /// A hard bound, for a reader who scrolls through thousands of posts quickly.
-    const CAP: usize = 3000;
+    pub const CAP: usize = 3000;
 
     pub fn begin_frame(&mut self) {
         self.frame += 1;
@@ -73,7 +73,7 @@ impl LayoutCache {
         }
     }
 
-    #[cfg(test)]
+    /// Bodies held (the memory test checks the bounds).
     pub fn len(&self) -> usize {
         self.map.len()
     }

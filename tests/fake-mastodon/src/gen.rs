@@ -358,6 +358,122 @@ pub fn conversation_json(n: u64) -> String {
     .to_string()
 }
 
+/// An endless, deterministic stream of events shaped like a busy timeline: mostly new statuses,
+/// each with an id of its own (a client rightly prints a status it has seen once only), with
+/// edits, deletes of recent statuses and notifications mixed in. Event `i` is the same on every
+/// run. Statuses are stamped out of 1,000 templates, so one costs a copy rather than a JSON
+/// serialisation: a benchmark can publish hundreds of thousands a second. The benchmarks
+/// (`examples/throughput.rs`, `examples/memory.rs`), the stress and memory tests and
+/// `fake-mastodon --rate` all draw from it.
+pub struct Firehose {
+    /// Each template's text split around its status id.
+    templates: Vec<Vec<String>>,
+}
+
+/// The kinds of a firehose event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirehoseKind {
+    Update,
+    Edit,
+    Delete,
+    Notification,
+}
+
+impl FirehoseKind {
+    /// The event name of the streaming API.
+    pub fn event(self) -> &'static str {
+        match self {
+            FirehoseKind::Update => "update",
+            FirehoseKind::Edit => "status.update",
+            FirehoseKind::Delete => "delete",
+            FirehoseKind::Notification => "notification",
+        }
+    }
+}
+
+impl Firehose {
+    const TEMPLATES: u64 = 1000;
+
+    /// Statuses of about `approx_bytes` of JSON (see [`status_json`]).
+    pub fn new(approx_bytes: usize) -> Firehose {
+        let templates = (0..Self::TEMPLATES)
+            .map(|n| {
+                let id = (STATUS_ID_BASE + n).to_string();
+                status_json(n, approx_bytes)
+                    .split(id.as_str())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect();
+        Firehose { templates }
+    }
+
+    /// The id of the status of event `i`.
+    pub fn status_id(i: u64) -> String {
+        (STATUS_ID_BASE + i).to_string()
+    }
+
+    /// A status with the id [`Firehose::status_id`]`(i)` (also in its `uri` and `url`).
+    pub fn status(&self, i: u64) -> String {
+        let parts = &self.templates[(i % Self::TEMPLATES) as usize];
+        let id = Self::status_id(i);
+        let len = parts.iter().map(String::len).sum::<usize>() + id.len() * parts.len();
+        let mut out = String::with_capacity(len);
+        for (k, part) in parts.iter().enumerate() {
+            if k > 0 {
+                out.push_str(&id);
+            }
+            out.push_str(part);
+        }
+        out
+    }
+
+    /// What event `i` of the mix is. Of every 200 events, 4 are deletes, 5 edits,
+    /// 8 notifications and 183 new statuses.
+    pub fn kind(i: u64) -> FirehoseKind {
+        // The three residues never coincide (they differ modulo 5 or 10).
+        if i % 50 == 49 {
+            FirehoseKind::Delete
+        } else if i % 40 == 21 {
+            FirehoseKind::Edit
+        } else if i % 25 == 12 {
+            FirehoseKind::Notification
+        } else {
+            FirehoseKind::Update
+        }
+    }
+
+    /// The newest new status at or before event `i`.
+    fn update_at_or_before(i: u64) -> u64 {
+        (0..=i)
+            .rev()
+            .find(|&j| Self::kind(j) == FirehoseKind::Update)
+            .unwrap_or(0)
+    }
+
+    /// Event `i` of the mix: its kind and payload. Edits carry the whole new status (an earlier
+    /// update's id), deletes the bare id of an earlier update.
+    pub fn event(&self, i: u64) -> (FirehoseKind, String) {
+        let kind = Self::kind(i);
+        let payload = match kind {
+            FirehoseKind::Update => self.status(i),
+            FirehoseKind::Edit => {
+                let target = Self::update_at_or_before(i.saturating_sub(5));
+                self.status(target).replacen(
+                    "\"edited_at\":null",
+                    &format!("\"edited_at\":\"{}\"", created_at(i)),
+                    1,
+                )
+            }
+            FirehoseKind::Delete => {
+                Self::status_id(Self::update_at_or_before(i.saturating_sub(10)))
+            }
+            FirehoseKind::Notification => notification_json(i, "mention"),
+        };
+        (kind, payload)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +517,38 @@ mod tests {
         assert!(v.get("status").is_none());
         let v: Value = serde_json::from_str(&conversation_json(2)).unwrap();
         assert_eq!(v["last_status"]["visibility"], "direct");
+    }
+
+    #[test]
+    fn firehose_ids_are_unique_and_edits_and_deletes_refer_back() {
+        let hose = Firehose::new(2500);
+        let mut ids = std::collections::HashSet::new();
+        let mut kinds = [0usize; 4];
+        for i in 0..2000u64 {
+            let (kind, payload) = hose.event(i);
+            kinds[kind as usize] += 1;
+            match kind {
+                FirehoseKind::Update => {
+                    let v: Value = serde_json::from_str(&payload).unwrap();
+                    let id = v["id"].as_str().unwrap().to_owned();
+                    assert_eq!(id, Firehose::status_id(i));
+                    assert!(v["uri"].as_str().unwrap().ends_with(&id));
+                    assert!(ids.insert(id), "event {i} repeats an id");
+                }
+                FirehoseKind::Edit => {
+                    let v: Value = serde_json::from_str(&payload).unwrap();
+                    assert!(ids.contains(v["id"].as_str().unwrap()), "event {i}");
+                    assert!(v["edited_at"].is_string());
+                }
+                FirehoseKind::Delete => assert!(ids.contains(&payload), "event {i}"),
+                FirehoseKind::Notification => {
+                    let v: Value = serde_json::from_str(&payload).unwrap();
+                    assert_eq!(v["type"], "mention");
+                }
+            }
+        }
+        assert_eq!(kinds, [1830, 50, 40, 80]);
+        assert_eq!(hose.status(7), hose.status(7));
+        assert!(hose.status(1007).len().abs_diff(2500) < 80);
     }
 }

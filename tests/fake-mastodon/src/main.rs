@@ -70,8 +70,10 @@ fn parse_args() -> Args {
     args
 }
 
-/// Publishes generated events at `rate` per second, in 10 ms batches.
+/// Publishes the firehose ([`generate::Firehose`]) at `rate` events per second, in 10 ms
+/// batches: new statuses spread over four streams, edits, deletes and notifications on `user`.
 async fn publish_forever(server: &FakeServer, rate: f64, size: usize, store: bool) {
+    let hose = generate::Firehose::new(size);
     let period = Duration::from_millis(10);
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -81,14 +83,13 @@ async fn publish_forever(server: &FakeServer, rate: f64, size: usize, store: boo
         ticker.tick().await;
         let due = (start.elapsed().as_secs_f64() * rate) as u64;
         while n < due {
+            publish_one(server, &hose, n, store);
             n += 1;
-            publish_one(server, n, size, store);
         }
     }
 }
 
-fn publish_one(server: &FakeServer, n: u64, size: usize, store: bool) {
-    let status = generate::status_json(n, size);
+fn publish_one(server: &FakeServer, hose: &generate::Firehose, n: u64, store: bool) {
     let update = |stream: &str, json: &str| {
         if store {
             server.post(&[stream], json)
@@ -96,33 +97,20 @@ fn publish_one(server: &FakeServer, n: u64, size: usize, store: bool) {
             server.publish(stream, "update", Some(json))
         }
     };
+    let (kind, payload) = hose.event(n);
+    if kind != generate::FirehoseKind::Update {
+        server.publish("user", kind.event(), Some(&payload));
+        return;
+    }
     match n % 4 {
-        0 => update("public", &status),
-        1 => update("public:local", &status),
-        2 => update("user", &status),
+        0 => update("public", &payload),
+        1 => update("public:local", &payload),
+        2 => update("user", &payload),
         _ => update(
             "hashtag:rust",
             &generate::status_with_tags(n, &["rust"], "Generated status about"),
         ),
     };
-    if n.is_multiple_of(25) {
-        server.publish(
-            "user",
-            "notification",
-            Some(&generate::notification_json(n, "mention")),
-        );
-    }
-    if n.is_multiple_of(40) {
-        server.publish(
-            "user",
-            "status.update",
-            Some(&generate::status_json(n - 2, size)),
-        );
-    }
-    if n.is_multiple_of(50) {
-        let id = (generate::STATUS_ID_BASE + n - 10).to_string();
-        server.publish("user", "delete", Some(&id));
-    }
 }
 
 #[tokio::main]
