@@ -635,3 +635,20 @@ fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
     assert_eq!(s.overlay, Overlay::None);
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Command::Quit]);
 }
+
+#[test]
+fn a_post_that_left_the_bounded_timeline_can_come_back() {
+    // The timeline forgets the ids it dropped: the same post arriving again (a boost of it, a
+    // catch-up page) is shown again rather than taken for a duplicate.
+    let mut s = state();
+    s.settings.timeline_len = 2;
+    for id in ["1", "2", "3"] {
+        event(&mut s, 0, StreamEvent::Update(status(id, "x")));
+    }
+    assert_eq!(ids(&s, 0), ["3", "2"]);
+    event(&mut s, 0, StreamEvent::Update(status("1", "x")));
+    assert_eq!(ids(&s, 0), ["1", "3"]);
+    // while one still held is not doubled
+    event(&mut s, 0, StreamEvent::Update(status("3", "x")));
+    assert_eq!(ids(&s, 0), ["1", "3"]);
+}

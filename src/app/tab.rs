@@ -1,7 +1,7 @@
 //! A tab: its streams and their connection states, and its timeline (bounded, deduplicated,
 //! keeping the reader's place while posts arrive above).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use jiff::Timestamp;
 
@@ -103,7 +103,11 @@ pub struct Tab {
     pub streams: Vec<TabStream>,
     pub context: FilterContext,
     /// Newest first.
+    /// Change it only through the methods below, which keep `ids` in step.
     pub entries: VecDeque<Entry>,
+    /// The ids in `entries`: under a firehose, nearly every post is new, and a scan of a full
+    /// timeline to learn that cost more than everything else done per post.
+    ids: HashSet<String>,
     /// Index into `entries` of the selected entry; 0 follows the newest.
     pub selected: usize,
     /// Entries that arrived since the tab was last looked at.
@@ -140,6 +144,7 @@ impl Tab {
                 .collect(),
             context,
             entries: VecDeque::new(),
+            ids: HashSet::new(),
             selected: 0,
             unread: 0,
             new_above: 0,
@@ -185,6 +190,7 @@ impl Tab {
         let following = self.is_following();
         let hidden = verdict == Verdict::Hide;
         let pos = pos.min(self.entries.len());
+        self.ids.insert(item.id().to_string());
         self.entries.insert(
             pos,
             Entry {
@@ -246,7 +252,18 @@ impl Tab {
     }
 
     pub(super) fn position(&self, id: &str) -> Option<usize> {
+        if !self.ids.contains(id) {
+            return None;
+        }
         self.entries.iter().position(|e| e.item.id() == id)
+    }
+
+    /// Empties the timeline (the reader's place goes back to the top).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.ids.clear();
+        self.selected = 0;
+        self.new_above = 0;
     }
 
     /// Puts a new entry on top, keeping the reader's place when they are not at the top.
@@ -261,6 +278,7 @@ impl Tab {
         }
         let following = self.is_following();
         let hidden = verdict == Verdict::Hide;
+        self.ids.insert(item.id().to_string());
         self.entries.push_front(Entry {
             item,
             verdict,
@@ -283,7 +301,9 @@ impl Tab {
 
     /// Removes an entry, keeping the selection on the same neighbourhood.
     pub(super) fn remove_at(&mut self, i: usize) {
-        self.entries.remove(i);
+        if let Some(gone) = self.entries.remove(i) {
+            self.ids.remove(gone.item.id());
+        }
         if i < self.selected {
             self.selected -= 1;
         }
@@ -347,7 +367,9 @@ impl Tab {
     /// Drops the oldest entries past `limit`, keeping the selection in range.
     pub(super) fn enforce_limit(&mut self, limit: usize) {
         while self.entries.len() > limit.max(1) {
-            self.entries.pop_back();
+            if let Some(gone) = self.entries.pop_back() {
+                self.ids.remove(gone.item.id());
+            }
         }
         self.selected = self.selected.min(self.entries.len().saturating_sub(1));
         self.settle_selection();

@@ -348,8 +348,7 @@ mod tests {
         let mut state = sample_state();
         state.show_notifications = false;
         for tab in &mut state.tabs {
-            tab.entries.clear();
-            tab.selected = 0;
+            tab.clear();
         }
         let s = status_json(
             "900",

@@ -294,8 +294,7 @@ fn failed_stream() {
 #[test]
 fn empty_column_waits() {
     let mut state = monitor_state();
-    state.tabs[0].entries.clear();
-    state.tabs[0].selected = 0;
+    state.tabs[0].clear();
     let t = snapshot("monitor_empty_80x24", &state, 80, 24);
     let text = t.backend().to_string();
     assert!(text.contains("Waiting for posts on #rust, #tokio…"));
