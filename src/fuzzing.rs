@@ -160,10 +160,17 @@ fn decode_and_print(name: &str, payload: Option<&str>) {
         "a control byte in {:?}",
         String::from_utf8_lossy(&json)
     );
-    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&json));
-    });
-    assert_eq!(value["event"], name);
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => assert_eq!(value["event"], name),
+        // The payload is written as the server sent it. serde_json decodes entities leniently
+        // (a lone surrogate escape in a field it skips, nesting past its depth limit): then the
+        // line is exactly as valid as the payload was.
+        Err(e) => assert!(
+            payload.is_some_and(|p| serde_json::from_str::<serde_json::Value>(p).is_err()),
+            "not JSON ({e}): {:?}",
+            String::from_utf8_lossy(&json)
+        ),
+    }
 }
 
 /// Post HTML at the width the first byte gives: every line fits, nothing unsafe in a span,

@@ -181,8 +181,9 @@ fn is_removed(c: char) -> bool {
         | '\u{ad}' | '\u{61c}' | '\u{180e}'
         // Zero-width space; LRM, RLM; LRE, RLE, PDF, LRO, RLO.
         | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
-        // Word joiner, invisible operators; LRI, RLI, FSI, PDI; deprecated format controls.
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{206a}'..='\u{206f}'
+        // Word joiner, invisible operators, (unassigned) U+2065; LRI, RLI, FSI, PDI;
+        // deprecated format controls.
+        | '\u{2060}'..='\u{206f}'
         // BOM / zero-width no-break space; interlinear annotation controls.
         | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
     )
@@ -364,6 +365,8 @@ mod tests {
             "x"
         );
         assert_eq!(line("pay\u{200b}pal\u{feff}\u{ad}\u{2060}"), "paypal");
+        // Found by fuzzing: the unassigned U+2065 between the invisible operators and LRI.
+        assert_eq!(line("a\u{2065}b"), "ab");
         // Arabic and Hebrew text itself is untouched.
         assert!(matches!(sanitize_line("مرحبا שלום"), Cow::Borrowed(_)));
     }
