@@ -86,6 +86,22 @@ fn hostile_events() -> Vec<(String, Option<String>)> {
             &format!("<p>{}</p>", "word ".repeat(20_000)),
         ),
     );
+    // Markup nested 20,000 deep: lists, quotes, tables (quadratic for the HTML layout).
+    add(
+        &mut v,
+        "update",
+        status(
+            "670",
+            "nested",
+            "nested",
+            &format!(
+                "<p>{}{}{}nested</p>",
+                "<ol><li>".repeat(20_000),
+                "<blockquote>".repeat(20_000),
+                "<table><tr><td>".repeat(5_000)
+            ),
+        ),
+    );
     // Ids that are not numbers.
     add(
         &mut v,
@@ -205,8 +221,8 @@ fn hostile_events_through_the_reducer_draw_only_clean_cells() {
     for (w, h) in [(1, 1), (20, 8), (40, 12), (120, 40), (250, 60)] {
         assert_screen_clean(&state, w, h);
     }
-    // The detail view of the worst post, and of the longest.
-    for id in ["666", "668"] {
+    // The detail view of the worst post, the longest and the deepest.
+    for id in ["666", "668", "670"] {
         state.overlay = tootwatch::app::state::Overlay::Detail {
             tab: 0,
             id: id.into(),
