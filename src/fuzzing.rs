@@ -283,11 +283,16 @@ fn check_screen(state: &State, w: u16, h: u16) {
 /// text, or the hyperlink overlay writes an escape of its own making that it should not.
 /// Returns the screen's text, row by row.
 pub fn assert_screen_clean(state: &State, w: u16, h: u16) -> String {
+    assert_screen_clean_in(&mut ViewState::default(), state, w, h)
+}
+
+/// [`assert_screen_clean`] with a view state that lives on between frames, as in the app:
+/// its layout cache saves laying out the same posts again.
+pub fn assert_screen_clean_in(view: &mut ViewState, state: &State, w: u16, h: u16) -> String {
     let theme = Theme::new(false);
-    let mut view = ViewState::default();
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
     terminal
-        .draw(|f| draw(f, state, &mut view, &theme))
+        .draw(|f| draw(f, state, view, &theme))
         .expect("drawing into a buffer");
     let buffer = terminal.backend().buffer();
     for cell in buffer.content.iter() {
