@@ -16,13 +16,15 @@ use common::{FakeServer, Flavor, Options, Run, server, tootwatch, within};
 use fake_mastodon::r#gen;
 use fake_mastodon::inject::RawStream;
 use serde_json::{Value, json};
+use std::time::Duration;
 use tootwatch::app::AppEvent;
 use tootwatch::app::reducer::update;
-use tootwatch::app::state::{State, UiSettings};
+
+use tootwatch::app::state::{Monitor, State, UiSettings};
 use tootwatch::fuzzing::{assert_screen_clean_in, is_forbidden};
-use tootwatch::ui::ViewState;
 use tootwatch::stream::decode::decode_event;
-use tootwatch::stream::{StreamId, StreamMessage, StreamSpec};
+use tootwatch::stream::{ConnectionState, FailureCause, StreamId, StreamMessage, StreamSpec};
+use tootwatch::ui::ViewState;
 
 /// Every terminal trick in one string: CSI (colour, clear screen, cursor moves, alternate
 /// screen), OSC (window title, clipboard write, hyperlink), DCS, C0 controls and BEL, C1
@@ -234,6 +236,35 @@ fn hostile_events_through_the_reducer_draw_only_clean_cells() {
         }
     }
     state.overlay = tootwatch::app::state::Overlay::None;
+    // Connection states carry the server's words (refusal bodies, close reasons).
+    for state_change in [
+        ConnectionState::Reconnecting {
+            after: Duration::from_secs(3),
+            reason: format!("the server closed the socket (1011 {TRICKS})"),
+        },
+        ConnectionState::Failed {
+            reason: format!("the server refused the stream ({TRICKS})"),
+            cause: FailureCause::StreamRefused,
+        },
+    ] {
+        update(
+            &mut state,
+            AppEvent::Stream(StreamMessage::State {
+                stream: StreamId(0),
+                state: state_change,
+            }),
+        );
+        assert_screen_clean_in(&mut view, &state, 80, 24);
+    }
+    // The monitor view of the same timeline.
+    state.monitor = Some(Monitor {
+        stale_after: Duration::from_secs(60),
+        bell: false,
+    });
+    for (w, h) in [(40, 20), (200, 60)] {
+        assert_screen_clean_in(&mut view, &state, w, h);
+    }
+    state.monitor = None;
     // A good post after all that still arrives and shows.
     update(
         &mut state,
@@ -465,7 +496,6 @@ async fn a_five_megabyte_websocket_message_is_refused_and_the_stream_goes_on() {
 /// reducer, and every delete is applied.
 async fn deletes_survive_a_flood(transport: tootwatch::stream::TransportChoice) {
     use std::sync::Arc;
-    use std::time::Duration;
     use tootwatch::stream::{StreamSettings, Timing, spawn_stream};
 
     let server = server(Flavor::Mastodon).await;
@@ -582,4 +612,33 @@ async fn no_delete_is_lost_under_load_over_sse() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_delete_is_lost_under_load_over_websocket() {
     deletes_survive_a_flood(tootwatch::stream::TransportChoice::Ws).await;
+}
+
+/// A refusal's body is the server's text too: the one line `tail` prints about it is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_refusal_prints_one_clean_line() {
+    let server = server(Flavor::Mastodon).await;
+    server.set_fault(common::Fault::Status {
+        status: 400,
+        error: format!("No such stream {TRICKS}"),
+        retry_after: None,
+    });
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "sse", "public"],
+    );
+    let code = run.exit_code().await;
+    let stderr = run.rest_of_stderr().await;
+    assert_eq!(code, 3, "{stderr:?}");
+    assert_clean_output(&stderr);
+    assert_eq!(stderr.len(), 1, "{stderr:?}");
+    // The escape sequences and controls are gone; their printable remains are inert text.
+    assert!(
+        stderr[0].starts_with(
+            "tootwatch: public: the server refused the stream \
+             (400 No such stream redclickbellinvoicefdp.exeiso)"
+        ),
+        "{stderr:?}"
+    );
 }
