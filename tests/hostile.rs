@@ -112,6 +112,13 @@ fn hostile_events() -> Vec<(String, Option<String>)> {
         status(&format!("not-a-number{TRICKS}"), "ids", "ids", "<p>x</p>"),
     );
     v.push(("delete".into(), Some(format!("abc{TRICKS}"))));
+    // Ids of 100 kB: deleted ids are kept (10,000 of them), so each must stay small.
+    v.push(("delete".into(), Some("7".repeat(100_000))));
+    add(
+        &mut v,
+        "update",
+        status(&"8".repeat(100_000), "long id", "id", "<p>x</p>"),
+    );
     v.push(("delete".into(), Some(r#"{"id":"1"}"#.into())));
     v.push(("announcement.delete".into(), Some("[1,2]".into())));
     // Payloads of the wrong type.
@@ -222,6 +229,9 @@ fn hostile_events_through_the_reducer_draw_only_clean_cells() {
     assert!(decoded >= 10, "only {decoded} hostile events decoded");
     assert!(state.tabs[0].position_of("666").is_some());
     assert!(!state.announcements.is_empty());
+    // Over-long ids were refused, not remembered.
+    assert!(!state.accounts[0].deleted.contains(&"7".repeat(100_000)));
+    assert!(state.tabs[0].position_of(&"8".repeat(100_000)).is_none());
     for (w, h) in [(1, 1), (40, 12), (250, 60)] {
         assert_screen_clean_in(&mut view, &state, w, h);
     }
