@@ -432,6 +432,8 @@ async fn a_raw_stream_of_garbage_cannot_stop_or_bloat_tail() {
         "{lines:#?}"
     );
 
+    let baseline = peak_rss_kib(&run);
+
     // A 5 MB single event line, then a line that does not end for 6 MB.
     let five = format!("event: update\ndata: {}\n\n", "x".repeat(5 << 20));
     raw.send(five.as_bytes()).await;
@@ -465,10 +467,11 @@ async fn a_raw_stream_of_garbage_cannot_stop_or_bloat_tail() {
         2,
         "both oversized events logged with their reason"
     );
-    // Buffering either big line would take 5 MB or more on top of the process's baseline;
-    // the caps keep the peak near the 1 MiB line cap.
-    if let Some(peak) = peak_rss_kib(&run) {
-        assert!(peak < 40 * 1024, "peak RSS {peak} KiB");
+    // Buffering either big line would add 5 MB or more; the cap keeps what is held to the
+    // 1 MiB line cap and read buffers (growth measured: 2-3 MiB, in a debug build).
+    if let (Some(before), Some(after)) = (baseline, peak_rss_kib(&run)) {
+        eprintln!("peak RSS of tail: {before} KiB before the big lines, {after} KiB after");
+        assert!(after < before + 5 * 1024, "{before} KiB → {after} KiB");
     }
     assert!(run.child.try_wait().unwrap().is_none());
 }
