@@ -333,10 +333,16 @@ async fn tail_prints_only_clean_text(transport: &str, format: &str) {
     for (name, payload) in &events {
         server.publish("public", name, payload.as_deref());
     }
+    // 10,000 unknown events in a row.
+    for i in 0..10_000 {
+        server.publish("public", &format!("new.kind.{i}"), Some("{}"));
+    }
     server.publish("public", "update", Some(&good_status()));
     server.publish("public", "delete", Some("424242"));
     let lines = lines_until(&mut run, "424242").await;
     assert_clean_output(&lines);
+    let unknown = lines.iter().filter(|l| l.contains("new.kind.")).count();
+    assert_eq!(unknown, 10_000);
     if format == "text" {
         assert!(
             lines
