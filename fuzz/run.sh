@@ -14,18 +14,25 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build -s none >build.log 2>&1 || { echo "build failed: fuzz/build.log"; exit 1; }
 bin=target/x86_64-unknown-linux-gnu/release
 for t in $targets; do
-    mkdir -p work/$t artifacts/$t
+    mkdir -p work/$t artifacts/$t corpus/$t
     start=$(date +%s)
-    $bin/$t work/$t corpus/$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-        -artifact_prefix=artifacts/$t/ -print_final_stats=1 >work/$t.log 2>&1
+    $bin/$t work/$t corpus/$t seeds/$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=4096 -artifact_prefix=artifacts/$t/ -print_final_stats=1 >work/$t.log 2>&1
     rc=$?
     end=$(date +%s)
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' work/$t.log | grep -o '[0-9]*$')
     echo "$t: exit $rc, ${runs:-?} executions in $((end - start)) s"
-    # Keep the committed corpus small: only inputs that add coverage.
+    # Keep the committed corpus small: only inputs that add coverage to the seeds'...
     rm -rf work/min-$t && mkdir -p work/min-$t
     $bin/$t -merge=1 work/min-$t corpus/$t work/$t >work/$t.merge.log 2>&1 &&
         rm -rf corpus/$t && mv work/min-$t corpus/$t
-    # Seeds have names; of the found inputs (named by hash) only the small ones are kept.
-    find corpus/$t -type f -size +4k -regex '.*/[0-9a-f]\{40\}' -delete
+    # ...and at most 250 of them (named by hash: which go is arbitrary), then at most 48 KiB,
+    # the largest going first.
+    ls corpus/$t | sort | tail -n +251 | while read -r f; do rm "corpus/$t/$f"; done
+    total=$(find corpus/$t -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+    for f in $(ls -S corpus/$t); do
+        [ "$total" -le 49152 ] && break
+        total=$((total - $(stat -c %s "corpus/$t/$f")))
+        rm "corpus/$t/$f"
+    done
 done

@@ -1,5 +1,6 @@
-//! Every input of the fuzz corpus (`fuzz/corpus/<target>/`) and every crash the fuzzers found
-//! (`fuzz/regressions/<target>/`) runs through the same checks as the fuzz targets
+//! Every seed (`fuzz/seeds/<target>/`: realistic and hostile inputs written by hand), every
+//! input of the minimised fuzz corpus (`fuzz/corpus/<target>/`) and every crash the fuzzers
+//! found (`fuzz/regressions/<target>/`) runs through the same checks as the fuzz targets
 //! (`tootwatch::fuzzing`), so what was fixed stays fixed without a nightly toolchain.
 
 use std::path::Path;
@@ -29,10 +30,14 @@ fn run_dir(target: &str, check: fn(&[u8]), dir: &Path) -> usize {
 fn corpus_and_regressions_pass_every_check() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     for (target, check) in TARGETS {
+        let seeds = run_dir(target, *check, &root.join("seeds").join(target));
         let corpus = run_dir(target, *check, &root.join("corpus").join(target));
         let regressions = run_dir(target, *check, &root.join("regressions").join(target));
-        // Each target has a corpus; an empty one would make this test pass for nothing.
-        assert!(corpus > 0, "no corpus for {target}");
-        eprintln!("{target}: {corpus} corpus inputs, {regressions} regressions");
+        // Each target has seeds and a corpus; without them this test would pass for nothing.
+        assert!(
+            seeds > 0 && corpus > 0,
+            "no seeds or no corpus for {target}"
+        );
+        eprintln!("{target}: {seeds} seeds, {corpus} corpus inputs, {regressions} regressions");
     }
 }
