@@ -10,6 +10,8 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hooks;
 pub mod login;
 pub mod matching;

@@ -62,6 +62,11 @@ pub mod de {
         Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
     }
 
+    /// The longest id accepted. Servers use ids of up to a few dozen characters (Mastodon's
+    /// numbers, GoToSocial's ULIDs, Pleroma's flake ids); sets of ids are bounded by count
+    /// (deleted ids, recently printed ids), so a longer one is refused to keep them small.
+    pub const MAX_ID_BYTES: usize = 256;
+
     /// An opaque id: a string as sent, or a JSON number as its decimal text; `null` → `""`.
     pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Ok(opt_id(d)?.unwrap_or_default())
@@ -81,9 +86,11 @@ pub mod de {
             f.write_str("an id (string or number)")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            check_id_len(v)?;
             Ok(Some(v.to_owned()))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            check_id_len(&v)?;
             Ok(Some(v))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
@@ -108,6 +115,16 @@ pub mod de {
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_any(self)
         }
+    }
+
+    fn check_id_len<E: de::Error>(id: &str) -> Result<(), E> {
+        if id.len() > MAX_ID_BYTES {
+            return Err(E::custom(format_args!(
+                "an id of {} bytes (at most {MAX_ID_BYTES})",
+                id.len()
+            )));
+        }
+        Ok(())
     }
 
     /// A count: number, numeric string or `null` (→ 0). Negatives clamp to 0, fractions truncate,

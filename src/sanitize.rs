@@ -43,6 +43,35 @@ pub fn truncate_chars(s: &str, max_chars: usize) -> &str {
     }
 }
 
+/// Makes JSON text safe to print as it is: every character a terminal could act on or that
+/// hides or reorders text (controls other than JSON's whitespace, DEL, C1, bidi and invisible
+/// format characters, line and paragraph separators) becomes its `\uXXXX` escape. Outside its
+/// strings JSON text is ASCII, so these characters can only stand inside strings, where the
+/// escape means the same character: the JSON value does not change. JSON encoders escape only
+/// C0 controls, which leaves the rest for this.
+pub fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
+    let needs = |c: char| {
+        !matches!(c, '\t' | '\n' | '\r') && (is_removed(c) || matches!(c, '\u{2028}' | '\u{2029}'))
+    };
+    // Most payloads are plain ASCII text with nothing to escape.
+    let plain = json
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'));
+    if plain || !json.chars().any(needs) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs(c) {
+            // All of them are in the Basic Multilingual Plane: one escape each.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 const ESC: u8 = 0x1b;
 const BEL: u8 = 0x07;
 
@@ -152,8 +181,9 @@ fn is_removed(c: char) -> bool {
         | '\u{ad}' | '\u{61c}' | '\u{180e}'
         // Zero-width space; LRM, RLM; LRE, RLE, PDF, LRO, RLO.
         | '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
-        // Word joiner, invisible operators; LRI, RLI, FSI, PDI; deprecated format controls.
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{206a}'..='\u{206f}'
+        // Word joiner, invisible operators, (unassigned) U+2065; LRI, RLI, FSI, PDI;
+        // deprecated format controls.
+        | '\u{2060}'..='\u{206f}'
         // BOM / zero-width no-break space; interlinear annotation controls.
         | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
     )
@@ -335,6 +365,8 @@ mod tests {
             "x"
         );
         assert_eq!(line("pay\u{200b}pal\u{feff}\u{ad}\u{2060}"), "paypal");
+        // Found by fuzzing: the unassigned U+2065 between the invisible operators and LRI.
+        assert_eq!(line("a\u{2065}b"), "ab");
         // Arabic and Hebrew text itself is untouched.
         assert!(matches!(sanitize_line("مرحبا שלום"), Cow::Borrowed(_)));
     }
@@ -374,6 +406,31 @@ mod tests {
             assert!(matches!(sanitize_line(s), Cow::Borrowed(_)));
         }
         assert_eq!(line("\x1b[1m👩‍💻\x1b[0m 漢字"), "👩‍💻 漢字");
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_its_tricks() {
+        let value = serde_json::json!({
+            "a": "\u{1b}]0;t\u{7}\u{7f}\u{9b}31m\u{85}\u{202e}x\u{2066}\u{200b}\u{2028}é👍",
+            "n": [1, 2.5, null, true],
+        });
+        let json = serde_json::to_string_pretty(&value).unwrap();
+        let safe = escape_json_for_terminal(&json);
+        assert!(
+            !safe
+                .chars()
+                .any(|c| c != '\n' && (is_removed(c) || c == '\u{2028}')),
+            "{safe:?}"
+        );
+        assert!(
+            safe.contains("\\u009b31m") && safe.contains("\\u202ex"),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+        for plain in [r#"{"a":"b"}"#, "[1,\n2]", r#"{"é":"日本👍"}"#] {
+            assert!(matches!(escape_json_for_terminal(plain), Cow::Borrowed(_)));
+        }
     }
 
     #[test]

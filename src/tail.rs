@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use crate::cli::{Format, TailArgs};
 use crate::filter;
 use crate::model::Status;
+use crate::sanitize::escape_json_for_terminal;
 use crate::setup::{self, Failure};
 use crate::stream::{
     ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSpec,
@@ -396,9 +397,9 @@ pub fn write_json_line(
     raw: &RawEvent,
 ) -> io::Result<()> {
     out.write_all(b"{\"stream\":")?;
-    serde_json::to_writer(&mut *out, stream)?;
+    write_json_string(out, stream)?;
     out.write_all(b",\"event\":")?;
-    serde_json::to_writer(&mut *out, &raw.name)?;
+    write_json_string(out, &raw.name)?;
     out.write_all(b",\"payload\":")?;
     let payload = raw
         .payload
@@ -408,14 +409,25 @@ pub fn write_json_line(
     match (event, payload) {
         (_, None) => out.write_all(b"null")?,
         (StreamEvent::Delete(id) | StreamEvent::AnnouncementDelete(id), _) => {
-            serde_json::to_writer(&mut *out, id)?
+            write_json_string(out, id)?
         }
-        (StreamEvent::Unknown { .. }, Some(p)) if !is_json(p) => {
-            serde_json::to_writer(&mut *out, p)?
-        }
-        (_, Some(p)) => write_one_line(out, p)?,
+        // Events whose payload was not decoded: it may be anything, so only JSON is written
+        // as JSON.
+        (
+            StreamEvent::Unknown { .. }
+            | StreamEvent::FiltersChanged
+            | StreamEvent::NotificationsMerged,
+            Some(p),
+        ) if !is_json(p) => write_json_string(out, p)?,
+        (_, Some(p)) => write_one_line(out, &escape_json_for_terminal(p))?,
     }
     out.write_all(b"}\n")
+}
+
+/// A JSON string, with what a terminal would act on escaped (JSON escapes only C0 controls).
+fn write_json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
+    let json = serde_json::to_string(s)?;
+    out.write_all(escape_json_for_terminal(&json).as_bytes())
 }
 
 fn is_json(text: &str) -> bool {

@@ -90,7 +90,8 @@ fn cut(s: &str, max_chars: usize) -> String {
 /// Decodes the entity at the start of `s` (which starts with `&`); returns the text and the
 /// bytes consumed. Unknown entities stay as written.
 fn decode_entity(s: &str) -> (String, usize) {
-    let Some(semi) = s[..s.len().min(12)].find(';') else {
+    // By bytes: 12 bytes in may fall inside a character (found by fuzzing: a panic).
+    let Some(semi) = memchr::memchr(b';', &s.as_bytes()[..s.len().min(12)]) else {
         return ("&".into(), 1);
     };
     let body = &s[1..semi];
@@ -156,6 +157,9 @@ mod tests {
             "&#1114112;",
             "<<>>",
             "&amp",
+            // A multi-byte character across the 12th byte.
+            "&aaaaaaaaaé;",
+            "&#1\u{fffd}4112;",
         ] {
             let _ = html_to_line(s, 10);
         }

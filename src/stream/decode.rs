@@ -29,6 +29,8 @@ pub enum DecodeError {
     Frame(serde_json::Error),
     #[error("the frame names no event")]
     NoEvent,
+    #[error("`{event}` with an id of {bytes} bytes")]
+    IdTooLong { event: String, bytes: usize },
 }
 
 /// The payload as a server sent it, made uniform: `None` for absent, empty or `undefined`.
@@ -62,10 +64,18 @@ pub fn decode_event(name: &str, payload: Option<&str>) -> Result<StreamEvent, De
             event: name.to_string(),
         })?;
         // A bare id; some servers quote it as a JSON string.
-        Ok(match serde_json::from_str::<String>(text) {
+        let id = match serde_json::from_str::<String>(text) {
             Ok(s) => s,
             Err(_) => text.to_string(),
-        })
+        };
+        // Deleted ids are remembered (by count): each must stay small.
+        if id.len() > crate::model::de::MAX_ID_BYTES {
+            return Err(DecodeError::IdTooLong {
+                event: name.to_string(),
+                bytes: id.len(),
+            });
+        }
+        Ok(id)
     };
     Ok(match name {
         "update" => StreamEvent::Update(Box::new(json(name, payload)?)),
@@ -320,6 +330,16 @@ mod tests {
         assert!(matches!(
             decode_event("delete", Some("")),
             Err(DecodeError::MissingPayload { .. })
+        ));
+        let long = "9".repeat(300);
+        assert!(matches!(
+            decode_event("delete", Some(&long)),
+            Err(DecodeError::IdTooLong { bytes: 300, .. })
+        ));
+        let status = STATUS.replace("113000000000000001", &long);
+        assert!(matches!(
+            decode_event("update", Some(&status)),
+            Err(DecodeError::Payload { .. })
         ));
         let deep = "[".repeat(100_000);
         assert!(decode_event("update", Some(&deep)).is_err());

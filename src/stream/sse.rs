@@ -72,7 +72,8 @@ impl SseParser {
             }
             self.at_stream_start = false;
         }
-        if self.after_cr {
+        // An empty chunk between the CR and its LF changes nothing.
+        if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let Some(rest) = chunk.strip_prefix(b"\n") {
                 chunk = rest;
@@ -94,8 +95,11 @@ impl SseParser {
             if self.discarding_line {
                 self.discarding_line = false;
                 self.partial.clear();
-            } else if self.partial.is_empty() {
+            } else if self.partial.is_empty() && end <= self.max_bytes {
                 self.line(&chunk[..end], emit);
+            } else if self.partial.is_empty() {
+                // The same cap as for a line that arrives in pieces, wherever chunks split.
+                self.mark_oversized(end);
             } else if self.partial.len() + end > self.max_bytes {
                 self.partial.clear();
                 self.mark_oversized(end);
@@ -146,14 +150,24 @@ impl SseParser {
             None => (line, &b""[..]),
         };
         match field {
-            b"event" => self.name = String::from_utf8_lossy(value).into_owned(),
+            // Invalid UTF-8 becomes U+FFFD, three bytes for each bad byte: the caps count
+            // what is kept, not what arrived (found by fuzzing).
+            b"event" => {
+                let name = String::from_utf8_lossy(value);
+                if name.len() > self.max_bytes {
+                    self.mark_oversized(name.len());
+                } else {
+                    self.name = name.into_owned();
+                }
+            }
             b"data" => {
                 if self.oversized > 0 {
                     self.oversized = self.oversized.saturating_add(value.len());
                     return;
                 }
-                if self.data.len() + value.len() + 1 > self.max_bytes {
-                    let len = self.data.len() + value.len();
+                let text = String::from_utf8_lossy(value);
+                if self.data.len() + text.len() + 1 > self.max_bytes {
+                    let len = self.data.len() + text.len();
                     self.mark_oversized(len);
                     return;
                 }
@@ -161,10 +175,7 @@ impl SseParser {
                     self.data.push('\n');
                 }
                 self.has_data = true;
-                match std::str::from_utf8(value) {
-                    Ok(s) => self.data.push_str(s),
-                    Err(_) => self.data.push_str(&String::from_utf8_lossy(value)),
-                }
+                self.data.push_str(&text);
             }
             // `id` and `retry` steer a browser's own reconnection; our supervisor has its own.
             _ => {}
@@ -497,6 +508,37 @@ mod tests {
         let out = parse_chunks(&[input.as_bytes()], 500);
         assert!(matches!(&out[0], SseFrame::Oversized { .. }));
         assert_eq!(out[1], ev("delete", "1"));
+    }
+
+    #[test]
+    fn the_line_cap_does_not_depend_on_chunking() {
+        // Found by fuzzing: a long `event:` line in one chunk passed, split it was dropped.
+        let name = "n".repeat(40);
+        let input = format!("event: {name}\ndata: x\n\nevent: delete\ndata: 1\n\n");
+        let whole = parse_chunks(&[input.as_bytes()], 32);
+        let split: Vec<&[u8]> = input.as_bytes().chunks(5).collect();
+        let split = parse_chunks(&split, 32);
+        assert!(matches!(&whole[0], SseFrame::Oversized { .. }), "{whole:?}");
+        assert!(matches!(&split[0], SseFrame::Oversized { .. }), "{split:?}");
+        assert_eq!(whole[1], ev("delete", "1"));
+        assert_eq!(split[1], ev("delete", "1"));
+    }
+
+    #[test]
+    fn invalid_utf8_cannot_grow_an_event_past_the_cap() {
+        // 20 bad bytes become 60 bytes of U+FFFD: past a cap of 40.
+        let mut input = b"event: delete\ndata: ".to_vec();
+        input.extend([0xff; 20]);
+        input.extend(b"\n\nevent: \xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\n\n");
+        let out = parse_chunks(&[&input], 40);
+        assert!(matches!(&out[0], SseFrame::Oversized { .. }), "{out:?}");
+        assert!(matches!(&out[1], SseFrame::Oversized { .. }), "{out:?}");
+    }
+
+    #[test]
+    fn an_empty_chunk_between_cr_and_lf_is_nothing() {
+        let out = parse_chunks(&[b"event: delete\ndata: 1\r", b"", b"\ndata: 2\n\n"], 1000);
+        assert_eq!(out, vec![ev("delete", "1\n2")]);
     }
 
     #[test]

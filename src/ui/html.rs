@@ -55,6 +55,56 @@ pub fn strip_invisible(html: &str) -> String {
     out
 }
 
+/// Deeper markup is shown as plain text. Posts nest a few levels (a mention is a link in a
+/// span in a paragraph); quotes of quotes a few more.
+const MAX_NESTING: usize = 64;
+
+/// How deeply the elements of `html` nest, counted up to just past [`MAX_NESTING`]. Void
+/// elements and self-closing tags do not nest; neither do `p` and `li`, which HTML closes
+/// implicitly (their lists and quotes still count).
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &bytes[i..]) {
+        let start = i + at + 1;
+        let end = memchr::memchr(b'>', &bytes[start..]).map_or(bytes.len(), |e| start + e);
+        let tag = &html[start..end];
+        i = (end + 1).min(bytes.len());
+        if let Some(closing) = tag.strip_prefix('/') {
+            let name = tag_name(closing);
+            if !VOID.iter().any(|v| name.eq_ignore_ascii_case(v)) {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        let name = tag_name(tag);
+        if name.is_empty()
+            || tag.ends_with('/')
+            || VOID.iter().any(|v| name.eq_ignore_ascii_case(v))
+        {
+            continue;
+        }
+        depth += 1;
+        max = max.max(depth);
+        if max > MAX_NESTING {
+            break;
+        }
+    }
+    max
+}
+
+fn tag_name(tag: &str) -> &str {
+    let end = tag
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(tag.len());
+    &tag[..end]
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum LinkKind {
     Mention,
@@ -89,6 +139,12 @@ pub fn render_html(
 ) -> (Vec<Line<'static>>, Vec<LinkRun>) {
     let width = width.max(1);
     let source = strip_invisible(&sanitize_text(html));
+    if nesting_depth(&source) > MAX_NESTING {
+        // html2text takes time quadratic in the depth of nested blocks (lists, quotes,
+        // tables): a 1 MB post of nested lists would freeze the view for minutes.
+        let text = crate::text::html_to_line(html, 10_000);
+        return (wrap_text(&text, theme.text, width), Vec::new());
+    }
     #[cfg(test)]
     HTML2TEXT_CALLS.with(|c| c.set(c.get() + 1));
     let tagged = match html2text::config::rich().lines_from_read(source.as_bytes(), width) {
@@ -206,6 +262,31 @@ mod tests {
             r#"<a href="https://example.com/a/very/long/path">example.com/a/ve…</a>"#
         );
         assert_eq!(strip_invisible(r#"x<span class="invisible">y"#), "x");
+    }
+
+    #[test]
+    fn nesting_is_measured_and_deep_markup_is_plain_text() {
+        assert_eq!(
+            nesting_depth("<p>a <span><a href=\"x\">b</a></span><br>c</p>"),
+            2
+        );
+        assert_eq!(
+            nesting_depth("<ul><li>a<li>b</ul><ol><li><ol><li>c</ol></ol>"),
+            2
+        );
+        assert_eq!(nesting_depth("<img src=x/><br/><div/>x</div>"), 0);
+        assert_eq!(nesting_depth("< a <é <"), 0);
+        let deep = format!(
+            "<p>{}deep{}</p>",
+            "<ol><li>".repeat(20_000),
+            "</ol>".repeat(20_000)
+        );
+        assert_eq!(nesting_depth(&deep), MAX_NESTING + 1);
+        let theme = Theme::new(false);
+        let (lines, links) = render_html(&deep, 40, None, &theme);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].spans[0].content, "deep");
+        assert!(links.is_empty());
     }
 
     #[test]

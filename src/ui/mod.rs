@@ -12,7 +12,7 @@
 mod detail;
 mod footer;
 mod help;
-mod html;
+pub(crate) mod html;
 mod links;
 mod monitor;
 mod notifications;
@@ -20,7 +20,7 @@ mod status;
 mod tabs;
 mod theme;
 mod timeline;
-mod wrap;
+pub(crate) mod wrap;
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,8 @@ pub use self::r#gen as generate;
 /// Raw TCP servers for faults below HTTP: silence, resets, trickles, TLS failures.
 pub mod faults;
 mod hub;
+/// A raw event-stream endpoint that writes any bytes, for hostile-input tests.
+pub mod inject;
 /// OAuth: app registration, authorize, token, revoke.
 pub mod oauth;
 mod rest;
