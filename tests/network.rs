@@ -11,7 +11,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{GUARD, within};
+use common::{GUARD, publish_until_taken, within};
 use fake_mastodon::faults::{RawFault, RawServer, sse_event, ws_text_frame};
 use fake_mastodon::{FakeServer, Fault, Options};
 use tokio::sync::mpsc;
@@ -343,19 +343,7 @@ async fn a_stream_that_goes_silent_after_the_headers_meets_the_read_timeout() {
         let (_, reason) = p.reconnecting().await;
         assert!(reason.starts_with("nothing arrived for 0.3 s"), "{reason}");
         server.set_fault(Fault::None);
-        // A stalled connection counts as a subscriber but gets nothing: publish until a
-        // connection made after the change takes the event.
-        loop {
-            let made = server.connections("public");
-            if server.publish("public", "delete", Some("5")) > 0 {
-                break;
-            }
-            within(
-                "a fresh connection",
-                server.wait_connections("public", made + 1),
-            )
-            .await;
-        }
+        publish_until_taken(&server, "public", "delete", "5").await;
         assert_eq!(p.event().await, delete("5"));
     }
 }

@@ -119,3 +119,19 @@ pub async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
+
+/// Publishes `event` on `stream` until a connection takes it. A stalled connection still counts
+/// as a subscriber but takes nothing, so after a stall ends, wait for a fresh connection.
+pub async fn publish_until_taken(server: &FakeServer, stream: &str, event: &str, payload: &str) {
+    loop {
+        let made = server.connections(stream);
+        if server.publish(stream, event, Some(payload)) > 0 {
+            return;
+        }
+        within(
+            "a fresh connection",
+            server.wait_connections(stream, made + 1),
+        )
+        .await;
+    }
+}
