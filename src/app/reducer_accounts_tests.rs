@@ -1,7 +1,7 @@
 //! One deck, two accounts on two servers: what belongs to one account never touches the other,
 //! even where the servers' ids coincide.
 
-use super::tests::{event, filter, ids, notification, now, status};
+use super::tests::{connection, event, filter, ids, notification, now, status};
 use super::*;
 use crate::api::timeline::{CatchUp, History};
 use crate::app::state::{State, UiSettings};
@@ -177,33 +177,23 @@ fn fetches_go_to_the_account_of_the_stream() {
     }
     // a reconnect of bob's stream catches up on bob's server
     let mut s = deck();
-    let live = || {
-        AppEvent::Stream(StreamMessage::State {
-            stream: StreamId(1),
-            state: ConnectionState::Live {
-                transport: Transport::Ws,
-            },
-        })
+    let live = || ConnectionState::Live {
+        transport: Transport::Ws,
     };
-    update(&mut s, live());
+    connection(&mut s, 1, live());
     event(&mut s, 1, StreamEvent::Update(status("40", "x")));
     event(
         &mut s,
         1,
         StreamEvent::Notification(notification("b9", "follow", None)),
     );
-    update(
-        &mut s,
-        AppEvent::Stream(StreamMessage::State {
-            stream: StreamId(1),
-            state: ConnectionState::Reconnecting {
-                after: std::time::Duration::from_secs(1),
-                reason: "x".into(),
-            },
-        }),
-    );
+    let reconnecting = ConnectionState::Reconnecting {
+        after: std::time::Duration::from_secs(1),
+        reason: "x".into(),
+    };
+    connection(&mut s, 1, reconnecting);
     assert_eq!(
-        update(&mut s, live()),
+        connection(&mut s, 1, live()),
         vec![
             Command::FetchFilters { account: 1 },
             Command::FetchHistory {

@@ -54,6 +54,17 @@ pub(super) fn event(state: &mut State, stream: usize, e: StreamEvent) -> Vec<Com
     )
 }
 
+/// Stream `stream` reports a new connection state.
+pub(super) fn connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<Command> {
+    update(
+        state,
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(stream),
+            state: new,
+        }),
+    )
+}
+
 pub(super) fn key(state: &mut State, code: KeyCode) -> Vec<Command> {
     update(
         state,
@@ -595,13 +606,10 @@ fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
         }),
     );
     for stream in 1..4 {
-        let live = AppEvent::Stream(StreamMessage::State {
-            stream: StreamId(stream),
-            state: ConnectionState::Live {
-                transport: Transport::Ws,
-            },
-        });
-        update(&mut s, live);
+        let live = ConnectionState::Live {
+            transport: Transport::Ws,
+        };
+        connection(&mut s, stream, live);
     }
     assert!(update(&mut s, AppEvent::Tick(at(30))).is_empty());
     s.now = at(30);
