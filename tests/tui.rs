@@ -447,3 +447,45 @@ backoff_max_secs = 0.2
     assert!(!on_a.is_empty());
     assert!(on_a.iter().all(|h| !h.contains("token-of-bob")), "{on_a:?}");
 }
+
+/// A tab naming an account nobody configured or logged in, and a monitor asked to merge tabs of
+/// two accounts: each a usage error (exit 2) saying what is wrong, before any network.
+#[test]
+fn tab_accounts_that_cannot_be_used_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[accounts.a]\ninstance = \"http://127.0.0.1:9\"\ntoken = \"t\"\n[[tabs]]\nstreams = [\"user\"]\naccount = \"nobody@x.example\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tootwatch"))
+            .args(args)
+            .env("TOOTWATCH_CONFIG", &config)
+            .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
+            .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
+            .env_remove("TOOTWATCH_INSTANCE")
+            .env_remove("TOOTWATCH_TOKEN")
+            .env_remove("TOOTWATCH_ACCOUNT")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a tab names the account `nobody@x.example`")
+            && stderr.contains("accounts: a"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--monitor"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--monitor shows the streams of one account"),
+        "{stderr}"
+    );
+}
