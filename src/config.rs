@@ -171,6 +171,14 @@ pub struct TransportConfig {
     pub backoff_initial_secs: f64,
     pub backoff_max_secs: f64,
     pub healthy_after_secs: f64,
+    /// A WebSocket stream counts as accepted after its first frame, or after this long
+    /// without an error frame (servers check a subscription after the upgrade).
+    pub accept_grace_secs: f64,
+    /// How often a stream the server cannot stream (or one that stopped delivering) is
+    /// polled over REST.
+    pub poll_secs: f64,
+    /// How often each stream is compared with its REST timeline.
+    pub verify_secs: f64,
 }
 
 impl Default for TransportConfig {
@@ -183,6 +191,9 @@ impl Default for TransportConfig {
             backoff_initial_secs: t.backoff_initial.as_secs_f64(),
             backoff_max_secs: t.backoff_max.as_secs_f64(),
             healthy_after_secs: t.healthy_after.as_secs_f64(),
+            accept_grace_secs: t.accept_grace.as_secs_f64(),
+            poll_secs: 60.0,
+            verify_secs: 300.0,
         }
     }
 }
@@ -196,7 +207,16 @@ impl TransportConfig {
             backoff_initial: d(self.backoff_initial_secs),
             backoff_max: d(self.backoff_max_secs),
             healthy_after: d(self.healthy_after_secs),
+            accept_grace: d(self.accept_grace_secs),
         }
+    }
+
+    pub fn poll_every(&self) -> Duration {
+        Duration::from_secs_f64(self.poll_secs)
+    }
+
+    pub fn verify_every(&self) -> Duration {
+        Duration::from_secs_f64(self.verify_secs)
     }
 }
 
@@ -314,6 +334,9 @@ impl Config {
             ("backoff_initial_secs", t.backoff_initial_secs),
             ("backoff_max_secs", t.backoff_max_secs),
             ("healthy_after_secs", t.healthy_after_secs),
+            ("accept_grace_secs", t.accept_grace_secs),
+            ("poll_secs", t.poll_secs),
+            ("verify_secs", t.verify_secs),
         ] {
             if !(value.is_finite() && value > 0.0 && value < 1e7) {
                 return Err(err(

@@ -31,6 +31,7 @@ fn timing() -> Timing {
         backoff_initial: Duration::from_millis(5),
         backoff_max: Duration::from_millis(20),
         healthy_after: Duration::from_secs(60),
+        accept_grace: Duration::from_millis(200),
     }
 }
 

@@ -364,6 +364,7 @@ fn settings(base: &str, transport: TransportChoice) -> Arc<StreamSettings> {
             backoff_initial: Duration::from_millis(5),
             backoff_max: Duration::from_millis(20),
             healthy_after: Duration::from_secs(60),
+            accept_grace: Duration::from_millis(200),
         },
         max_event_bytes: 1 << 20,
         keep_raw: false,

@@ -86,6 +86,7 @@ async fn soak_supervisor(transport: TransportChoice) {
         backoff_initial: Duration::from_millis(1),
         backoff_max: Duration::from_millis(2),
         healthy_after: Duration::from_secs(60),
+        accept_grace: Duration::from_millis(200),
     };
     let settings = Arc::new(StreamSettings {
         base: server.base_url().parse().unwrap(),

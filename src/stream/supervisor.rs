@@ -25,6 +25,9 @@ pub struct Timing {
     pub backoff_max: Duration,
     /// A connection that stayed up this long resets the backoff.
     pub healthy_after: Duration,
+    /// A WebSocket subscription is checked by the server after the upgrade: it counts as
+    /// accepted after the first frame, or after this long without an error frame.
+    pub accept_grace: Duration,
 }
 
 impl Default for Timing {
@@ -35,6 +38,7 @@ impl Default for Timing {
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
             healthy_after: Duration::from_secs(30),
+            accept_grace: Duration::from_secs(2),
         }
     }
 }

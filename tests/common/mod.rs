@@ -28,7 +28,7 @@ pub fn fast_config(dir: &tempfile::TempDir) -> PathBuf {
     let path = dir.path().join("config.toml");
     std::fs::write(
         &path,
-        "[transport]\nbackoff_initial_secs = 0.05\nbackoff_max_secs = 0.2\nconnect_timeout_secs = 5\nhealthy_after_secs = 0.5\n",
+        "[transport]\nbackoff_initial_secs = 0.05\nbackoff_max_secs = 0.2\nconnect_timeout_secs = 5\nhealthy_after_secs = 0.5\naccept_grace_secs = 0.2\n",
     )
     .unwrap();
     path
