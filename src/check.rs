@@ -197,7 +197,7 @@ async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome
                 continue;
             };
             match state {
-                ConnectionState::Connecting { .. } => {}
+                ConnectionState::Connecting { .. } | ConnectionState::Polling { .. } => {}
                 ConnectionState::Live { transport } => {
                     return (Outcome::Ok, format!("subscribed over {transport}"));
                 }

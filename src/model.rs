@@ -778,6 +778,8 @@ pub struct Instance {
     pub title: String,
     #[serde(deserialize_with = "de::null_as_default")]
     pub version: String,
+    /// v2: where the server's code lives, which names the software.
+    pub source_url: Option<String>,
     /// v1.
     #[serde(deserialize_with = "de::null_as_default")]
     pub urls: InstanceUrls,

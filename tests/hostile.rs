@@ -230,7 +230,13 @@ fn hostile_events_through_the_reducer_draw_only_clean_cells() {
     assert!(state.tabs[0].position_of("666").is_some());
     assert!(!state.announcements.is_empty());
     // Over-long ids were refused, not remembered.
-    assert!(!state.accounts[0].deleted.contains(&"7".repeat(100_000)));
+    assert!(
+        !state
+            .core
+            .tombstones(0)
+            .unwrap()
+            .contains(&"7".repeat(100_000))
+    );
     assert!(state.tabs[0].position_of(&"8".repeat(100_000)).is_none());
     for (w, h) in [(1, 1), (40, 12), (250, 60)] {
         assert_screen_clean_in(&mut view, &state, w, h);

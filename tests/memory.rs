@@ -15,8 +15,8 @@ use tootwatch::app::state::{State, UiSettings};
 use tootwatch::ui::{self, Theme, ViewState};
 
 const EVENTS: u64 = 100_000;
-/// `DeletedIds` remembers this many deletes (a private constant of `app::state`).
-const DELETED_IDS_KEPT: u64 = 10_000;
+/// The core remembers this many deletes per account.
+const DELETED_IDS_KEPT: u64 = tootwatch::live::Tombstones::CAP as u64;
 
 #[test]
 fn a_firehose_of_100_000_events_keeps_every_collection_bounded() {
@@ -76,7 +76,7 @@ fn a_firehose_of_100_000_events_keeps_every_collection_bounded() {
     }
     assert_eq!(state.notifications.entries.len(), notifications_len);
 
-    let remembered = &state.accounts[0].deleted;
+    let remembered = state.core.tombstones(0).unwrap();
     assert_eq!(deleted.len(), 2_000);
     let forgotten = unseen.len() + deleted.len() - DELETED_IDS_KEPT as usize;
     assert!(

@@ -332,6 +332,56 @@ pub fn disabled_feed(instance: &Instance, spec: &crate::stream::StreamSpec) -> O
     })
 }
 
+/// Which server software answers, as far as its instance endpoint tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    Mastodon,
+    GoToSocial,
+    Pleroma,
+    Other,
+}
+
+pub fn server_kind(instance: &Instance) -> ServerKind {
+    let version = instance.version.to_ascii_lowercase();
+    let source = instance
+        .source_url
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // GoToSocial says `0.17.3 git-1a2b3c` (or `+git-`); Pleroma and Akkoma name themselves
+    // in a Mastodon-compatible version string.
+    let gts_version = version
+        .split_once("git-")
+        .is_some_and(|(release, _)| release.trim_end_matches([' ', '+']).split('.').count() == 3);
+    if source.contains("gotosocial") || version.contains("gotosocial") || gts_version {
+        ServerKind::GoToSocial
+    } else if version.contains("pleroma") || version.contains("akkoma") {
+        ServerKind::Pleroma
+    } else if source.contains("mastodon") || version.starts_with(|c: char| c.is_ascii_digit()) {
+        ServerKind::Mastodon
+    } else {
+        ServerKind::Other
+    }
+}
+
+/// Streams a server accepts and never feeds, as known of each server: they are polled over
+/// REST instead. Says why, for the stream's state.
+pub fn unstreamable(instance: &Instance, spec: &crate::stream::StreamSpec) -> Option<String> {
+    use crate::stream::StreamSpec;
+    use crate::stream::spec::Scope;
+    match (server_kind(instance), spec) {
+        (ServerKind::GoToSocial, StreamSpec::Hashtag { .. }) => {
+            Some("this server does not stream hashtags".into())
+        }
+        (ServerKind::GoToSocial, StreamSpec::Public { scope, media })
+            if *scope == Scope::Remote || *media =>
+        {
+            Some("this server does not stream remote or media-only feeds".into())
+        }
+        _ => None,
+    }
+}
+
 /// Is this base URL allowed without `--insecure`? https anywhere, http only on loopback.
 pub fn is_safe_base(url: &Url) -> bool {
     match url.scheme() {

@@ -47,7 +47,7 @@ impl History {
         self.len() == 0
     }
 
-    fn newest_id(&self) -> Option<&str> {
+    pub fn newest_id(&self) -> Option<&str> {
         match self {
             History::Statuses(v) => v.first().map(|s| s.id.as_str()),
             History::Conversations(v) => v
@@ -69,6 +69,38 @@ impl History {
             (History::Conversations(a), History::Conversations(b)) => join(a, b),
             (History::Notifications(a), History::Notifications(b)) => join(a, b),
             _ => {}
+        }
+    }
+}
+
+/// Where catching up starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    /// Everything after this id (`min_id` paging).
+    Id(String),
+    /// Everything created after this moment: the timeline was empty when we looked, or we
+    /// never learnt what it held.
+    Time(Timestamp),
+}
+
+impl From<&str> for Since {
+    fn from(id: &str) -> Since {
+        Since::Id(id.to_string())
+    }
+}
+
+impl History {
+    /// Keeps what was created after `t` (items without a readable time are kept).
+    fn retain_created_after(&mut self, t: Timestamp) {
+        let after = |created: &str| created.parse::<Timestamp>().map_or(true, |c| c > t);
+        match self {
+            History::Statuses(v) => v.retain(|s| after(&s.created_at)),
+            History::Notifications(v) => v.retain(|n| after(&n.created_at)),
+            History::Conversations(v) => v.retain(|c| {
+                c.last_status
+                    .as_deref()
+                    .is_none_or(|s| after(&s.created_at))
+            }),
         }
     }
 }
@@ -262,6 +294,29 @@ impl Api {
             complete,
             resume_from,
         })
+    }
+
+    /// Everything after `since`: by id where we know one, else the latest page, cut at the
+    /// moment (a timeline empty at start has only new posts; a full page is all we take).
+    pub async fn catch_up_since(
+        &self,
+        spec: &StreamSpec,
+        since: &Since,
+        bound: usize,
+    ) -> Result<CatchUp, ApiError> {
+        match since {
+            Since::Id(id) => self.catch_up(spec, id, bound).await,
+            Since::Time(t) => {
+                let (mut items, _) = self.history(spec, &Paging::Latest, bound.min(PAGE)).await?;
+                items.retain_created_after(*t);
+                let resume_from = items.newest_id().unwrap_or_default().to_string();
+                Ok(CatchUp {
+                    items,
+                    complete: true,
+                    resume_from,
+                })
+            }
+        }
     }
 
     /// The newest notifications, for the notification pane when it opens.

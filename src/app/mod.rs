@@ -7,7 +7,7 @@ pub mod tab;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::api::timeline::CatchUp;
+use crate::api::timeline::{CatchUp, History, Since};
 use crate::model::Filter;
 use crate::stream::{StreamId, StreamMessage};
 
@@ -31,14 +31,23 @@ pub enum AppEvent {
     /// `since` while disconnected.
     HistoryFetched {
         stream: StreamId,
-        since: Option<String>,
+        since: Option<Since>,
         result: Result<CatchUp, String>,
     },
     NotificationsFetched {
         account: usize,
-        since: Option<String>,
+        since: Option<Since>,
         result: Result<CatchUp, String>,
     },
+    /// The latest page of a stream's timeline, to compare with what the stream delivered.
+    Verified {
+        stream: StreamId,
+        result: Result<History, String>,
+    },
+    /// Time to read the streams served by polling.
+    PollDue,
+    /// Time to compare the streams with their timelines.
+    VerifyDue,
     /// SIGINT/SIGTERM/SIGHUP, or the end of a replay.
     Terminate,
 }
@@ -61,11 +70,17 @@ pub enum Command {
         account: usize,
         stream: StreamId,
         spec: crate::stream::StreamSpec,
-        since: Option<String>,
+        since: Option<Since>,
     },
     FetchNotifications {
         account: usize,
-        since: Option<String>,
+        since: Option<Since>,
+    },
+    /// The latest page of a stream's timeline, to verify the stream against.
+    VerifyStream {
+        account: usize,
+        stream: StreamId,
+        spec: crate::stream::StreamSpec,
     },
     /// Open in a local browser.
     OpenUrl(String),
@@ -261,6 +276,7 @@ pub async fn live(
         .collect();
 
     let mut disabled_feeds = Vec::new();
+    let mut unstreamable = Vec::new();
     for (account, c) in connected.iter().enumerate() {
         let mut specs: Vec<Vec<StreamSpec>> = plans
             .iter()
@@ -279,6 +295,9 @@ pub async fn live(
             if let Some(instance) = &c.instance {
                 disabled_feeds.extend(p.specs.iter().filter_map(|s| {
                     crate::api::disabled_feed(instance, s).map(|why| (account, s.clone(), why))
+                }));
+                unstreamable.extend(p.specs.iter().filter_map(|s| {
+                    crate::api::unstreamable(instance, s).map(|why| (account, s.clone(), why))
                 }));
             }
         }
@@ -310,6 +329,11 @@ pub async fn live(
         channel_capacity: resolved.limits.channel_capacity,
         catch_up_posts: resolved.limits.catch_up_posts,
         disabled_feeds,
+        unstreamable,
+        cadence: crate::live::Cadence {
+            poll_every: config.transport.poll_every(),
+            verify_every: config.transport.verify_every(),
+        },
         accounts: names,
         tab_accounts,
         no_color: no_color(),
@@ -350,6 +374,8 @@ pub async fn replay(
         channel_capacity: config.limits.channel_capacity,
         catch_up_posts: config.limits.catch_up_posts,
         disabled_feeds: Vec::new(),
+        unstreamable: Vec::new(),
+        cadence: crate::live::Cadence::default(),
         accounts: Vec::new(),
         tab_accounts: Vec::new(),
         hook: None,

@@ -5,13 +5,15 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, M
 
 use super::state::{Item, Overlay, State};
 use super::{AppEvent, Command};
+use crate::api::timeline::{CatchUp, History, Since};
 use crate::filter::Verdict;
-use crate::stream::{ConnectionState, StreamEvent, StreamMessage};
+use crate::live::{self, Admit, Need, Origin};
+use crate::stream::{ConnectionState, StreamEvent, StreamId, StreamMessage};
 
 pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
     match event {
         AppEvent::Stream(StreamMessage::Event { stream, event, .. }) => {
-            on_stream_event(state, stream.0, event)
+            on_stream_event(state, stream.0, event, Origin::Stream)
         }
         AppEvent::Stream(StreamMessage::State { stream, state: new }) => {
             on_connection(state, stream.0, new)
@@ -51,17 +53,19 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
                 commands.dedup();
                 return commands;
             }
-            // Relative times on screen may have changed; an empty screen has none.
+            // Relative times on screen may have changed (an empty screen has none), and a
+            // reconnect counts down.
             state.dirty |= state.active_tab().is_some_and(|t| !t.entries.is_empty())
-                || !state.notifications.entries.is_empty();
+                || !state.notifications.entries.is_empty()
+                || state.counting_down();
             Vec::new()
         }
         AppEvent::FiltersFetched {
             account,
             result: Ok(filters),
         } => {
-            if let Some(view) = state.accounts.get_mut(account) {
-                view.filters = Some(filters);
+            if account < state.accounts.len() {
+                state.core.set_filters(account, filters);
                 state.refilter(account);
                 state.dirty = true;
             }
@@ -78,28 +82,40 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
             since,
             result,
         } => {
+            if since.is_none() {
+                // The latest page at start: where catching up will begin.
+                state
+                    .core
+                    .opened(stream, result.as_ref().ok().map(|c| &c.items));
+            }
             match result {
-                Ok(found) => state.merge_history(stream, since.as_deref(), found),
+                Ok(found) => state.merge_history(stream, since.as_ref(), found),
                 Err(e) => {
                     tracing::warn!("loading history failed: {e}");
                     state.flash = Some(format!("could not load posts: {e}"));
                 }
             }
             state.dirty = true;
-            Vec::new()
+            core_work(state)
         }
         AppEvent::NotificationsFetched {
             account,
             since,
             result,
         } => {
+            if since.is_none() {
+                let newest = result.as_ref().ok().map(|c| c.items.newest_id());
+                state.core.opened_notifications(account, newest);
+            }
             match result {
-                Ok(found) => match found.items {
-                    crate::api::timeline::History::Notifications(v) => {
-                        state.merge_notifications(account, since.as_deref(), v)
+                Ok(found) => {
+                    if let History::Notifications(v) = found.items {
+                        for n in &v {
+                            state.core.note_notification(account, &n.id);
+                        }
+                        state.merge_notifications(account, since.as_ref(), v)
                     }
-                    _ => return Vec::new(),
-                },
+                }
                 Err(e) => {
                     tracing::warn!("loading notifications failed: {e}");
                     state.flash = Some(format!("could not load notifications: {e}"));
@@ -108,6 +124,21 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
+        AppEvent::Verified { stream, result } => match result {
+            Ok(page) => on_verified(state, stream, page),
+            Err(e) => {
+                tracing::warn!("verifying {stream:?} failed: {e}");
+                Vec::new()
+            }
+        },
+        AppEvent::PollDue => {
+            state.core.poll_due();
+            core_work(state)
+        }
+        AppEvent::VerifyDue => {
+            state.core.verify_due();
+            core_work(state)
+        }
         AppEvent::Terminate => {
             state.quit = true;
             vec![Command::Quit]
@@ -115,7 +146,12 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
     }
 }
 
-fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<Command> {
+fn on_stream_event(
+    state: &mut State,
+    stream: usize,
+    event: StreamEvent,
+    origin: Origin,
+) -> Vec<Command> {
     let Some(&tab) = state.stream_tab.get(stream) else {
         return Vec::new();
     };
@@ -124,34 +160,41 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
         .iter()
         .position(|s| s.id.0 == stream)
         .unwrap_or(0);
-    let mut commands = Vec::new();
     let now = state.now;
     let account = state.tabs[tab].account;
-    let slot = &mut state.tabs[tab].streams[via];
-    slot.last_event = Some(now);
-    // A post ends the silence: the next one is news again.
-    slot.alerted = false;
+    if origin == Origin::Stream {
+        let slot = &mut state.tabs[tab].streams[via];
+        slot.last_event = Some(now);
+        // A post ends the silence: the next one is news again.
+        slot.alerted = false;
+    }
+    if let StreamEvent::Update(status) = &event
+        && !state.tabs[tab].tag_rule.admits(status)
+    {
+        return Vec::new();
+    }
+    let admit = state.core.admit(StreamId(stream), &event, origin, now);
+    let mut commands = core_work(state);
+    let verdict = match admit {
+        Admit::Deleted | Admit::Outside => return commands,
+        Admit::Duplicate => {
+            if let StreamEvent::Update(status) = &event {
+                state.tabs[tab].add_via(&status.id, via);
+            }
+            return commands;
+        }
+        Admit::New(verdict) => verdict,
+    };
     match event {
         StreamEvent::Update(status) => {
-            if !state.tabs[tab].tag_rule.admits(&status) {
-                return commands;
-            }
-            if state.is_deleted(account, &status) {
-                return commands;
-            }
-            let verdict = state.verdict_for(account, &status, &state.tabs[tab].context.clone());
             let limit = state.settings.timeline_len;
             let active = tab == state.active;
-            let t = &mut state.tabs[tab];
-            t.streams[via].newest_seen = Some(status.id.clone());
             let highlighted = state.highlights.matches_status(&status);
-            // Without highlights, the hook is for every post.
-            let hooked = highlighted || state.highlights.is_empty();
-            let json = (hooked && state.has_hook)
+            let json = (state.has_hook && live::wants_hook(&state.highlights, &status, &verdict))
                 .then(|| serde_json::to_string(&status).ok())
                 .flatten();
-            let t = &mut state.tabs[tab];
             let visible = verdict != Verdict::Hide;
+            let t = &mut state.tabs[tab];
             let new = t.push_newest(Item::Status(status), verdict, via, limit);
             if new && active && t.is_following() {
                 t.unread = 0;
@@ -166,18 +209,13 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
         StreamEvent::StatusUpdate(status) => state.edit_status(account, &status),
         StreamEvent::Delete(id) => state.delete_status(account, &id),
         StreamEvent::Notification(n) => {
-            if let Some(view) = state.accounts.get_mut(account) {
-                view.newest_notification = Some(n.id.clone());
-            }
             if state.add_notification(account, n) && state.settings.bell_on_mention {
                 commands.push(Command::Bell);
             }
         }
         StreamEvent::Conversation(c) => state.upsert_conversation(tab, via, c),
-        StreamEvent::FiltersChanged => {
-            commands.push(Command::FetchFilters { account });
-            return commands;
-        }
+        // The core asked for the filters.
+        StreamEvent::FiltersChanged => return commands,
         StreamEvent::Announcement(a) => {
             state.announcements.retain(|x| x.id != a.id);
             state.announcements.insert(0, *a);
@@ -192,64 +230,73 @@ fn on_stream_event(state: &mut State, stream: usize, event: StreamEvent) -> Vec<
 }
 
 fn on_connection(state: &mut State, stream: usize, new: ConnectionState) -> Vec<Command> {
-    let Some(&tab) = state.stream_tab.get(stream) else {
+    if state.stream_tab.get(stream).is_none() {
         return Vec::new();
-    };
-    let account = state.tabs[tab].account;
-    let Some(slot) = state.tabs[tab]
-        .streams
-        .iter_mut()
-        .find(|s| s.id.0 == stream)
-    else {
-        return Vec::new();
-    };
-    let reconnected = matches!(new, ConnectionState::Live { .. })
-        && matches!(
-            slot.state,
-            ConnectionState::Reconnecting { .. } | ConnectionState::Connecting { .. }
-        )
-        && slot.ever_live;
-    if matches!(new, ConnectionState::Live { .. }) {
-        slot.ever_live = true;
     }
-    // An outage lasts from leaving live to being live again, through every retry between.
-    let live = |s: &ConnectionState| matches!(s, ConnectionState::Live { .. });
-    if live(&slot.state) != live(&new) {
-        slot.state_since = state.now;
-        slot.alerted = false;
-    }
-    slot.state = new;
+    let shown = state.core.on_state(StreamId(stream), &new, state.now);
+    state.show_state(StreamId(stream), shown);
     state.dirty = true;
-    if !reconnected {
-        return Vec::new();
+    core_work(state)
+}
+
+/// What the core queued, as commands; and the states it changed, on screen.
+fn core_work(state: &mut State) -> Vec<Command> {
+    for (stream, shown) in state.core.take_notices() {
+        state.show_state(stream, shown);
+        state.dirty = true;
     }
-    // What happened while we were away: filters may have changed (the server tells only live
-    // listeners), and posts and notifications came that the stream will never repeat.
-    let spec = slot.spec.clone();
-    let since = slot.newest_seen.clone();
-    let id = slot.id;
-    let mut commands = vec![Command::FetchFilters { account }];
-    if spec != crate::stream::StreamSpec::UserNotification {
-        commands.push(Command::FetchHistory {
-            account,
-            stream: id,
-            spec: spec.clone(),
-            since,
-        });
-    }
-    if matches!(
-        spec,
-        crate::stream::StreamSpec::User | crate::stream::StreamSpec::UserNotification
-    ) {
-        commands.push(Command::FetchNotifications {
-            account,
-            since: state
-                .accounts
-                .get(account)
-                .and_then(|a| a.newest_notification.clone()),
-        });
+    let mut commands: Vec<Command> = Vec::new();
+    for need in state.core.take_needs() {
+        let command = match need {
+            Need::Filters { account } => Command::FetchFilters { account },
+            Need::CatchUp {
+                stream,
+                spec,
+                since,
+            } => Command::FetchHistory {
+                account: state.core.account_of(stream),
+                stream,
+                spec,
+                since: Some(since),
+            },
+            Need::CatchUpNotifications { stream, since } => Command::FetchNotifications {
+                account: state.core.account_of(stream),
+                since: Some(since),
+            },
+            Need::Verify { stream, spec } => Command::VerifyStream {
+                account: state.core.account_of(stream),
+                stream,
+                spec,
+            },
+        };
+        // Several streams of one account coming back at once need its filters once.
+        if !commands.contains(&command) {
+            commands.push(command);
+        }
     }
     commands
+}
+
+/// A verification answered: what the stream never sent goes on screen as a catch-up would.
+fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Command> {
+    let missed = state.core.verified(stream, &page, state.now);
+    if !missed.is_empty() {
+        let account = state.core.account_of(stream);
+        match missed {
+            History::Notifications(v) => state.merge_notifications(account, None, v),
+            items => state.merge_history(
+                stream,
+                None,
+                CatchUp {
+                    items,
+                    complete: true,
+                    resume_from: String::new(),
+                },
+            ),
+        }
+        state.dirty = true;
+    }
+    core_work(state)
 }
 
 fn select_tab(state: &mut State, i: usize) {
@@ -379,7 +426,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                         account: state.tabs[state.active].account,
                         stream: *stream,
                         spec,
-                        since: Some(resume_from.clone()),
+                        since: Some(Since::Id(resume_from.clone())),
                     });
                 }
             } else if let Some(id) = selected.map(|i| i.id().to_string()) {

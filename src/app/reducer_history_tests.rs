@@ -31,7 +31,7 @@ fn history(
         state,
         AppEvent::HistoryFetched {
             stream: StreamId(stream),
-            since: since.map(str::to_string),
+            since: since.map(Since::from),
             result: Ok(found),
         },
     );

@@ -645,9 +645,9 @@ fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
 }
 
 #[test]
-fn a_post_that_left_the_bounded_timeline_can_come_back() {
-    // The timeline forgets the ids it dropped: the same post arriving again (a boost of it, a
-    // catch-up page) is shown again rather than taken for a duplicate.
+fn a_post_that_left_the_bounded_timeline_does_not_come_back_on_top() {
+    // The core remembers more of a group than its timeline holds (as `tail` does): the same
+    // post arriving again, late or from another stream, is not news.
     let mut s = state();
     s.settings.timeline_len = 2;
     for id in ["1", "2", "3"] {
@@ -655,8 +655,43 @@ fn a_post_that_left_the_bounded_timeline_can_come_back() {
     }
     assert_eq!(ids(&s, 0), ["3", "2"]);
     event(&mut s, 0, StreamEvent::Update(status("1", "x")));
-    assert_eq!(ids(&s, 0), ["1", "3"]);
+    assert_eq!(ids(&s, 0), ["3", "2"]);
     // while one still held is not doubled
     event(&mut s, 0, StreamEvent::Update(status("3", "x")));
-    assert_eq!(ids(&s, 0), ["1", "3"]);
+    assert_eq!(ids(&s, 0), ["3", "2"]);
+    // a new one is news
+    event(&mut s, 0, StreamEvent::Update(status("4", "x")));
+    assert_eq!(ids(&s, 0), ["4", "3"]);
+}
+
+#[test]
+fn a_reconnect_counts_down_once_a_second() {
+    let mut s = state();
+    let t0 = s.now;
+    update(
+        &mut s,
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(0),
+            state: ConnectionState::Reconnecting {
+                after: std::time::Duration::from_secs(44),
+                reason: "x".into(),
+            },
+        }),
+    );
+    assert!(s.counting_down());
+    let later = t0.checked_add(jiff::SignedDuration::from_secs(10)).unwrap();
+    s.dirty = false;
+    update(&mut s, AppEvent::Tick(later));
+    assert!(s.dirty, "the countdown is redrawn");
+    assert_eq!(
+        s.tabs[0].streams[0].retry_in(later),
+        Some(std::time::Duration::from_secs(34))
+    );
+    let much_later = t0
+        .checked_add(jiff::SignedDuration::from_secs(100))
+        .unwrap();
+    assert_eq!(
+        s.tabs[0].streams[0].retry_in(much_later),
+        Some(std::time::Duration::ZERO)
+    );
 }

@@ -16,7 +16,7 @@ use super::reducer::update;
 use super::state::{State, UiSettings};
 use super::{AppEvent, Command};
 use crate::api::Api;
-use crate::api::timeline::{CatchUp, PAGE, Paging};
+use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
 use crate::setup::Failure;
 use crate::stream::{StreamSettings, StreamSpec, spawn_stream};
 use crate::ui::{self, Theme, ViewState};
@@ -53,6 +53,10 @@ pub struct Options {
     /// Streams whose feed the account's server has switched off, and why: shown as failed,
     /// not opened. (account, stream, why)
     pub disabled_feeds: Vec<(usize, StreamSpec, String)>,
+    /// Streams the account's server cannot stream, and why: polled instead.
+    pub unstreamable: Vec<(usize, StreamSpec, String)>,
+    /// How often polled streams are read and every stream is checked against REST.
+    pub cadence: crate::live::Cadence,
     /// The accounts' names (the default one first) and, per tab in order, its account.
     pub accounts: Vec<String>,
     pub tab_accounts: Vec<usize>,
@@ -91,6 +95,19 @@ pub async fn run(
     for (tab, rule) in state.tabs.iter_mut().zip(options.tag_rules) {
         tab.tag_rule = rule;
     }
+    let unstreamable: Vec<(crate::stream::StreamId, String)> = state
+        .subscriptions()
+        .into_iter()
+        .filter_map(|(id, spec)| {
+            let account = state.account_of(id);
+            let (.., why) = options
+                .unstreamable
+                .iter()
+                .find(|(a, s, _)| *a == account && *s == spec)?;
+            Some((id, why.clone()))
+        })
+        .collect();
+    state.set_streaming(options.cadence, &unstreamable);
     let hook = options.hook;
     let disabled = |account: usize, spec: &StreamSpec| {
         options
@@ -101,7 +118,12 @@ pub async fn run(
     };
     match &source {
         Source::Live(accounts) => {
-            for (id, spec) in state.subscriptions() {
+            let streamed: Vec<_> = state
+                .core
+                .streamed()
+                .map(|(id, spec)| (id, spec.clone()))
+                .collect();
+            for (id, spec) in streamed {
                 let account = state.account_of(id);
                 let Some(live) = accounts.get(account) else {
                     continue;
@@ -114,6 +136,10 @@ pub async fn run(
                     }
                 }
             }
+            spawn_every(options.cadence.poll_every, tx.clone(), || AppEvent::PollDue);
+            spawn_every(options.cadence.verify_every, tx.clone(), || {
+                AppEvent::VerifyDue
+            });
         }
         Source::Replay(replay) => replay.spawn(&state.subscriptions(), tx.clone()),
     }
@@ -245,7 +271,7 @@ async fn sleep_until_some(at: Option<Instant>) {
 /// As rarely as the relative times on screen need: every second while something shown is
 /// under a minute old, every minute while under an hour, else hourly.
 fn tick_interval(state: &State) -> Duration {
-    if state.monitor.is_some() {
+    if state.monitor.is_some() || state.counting_down() {
         // The monitor's footer says "last post N s ago" for every stream.
         return Duration::from_secs(1);
     }
@@ -370,6 +396,20 @@ fn spawn_terminal_input(tx: mpsc::Sender<AppEvent>, key_read: KeyClock) {
     });
 }
 
+/// A timer into the inbox: polling and verification, minutes apart.
+fn spawn_every(every: Duration, tx: mpsc::Sender<AppEvent>, event: fn() -> AppEvent) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval_at(Instant::now() + every, every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if tx.send(event()).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
 fn spawn_signals(tx: mpsc::Sender<AppEvent>) {
     #[cfg(unix)]
     tokio::spawn(async move {
@@ -438,7 +478,7 @@ fn execute(
             };
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = load(&api, &spec, since.as_deref(), catch_up_posts).await;
+                let result = load(&api, &spec, since.as_ref(), catch_up_posts).await;
                 let _ = tx
                     .send(AppEvent::HistoryFetched {
                         stream,
@@ -448,6 +488,24 @@ fn execute(
                     .await;
             });
         }
+        Command::VerifyStream {
+            account,
+            stream,
+            spec,
+        } => {
+            let Some(api) = source.api(account) else {
+                return;
+            };
+            let (api, tx) = (api.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = api
+                    .history(&spec, &Paging::Latest, crate::live::VERIFY_PAGE)
+                    .await
+                    .map(|(page, _)| page)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(AppEvent::Verified { stream, result }).await;
+            });
+        }
         Command::FetchNotifications { account, since } => {
             let Some(api) = source.api(account) else {
                 return;
@@ -455,7 +513,7 @@ fn execute(
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let spec = StreamSpec::UserNotification;
-                let result = load(&api, &spec, since.as_deref(), catch_up_posts).await;
+                let result = load(&api, &spec, since.as_ref(), catch_up_posts).await;
                 let _ = tx
                     .send(AppEvent::NotificationsFetched {
                         account,
@@ -493,7 +551,7 @@ fn execute(
 async fn load(
     api: &Api,
     spec: &StreamSpec,
-    since: Option<&str>,
+    since: Option<&Since>,
     bound: usize,
 ) -> Result<CatchUp, String> {
     let result = match since {
@@ -505,7 +563,7 @@ async fn load(
                 complete: true,
                 resume_from: String::new(),
             }),
-        Some(since) => api.catch_up(spec, since, bound).await,
+        Some(since) => api.catch_up_since(spec, since, bound).await,
     };
     result.map_err(|e| e.to_string())
 }

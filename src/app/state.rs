@@ -5,7 +5,9 @@ use std::collections::{HashSet, VecDeque};
 use jiff::Timestamp;
 
 pub use super::tab::{Entry, Item, Tab, TabStream};
+use crate::api::timeline::Since;
 use crate::filter::{Verdict, verdict};
+use crate::live::{Cadence, LiveCore, Subscription};
 use crate::model::{
     Announcement, Conversation, Filter, FilterContext, Notification, NotificationType, Status,
 };
@@ -80,44 +82,13 @@ pub struct Search {
     pub editing: bool,
 }
 
-/// Ids of deleted statuses, so that a late event cannot bring one back. Bounded.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DeletedIds {
-    order: VecDeque<String>,
-    set: HashSet<String>,
-}
-
-impl DeletedIds {
-    const CAP: usize = 10_000;
-
-    pub fn insert(&mut self, id: &str) {
-        if self.set.insert(id.to_string()) {
-            self.order.push_back(id.to_string());
-            if self.order.len() > Self::CAP
-                && let Some(old) = self.order.pop_front()
-            {
-                self.set.remove(&old);
-            }
-        }
-    }
-
-    pub fn contains(&self, id: &str) -> bool {
-        self.set.contains(id)
-    }
-}
-
-/// What the view holds per account. Tabs of several accounts (one deck mixing instances) keep
-/// their deletes, filters and notifications apart: a status id means something only on the
-/// server that gave it.
+/// An account of the view. Tabs of several accounts (one deck mixing instances) keep their
+/// deletes, filters and notifications apart (in the core): a status id means something only
+/// on the server that gave it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountView {
     /// `user@host`; shown where the view mixes accounts.
     pub name: String,
-    /// `None` until fetched: the server's own `filtered` results are all we have then.
-    pub filters: Option<Vec<Filter>>,
-    pub deleted: DeletedIds,
-    /// The newest notification a stream delivered: where catching up starts.
-    pub newest_notification: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +99,9 @@ pub struct State {
     pub show_notifications: bool,
     /// Never empty; tabs name theirs by index, the first is the one picked by default.
     pub accounts: Vec<AccountView>,
+    /// The live semantics shared with `tail`: dedupe, tombstones, filters, catch-up anchors,
+    /// polled and verified streams. Stream ids are its subscriptions' indices.
+    pub core: LiveCore,
     /// Active announcements, newest first; dismissed ones are removed.
     pub announcements: Vec<Announcement>,
     pub overlay: Overlay,
@@ -177,7 +151,9 @@ impl State {
             }
             tabs.push(tab);
         }
+        let core = LiveCore::new(core_subscriptions(&tabs, &[]), Cadence::default(), now);
         State {
+            core,
             tabs,
             active: 0,
             notifications: Notifications::default(),
@@ -203,13 +179,7 @@ impl State {
     /// Names the accounts (the first is the default one) and which account each tab, in
     /// order, streams from; an index out of range means the first.
     pub fn set_accounts(&mut self, names: Vec<String>, tab_accounts: &[usize]) {
-        self.accounts = names
-            .into_iter()
-            .map(|name| AccountView {
-                name,
-                ..AccountView::default()
-            })
-            .collect();
+        self.accounts = names.into_iter().map(|name| AccountView { name }).collect();
         if self.accounts.is_empty() {
             self.accounts.push(AccountView::default());
         }
@@ -219,7 +189,43 @@ impl State {
             } else {
                 0
             };
+            for s in &tab.streams {
+                self.core.assign_account(s.id, tab.account);
+            }
         }
+    }
+
+    /// How often to poll and verify, and which streams the servers cannot stream (they are
+    /// polled from the start and shown so).
+    pub fn set_streaming(&mut self, cadence: Cadence, unstreamable: &[(StreamId, String)]) {
+        self.core = LiveCore::new(
+            core_subscriptions(&self.tabs, unstreamable),
+            cadence,
+            self.now,
+        );
+        for (stream, shown) in self.core.polled_states() {
+            self.show_state(stream, shown);
+        }
+    }
+
+    /// Puts a stream's state on screen.
+    pub fn show_state(&mut self, stream: StreamId, shown: ConnectionState) {
+        let now = self.now;
+        let Some(slot) = self
+            .stream_tab
+            .get(stream.0)
+            .and_then(|&t| self.tabs.get_mut(t))
+            .and_then(|t| t.streams.iter_mut().find(|s| s.id == stream))
+        else {
+            return;
+        };
+        // An outage lasts from leaving "up" to being up again, through every retry between.
+        if super::tab::is_up(&slot.state) != super::tab::is_up(&shown) {
+            slot.state_since = now;
+            slot.alerted = false;
+        }
+        slot.state = shown;
+        slot.state_at = now;
     }
 
     /// The account a stream belongs to (through its tab).
@@ -269,13 +275,7 @@ impl State {
 
     /// Deleted on this account's server (a boost of a deleted status is gone too).
     pub fn is_deleted(&self, account: usize, status: &Status) -> bool {
-        self.accounts.get(account).is_some_and(|a| {
-            a.deleted.contains(&status.id)
-                || status
-                    .reblog
-                    .as_deref()
-                    .is_some_and(|r| a.deleted.contains(&r.id))
-        })
+        self.core.is_deleted(account, status)
     }
 
     /// Merges a history page or a catch-up into the stream's tab. A catch-up goes right above
@@ -284,13 +284,14 @@ impl State {
     pub fn merge_history(
         &mut self,
         stream: StreamId,
-        since: Option<&str>,
+        since: Option<&Since>,
         found: crate::api::timeline::CatchUp,
     ) {
         use crate::api::timeline::History;
         let Some(&tab) = self.stream_tab.get(stream.0) else {
             return;
         };
+        self.core.note_history(stream, &found.items);
         let via = self.tabs[tab]
             .streams
             .iter()
@@ -322,7 +323,12 @@ impl State {
             }
         };
         let t = &mut self.tabs[tab];
-        let Some(since) = since else {
+        // A catch-up from an id goes where that id is; one by time goes where its posts'
+        // times say, as a page does.
+        let Some(since) = since.and_then(|s| match s {
+            Since::Id(id) => Some(id.as_str()),
+            Since::Time(_) => None,
+        }) else {
             t.insert_history(items, via, limit);
             return;
         };
@@ -367,15 +373,16 @@ impl State {
     pub fn merge_notifications(
         &mut self,
         account: usize,
-        since: Option<&str>,
+        since: Option<&Since>,
         found: Vec<Notification>,
     ) {
         let entries = &self.notifications.entries;
-        let mut at = since.map(|id| {
-            entries
+        let mut at = since.map(|since| match since {
+            Since::Id(id) => entries
                 .iter()
-                .position(|e| e.account == account && e.notification.id == id)
-                .unwrap_or(0)
+                .position(|e| e.account == account && e.notification.id == *id)
+                .unwrap_or(0),
+            Since::Time(_) => 0,
         });
         for n in found {
             let entries = &self.notifications.entries;
@@ -452,22 +459,28 @@ impl State {
             .collect()
     }
 
+    /// A reconnect is counting down somewhere on screen (every tab label shows its worst
+    /// stream): the clock must tick each second.
+    pub fn counting_down(&self) -> bool {
+        self.tabs.iter().any(|t| {
+            t.streams
+                .iter()
+                .any(|s| matches!(s.state, ConnectionState::Reconnecting { .. }))
+        })
+    }
+
     pub fn active_tab(&self) -> Option<&Tab> {
         self.tabs.get(self.active)
     }
 
     /// What the account's filters make of a status in a context.
     pub fn verdict_for(&self, account: usize, status: &Status, context: &FilterContext) -> Verdict {
-        let filters = self
-            .accounts
-            .get(account)
-            .and_then(|a| a.filters.as_deref());
-        verdict(status, filters, context, self.now)
+        self.core.verdict(account, status, context, self.now)
     }
 
     /// Re-applies an account's filters to everything of it held, after they changed.
     pub fn refilter(&mut self, account: usize) {
-        let filters = self.accounts.get(account).and_then(|a| a.filters.clone());
+        let filters = self.core.filters(account).map(<[Filter]>::to_vec);
         let now = self.now;
         for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
             let context = tab.context.clone();
@@ -497,10 +510,10 @@ impl State {
     /// A deleted status goes from every tab of its account, with boosts of it, and from
     /// notifications.
     pub fn delete_status(&mut self, account: usize, id: &str) {
-        let Some(view) = self.accounts.get_mut(account) else {
+        if account >= self.accounts.len() {
             return;
-        };
-        view.deleted.insert(id);
+        }
+        self.core.bury(account, id);
         let gone = |s: &Status| s.id == id || s.reblog.as_deref().is_some_and(|r| r.id == id);
         for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
             while let Some(i) = tab.entries.iter().position(|e| match &e.item {
@@ -542,7 +555,7 @@ impl State {
                 None => false,
             }
         }
-        let filters = self.accounts.get(account).and_then(|a| a.filters.clone());
+        let filters = self.core.filters(account).map(<[Filter]>::to_vec);
         let now = self.now;
         for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
             let context = tab.context.clone();
@@ -647,4 +660,22 @@ impl State {
             || s.account.acct.to_lowercase().contains(&q)
             || s.account.display_name.to_lowercase().contains(&q)
     }
+}
+
+/// The core's subscriptions: one group per tab, stream ids in order across the tabs.
+fn core_subscriptions(tabs: &[Tab], unstreamable: &[(StreamId, String)]) -> Vec<Subscription> {
+    tabs.iter()
+        .enumerate()
+        .flat_map(|(group, tab)| {
+            tab.streams.iter().map(move |s| Subscription {
+                spec: s.spec.clone(),
+                group,
+                account: tab.account,
+                unstreamable: unstreamable
+                    .iter()
+                    .find(|(id, _)| *id == s.id)
+                    .map(|(_, why)| why.clone()),
+            })
+        })
+        .collect()
 }

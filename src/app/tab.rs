@@ -28,15 +28,14 @@ fn entry_time(e: &Entry) -> Option<jiff::Timestamp> {
 pub struct TabStream {
     pub id: StreamId,
     pub spec: StreamSpec,
+    /// As shown: the core may say "polling" where the socket says "live".
     pub state: ConnectionState,
-    /// Was live at least once: a later `Live` is a reconnect.
-    pub ever_live: bool,
-    /// The newest status this stream delivered: where catching up after a reconnect starts.
-    pub newest_seen: Option<String>,
     /// When the stream last delivered an event (heartbeats aside).
     pub last_event: Option<Timestamp>,
     /// When the stream last went live, or last stopped being live.
     pub state_since: Timestamp,
+    /// When the current state arrived: a reconnect counts down from it.
+    pub state_at: Timestamp,
     /// The monitor view has already sounded the alarm for the current silence or outage.
     pub alerted: bool,
 }
@@ -46,13 +45,47 @@ impl TabStream {
     /// the last event, or from when the stream went live if none came since.
     pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
         let since = match self.state {
-            ConnectionState::Live { .. } => self
+            ConnectionState::Live { .. } | ConnectionState::Polling { .. } => self
                 .last_event
                 .map_or(self.state_since, |t| t.max(self.state_since)),
             _ => self.state_since,
         };
         now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
     }
+
+    /// For a stream waiting to reconnect: how long it still waits.
+    pub fn retry_in(&self, now: Timestamp) -> Option<std::time::Duration> {
+        let ConnectionState::Reconnecting { after, .. } = &self.state else {
+            return None;
+        };
+        let waited = now.duration_since(self.state_at).as_secs_f64().max(0.0);
+        Some(std::time::Duration::from_secs_f64(
+            (after.as_secs_f64() - waited).max(0.0),
+        ))
+    }
+}
+
+/// Worse states rank higher: what a tab label or a footer shows first.
+pub fn badness(state: &ConnectionState) -> u8 {
+    match state {
+        ConnectionState::Live { .. } => 0,
+        ConnectionState::Polling {
+            not_delivering: false,
+            ..
+        } => 1,
+        ConnectionState::Polling { .. } => 2,
+        ConnectionState::Connecting { .. } => 3,
+        ConnectionState::Reconnecting { .. } => 4,
+        ConnectionState::Failed { .. } => 5,
+    }
+}
+
+/// Up: delivering, over its stream or by polling.
+pub fn is_up(state: &ConnectionState) -> bool {
+    matches!(
+        state,
+        ConnectionState::Live { .. } | ConnectionState::Polling { .. }
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,10 +168,9 @@ impl Tab {
                     state: ConnectionState::Connecting {
                         transport: Transport::Ws,
                     },
-                    ever_live: false,
-                    newest_seen: None,
                     last_event: None,
                     state_since: Timestamp::UNIX_EPOCH,
+                    state_at: Timestamp::UNIX_EPOCH,
                     alerted: false,
                 })
                 .collect(),
@@ -239,16 +271,12 @@ impl Tab {
 
     /// The worst connection state of the tab's streams: what its tab label shows.
     pub fn connection(&self) -> Option<&ConnectionState> {
-        let rank = |s: &ConnectionState| match s {
-            ConnectionState::Live { .. } => 0,
-            ConnectionState::Connecting { .. } => 1,
-            ConnectionState::Reconnecting { .. } => 2,
-            ConnectionState::Failed { .. } => 3,
-        };
-        self.streams
-            .iter()
-            .map(|s| &s.state)
-            .max_by_key(|s| rank(s))
+        self.worst_stream().map(|s| &s.state)
+    }
+
+    /// The stream in the worst state.
+    pub fn worst_stream(&self) -> Option<&TabStream> {
+        self.streams.iter().max_by_key(|s| badness(&s.state))
     }
 
     pub(super) fn position(&self, id: &str) -> Option<usize> {
@@ -297,6 +325,15 @@ impl Tab {
         }
         self.enforce_limit(limit);
         true
+    }
+
+    /// Another of the tab's streams carried an entry it holds.
+    pub fn add_via(&mut self, id: &str, via: usize) {
+        if let Some(i) = self.position(id)
+            && !self.entries[i].via.contains(&via)
+        {
+            self.entries[i].via.push(via);
+        }
     }
 
     /// Removes an entry, keeping the selection on the same neighbourhood.

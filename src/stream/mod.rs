@@ -130,6 +130,13 @@ pub enum ConnectionState {
         after: Duration,
         reason: String,
     },
+    /// Served by reading its REST timeline every `every`: the server cannot stream it, or
+    /// (`not_delivering`) the stream stopped delivering what its timeline shows.
+    Polling {
+        every: Duration,
+        reason: String,
+        not_delivering: bool,
+    },
     /// The stream has ended for good; retrying cannot help.
     Failed {
         reason: String,
@@ -161,6 +168,16 @@ impl fmt::Display for ConnectionState {
                     format_delay(*after)
                 )
             }
+            ConnectionState::Polling {
+                every,
+                reason,
+                not_delivering: false,
+            } => write!(f, "polling every {} ({reason})", format_delay(*every)),
+            ConnectionState::Polling { every, reason, .. } => write!(
+                f,
+                "not delivering: polling every {} ({reason})",
+                format_delay(*every)
+            ),
             ConnectionState::Failed { reason, .. } => write!(f, "failed: {reason}"),
         }
     }

@@ -19,15 +19,23 @@ pub fn stream_name(spec: &StreamSpec) -> String {
     }
 }
 
-/// `live`, `connecting`, `reconnecting in 3 s because …`, `failed: …`
-pub fn state_spans(state: &ConnectionState, theme: &Theme) -> Vec<Span<'static>> {
+/// `live`, `connecting`, `reconnecting in 3 s because …`, `polling every 60 s (…)`,
+/// `failed: …`; a reconnect counts down from `retry_in`.
+pub fn state_spans(
+    state: &ConnectionState,
+    retry_in: Option<std::time::Duration>,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
     match state {
         ConnectionState::Live { .. } => vec![Span::styled("live", theme.live)],
         ConnectionState::Connecting { .. } => vec![Span::styled("connecting", theme.pending)],
+        ConnectionState::Polling { .. } => {
+            vec![Span::styled(clean(&state.to_string()), theme.pending)]
+        }
         ConnectionState::Reconnecting { after, reason } => vec![Span::styled(
             format!(
                 "reconnecting in {} because {}",
-                format_delay(*after),
+                format_delay(retry_in.unwrap_or(*after)),
                 clean(reason)
             ),
             theme.pending,
@@ -74,18 +82,13 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         if let Some(tab) = state.active_tab() {
             // Streams in trouble first: their reasons are what a narrow footer must not cut.
             let mut streams: Vec<_> = tab.streams.iter().collect();
-            streams.sort_by_key(|s| match s.state {
-                ConnectionState::Failed { .. } => 0,
-                ConnectionState::Reconnecting { .. } => 1,
-                ConnectionState::Connecting { .. } => 2,
-                ConnectionState::Live { .. } => 3,
-            });
+            streams.sort_by_key(|s| std::cmp::Reverse(crate::app::tab::badness(&s.state)));
             for (i, s) in streams.into_iter().enumerate() {
                 if i > 0 {
                     left.push(Span::styled(" · ", theme.dim));
                 }
                 left.push(Span::raw(format!("{} ", stream_name(&s.spec))));
-                left.extend(state_spans(&s.state, theme));
+                left.extend(state_spans(&s.state, s.retry_in(state.now), theme));
             }
         }
     }

@@ -107,12 +107,7 @@ fn footer_streams(tab: &Tab, state: &State, monitor: &Monitor, height: u16) -> V
 
 /// Worst first.
 fn rank(s: &ConnectionState) -> u8 {
-    match s {
-        ConnectionState::Failed { .. } => 0,
-        ConnectionState::Reconnecting { .. } => 1,
-        ConnectionState::Connecting { .. } => 2,
-        ConnectionState::Live { .. } => 3,
-    }
+    u8::MAX - crate::app::tab::badness(s)
 }
 
 /// A stream as the monitor names it: `#rust`, `#rust (local)`, `list:42`, `home`.
@@ -150,6 +145,7 @@ pub fn stream_line(
     let lead = " ".repeat(pad(width.min(u16::MAX as usize) as u16) as usize);
     let (icon, icon_style) = match &s.state {
         ConnectionState::Live { .. } => ("●", theme.live),
+        ConnectionState::Polling { .. } => ("↻", theme.pending),
         ConnectionState::Connecting { .. } => ("○", theme.pending),
         ConnectionState::Reconnecting { .. } => ("⟳", theme.pending),
         ConnectionState::Failed { .. } => ("✗", theme.failed),
@@ -160,6 +156,14 @@ pub fn stream_line(
                 let quiet = s.last_event.map_or(s.state_since, |t| t.max(s.state_since));
                 format!("no post for {}", since(quiet))
             }
+            ConnectionState::Polling { .. } => {
+                let quiet = s.last_event.map_or(s.state_since, |t| t.max(s.state_since));
+                format!(
+                    "no post for {}: {}",
+                    since(quiet),
+                    clean(&s.state.to_string())
+                )
+            }
             ConnectionState::Connecting { .. } => {
                 format!("down for {}: still connecting", since(s.state_since))
             }
@@ -167,7 +171,7 @@ pub fn stream_line(
                 "down for {}: {} (retry in {})",
                 since(s.state_since),
                 clean(reason),
-                format_delay(*after)
+                format_delay(s.retry_in(now).unwrap_or(*after))
             ),
             ConnectionState::Failed { reason, .. } => {
                 format!(
@@ -196,12 +200,23 @@ pub fn stream_line(
                 };
                 v.push(Span::styled(tail, theme.dim));
             }
+            ConnectionState::Polling { .. } => {
+                v.push(Span::styled(clean(&s.state.to_string()), theme.pending));
+                let tail = match s.last_event {
+                    Some(t) => format!(" · last post {} ago", since(t)),
+                    None => " · no post yet".to_string(),
+                };
+                v.push(Span::styled(tail, theme.dim));
+            }
             ConnectionState::Connecting { .. } => {
                 v.push(Span::styled("connecting", theme.pending));
             }
             ConnectionState::Reconnecting { after, reason } => {
                 v.push(Span::styled(
-                    format!("reconnecting in {}", format_delay(*after)),
+                    format!(
+                        "reconnecting in {}",
+                        format_delay(s.retry_in(now).unwrap_or(*after))
+                    ),
                     theme.pending,
                 ));
                 v.push(Span::styled(

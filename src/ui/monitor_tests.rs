@@ -61,6 +61,8 @@ fn monitor_state() -> State {
         reason: "the connection was reset".into(),
     };
     tokio.state_since = ago(30);
+    // It went down again a second ago: the countdown has one second less to go.
+    tokio.state_at = ago(1);
 
     let mut cw = status_json(
         "102",
@@ -207,7 +209,7 @@ fn monitor_80x24() {
     assert!(text.contains("Filtered: Politics"));
     assert!(text.contains("That is the whole …"), "cut after 3 lines");
     assert!(text.contains("last post 12 s ago"));
-    assert!(text.contains("reconnecting in 3 s — because the connection was reset"));
+    assert!(text.contains("reconnecting in 2 s — because the connection was reset"));
     assert!(!text.contains("help"), "no chrome");
 }
 
@@ -240,7 +242,7 @@ fn stale_stream_footer_is_loud_over_the_whole_width() {
     assert!(row_text(buf, rust_row).contains("#rust  no post for 5 min"));
     assert!(
         row_text(buf, tokio_row)
-            .contains("down for 2 min: the connection was reset (retry in 3 s)")
+            .contains("down for 2 min: the connection was reset (retry in 2 s)")
     );
     for y in [rust_row, tokio_row] {
         for x in [0, 40, 79] {

@@ -7,22 +7,33 @@ use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
 use super::wrap::{clean, line_width, truncate};
-use crate::app::state::{State, Tab};
+use crate::app::state::{State, Tab, TabStream};
 use crate::stream::{ConnectionState, format_delay};
 
 /// The short connection marker of a tab label.
-pub fn connection_marker(state: Option<&ConnectionState>, theme: &Theme) -> Option<Span<'static>> {
-    Some(match state? {
+pub fn connection_marker(
+    stream: Option<&TabStream>,
+    now: jiff::Timestamp,
+    theme: &Theme,
+) -> Option<Span<'static>> {
+    let stream = stream?;
+    Some(match &stream.state {
         ConnectionState::Live { .. } => Span::styled("●", theme.live),
+        ConnectionState::Polling {
+            not_delivering: false,
+            ..
+        } => Span::styled("↻", theme.pending),
+        ConnectionState::Polling { .. } => Span::styled("↻!", theme.pending),
         ConnectionState::Connecting { .. } => Span::styled("…", theme.pending),
         ConnectionState::Reconnecting { after, .. } => {
-            Span::styled(format!("⟳ {}", format_delay(*after)), theme.pending)
+            let left = stream.retry_in(now).unwrap_or(*after);
+            Span::styled(format!("⟳ {}", format_delay(left)), theme.pending)
         }
         ConnectionState::Failed { .. } => Span::styled("✗", theme.failed),
     })
 }
 
-fn label(i: usize, tab: &Tab, active: bool, theme: &Theme) -> Line<'static> {
+fn label(i: usize, tab: &Tab, active: bool, now: jiff::Timestamp, theme: &Theme) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     if i < 9 {
         spans.push(Span::styled(format!("{} ", i + 1), theme.dim));
@@ -31,7 +42,7 @@ fn label(i: usize, tab: &Tab, active: bool, theme: &Theme) -> Line<'static> {
     if tab.unread > 0 {
         spans.push(Span::styled(format!(" {}", tab.unread), theme.unread));
     }
-    if let Some(marker) = connection_marker(tab.connection(), theme) {
+    if let Some(marker) = connection_marker(tab.worst_stream(), now, theme) {
         spans.push(Span::raw(" "));
         spans.push(marker);
     }
@@ -59,7 +70,7 @@ pub fn draw_tabs(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> 
         .tabs
         .iter()
         .enumerate()
-        .map(|(i, t)| label(i, t, i == state.active, theme))
+        .map(|(i, t)| label(i, t, i == state.active, state.now, theme))
         .collect();
     let widths: Vec<usize> = labels.iter().map(line_width).collect();
     let sep = 1;

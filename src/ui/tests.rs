@@ -81,6 +81,7 @@ pub(super) fn sample_state() -> State {
         after: Duration::from_millis(3200),
         reason: "the server closed the stream".into(),
     };
+    state.tabs[1].streams[1].state_at = now();
     state.tabs[2].streams[0].state = ConnectionState::Failed {
         reason: "the server refused this stream (404 Not Found)".into(),
         cause: FailureCause::StreamRefused,

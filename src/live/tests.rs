@@ -1,0 +1,447 @@
+use super::*;
+use crate::model::FilterAction;
+use crate::stream::Transport;
+use serde_json::json;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+const START: &str = "2026-12-01T12:00:00Z";
+
+fn status(id: &str, created_at: &str) -> Box<Status> {
+    Box::new(
+        serde_json::from_value(
+            json!({"id": id, "created_at": created_at, "content": "<p>hi</p>",
+            "account": {"id": "1", "acct": "alice"}}),
+        )
+        .unwrap(),
+    )
+}
+
+fn boost(id: &str, of: &str) -> Box<Status> {
+    Box::new(
+        serde_json::from_value(json!({"id": id, "created_at": START,
+            "reblog": {"id": of, "created_at": START, "content": "x"}}))
+        .unwrap(),
+    )
+}
+
+fn sub(spec: &str, group: usize) -> Subscription {
+    Subscription {
+        spec: spec.parse().unwrap(),
+        group,
+        account: 0,
+        unstreamable: None,
+    }
+}
+
+fn core(subs: Vec<Subscription>) -> LiveCore {
+    LiveCore::new(subs, Cadence::default(), t(START))
+}
+
+fn live() -> ConnectionState {
+    ConnectionState::Live {
+        transport: Transport::Ws,
+    }
+}
+
+fn down() -> ConnectionState {
+    ConnectionState::Reconnecting {
+        after: Duration::from_secs(1),
+        reason: "x".into(),
+    }
+}
+
+fn update(c: &mut LiveCore, stream: usize, s: Box<Status>) -> Admit {
+    c.admit(
+        StreamId(stream),
+        &StreamEvent::Update(s),
+        Origin::Stream,
+        t(START),
+    )
+}
+
+#[test]
+fn a_deleted_status_never_comes_back_whatever_the_order() {
+    let mut c = core(vec![sub("public", 0)]);
+    let now = t(START);
+    let delete = StreamEvent::Delete("7".into());
+    assert_eq!(
+        c.admit(StreamId(0), &delete, Origin::Stream, now),
+        Admit::New(Verdict::Show)
+    );
+    // The upstream server sends the delete first, the update and the edit after.
+    assert_eq!(update(&mut c, 0, status("7", START)), Admit::Deleted);
+    let edit = StreamEvent::StatusUpdate(status("7", START));
+    assert_eq!(
+        c.admit(StreamId(0), &edit, Origin::Stream, now),
+        Admit::Deleted
+    );
+    assert_eq!(update(&mut c, 0, boost("8", "7")), Admit::Deleted);
+    // ... and a catch-up over REST cannot bring it back either.
+    let late = StreamEvent::Update(status("7", START));
+    assert_eq!(
+        c.admit(StreamId(0), &late, Origin::Rest, now),
+        Admit::Deleted
+    );
+    assert_eq!(
+        update(&mut c, 0, status("9", START)),
+        Admit::New(Verdict::Show)
+    );
+}
+
+#[test]
+fn a_merged_group_shows_each_post_once_and_other_groups_their_own() {
+    let mut c = core(vec![sub("#rust", 0), sub("#tokio", 0), sub("public", 1)]);
+    assert_eq!(
+        update(&mut c, 0, status("1", START)),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(update(&mut c, 1, status("1", START)), Admit::Duplicate);
+    assert_eq!(
+        update(&mut c, 2, status("1", START)),
+        Admit::New(Verdict::Show)
+    );
+    // One edit prints once per group, a later edit again.
+    let mut edit = status("1", START);
+    edit.edited_at = Some("2026-12-01T12:01:00Z".into());
+    let e = StreamEvent::StatusUpdate(edit.clone());
+    let now = t(START);
+    assert_eq!(
+        c.admit(StreamId(0), &e, Origin::Stream, now),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(
+        c.admit(StreamId(1), &e, Origin::Stream, now),
+        Admit::Duplicate
+    );
+    edit.edited_at = Some("2026-12-01T12:02:00Z".into());
+    let e = StreamEvent::StatusUpdate(edit);
+    assert_eq!(
+        c.admit(StreamId(1), &e, Origin::Stream, now),
+        Admit::New(Verdict::Show)
+    );
+    // A delete carried by both streams of a group prints once.
+    let d = StreamEvent::Delete("1".into());
+    assert_eq!(
+        c.admit(StreamId(0), &d, Origin::Stream, now),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(
+        c.admit(StreamId(1), &d, Origin::Stream, now),
+        Admit::Duplicate
+    );
+}
+
+#[test]
+fn the_catch_up_anchor_exists_before_the_first_post() {
+    let mut c = core(vec![sub("#quiet", 0), sub("#empty", 1), sub("#slow", 2)]);
+    let page = History::Statuses(vec![*status("50", START), *status("40", START)]);
+    c.opened(StreamId(0), Some(&page));
+    c.opened(StreamId(1), Some(&History::Statuses(vec![])));
+    let now = t(START);
+    for i in 0..3 {
+        c.on_state(StreamId(i), &live(), now);
+    }
+    // First connection: a catch-up from what the start page showed; the stream whose page
+    // has not answered yet waits for the page.
+    let needs = c.take_needs();
+    assert!(needs.contains(&Need::CatchUp {
+        stream: StreamId(0),
+        spec: "#quiet".parse().unwrap(),
+        since: Since::Id("50".into()),
+    }));
+    assert!(needs.contains(&Need::CatchUp {
+        stream: StreamId(1),
+        spec: "#empty".parse().unwrap(),
+        since: Since::Time(now),
+    }));
+    assert!(!needs.iter().any(|n| matches!(
+        n,
+        Need::CatchUp {
+            stream: StreamId(2),
+            ..
+        }
+    )));
+    // Nothing printed on any of them; the connection drops and comes back.
+    for i in 0..3 {
+        c.on_state(StreamId(i), &down(), now);
+        c.on_state(StreamId(i), &live(), now);
+    }
+    let needs = c.take_needs();
+    let since = |s: usize| {
+        needs.iter().find_map(|n| match n {
+            Need::CatchUp { stream, since, .. } if *stream == StreamId(s) => Some(since.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(since(0), Some(Since::Id("50".into())));
+    assert_eq!(since(1), Some(Since::Time(now)));
+    assert_eq!(since(2), Some(Since::Time(now)), "a page that never came");
+    assert!(needs.contains(&Need::Filters { account: 0 }));
+}
+
+#[test]
+fn a_failed_start_page_after_going_live_is_covered_by_time() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    assert!(c.take_needs().is_empty());
+    c.opened(StreamId(0), None);
+    assert_eq!(
+        c.take_needs(),
+        vec![Need::CatchUp {
+            stream: StreamId(0),
+            spec: "#rust".parse().unwrap(),
+            since: Since::Time(t(START)),
+        }]
+    );
+}
+
+#[test]
+fn the_anchor_is_the_newest_id_not_the_last_to_arrive() {
+    let mut c = core(vec![sub("public", 0)]);
+    c.opened(
+        StreamId(0),
+        Some(&History::Statuses(vec![*status("100", START)])),
+    );
+    c.on_state(StreamId(0), &live(), t(START));
+    update(&mut c, 0, status("120", START));
+    update(&mut c, 0, status("110", START)); // overtaken
+    c.on_state(StreamId(0), &down(), t(START));
+    c.take_needs();
+    c.on_state(StreamId(0), &live(), t(START));
+    assert!(c.take_needs().contains(&Need::CatchUp {
+        stream: StreamId(0),
+        spec: StreamSpec::Public {
+            scope: Scope::All,
+            media: false
+        },
+        since: Since::Id("120".into()),
+    }));
+}
+
+#[test]
+fn a_home_stream_catches_up_its_notifications_too() {
+    let mut c = core(vec![sub("user", 0)]);
+    c.opened_notifications(0, Some(Some("5")));
+    c.on_state(StreamId(0), &live(), t(START));
+    let needs = c.take_needs();
+    assert!(needs.contains(&Need::CatchUpNotifications {
+        stream: StreamId(0),
+        since: Since::Id("5".into()),
+    }));
+    let n: Box<Notification> = Box::new(
+        serde_json::from_value(json!({"id": "9", "type": "mention", "created_at": START,
+            "account": {"id": "2", "acct": "bob"}}))
+        .unwrap(),
+    );
+    let e = StreamEvent::Notification(n);
+    assert_eq!(
+        c.admit(StreamId(0), &e, Origin::Stream, t(START)),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(
+        c.admit(StreamId(0), &e, Origin::Rest, t(START)),
+        Admit::Duplicate
+    );
+    c.on_state(StreamId(0), &down(), t(START));
+    c.on_state(StreamId(0), &live(), t(START));
+    assert!(c.take_needs().contains(&Need::CatchUpNotifications {
+        stream: StreamId(0),
+        since: Since::Id("9".into()),
+    }));
+}
+
+#[test]
+fn fetched_filters_decide_what_is_hidden_or_marked() {
+    let mut c = core(vec![sub("public", 0)]);
+    c.start();
+    assert_eq!(c.take_needs(), vec![Need::Filters { account: 0 }]);
+    let filter = |title: &str, action: &str, keyword: &str| -> Filter {
+        serde_json::from_value(json!({"id": title, "title": title, "context": ["public"],
+            "filter_action": action, "keywords": [{"keyword": keyword, "whole_word": false}]}))
+        .unwrap()
+    };
+    c.set_filters(
+        0,
+        vec![
+            filter("Spoilers", "warn", "finale"),
+            filter("Crypto", "hide", "nft"),
+        ],
+    );
+    let mut s = status("1", START);
+    s.content = "<p>the finale!</p>".into();
+    assert_eq!(
+        update(&mut c, 0, s),
+        Admit::New(Verdict::Warn {
+            title: "Spoilers".into()
+        })
+    );
+    let mut s = status("2", START);
+    s.content = "<p>buy my NFT</p>".into();
+    assert_eq!(update(&mut c, 0, s), Admit::New(Verdict::Hide));
+    assert_eq!(c.filters(0).map(<[Filter]>::len), Some(2));
+    assert!(matches!(
+        c.filters(0).unwrap()[1].filter_action,
+        FilterAction::Hide
+    ));
+    // The server says they changed: fetch them again.
+    c.admit(
+        StreamId(0),
+        &StreamEvent::FiltersChanged,
+        Origin::Stream,
+        t(START),
+    );
+    assert_eq!(c.take_needs(), vec![Need::Filters { account: 0 }]);
+}
+
+#[test]
+fn streams_a_server_cannot_stream_are_polled() {
+    let mut c = core(vec![
+        Subscription {
+            unstreamable: Some("this server does not stream hashtags".into()),
+            ..sub("#rust", 0)
+        },
+        sub("user", 1),
+    ]);
+    let streamed: Vec<StreamId> = c.streamed().map(|(id, _)| id).collect();
+    assert_eq!(streamed, [StreamId(1)]);
+    let states = c.polled_states();
+    assert_eq!(states.len(), 1);
+    assert_eq!(
+        states[0].1.to_string(),
+        "polling every 60 s (this server does not stream hashtags)"
+    );
+    c.opened(
+        StreamId(0),
+        Some(&History::Statuses(vec![*status("3", START)])),
+    );
+    c.poll_due();
+    assert_eq!(
+        c.take_needs(),
+        vec![Need::CatchUp {
+            stream: StreamId(0),
+            spec: "#rust".parse().unwrap(),
+            since: Since::Id("3".into()),
+        }]
+    );
+}
+
+#[test]
+fn remote_and_media_feeds_are_narrowed_on_the_client() {
+    let remote: StreamSpec = "public:remote".parse().unwrap();
+    let media: StreamSpec = "public:media".parse().unwrap();
+    let local = status("1", START);
+    let mut far = status("2", START);
+    far.account.acct = "bob@far.example".into();
+    assert!(!admits(&remote, &local));
+    assert!(admits(&remote, &far));
+    assert!(!admits(&media, &far));
+    far.media_attachments = serde_json::from_value(json!([{"id": "1", "type": "image"}])).unwrap();
+    assert!(admits(&media, &far));
+    let mut c = core(vec![sub("public:remote", 0)]);
+    assert_eq!(
+        c.admit(
+            StreamId(0),
+            &StreamEvent::Update(local),
+            Origin::Rest,
+            t(START)
+        ),
+        Admit::Outside
+    );
+}
+
+#[test]
+fn a_stream_that_keeps_missing_posts_is_polled_until_it_delivers() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    let went_live = t(START);
+    c.on_state(StreamId(0), &live(), went_live);
+    c.take_needs();
+    c.verify_due();
+    assert_eq!(
+        c.take_needs(),
+        vec![Need::Verify {
+            stream: StreamId(0),
+            spec: "#rust".parse().unwrap()
+        }]
+    );
+    // Grace is 30 s with the default 300 s interval.
+    let now = t("2026-12-01T12:05:00Z");
+    let delivered = status("10", "2026-12-01T12:01:00Z");
+    update(&mut c, 0, delivered.clone());
+    let before_live = status("5", "2026-12-01T11:59:00Z");
+    let too_fresh = status("12", "2026-12-01T12:04:50Z");
+    let missed = status("11", "2026-12-01T12:02:00Z");
+    let page = History::Statuses(vec![*too_fresh, *missed.clone(), *delivered, *before_live]);
+    let found = c.verified(StreamId(0), &page, now);
+    assert_eq!(found, History::Statuses(vec![*missed.clone()]));
+    assert!(c.take_notices().is_empty(), "one miss is not yet a pattern");
+    // The missed post is shown through the catch-up path: once.
+    let e = StreamEvent::Update(missed);
+    assert_eq!(
+        c.admit(StreamId(0), &e, Origin::Rest, now),
+        Admit::New(Verdict::Show)
+    );
+    let found = c.verified(StreamId(0), &page, now);
+    assert!(!found.is_empty());
+    let notices = c.take_notices();
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0]
+            .1
+            .to_string()
+            .starts_with("not delivering: polling every 60 s"),
+        "{}",
+        notices[0].1
+    );
+    c.poll_due();
+    assert!(matches!(c.take_needs()[..], [Need::CatchUp { .. }]));
+    c.verify_due();
+    assert!(c.take_needs().is_empty(), "a polled stream is not verified");
+    // The stream delivers again: live, and no more polling.
+    update(&mut c, 0, status("20", "2026-12-01T12:06:00Z"));
+    assert_eq!(c.take_notices(), vec![(StreamId(0), live())]);
+    c.poll_due();
+    assert!(c.take_needs().is_empty());
+}
+
+#[test]
+fn a_silent_stream_is_caught_at_the_first_verification() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    let page = History::Statuses(
+        (1..=3)
+            .map(|i| *status(&i.to_string(), &format!("2026-12-01T12:0{i}:00Z")))
+            .collect(),
+    );
+    let found = c.verified(StreamId(0), &page, t("2026-12-01T12:05:00Z"));
+    assert_eq!(found.len(), 3);
+    assert_eq!(c.take_notices().len(), 1);
+}
+
+#[test]
+fn hidden_and_deleted_posts_are_not_misses() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    let mut hidden = status("1", "2026-12-01T12:01:00Z");
+    hidden.filtered = serde_json::from_value(json!([{"filter": {"id": "f", "title": "x",
+        "context": ["public"], "filter_action": "hide"}}]))
+    .unwrap();
+    c.bury(0, "2");
+    let page = History::Statuses(vec![*hidden, *status("2", "2026-12-01T12:02:00Z")]);
+    assert!(
+        c.verified(StreamId(0), &page, t("2026-12-01T12:05:00Z"))
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_hook_takes_visible_posts_or_highlighted_ones() {
+    let s = status("1", START);
+    let none = Highlights::default();
+    assert!(wants_hook(&none, &s, &Verdict::Show));
+    assert!(!wants_hook(&none, &s, &Verdict::Hide));
+    let some = Highlights::new(&["ferris".to_string()]).unwrap();
+    assert!(!wants_hook(&some, &s, &Verdict::Show));
+}
