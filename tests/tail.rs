@@ -336,6 +336,10 @@ async fn statuses_hidden_by_filters_print_only_with_no_filter() {
         "filtered": [{"filter": {"id": "1", "title": "Spoilers", "context": ["public"], "filter_action": "hide"}, "keyword_matches": ["spoilers"]}]
     })
     .to_string();
+    // The filter the server applied is still one of the user's filters.
+    server.set_filters(
+        r#"[{"id": "1", "title": "Spoilers", "context": ["public"], "filter_action": "hide", "keywords": []}]"#,
+    );
     for (flag, expect_hidden) in [(None, true), (Some("--no-filter"), false)] {
         let mut args = vec!["tail", "--format", "json", "--count", "1", "public"];
         args.extend(flag);
@@ -693,10 +697,20 @@ async fn catch_up_stops_at_its_bound_and_waits_out_rate_limits() {
         server.store(&["public:local"], &r#gen::status_json(n, 0));
     }
     // Catch-up requests are refused with 429 and Retry-After: 1 until lifted. A second request
-    // can only come after the first was refused and its Retry-After waited out.
+    // can only come after the first was refused and its Retry-After waited out. (The timeline
+    // was read at start too, for the anchor, before the stream dropped.)
+    let before = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/timelines/public")
+        .count();
     server.set_rate_limit(Some((0, std::time::Duration::from_secs(60), 1)));
     server.set_fault(Fault::None);
-    within("a retried catch-up", server.wait_timeline_requests(2)).await;
+    within(
+        "a retried catch-up",
+        server.wait_timeline_requests(before + 2),
+    )
+    .await;
     server.set_rate_limit(None);
     let got: Vec<String> = {
         let mut v = Vec::new();

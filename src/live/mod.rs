@@ -424,7 +424,10 @@ impl LiveCore {
                 if a.tombstones.buries(s) {
                     return Admit::Deleted;
                 }
-                if !admits(&t.sub.spec, s) {
+                // A stream is narrowed by its server; the REST timeline of a server that
+                // cannot stream it may not be (GoToSocial ignores `remote` and `only_media`).
+                let narrow = origin == Origin::Rest && t.sub.unstreamable.is_some();
+                if narrow && !admits(&t.sub.spec, s) {
                     return Admit::Outside;
                 }
                 t.anchor.advance(&s.id);

@@ -340,7 +340,10 @@ fn remote_and_media_feeds_are_narrowed_on_the_client() {
     assert!(!admits(&media, &far));
     far.media_attachments = serde_json::from_value(json!([{"id": "1", "type": "image"}])).unwrap();
     assert!(admits(&media, &far));
-    let mut c = core(vec![sub("public:remote", 0)]);
+    let mut c = core(vec![Subscription {
+        unstreamable: Some("this server does not stream remote or media-only feeds".into()),
+        ..sub("public:remote", 0)
+    }]);
     assert_eq!(
         c.admit(
             StreamId(0),

@@ -41,7 +41,8 @@ pub struct Run {
     pub dir: tempfile::TempDir,
 }
 
-/// `tootwatch ARGS --instance <fake> --token <token>` with a private config and log file.
+/// `tootwatch ARGS --instance <fake> --token <token>` with a private config and log file
+/// (`DEBUG_LOG=FILE` keeps the log there instead, to read after a failure).
 pub fn tootwatch(server: &FakeServer, token: &str, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let config = fast_config(&dir);
@@ -50,7 +51,12 @@ pub fn tootwatch(server: &FakeServer, token: &str, args: &[&str]) -> Run {
         .env("TOOTWATCH_CONFIG", &config)
         .env("TOOTWATCH_INSTANCE", server.base_url())
         .env("TOOTWATCH_TOKEN", token)
-        .env("TOOTWATCH_LOG_FILE", dir.path().join("tootwatch.log"))
+        .env(
+            "TOOTWATCH_LOG_FILE",
+            std::env::var("DEBUG_LOG")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| dir.path().join("tootwatch.log")),
+        )
         .env_remove("TOOTWATCH_ACCOUNT")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,0 +1,558 @@
+//! `tootwatch tail`: the streams as lines on stdout, connection changes on stderr. What is
+//! printed is what the live core (`crate::live`) admits, exactly as the live view shows it;
+//! this file only carries out the core's needs and prints.
+
+mod print;
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+pub use print::{marked_text_line, text_line, write_json_line, write_record};
+
+use crate::api::Api;
+use crate::api::timeline::{CatchUp, History, PAGE, Paging};
+use crate::cli::{Format, TailArgs};
+use crate::filter::Verdict;
+use crate::live::{self, Admit, Cadence, LiveCore, Need, Origin, Subscription};
+use crate::model::Filter;
+use crate::setup::{self, Failure};
+use crate::stream::{
+    ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSpec,
+    TransportChoice, spawn_stream,
+};
+
+/// Everything `tail`'s loop hears: the streams, and the answers to what the core needed.
+enum Heard {
+    Stream(StreamMessage),
+    /// The latest page of a stream's timeline at start (`None`: it failed).
+    Opened {
+        stream: StreamId,
+        page: Option<History>,
+    },
+    /// The newest notification at start (`None`: the request failed).
+    OpenedNotifications {
+        newest: Option<Option<String>>,
+    },
+    Filters(Result<Vec<Filter>, String>),
+    CaughtUp {
+        stream: StreamId,
+        found: Result<CatchUp, String>,
+    },
+    Verified {
+        stream: StreamId,
+        page: Result<History, String>,
+    },
+    PollDue,
+    VerifyDue,
+}
+
+impl From<StreamMessage> for Heard {
+    fn from(m: StreamMessage) -> Self {
+        Heard::Stream(m)
+    }
+}
+
+/// A subscription as the command line named it.
+struct Member {
+    name: String,
+}
+
+/// Where lines go, and how.
+struct Printer {
+    out: BufWriter<io::Stdout>,
+    record: Option<BufWriter<std::fs::File>>,
+    format: Format,
+    no_filter: bool,
+    printed: u64,
+    count: Option<u64>,
+    hook: Option<crate::hooks::Hook>,
+    highlights: crate::matching::Highlights,
+}
+
+/// Why the loop stops.
+enum Stop {
+    Done,
+    Failed(Failure),
+}
+
+pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
+    let resolved = setup::resolve(&args.server)?;
+    let keep_raw = args.format == Format::Json || args.record.is_some();
+    let connected = setup::connect(&resolved, keep_raw).await?;
+    let mut groups = args.streams.clone();
+    setup::resolve_lists(&connected.api, &mut groups).await?;
+
+    let mut subs = Vec::new();
+    let mut members = Vec::new();
+    for (group, specs) in groups.iter().enumerate() {
+        for spec in specs {
+            members.push(Member {
+                name: spec.to_string(),
+            });
+            subs.push(Subscription {
+                spec: spec.clone(),
+                group,
+                account: 0,
+                unstreamable: connected
+                    .instance
+                    .as_ref()
+                    .and_then(|i| crate::api::unstreamable(i, spec)),
+            });
+        }
+    }
+    let transport = &resolved.config.transport;
+    let cadence = Cadence {
+        poll_every: transport.poll_every(),
+        verify_every: transport.verify_every(),
+    };
+    let mut core = LiveCore::new(subs, cadence, Timestamp::now());
+
+    let mut patterns = resolved.config.watch.highlights.clone();
+    patterns.extend(args.watch.highlight.iter().cloned());
+    let highlights =
+        crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut printer = Printer {
+        out: BufWriter::with_capacity(64 * 1024, io::stdout()),
+        record: match &args.record {
+            Some(path) => Some(open_record(path)?),
+            None => None,
+        },
+        format: args.format,
+        no_filter: args.no_filter,
+        printed: 0,
+        count: args.count,
+        hook: crate::app::watch_hook(&args.watch, &resolved.config.watch)?,
+        highlights,
+    };
+
+    let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
+    let api = connected.api.clone();
+    let tasks = Tasks {
+        api: api.clone(),
+        tx: tx.downgrade(),
+        catch_up_posts: resolved.limits.catch_up_posts,
+    };
+    let mut streams: Vec<JoinHandle<()>> = Vec::new();
+    for (id, spec) in core.streamed() {
+        streams.push(spawn_stream(
+            id,
+            spec.clone(),
+            connected.settings.clone(),
+            api.http().clone(),
+            tx.clone(),
+        ));
+    }
+    let notifications = (0..members.len()).any(|i| {
+        matches!(
+            core.spec(StreamId(i)),
+            Some(StreamSpec::User | StreamSpec::UserNotification)
+        )
+    });
+    tasks.open(&core, notifications);
+    for (stream, state) in core.polled_states() {
+        say_state(&args, &members[stream.0].name, &state);
+    }
+    core.start();
+    tasks.carry_out(core.take_needs());
+    spawn_every(cadence.poll_every, tx.downgrade(), || Heard::PollDue);
+    spawn_every(cadence.verify_every, tx.downgrade(), || Heard::VerifyDue);
+
+    let mut terminate = terminate_signal();
+    let stop = 'events: loop {
+        let first = tokio::select! {
+            m = rx.recv() => m,
+            _ = tokio::signal::ctrl_c() => break 'events Stop::Done,
+            _ = &mut terminate => break 'events Stop::Done,
+        };
+        // `tx` lives as long as this loop: the channel cannot close under it.
+        let Some(first) = first else {
+            break Stop::Failed(Failure::other("every stream has ended"));
+        };
+        // Drain what is queued, then flush once: a burst costs one write, a lone event is
+        // still on stdout at once.
+        let mut next = Some(first);
+        while let Some(heard) = next {
+            let now = Timestamp::now();
+            let outcome = match heard {
+                Heard::Stream(StreamMessage::State { stream, state }) => {
+                    let shown = core.on_state(stream, &state, now);
+                    if let ConnectionState::Failed { reason, cause } = &shown {
+                        let name = &members[stream.0].name;
+                        break 'events Stop::Failed(stream_failure(
+                            name,
+                            reason,
+                            *cause,
+                            connected.settings.transport,
+                        ));
+                    }
+                    // "connecting" is noise on a terminal; the rest matters.
+                    if !matches!(shown, ConnectionState::Connecting { .. }) {
+                        say_state(&args, &members[stream.0].name, &shown);
+                    }
+                    Ok(false)
+                }
+                Heard::Stream(StreamMessage::Event { stream, event, raw }) => printer.event(
+                    &mut core,
+                    &members[stream.0].name,
+                    stream,
+                    event,
+                    raw,
+                    Origin::Stream,
+                ),
+                Heard::Opened { stream, page } => {
+                    core.opened(stream, page.as_ref());
+                    Ok(false)
+                }
+                Heard::OpenedNotifications { newest } => {
+                    core.opened_notifications(0, newest.as_ref().map(|n| n.as_deref()));
+                    Ok(false)
+                }
+                Heard::Filters(Ok(filters)) => {
+                    core.set_filters(0, filters);
+                    Ok(false)
+                }
+                Heard::Filters(Err(e)) => {
+                    tracing::warn!("fetching filters failed: {e}");
+                    Ok(false)
+                }
+                Heard::CaughtUp { stream, found } => match found {
+                    Ok(found) => {
+                        if !found.complete {
+                            tracing::warn!(
+                                "{}: more posts were missed than catching up fetches; printing the oldest",
+                                members[stream.0].name
+                            );
+                        }
+                        printer.history(&mut core, &members[stream.0].name, stream, found.items)
+                    }
+                    Err(e) => {
+                        tracing::warn!("{}: catching up failed: {e}", members[stream.0].name);
+                        Ok(false)
+                    }
+                },
+                Heard::Verified { stream, page } => match page {
+                    Ok(page) => {
+                        let missed = core.verified(stream, &page, now);
+                        printer.history(&mut core, &members[stream.0].name, stream, missed)
+                    }
+                    Err(e) => {
+                        tracing::warn!("{}: verifying failed: {e}", members[stream.0].name);
+                        Ok(false)
+                    }
+                },
+                Heard::PollDue => {
+                    core.poll_due();
+                    Ok(false)
+                }
+                Heard::VerifyDue => {
+                    core.verify_due();
+                    Ok(false)
+                }
+            };
+            for (stream, state) in core.take_notices() {
+                say_state(&args, &members[stream.0].name, &state);
+            }
+            tasks.carry_out(core.take_needs());
+            match outcome {
+                Ok(false) => {}
+                Ok(true) => break 'events Stop::Done,
+                Err(stop) => break 'events stop,
+            }
+            next = rx.try_recv().ok();
+        }
+        if let Err(stop) = printer.flush() {
+            break stop;
+        }
+    };
+    let flushed = printer.flush();
+    // Streams close their sockets politely once nobody listens; give them a moment.
+    drop(rx);
+    let closing = futures_util::future::join_all(streams);
+    let _ = tokio::time::timeout(Duration::from_secs(1), closing).await;
+    if let Some(hook) = &printer.hook {
+        hook.finish().await;
+    }
+    match (stop, flushed) {
+        (Stop::Failed(f), _) | (Stop::Done, Err(Stop::Failed(f))) => Err(f),
+        (Stop::Done, _) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn say_state(args: &TailArgs, name: &str, state: &ConnectionState) {
+    if !args.quiet {
+        eprintln!("tootwatch: {name}: {state}");
+    }
+}
+
+impl Printer {
+    /// One event, printed if the core admits it. `Ok(true)`: `--count` is reached.
+    fn event(
+        &mut self,
+        core: &mut LiveCore,
+        name: &str,
+        stream: StreamId,
+        event: StreamEvent,
+        raw: Option<RawEvent>,
+        origin: Origin,
+    ) -> Result<bool, Stop> {
+        if let (Some(file), Some(raw)) = (self.record.as_mut(), raw.as_ref()) {
+            write_record(file, name, raw).map_err(|e| {
+                Stop::Failed(Failure::other(format!("cannot write the record file: {e}")))
+            })?;
+        }
+        let verdict = match core.admit(stream, &event, origin, Timestamp::now()) {
+            Admit::New(verdict) => verdict,
+            Admit::Duplicate | Admit::Deleted | Admit::Outside => return Ok(false),
+        };
+        if verdict == Verdict::Hide && !self.no_filter {
+            return Ok(false);
+        }
+        let written = match self.format {
+            Format::Json => match &raw {
+                Some(raw) => write_json_line(&mut self.out, name, &event, raw),
+                None => Ok(()),
+            },
+            Format::Text => writeln!(self.out, "{}", marked_text_line(name, &event, &verdict)),
+        };
+        written.map_err(closed_stdout)?;
+        if let (Some(hook), StreamEvent::Update(status)) = (&self.hook, &event)
+            && live::wants_hook(&self.highlights, status, &verdict)
+        {
+            let json = match raw.as_ref().and_then(|r| r.payload.clone()) {
+                Some(p) => p,
+                None => serde_json::to_string(status).unwrap_or_default(),
+            };
+            hook.fire(json);
+        }
+        self.printed += 1;
+        Ok(self.count.is_some_and(|n| self.printed >= n))
+    }
+
+    /// What REST found (a catch-up, a poll, a verification), oldest first, as if it had
+    /// arrived live.
+    fn history(
+        &mut self,
+        core: &mut LiveCore,
+        name: &str,
+        stream: StreamId,
+        items: History,
+    ) -> Result<bool, Stop> {
+        let events: Vec<StreamEvent> = match items {
+            History::Statuses(v) => v
+                .into_iter()
+                .rev()
+                .map(|s| StreamEvent::Update(Box::new(s)))
+                .collect(),
+            History::Notifications(v) => v
+                .into_iter()
+                .rev()
+                .map(|n| StreamEvent::Notification(Box::new(n)))
+                .collect(),
+            History::Conversations(_) => Vec::new(),
+        };
+        let keep_raw = self.format == Format::Json || self.record.is_some();
+        for event in events {
+            let raw = keep_raw.then(|| RawEvent {
+                name: event.name().to_string(),
+                payload: match &event {
+                    StreamEvent::Update(s) => serde_json::to_string(s).ok(),
+                    StreamEvent::Notification(n) => serde_json::to_string(n).ok(),
+                    _ => None,
+                },
+            });
+            if self.event(core, name, stream, event, raw, Origin::Rest)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn flush(&mut self) -> Result<(), Stop> {
+        self.out.flush().map_err(closed_stdout)?;
+        if let Some(file) = self.record.as_mut() {
+            file.flush().map_err(|e| {
+                Stop::Failed(Failure::other(format!("cannot write the record file: {e}")))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A reader that went away (`tail | head`) is a normal end, not an error.
+fn closed_stdout(e: io::Error) -> Stop {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Stop::Done
+    } else {
+        Stop::Failed(Failure::other(format!("cannot write to stdout: {e}")))
+    }
+}
+
+/// Carries out the core's needs as tasks that answer through the loop's channel. They hold a
+/// weak sender: nothing here keeps the loop alive.
+struct Tasks {
+    api: Api,
+    tx: mpsc::WeakSender<Heard>,
+    catch_up_posts: usize,
+}
+
+impl Tasks {
+    fn send_later(&self, work: impl std::future::Future<Output = Heard> + Send + 'static) {
+        let Some(tx) = self.tx.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            let _ = tx.send(work.await).await;
+        });
+    }
+
+    /// The newest id of each timeline at start: catching up after a reconnect starts there,
+    /// even when nothing was printed before it.
+    fn open(&self, core: &LiveCore, notifications: bool) {
+        for (i, spec) in (0..).map_while(|i| Some((i, core.spec(StreamId(i))?.clone()))) {
+            if matches!(spec, StreamSpec::UserNotification | StreamSpec::Direct) {
+                continue;
+            }
+            let api = self.api.clone();
+            self.send_later(async move {
+                let page = api.history(&spec, &Paging::Latest, 1).await;
+                if let Err(e) = &page {
+                    tracing::warn!("{spec}: reading the timeline at start failed: {e}");
+                }
+                Heard::Opened {
+                    stream: StreamId(i),
+                    page: page.ok().map(|(p, _)| p),
+                }
+            });
+        }
+        if notifications {
+            let api = self.api.clone();
+            self.send_later(async move {
+                let newest = api.notifications(&Paging::Latest, 1).await;
+                Heard::OpenedNotifications {
+                    newest: newest.ok().map(|v| v.first().map(|n| n.id.clone())),
+                }
+            });
+        }
+    }
+
+    fn carry_out(&self, needs: Vec<Need>) {
+        for need in needs {
+            let api = self.api.clone();
+            let bound = self.catch_up_posts;
+            match need {
+                Need::Filters { .. } => self.send_later(async move {
+                    Heard::Filters(api.filters().await.map_err(|e| e.to_string()))
+                }),
+                // Conversations change in place; `tail` prints them as they stream.
+                Need::CatchUp {
+                    spec: StreamSpec::Direct,
+                    ..
+                } => {}
+                Need::CatchUp {
+                    stream,
+                    spec,
+                    since,
+                } => self.send_later(async move {
+                    let found = api.catch_up_since(&spec, &since, bound).await;
+                    Heard::CaughtUp {
+                        stream,
+                        found: found.map_err(|e| e.to_string()),
+                    }
+                }),
+                Need::CatchUpNotifications { stream, since } => self.send_later(async move {
+                    let spec = StreamSpec::UserNotification;
+                    let found = api.catch_up_since(&spec, &since, bound).await;
+                    Heard::CaughtUp {
+                        stream,
+                        found: found.map_err(|e| e.to_string()),
+                    }
+                }),
+                Need::Verify { stream, spec } => self.send_later(async move {
+                    let page = api.history(&spec, &Paging::Latest, live::VERIFY_PAGE.min(PAGE));
+                    Heard::Verified {
+                        stream,
+                        page: page.await.map(|(p, _)| p).map_err(|e| e.to_string()),
+                    }
+                }),
+            }
+        }
+    }
+}
+
+/// A timer into the loop, minutes apart; it ends with the loop.
+fn spawn_every(every: Duration, tx: mpsc::WeakSender<Heard>, heard: fn() -> Heard) {
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + every;
+        let mut interval = tokio::time::interval_at(start, every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let Some(tx) = tx.upgrade() else {
+                return;
+            };
+            if tx.send(heard()).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+#[cfg(unix)]
+fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut s) => Box::pin(async move {
+            s.recv().await;
+        }),
+        Err(_) => Box::pin(std::future::pending()),
+    }
+}
+
+#[cfg(not(unix))]
+fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    Box::pin(std::future::pending())
+}
+
+pub(crate) fn stream_failure(
+    stream: &str,
+    reason: &str,
+    cause: FailureCause,
+    transport: TransportChoice,
+) -> Failure {
+    match cause {
+        FailureCause::Credentials => Failure::refused(format!(
+            "{stream}: {reason}; sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN (it needs the `read` scope)"
+        )),
+        FailureCause::Revoked => Failure::refused(format!(
+            "{stream}: {reason}; the token was revoked while streaming: get a new one"
+        )),
+        FailureCause::StreamRefused => Failure::refused(format!(
+            "{stream}: {reason}; check the STREAM (`tootwatch check {stream}` explains more)"
+        )),
+        FailureCause::NoStreaming if transport != TransportChoice::Auto => Failure::other(format!(
+            "{stream}: {reason}; the server may stream over the other transport: try --transport auto"
+        )),
+        FailureCause::NoStreaming => Failure::other(format!(
+            "{stream}: {reason}; the server offers no streaming API we can use (try --streaming-url)"
+        )),
+    }
+}
+
+fn open_record(path: &Path) -> Result<BufWriter<std::fs::File>, Failure> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(BufWriter::new)
+        .map_err(|e| {
+            Failure::other(format!(
+                "cannot open the record file {}: {e}",
+                path.display()
+            ))
+        })
+}

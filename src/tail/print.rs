@@ -1,0 +1,260 @@
+//! `tail`'s output: JSON Lines, the text form, and the record file.
+
+use std::io::{self, Write};
+
+use crate::filter::Verdict;
+use crate::model::Status;
+use crate::sanitize::escape_json_for_terminal;
+use crate::stream::{RawEvent, StreamEvent};
+use crate::text::{html_to_line, plain_line};
+
+/// One record line: `{"at_ms":…,"stream":"…","event":"…","payload":"<raw text>"|null}`.
+pub fn write_record(out: &mut impl Write, stream: &str, raw: &RawEvent) -> io::Result<()> {
+    let at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        at_ms: u64,
+        stream: &'a str,
+        event: &'a str,
+        payload: Option<&'a str>,
+    }
+    serde_json::to_writer(
+        &mut *out,
+        &Line {
+            at_ms,
+            stream,
+            event: &raw.name,
+            payload: raw.payload.as_deref(),
+        },
+    )?;
+    out.write_all(b"\n")
+}
+
+/// The JSON Lines form of cli.md. The payload's own JSON text is written as it came, so
+/// nothing is parsed twice or re-encoded; only line breaks (whitespace between JSON tokens,
+/// as multi-line SSE data joins them) are turned into spaces so each event stays on one line.
+pub fn write_json_line(
+    out: &mut impl Write,
+    stream: &str,
+    event: &StreamEvent,
+    raw: &RawEvent,
+) -> io::Result<()> {
+    out.write_all(b"{\"stream\":")?;
+    write_json_string(out, stream)?;
+    out.write_all(b",\"event\":")?;
+    write_json_string(out, &raw.name)?;
+    out.write_all(b",\"payload\":")?;
+    let payload = raw
+        .payload
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "undefined" && *p != "null");
+    match (event, payload) {
+        (_, None) => out.write_all(b"null")?,
+        (StreamEvent::Delete(id) | StreamEvent::AnnouncementDelete(id), _) => {
+            write_json_string(out, id)?
+        }
+        // Events whose payload was not decoded: it may be anything, so only JSON is written
+        // as JSON.
+        (
+            StreamEvent::Unknown { .. }
+            | StreamEvent::FiltersChanged
+            | StreamEvent::NotificationsMerged,
+            Some(p),
+        ) if !is_json(p) => write_json_string(out, p)?,
+        (_, Some(p)) => write_one_line(out, &escape_json_for_terminal(p))?,
+    }
+    out.write_all(b"}\n")
+}
+
+/// A JSON string, with what a terminal would act on escaped (JSON escapes only C0 controls).
+fn write_json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
+    let json = serde_json::to_string(s)?;
+    out.write_all(escape_json_for_terminal(&json).as_bytes())
+}
+
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+fn write_one_line(out: &mut impl Write, json: &str) -> io::Result<()> {
+    let bytes = json.as_bytes();
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
+        return out.write_all(bytes);
+    }
+    let flat: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+        .collect();
+    out.write_all(&flat)
+}
+
+/// The human-readable form: `[stream] event details`, all remote text made safe.
+pub fn text_line(stream: &str, event: &StreamEvent) -> String {
+    marked_text_line(stream, event, &Verdict::Show)
+}
+
+/// The text form with what a filter says of the post: a `warn` filter's title (and media a
+/// `blur` filter hides are not counted as shown).
+pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) -> String {
+    let name = crate::sanitize::sanitize_line(event.name()).into_owned();
+    let mark = match verdict {
+        Verdict::Warn { title } => format!("[filtered: {}] ", plain_line(title, 60)),
+        Verdict::Blur => "[media hidden by a filter] ".to_string(),
+        Verdict::Show | Verdict::Hide => String::new(),
+    };
+    let detail = match event {
+        StreamEvent::Update(s) => status_summary(s, &mark),
+        StreamEvent::StatusUpdate(s) => format!("(edited) {}", status_summary(s, &mark)),
+        StreamEvent::Delete(id) | StreamEvent::AnnouncementDelete(id) => plain_line(id, 40),
+        StreamEvent::Notification(n) => {
+            let who = acct(&n.account);
+            let what = n
+                .status
+                .as_deref()
+                .map(|s| format!(": {}", body(s)))
+                .unwrap_or_default();
+            format!("{} from {who}{what}", plain_line(n.kind.as_str(), 40))
+        }
+        StreamEvent::Conversation(c) => {
+            let with: Vec<String> = c.accounts.iter().take(5).map(acct).collect();
+            let last = c
+                .last_status
+                .as_deref()
+                .map(|s| format!(": {}", body(s)))
+                .unwrap_or_default();
+            format!("{} with {}{last}", plain_line(&c.id, 40), with.join(", "))
+        }
+        StreamEvent::Announcement(a) => html_to_line(&a.content, 200),
+        StreamEvent::AnnouncementReaction(r) => format!(
+            "{} ×{} on announcement {}",
+            plain_line(&r.name, 40),
+            r.count,
+            plain_line(r.announcement_id.as_deref().unwrap_or("?"), 40)
+        ),
+        StreamEvent::FiltersChanged | StreamEvent::NotificationsMerged => String::new(),
+        StreamEvent::Unknown { payload, .. } => {
+            format!("({} bytes)", payload.as_ref().map_or(0, String::len))
+        }
+    };
+    let stream = crate::sanitize::sanitize_line(stream);
+    if detail.is_empty() {
+        format!("[{stream}] {name}")
+    } else {
+        format!("[{stream}] {name} {detail}")
+    }
+}
+
+fn acct(a: &crate::model::Account) -> String {
+    format!("@{}", plain_line(&a.acct, 80))
+}
+
+fn body(s: &Status) -> String {
+    let s = s.original();
+    if !s.spoiler_text.trim().is_empty() {
+        return format!("CW: {}", plain_line(&s.spoiler_text, 120));
+    }
+    let mut text = html_to_line(&s.content, 200);
+    let media = s.media_attachments.len();
+    if media > 0 {
+        text.push_str(&format!(" [{media} media]"));
+    }
+    text
+}
+
+fn status_summary(s: &Status, mark: &str) -> String {
+    let id = plain_line(&s.id, 40);
+    match s.reblog.as_deref() {
+        Some(inner) => format!(
+            "{id} {} boosted {}: {mark}{}",
+            acct(&s.account),
+            acct(&inner.account),
+            body(s)
+        ),
+        None => format!("{id} {}: {mark}{}", acct(&s.account), body(s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(name: &str, payload: Option<&str>) -> RawEvent {
+        RawEvent {
+            name: name.into(),
+            payload: payload.map(str::to_string),
+        }
+    }
+
+    fn json_line(stream: &str, name: &str, payload: Option<&str>) -> String {
+        let event = crate::stream::decode::decode_event(name, payload).unwrap();
+        let mut out = Vec::new();
+        write_json_line(&mut out, stream, &event, &raw(name, payload)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_lines_follow_cli_md() {
+        let status = "{\"id\":\"1\",\n\"content\":\"<p>a\\nb</p>\"}";
+        let line = json_line("hashtag:rust", "update", Some(status));
+        assert_eq!(
+            line,
+            "{\"stream\":\"hashtag:rust\",\"event\":\"update\",\"payload\":{\"id\":\"1\", \"content\":\"<p>a\\nb</p>\"}}\n"
+        );
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["payload"]["id"], "1");
+        assert_eq!(
+            json_line("public", "delete", Some("113000000000000001")),
+            "{\"stream\":\"public\",\"event\":\"delete\",\"payload\":\"113000000000000001\"}\n"
+        );
+        assert_eq!(
+            json_line("user", "filters_changed", Some("undefined")),
+            "{\"stream\":\"user\",\"event\":\"filters_changed\",\"payload\":null}\n"
+        );
+        assert_eq!(
+            json_line("user", "weird.new", Some("not json")),
+            "{\"stream\":\"user\",\"event\":\"weird.new\",\"payload\":\"not json\"}\n"
+        );
+        assert_eq!(
+            json_line("user", "weird.new", Some("{\"a\":1}")),
+            "{\"stream\":\"user\",\"event\":\"weird.new\",\"payload\":{\"a\":1}}\n"
+        );
+    }
+
+    #[test]
+    fn text_lines_are_safe_and_readable() {
+        let status = r#"{"id":"7","account":{"acct":"eve\u001b]0;pwned\u0007@evil.example"},"content":"<p>hi <b>there</b>\u001b[2J</p>","media_attachments":[{"id":"1","type":"image"}]}"#;
+        let event = crate::stream::decode::decode_event("update", Some(status)).unwrap();
+        let line = text_line("hashtag:rust", &event);
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        assert!(line.starts_with("[hashtag:rust] update 7 @eve"), "{line}");
+        assert!(line.ends_with("hi there [1 media]"), "{line}");
+        let del = text_line("public", &StreamEvent::Delete("9".into()));
+        assert_eq!(del, "[public] delete 9");
+    }
+
+    #[test]
+    fn a_warn_filter_is_marked_in_text() {
+        let status = r#"{"id":"7","account":{"acct":"eve"},"content":"<p>the finale</p>"}"#;
+        let event = crate::stream::decode::decode_event("update", Some(status)).unwrap();
+        let warn = Verdict::Warn {
+            title: "Spoilers".into(),
+        };
+        assert_eq!(
+            marked_text_line("public", &event, &warn),
+            "[public] update 7 @eve: [filtered: Spoilers] the finale"
+        );
+    }
+
+    #[test]
+    fn records_are_one_json_object_per_line() {
+        let mut out = Vec::new();
+        write_record(&mut out, "user", &raw("update", Some("{\"id\":\"1\"}"))).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["stream"], "user");
+        assert_eq!(v["payload"], "{\"id\":\"1\"}");
+        assert!(v["at_ms"].as_u64().unwrap() > 1_700_000_000_000);
+    }
+}
