@@ -23,7 +23,8 @@ pub struct Timing {
     pub connect_timeout: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
-    /// A connection that stayed up this long resets the backoff.
+    /// A connection that stayed up this long resets the backoff (as does one that delivered
+    /// an event).
     pub healthy_after: Duration,
     /// A WebSocket subscription is checked by the server after the upgrade: it counts as
     /// accepted after the first frame, or after this long without an error frame.
@@ -102,6 +103,8 @@ pub(crate) struct Link<E> {
     pub settings: Arc<StreamSettings>,
     pub http: reqwest::Client,
     pub live_since: Option<Instant>,
+    /// Events the server sent on this connection (decodable or not): proof it streams to us.
+    pub events_this_connection: u64,
     pub ws_auth: WsAuth,
     label: String,
 }
@@ -128,7 +131,12 @@ impl<E: From<StreamMessage> + Send + 'static> Link<E> {
 
     /// Decodes and sends one event. A payload that does not decode is logged and skipped:
     /// one bad event must not end the stream.
-    pub(crate) async fn deliver(&self, name: String, payload: Option<String>) -> Result<(), Ended> {
+    pub(crate) async fn deliver(
+        &mut self,
+        name: String,
+        payload: Option<String>,
+    ) -> Result<(), Ended> {
+        self.events_this_connection = self.events_this_connection.saturating_add(1);
         let event = match decode_event(&name, payload.as_deref()) {
             Ok(event) => event,
             Err(e) => {
@@ -177,6 +185,7 @@ where
         settings,
         http,
         live_since: None,
+        events_this_connection: 0,
         ws_auth: WsAuth::Header,
         label: spec.to_string(),
     };
@@ -192,6 +201,8 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
     let may_switch = link.settings.transport == TransportChoice::Auto;
     let mut other_unsupported: Option<String> = None;
     let mut ever_live = false;
+    // Some connection of this stream delivered events: its token was accepted for it.
+    let mut ever_delivered = false;
     let mut attempt: u32 = 0;
     let receiver_gone = link.tx.clone();
     loop {
@@ -203,30 +214,37 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
             return;
         }
         link.live_since = None;
-        let reading = async {
-            match transport {
-                Transport::Sse => super::sse::connect_and_read(&mut link, &spec).await,
-                Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
-            }
-        };
+        link.events_this_connection = 0;
         // A receiver that goes away ends the task at once, not at the next event or deadline
         // of a quiet connection (which would hold its socket for up to a read timeout).
-        let ended = tokio::select! {
-            ended = reading => ended,
-            _ = receiver_gone.closed() => Ended::Closed,
+        let ended = match transport {
+            // Dropping an SSE request is all the goodbye it needs.
+            Transport::Sse => tokio::select! {
+                ended = super::sse::connect_and_read(&mut link, &spec) => ended,
+                _ = receiver_gone.closed() => Ended::Closed,
+            },
+            // The WebSocket transport watches the receiver itself, to send a close frame.
+            Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
         };
         let was_live_for = link.live_since.map(|t| t.elapsed());
+        let delivered = link.events_this_connection > 0;
+        ever_delivered |= delivered;
         if was_live_for.is_some() {
             ever_live = true;
             other_unsupported = None;
         }
-        if was_live_for.is_some_and(|d| d >= timing.healthy_after) {
+        // A connection that delivered worked: whatever ended it is a new trouble, met from
+        // the first step (a drop after 19 s of events must not wait out the old backoff).
+        if delivered || was_live_for.is_some_and(|d| d >= timing.healthy_after) {
             attempt = 0;
         }
         let (reason, retry_after) = match ended {
             Ended::Closed => return,
             Ended::Fatal { reason, cause } => {
-                let cause = if ever_live && cause == FailureCause::Credentials {
+                // Revoked only if the token streamed events before it was refused. A socket
+                // that opened, or even went live by the grace period, and was then refused
+                // never had the token accepted for this stream (a missing scope).
+                let cause = if ever_delivered && cause == FailureCause::Credentials {
                     FailureCause::Revoked
                 } else {
                     cause
@@ -286,7 +304,10 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
 }
 
 /// Exponential backoff with full jitter: a restarted server meets its clients spread out.
-/// `Retry-After` is a floor, capped so that a hostile value cannot park us for days.
+/// `Retry-After` is a floor, honoured up to `backoff_max`: a server that asks for two minutes
+/// while it restarts in five seconds (GoToSocial sends `Retry-After: 120` while starting) must
+/// not keep the stream down longer than our own longest pause, and a hostile value cannot park
+/// us for days.
 pub(crate) fn backoff_delay(
     timing: &Timing,
     attempt: u32,
