@@ -203,7 +203,9 @@ async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome
         connected.api.http().clone(),
         tx,
     );
-    let limit = connected.settings.timing.connect_timeout * 3 + Duration::from_secs(1);
+    // A quiet WebSocket gets its verdict only after the acceptance grace.
+    let timing = connected.settings.timing;
+    let limit = timing.connect_timeout * 3 + timing.accept_grace + Duration::from_secs(1);
     let verdict = tokio::time::timeout(limit, async {
         while let Some(message) = rx.recv().await {
             let StreamMessage::State { state, .. } = message else {
