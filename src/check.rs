@@ -104,18 +104,7 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     }
 
     let base = &connected.settings.base;
-    let source = if resolved.streaming_url.is_some() {
-        "given"
-    } else if connected
-        .instance
-        .as_ref()
-        .and_then(|i| i.streaming_url())
-        .is_some()
-    {
-        "advertised"
-    } else {
-        "the instance itself"
-    };
+    let source = streaming_source(&resolved, &connected);
     match connected.api.streaming_health(base).await {
         Ok(()) => report.line(
             Outcome::Ok,
@@ -180,7 +169,31 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     Ok(report.exit())
 }
 
-/// Subscribes and waits for the first verdict: live, refused, or failing to connect.
+/// Where the streaming base came from, truthfully: discovery falls back to the instance itself
+/// when the advertised host does not answer, and then it is not "advertised".
+fn streaming_source(resolved: &setup::Resolved, connected: &setup::Connected) -> &'static str {
+    if resolved.streaming_url.is_some() {
+        return "given";
+    }
+    let Some(advertised) = connected.instance.as_ref().and_then(|i| i.streaming_url()) else {
+        return "the instance itself";
+    };
+    match crate::api::streaming_http_url(advertised) {
+        None => "the instance itself; the advertised URL is not a ws:// or wss:// URL",
+        Some(url) if same_place(&url, &connected.settings.base) => "advertised",
+        Some(_) => "the instance itself; the advertised URL did not answer",
+    }
+}
+
+fn same_place(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
+}
+
+/// Subscribes and waits for the first verdict: live (which, over WebSocket, comes only once
+/// the server kept the subscription), refused in the server's words, or failing to connect.
 async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome, String) {
     let (tx, mut rx) = mpsc::channel::<StreamMessage>(64);
     let task = spawn_stream(
@@ -190,7 +203,9 @@ async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome
         connected.api.http().clone(),
         tx,
     );
-    let limit = connected.settings.timing.connect_timeout * 3 + Duration::from_secs(1);
+    // A quiet WebSocket gets its verdict only after the acceptance grace.
+    let timing = connected.settings.timing;
+    let limit = timing.connect_timeout * 3 + timing.accept_grace + Duration::from_secs(1);
     let verdict = tokio::time::timeout(limit, async {
         while let Some(message) = rx.recv().await {
             let StreamMessage::State { state, .. } = message else {

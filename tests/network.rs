@@ -7,200 +7,15 @@
 //! only waits are on events, states and the servers' counters; `GUARD` only catches a hang.
 
 mod common;
+mod probe;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{GUARD, publish_until_taken, within};
+use common::{publish_until_taken, within};
 use fake_mastodon::faults::{RawFault, RawServer, sse_event, ws_text_frame};
 use fake_mastodon::{FakeServer, Fault, Options};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tootwatch::stream::{
-    ConnectionState, FailureCause, StreamEvent, StreamId, StreamMessage, StreamSettings, Timing,
-    TransportChoice, spawn_stream,
-};
-
-const TOKEN: &str = "test-token";
-
-/// Fast reconnects; deadlines long enough that a healthy loopback connection never hits them.
-fn timing() -> Timing {
-    Timing {
-        read_timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(5),
-        backoff_initial: Duration::from_millis(5),
-        backoff_max: Duration::from_millis(20),
-        healthy_after: Duration::from_secs(60),
-        accept_grace: Duration::from_millis(200),
-    }
-}
-
-/// One supervised stream and everything it reported.
-struct Probe {
-    rx: mpsc::Receiver<StreamMessage>,
-    task: JoinHandle<()>,
-    states: Vec<ConnectionState>,
-    events: Vec<StreamEvent>,
-}
-
-fn probe(base: &str, transport: TransportChoice, timing: Timing) -> Probe {
-    probe_stream(base, transport, timing, "public", 64)
-}
-
-fn probe_stream(
-    base: &str,
-    transport: TransportChoice,
-    timing: Timing,
-    stream: &str,
-    capacity: usize,
-) -> Probe {
-    let http = tootwatch::api::http_client(timing.connect_timeout).unwrap();
-    probe_with(http, base, transport, timing, stream, capacity)
-}
-
-/// A probe on a given HTTP client: many streams share one, as in `tail` and the live view.
-fn probe_with(
-    http: reqwest::Client,
-    base: &str,
-    transport: TransportChoice,
-    timing: Timing,
-    stream: &str,
-    capacity: usize,
-) -> Probe {
-    let settings = Arc::new(StreamSettings {
-        base: base.parse().unwrap(),
-        token: Some(TOKEN.into()),
-        transport,
-        timing,
-        max_event_bytes: 1 << 20,
-        keep_raw: false,
-        user_agent: "tootwatch/test".into(),
-    });
-    let (tx, rx) = mpsc::channel(capacity);
-    let task = spawn_stream(StreamId(0), stream.parse().unwrap(), settings, http, tx);
-    Probe {
-        rx,
-        task,
-        states: Vec::new(),
-        events: Vec::new(),
-    }
-}
-
-impl Probe {
-    /// The next message. The guard counts from `since`: a wait for a state or an event that
-    /// never comes fails, however many other messages keep coming.
-    async fn next_since(&mut self, since: tokio::time::Instant) -> Option<StreamMessage> {
-        let m = tokio::time::timeout_at(since + GUARD, self.rx.recv())
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "nothing from the stream in time; states so far: {:#?}",
-                    self.states
-                )
-            });
-        match &m {
-            Some(StreamMessage::State { state, .. }) => self.states.push(state.clone()),
-            Some(StreamMessage::Event { event, .. }) => self.events.push(event.clone()),
-            None => {}
-        }
-        m
-    }
-
-    async fn next(&mut self) -> Option<StreamMessage> {
-        self.next_since(tokio::time::Instant::now()).await
-    }
-
-    /// The next state that matches, recording whatever comes before it.
-    async fn state(&mut self, want: impl Fn(&ConnectionState) -> bool) -> ConnectionState {
-        let since = tokio::time::Instant::now();
-        loop {
-            match self.next_since(since).await {
-                Some(StreamMessage::State { state, .. }) if want(&state) => return state,
-                Some(_) => {}
-                None => panic!("the stream task ended; states: {:#?}", self.states),
-            }
-        }
-    }
-
-    async fn live(&mut self) {
-        self.state(|s| matches!(s, ConnectionState::Live { .. }))
-            .await;
-    }
-
-    /// The next `Reconnecting`: its delay and reason.
-    async fn reconnecting(&mut self) -> (Duration, String) {
-        match self
-            .state(|s| matches!(s, ConnectionState::Reconnecting { .. }))
-            .await
-        {
-            ConnectionState::Reconnecting { after, reason } => (after, reason),
-            _ => unreachable!(),
-        }
-    }
-
-    /// The next event, recording the states before it.
-    async fn event(&mut self) -> StreamEvent {
-        let since = tokio::time::Instant::now();
-        loop {
-            match self.next_since(since).await {
-                Some(StreamMessage::Event { event, .. }) => return event,
-                Some(_) => {}
-                None => panic!("the stream task ended; states: {:#?}", self.states),
-            }
-        }
-    }
-
-    /// Reads until the task ends; returns the failure it ended with.
-    async fn failure(&mut self) -> (String, FailureCause) {
-        let failed = self
-            .state(|s| matches!(s, ConnectionState::Failed { .. }))
-            .await;
-        assert!(
-            self.next().await.is_none(),
-            "nothing after a failure: the task ends"
-        );
-        within("the task to end", &mut self.task).await.unwrap();
-        match failed {
-            ConnectionState::Failed { reason, cause } => (reason, cause),
-            _ => unreachable!(),
-        }
-    }
-
-    fn reconnects(&self) -> usize {
-        self.states
-            .iter()
-            .filter(|s| matches!(s, ConnectionState::Reconnecting { .. }))
-            .count()
-    }
-
-    fn assert_never_failed(&self) {
-        assert!(
-            !self
-                .states
-                .iter()
-                .any(|s| matches!(s, ConnectionState::Failed { .. })),
-            "{:#?}",
-            self.states
-        );
-        assert!(!self.task.is_finished(), "the stream task still runs");
-    }
-}
-
-fn delete(id: &str) -> StreamEvent {
-    StreamEvent::Delete(id.into())
-}
-
-fn ws_frame(event: &str, payload: &str) -> String {
-    serde_json::json!({"stream": ["public"], "event": event, "payload": payload}).to_string()
-}
-
-/// A port on 127.0.0.1 that nothing listens on (just released by a listener of ours).
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-const TRANSPORTS: [TransportChoice; 2] = [TransportChoice::Sse, TransportChoice::Ws];
+use probe::*;
+use tootwatch::stream::{FailureCause, Timing, TransportChoice};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_refused_is_retried_until_the_server_comes_up() {
@@ -493,16 +308,22 @@ async fn storm_of_429(transport: TransportChoice) {
         error: "Too many requests".into(),
         retry_after: Some(1),
     });
+    // `Retry-After` is honoured up to the longest backoff: room for the second asked for,
+    // while the first steps of the backoff itself stay at 5 and 10 ms.
+    let t = Timing {
+        backoff_max: Duration::from_secs(2),
+        ..timing()
+    };
     // Before the task starts: its first refusal may come before this thread runs again.
     let start = Instant::now();
-    let mut p = probe(&server.base_url(), transport, timing());
+    let mut p = probe(&server.base_url(), transport, t);
     for _ in 0..2 {
         let (after, reason) = p.reconnecting().await;
         assert!(after >= Duration::from_secs(1), "{after:?}: Retry-After: 1");
         assert!(reason.contains("429 Too many requests"), "{reason}");
     }
     // Two refusals with the pause asked for between them (backoff alone would wait at most
-    // 20 ms), and no request in between.
+    // 10 ms), and no request in between.
     assert!(start.elapsed() >= Duration::from_secs(1));
     let path = match transport {
         TransportChoice::Sse => "/api/v1/streaming/public",

@@ -23,7 +23,8 @@ pub struct Timing {
     pub connect_timeout: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
-    /// A connection that stayed up this long resets the backoff.
+    /// A connection that stayed up this long resets the backoff (as does one that delivered
+    /// an event).
     pub healthy_after: Duration,
     /// A WebSocket subscription is checked by the server after the upgrade: it counts as
     /// accepted after the first frame, or after this long without an error frame.
@@ -102,6 +103,8 @@ pub(crate) struct Link<E> {
     pub settings: Arc<StreamSettings>,
     pub http: reqwest::Client,
     pub live_since: Option<Instant>,
+    /// Events the server sent on this connection (decodable or not): proof it streams to us.
+    pub events_this_connection: u64,
     pub ws_auth: WsAuth,
     label: String,
 }
@@ -128,7 +131,12 @@ impl<E: From<StreamMessage> + Send + 'static> Link<E> {
 
     /// Decodes and sends one event. A payload that does not decode is logged and skipped:
     /// one bad event must not end the stream.
-    pub(crate) async fn deliver(&self, name: String, payload: Option<String>) -> Result<(), Ended> {
+    pub(crate) async fn deliver(
+        &mut self,
+        name: String,
+        payload: Option<String>,
+    ) -> Result<(), Ended> {
+        self.events_this_connection = self.events_this_connection.saturating_add(1);
         let event = match decode_event(&name, payload.as_deref()) {
             Ok(event) => event,
             Err(e) => {
@@ -177,6 +185,7 @@ where
         settings,
         http,
         live_since: None,
+        events_this_connection: 0,
         ws_auth: WsAuth::Header,
         label: spec.to_string(),
     };
@@ -192,6 +201,8 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
     let may_switch = link.settings.transport == TransportChoice::Auto;
     let mut other_unsupported: Option<String> = None;
     let mut ever_live = false;
+    // Some connection of this stream delivered events: its token was accepted for it.
+    let mut ever_delivered = false;
     let mut attempt: u32 = 0;
     let receiver_gone = link.tx.clone();
     loop {
@@ -203,30 +214,37 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
             return;
         }
         link.live_since = None;
-        let reading = async {
-            match transport {
-                Transport::Sse => super::sse::connect_and_read(&mut link, &spec).await,
-                Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
-            }
-        };
+        link.events_this_connection = 0;
         // A receiver that goes away ends the task at once, not at the next event or deadline
         // of a quiet connection (which would hold its socket for up to a read timeout).
-        let ended = tokio::select! {
-            ended = reading => ended,
-            _ = receiver_gone.closed() => Ended::Closed,
+        let ended = match transport {
+            // Dropping an SSE request is all the goodbye it needs.
+            Transport::Sse => tokio::select! {
+                ended = super::sse::connect_and_read(&mut link, &spec) => ended,
+                _ = receiver_gone.closed() => Ended::Closed,
+            },
+            // The WebSocket transport watches the receiver itself, to send a close frame.
+            Transport::Ws => super::ws::connect_and_read(&mut link, &spec).await,
         };
         let was_live_for = link.live_since.map(|t| t.elapsed());
+        let delivered = link.events_this_connection > 0;
+        ever_delivered |= delivered;
         if was_live_for.is_some() {
             ever_live = true;
             other_unsupported = None;
         }
-        if was_live_for.is_some_and(|d| d >= timing.healthy_after) {
+        // A connection that delivered worked: whatever ended it is a new trouble, met from
+        // the first step (a drop after 19 s of events must not wait out the old backoff).
+        if delivered || was_live_for.is_some_and(|d| d >= timing.healthy_after) {
             attempt = 0;
         }
         let (reason, retry_after) = match ended {
             Ended::Closed => return,
             Ended::Fatal { reason, cause } => {
-                let cause = if ever_live && cause == FailureCause::Credentials {
+                // Revoked only if the token streamed events before it was refused. A socket
+                // that opened, or even went live by the grace period, and was then refused
+                // never had the token accepted for this stream (a missing scope).
+                let cause = if ever_delivered && cause == FailureCause::Credentials {
                     FailureCause::Revoked
                 } else {
                     cause
@@ -286,7 +304,10 @@ async fn run<E: From<StreamMessage> + Send + 'static>(mut link: Link<E>, spec: S
 }
 
 /// Exponential backoff with full jitter: a restarted server meets its clients spread out.
-/// `Retry-After` is a floor, capped so that a hostile value cannot park us for days.
+/// `Retry-After` is a floor, honoured up to `backoff_max`: a server that asks for two minutes
+/// while it restarts in five seconds (GoToSocial sends `Retry-After: 120` while starting) must
+/// not keep the stream down longer than our own longest pause, and a hostile value cannot park
+/// us for days.
 pub(crate) fn backoff_delay(
     timing: &Timing,
     attempt: u32,
@@ -298,31 +319,161 @@ pub(crate) fn backoff_delay(
         .min(timing.backoff_max);
     let jittered = ceiling.mul_f64(fastrand::f64());
     match retry_after {
-        Some(after) => jittered.max(after.min(Duration::from_secs(3600))),
+        Some(after) => jittered.max(after.min(timing.backoff_max)),
         None => jittered,
     }
 }
 
-/// The part of an HTTP refusal that explains it: Mastodon's `{"error": "..."}`, a header, or
-/// the start of whatever text came back.
+/// A refusal's text is shown on one line beside the rest of a state: at most this many chars.
+const REFUSAL_CHARS: usize = 80;
+/// How much of a refusal's body is read for its text: an HTML page's `<title>` comes early.
+const REFUSAL_SCAN_BYTES: usize = 8192;
+
+/// The part of an HTTP refusal that explains it, as one short line of plain text: Mastodon's
+/// `{"error": "..."}`, a header, an HTML page's title or first words, or the start of whatever
+/// text came back. Never markup, never more than [`REFUSAL_CHARS`].
 pub(crate) fn refusal_message(status: u16, header: Option<&str>, body: &[u8]) -> String {
+    // `cut` adds an ellipsis after this many chars.
+    let one_line = |text: &str| crate::text::plain_line(text, REFUSAL_CHARS - 1);
     if let Some(h) = header.filter(|h| !h.trim().is_empty()) {
-        return crate::sanitize::sanitize_line(h.trim()).into_owned();
+        return one_line(h);
     }
+    // A refused WebSocket handshake hands us the raw bytes after the head, chunk sizes included.
+    let dechunked = strip_chunk_framing(body);
+    let body = dechunked.as_deref().unwrap_or(body);
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         error: String,
     }
     if let Ok(b) = serde_json::from_slice::<ErrorBody>(body) {
-        return crate::sanitize::sanitize_line(&b.error).into_owned();
+        return one_line(&b.error);
     }
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-    let text = crate::sanitize::sanitize_line(text.trim());
-    if text.is_empty() || text.starts_with('<') {
-        format!("HTTP {status}")
+    let text = String::from_utf8_lossy(&body[..body.len().min(REFUSAL_SCAN_BYTES)]);
+    let line = if looks_like_html(&text) {
+        html_summary(&text, REFUSAL_CHARS - 1)
     } else {
-        text.into_owned()
+        one_line(&text)
+    };
+    if !line.is_empty() {
+        return line;
     }
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map_or_else(|| format!("HTTP {status}"), str::to_string)
+}
+
+/// The payload of a chunked body (`<hex size>[;ext]\r\n<data>\r\n`..., possibly cut short),
+/// or `None` when `body` does not start like one.
+fn strip_chunk_framing(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    let mut first = true;
+    while !rest.is_empty() {
+        let size = memchr::memmem::find(rest, b"\r\n").and_then(|end| {
+            let line = &rest[..end];
+            let hex = line.split(|b| *b == b';').next().unwrap_or(line);
+            let hex = std::str::from_utf8(hex).ok()?.trim();
+            let valid = (1..=16).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+            let size = usize::from_str_radix(hex, 16).ok().filter(|_| valid)?;
+            Some((end, size))
+        });
+        let Some((end, size)) = size else {
+            // Not chunked at all, or framing that stops making sense: keep what was decoded.
+            return if first { None } else { Some(out) };
+        };
+        first = false;
+        rest = &rest[end + 2..];
+        if size == 0 {
+            break;
+        }
+        let take = size.min(rest.len());
+        out.extend_from_slice(&rest[..take]);
+        rest = &rest[take..];
+        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+    }
+    Some(out)
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let start = text.trim_start();
+    let lower = start[..start.len().min(512)].to_ascii_lowercase();
+    start.starts_with('<') || lower.contains("<html") || lower.contains("<!doctype")
+}
+
+/// An HTML page as one line: its `<title>`, else the first words of what it shows (the text
+/// outside `head`, `script`, `style` and comments).
+fn html_summary(html: &str, max_chars: usize) -> String {
+    // ASCII lowercasing keeps byte offsets, so positions found in `lower` index `html`.
+    let lower = html.to_ascii_lowercase();
+    if let Some(open) = find_tag(&lower, 0, "title")
+        && let Some(gt) = lower[open..].find('>').map(|i| open + i + 1)
+    {
+        let end = lower[gt..].find("</title").map_or(html.len(), |i| gt + i);
+        let title = crate::text::html_to_line(&html[gt..end], max_chars);
+        if !title.is_empty() {
+            return title;
+        }
+    }
+    let mut shown = String::with_capacity(html.len());
+    let mut at = 0;
+    while at < html.len() {
+        let next = [
+            ("head", "</head"),
+            ("script", "</script"),
+            ("style", "</style"),
+        ]
+        .into_iter()
+        .filter_map(|(name, close)| find_tag(&lower, at, name).map(|i| (i, close)))
+        .chain(lower[at..].find("<!--").map(|i| (at + i, "-->")))
+        .min_by_key(|(i, _)| *i);
+        let Some((start, close)) = next else {
+            shown.push_str(&html[at..]);
+            break;
+        };
+        shown.push_str(&html[at..start]);
+        shown.push(' ');
+        at = match lower[start..].find(close) {
+            Some(i) => {
+                let after = start + i;
+                lower[after..]
+                    .find('>')
+                    .map_or(html.len(), |j| after + j + 1)
+            }
+            None => html.len(),
+        };
+    }
+    crate::text::html_to_line(&shown, max_chars)
+}
+
+/// Where the opening tag `<name` starts in `lower` at or after `from` (`<head>`, not `<header>`).
+fn find_tag(lower: &str, from: usize, name: &str) -> Option<usize> {
+    let pattern = format!("<{name}");
+    let mut at = from;
+    while let Some(i) = lower[at..].find(&pattern) {
+        let start = at + i;
+        let after = lower.as_bytes().get(start + pattern.len());
+        if after.is_none_or(|b| *b == b'>' || *b == b'/' || b.is_ascii_whitespace()) {
+            return Some(start);
+        }
+        at = start + pattern.len();
+    }
+    None
+}
+
+/// Whether a refusal (401/403, or an error frame of any status) is about the token rather than
+/// the stream: Mastodon answers `401` both for a token ("Invalid access token", "... does not
+/// have the required scopes") and for a list that is not ours ("Not authorized to stream this
+/// list"); the words tell them apart.
+pub(crate) fn refusal_is_about_the_token(status: Option<u16>, message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("token") || lower.contains("scope") {
+        return true;
+    }
+    let about_stream = ["stream", "list", "tag", "channel"]
+        .iter()
+        .any(|word| lower.contains(word));
+    matches!(status, Some(401 | 403)) && !about_stream
 }
 
 /// What an HTTP status that refused a stream means for the stream.
@@ -333,6 +484,10 @@ pub(crate) fn classify_refusal(
     transport: Transport,
 ) -> Ended {
     match status {
+        401 | 403 if !refusal_is_about_the_token(Some(status), &message) => Ended::Fatal {
+            reason: format!("the server refused the stream ({status} {message})"),
+            cause: FailureCause::StreamRefused,
+        },
         401 | 403 => Ended::Fatal {
             reason: format!("the server refused the access token ({status} {message})"),
             cause: FailureCause::Credentials,
@@ -475,12 +630,15 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_a_floor_with_a_cap() {
+    fn retry_after_is_a_floor_up_to_the_longest_backoff() {
         let t = timing();
+        let d = backoff_delay(&t, 0, Some(Duration::from_secs(7)));
+        assert_eq!(d, Duration::from_secs(7));
+        // GoToSocial starting up asks for 120 s; our longest pause is 60 s.
         let d = backoff_delay(&t, 0, Some(Duration::from_secs(120)));
-        assert_eq!(d, Duration::from_secs(120));
-        let d = backoff_delay(&t, 0, Some(Duration::from_secs(10_000_000)));
-        assert_eq!(d, Duration::from_secs(3600));
+        assert_eq!(d, t.backoff_max);
+        let d = backoff_delay(&t, 3, Some(Duration::from_secs(10_000_000)));
+        assert_eq!(d, t.backoff_max);
         assert_eq!(parse_retry_after(Some(" 7 ")), Some(Duration::from_secs(7)));
         assert_eq!(
             parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")),
@@ -512,6 +670,20 @@ mod tests {
                 ..
             }
         ));
+        // Mastodon's 401 for a list that is not ours is about the stream, not the token.
+        let list = classify_refusal(
+            401,
+            "Not authorized to stream this list".into(),
+            None,
+            Transport::Sse,
+        );
+        assert!(matches!(
+            list,
+            Ended::Fatal {
+                cause: FailureCause::StreamRefused,
+                ..
+            }
+        ));
         assert!(matches!(c(404), Ended::Unsupported { .. }));
         assert!(matches!(c(429), Ended::Retry { .. }));
         assert!(matches!(c(503), Ended::Retry { .. }));
@@ -530,8 +702,84 @@ mod tests {
         );
         assert_eq!(
             refusal_message(502, None, b"<html>bad gateway</html>"),
-            "HTTP 502"
+            "bad gateway"
         );
         assert_eq!(refusal_message(500, None, b"oops\x1b[31m"), "oops");
+    }
+
+    /// What a refused WebSocket handshake hands over: the raw bytes after the head.
+    fn chunked(parts: &[&str]) -> Vec<u8> {
+        let mut out = String::new();
+        for p in parts {
+            out.push_str(&format!("{:x}\r\n{p}\r\n", p.len()));
+        }
+        out.push_str("0\r\n\r\n");
+        out.into_bytes()
+    }
+
+    #[test]
+    fn a_chunked_html_page_gives_its_title() {
+        // GoToSocial starting up, as tungstenite keeps it: the chunk size leaked into the text.
+        let page = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <title>503 Service Unavailable - GoToSocial</title>\n<style>{}</style>",
+            "p { color: red; }\n".repeat(120)
+        );
+        let raw = format!("800\r\n{}", &page[..page.len().min(2048)]);
+        assert_eq!(
+            refusal_message(503, None, raw.as_bytes()),
+            "503 Service Unavailable - GoToSocial"
+        );
+        // Split across chunks, mid-tag, and cut short before the title ends.
+        let body = chunked(&["<html><he", "ad><tit", "le>Starting up"]);
+        assert_eq!(refusal_message(503, None, &body), "Starting up");
+        let raw = b"40\r\n<html><head><title>Back &amp; soon\x1b[31m</title>";
+        assert_eq!(refusal_message(503, None, raw), "Back & soon");
+    }
+
+    #[test]
+    fn an_html_page_without_a_title_gives_its_first_words() {
+        let page = "<html><head><meta charset=utf-8><style>body { color: red }</style></head>\
+                    <body><script>alert('x')</script><!-- nginx --><header>Bad</header>\
+                    <h1>Gateway</h1><p>The upstream did not answer.</p></body></html>";
+        assert_eq!(
+            refusal_message(502, None, page.as_bytes()),
+            "Bad Gateway The upstream did not answer."
+        );
+        assert_eq!(
+            refusal_message(502, None, &chunked(&[page])),
+            "Bad Gateway The upstream did not answer."
+        );
+        let long = format!("<p>{}</p>", "down for maintenance ".repeat(20));
+        let line = refusal_message(503, None, long.as_bytes());
+        assert!(line.chars().count() <= 80, "{line}");
+        assert!(line.starts_with("down for maintenance down") && line.ends_with('…'));
+    }
+
+    #[test]
+    fn refusal_text_is_one_short_line_of_text() {
+        let text = "Service\nUnavailable:\r\n".repeat(30);
+        let line = refusal_message(503, None, text.as_bytes());
+        assert!(line.starts_with("Service Unavailable: Service"), "{line}");
+        assert!(line.chars().count() <= 80 && !line.contains('\n'), "{line}");
+        let json = r#"{"error":"Too many requests"}"#;
+        assert_eq!(
+            refusal_message(429, None, &chunked(&[json])),
+            "Too many requests"
+        );
+        let huge = format!(r#"{{"error":"{}"}}"#, "x".repeat(5000));
+        assert!(refusal_message(400, None, huge.as_bytes()).chars().count() <= 80);
+        // Hex-looking text without chunk framing is text.
+        assert_eq!(refusal_message(500, None, b"cafe"), "cafe");
+        assert_eq!(refusal_message(503, None, b""), "Service Unavailable");
+        assert_eq!(
+            refusal_message(503, None, b"<html></html>"),
+            "Service Unavailable"
+        );
+        assert_eq!(refusal_message(599, None, b"\r\n"), "HTTP 599");
+        for body in [&b"<b>"[..], b"800\r\n<", b"<!--", b"<title>", b"5\r\n<html"] {
+            let line = refusal_message(503, None, body);
+            assert!(!line.contains('<'), "{body:?}: {line}");
+        }
     }
 }

@@ -1,13 +1,17 @@
 //! The WebSocket transport: one socket per stream, subscribed through the URL's `stream=`.
 
+use std::time::Duration;
+
 use futures_util::StreamExt;
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout, timeout_at};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest, http};
 
 use super::decode::{WsFrame, parse_ws_frame};
 use super::supervisor::{
     Ended, Link, StreamSettings, WsAuth, classify_refusal, describe_error, parse_retry_after,
-    refusal_message,
+    refusal_is_about_the_token, refusal_message,
 };
 use super::{FailureCause, StreamMessage, StreamSpec, Transport};
 
@@ -87,6 +91,12 @@ fn handshake_request(
     Ok(request)
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long a goodbye may take: our close frame out and the server's answer back.
+const CLOSE_WAIT: Duration = Duration::from_millis(500);
+
 async fn read_socket<E: From<StreamMessage> + Send + 'static>(
     link: &mut Link<E>,
     spec: &StreamSpec,
@@ -102,7 +112,12 @@ async fn read_socket<E: From<StreamMessage> + Send + 'static>(
         .max_message_size(Some(settings.max_event_bytes))
         .max_frame_size(Some(settings.max_event_bytes));
     let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), false);
-    let mut socket = match timeout(timing.connect_timeout, connecting).await {
+    let handshake = tokio::select! {
+        biased;
+        _ = link.tx.closed() => return Err(Ended::Closed),
+        handshake = timeout(timing.connect_timeout, connecting) => handshake,
+    };
+    let mut socket = match handshake {
         Err(_) => {
             return Err(Ended::Retry {
                 reason: format!(
@@ -141,9 +156,47 @@ async fn read_socket<E: From<StreamMessage> + Send + 'static>(
         }
         Ok(Ok((socket, _response))) => socket,
     };
-    link.live(Transport::Ws).await?;
+    let ended = match read_frames(link, &mut socket).await {
+        Ok(never) => match never {},
+        Err(ended) => ended,
+    };
+    // Leaving a socket the server still holds open (our consumer quit, or the server refused
+    // the stream on it and waits for more subscriptions): say goodbye rather than vanish.
+    if matches!(ended, Ended::Closed | Ended::Fatal { .. }) {
+        close_politely(&mut socket).await;
+    }
+    Err(ended)
+}
+
+/// Reads frames until the connection ends. The server checks the subscription only after the
+/// upgrade, so the stream is live on the first frame that is not an error (an event, a ping,
+/// a pong), or once `accept_grace` passed without an error frame; not when the socket opens.
+async fn read_frames<E: From<StreamMessage> + Send + 'static>(
+    link: &mut Link<E>,
+    socket: &mut Socket,
+) -> Result<std::convert::Infallible, Ended> {
+    let timing = link.settings.timing;
+    let accept_by = Instant::now() + timing.accept_grace;
+    let mut accepted = false;
+    let mut read_by = Instant::now() + timing.read_timeout;
     loop {
-        let message = match timeout(timing.read_timeout, socket.next()).await {
+        let wake_at = if accepted {
+            read_by
+        } else {
+            read_by.min(accept_by)
+        };
+        let next = tokio::select! {
+            biased;
+            // Watched here rather than by the supervisor, which would drop the socket unsaid.
+            _ = link.tx.closed() => return Err(Ended::Closed),
+            next = timeout_at(wake_at, socket.next()) => next,
+        };
+        let message = match next {
+            Err(_) if !accepted && wake_at < read_by => {
+                accepted = true;
+                link.live(Transport::Ws).await?;
+                continue;
+            }
             Err(_) => {
                 return Err(Ended::Retry {
                     reason: format!(
@@ -167,27 +220,24 @@ async fn read_socket<E: From<StreamMessage> + Send + 'static>(
             }
             Ok(Some(Ok(message))) => message,
         };
+        read_by = Instant::now() + timing.read_timeout;
         match message {
             Message::Text(text) => match parse_ws_frame(text.as_str()) {
-                Ok(WsFrame::Event { name, payload }) => link.deliver(name, payload).await?,
+                Ok(WsFrame::Event { name, payload }) => {
+                    if !accepted {
+                        accepted = true;
+                        link.live(Transport::Ws).await?;
+                    }
+                    link.deliver(name, payload).await?
+                }
                 Ok(WsFrame::Error { message, status }) => {
-                    let message = crate::sanitize::sanitize_line(&message).into_owned();
-                    match status {
-                        Some(401 | 403) => {
-                            return Err(Ended::Fatal {
-                                reason: format!("the server refused the access token ({message})"),
-                                cause: FailureCause::Credentials,
-                            });
-                        }
-                        Some(400..=499) | None => {
-                            return Err(Ended::Fatal {
-                                reason: format!("the server refused the stream ({message})"),
-                                cause: FailureCause::StreamRefused,
-                            });
-                        }
-                        Some(status) => {
-                            tracing::warn!(stream = %link.label(), "server error {status}: {message}")
-                        }
+                    match error_frame_ending(status, &message, accepted) {
+                        Some(ended) => return Err(ended),
+                        None => tracing::warn!(
+                            stream = %link.label(),
+                            "the server reported an error: {}",
+                            crate::sanitize::sanitize_line(&message)
+                        ),
                     }
                 }
                 Err(e) => tracing::warn!(stream = %link.label(), "skipped a frame: {e}"),
@@ -210,10 +260,59 @@ async fn read_socket<E: From<StreamMessage> + Send + 'static>(
             Message::Binary(_) => {
                 tracing::warn!(stream = %link.label(), "skipped a binary frame: the API sends text")
             }
-            // Pings are answered by tungstenite on the next read; any frame proves liveness.
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            // Pings are answered by tungstenite on the next read; any frame proves liveness,
+            // and a ping before any error frame shows the server kept the subscription.
+            Message::Ping(_) | Message::Pong(_) => {
+                if !accepted {
+                    accepted = true;
+                    link.live(Transport::Ws).await?;
+                }
+            }
+            Message::Frame(_) => {}
         }
     }
+}
+
+/// What an error frame on the open socket means, in the server's words; `None` when the
+/// stream goes on. Mastodon sends `{"error":"...","status":401}` for a token without the
+/// scope, `401` "Not authorized to stream this list", `400` "Unknown stream type" or a missing
+/// tag; a refused token, before acceptance or after (the supervisor tells a revoked one apart).
+fn error_frame_ending(status: Option<u16>, message: &str, accepted: bool) -> Option<Ended> {
+    let message = crate::text::plain_line(message, 79);
+    // Not a refusal of ours but the server failing (a 5xx, a status outside 4xx).
+    let server_failed = status.is_some_and(|s| !(400..=499).contains(&s));
+    Some(match status {
+        // A live stream goes on; one that never started is tried again.
+        _ if server_failed && accepted => return None,
+        Some(status) if server_failed => Ended::Retry {
+            reason: format!("the server could not start the stream ({status} {message})"),
+            retry_after: None,
+        },
+        _ if refusal_is_about_the_token(status, &message) => Ended::Fatal {
+            reason: format!("the server refused the access token for this stream ({message})"),
+            cause: FailureCause::Credentials,
+        },
+        _ => Ended::Fatal {
+            reason: format!("the server refused the stream ({message})"),
+            cause: FailureCause::StreamRefused,
+        },
+    })
+}
+
+/// Sends a close frame (1000, normal closure) and waits for the server's, within
+/// [`CLOSE_WAIT`]: a server that sees a socket vanish logs an abnormal closure (1006).
+async fn close_politely(socket: &mut Socket) {
+    let frame = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    };
+    let goodbye = async {
+        if socket.close(Some(frame)).await.is_err() {
+            return;
+        }
+        while let Some(Ok(_)) = socket.next().await {}
+    };
+    let _ = timeout(CLOSE_WAIT, goodbye).await;
 }
 
 #[cfg(test)]
@@ -251,6 +350,60 @@ mod tests {
         assert_eq!(
             ws_url(&s, &spec, WsAuthInUrl::No).as_str(),
             "ws://127.0.0.1:4000/api/v1/streaming?stream=list&list=42"
+        );
+    }
+
+    /// The cause and reason of a fatal ending; "retry" or "goes on" otherwise.
+    fn verdict(status: Option<u16>, message: &str, accepted: bool) -> String {
+        match error_frame_ending(status, message, accepted) {
+            Some(Ended::Fatal { reason, cause }) => format!("{cause:?}: {reason}"),
+            Some(Ended::Retry { reason, .. }) => format!("retry: {reason}"),
+            Some(other) => format!("{other:?}"),
+            None => "goes on".into(),
+        }
+    }
+
+    #[test]
+    fn error_frames_say_whose_refusal_it_is() {
+        assert_eq!(
+            verdict(
+                Some(401),
+                "Access token does not have the required scopes",
+                false
+            ),
+            "Credentials: the server refused the access token for this stream \
+             (Access token does not have the required scopes)"
+        );
+        assert_eq!(
+            verdict(Some(401), "Not authorized to stream this list", false),
+            "StreamRefused: the server refused the stream (Not authorized to stream this list)"
+        );
+        assert_eq!(
+            verdict(Some(400), "Unknown stream type", false),
+            "StreamRefused: the server refused the stream (Unknown stream type)"
+        );
+        assert_eq!(
+            verdict(Some(400), "Missing tag name parameter", true),
+            "StreamRefused: the server refused the stream (Missing tag name parameter)"
+        );
+        assert_eq!(
+            verdict(None, "Invalid access token", true),
+            "Credentials: the server refused the access token for this stream (Invalid access token)"
+        );
+        assert_eq!(
+            verdict(Some(403), "Forbidden", false),
+            "Credentials: the server refused the access token for this stream (Forbidden)"
+        );
+        assert_eq!(verdict(Some(500), "Redis is down", true), "goes on");
+        assert_eq!(
+            verdict(Some(500), "Redis is down", false),
+            "retry: the server could not start the stream (500 Redis is down)"
+        );
+        let hostile = format!("\u{1b}[2J{}", "x".repeat(500));
+        let line = verdict(Some(400), &hostile, false);
+        assert!(
+            !line.contains('\u{1b}') && line.chars().count() < 140,
+            "{line}"
         );
     }
 

@@ -4,14 +4,14 @@
 //! connection from the hub drops its sender and fires its kill switch, so the connection's task
 //! ends (abruptly) at its next wake-up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::{Shared, lock, sse, ws};
+use crate::{Flavor, Shared, lock, sse, ws};
 
 /// Default capacity of every connection's queue, in frames. A `publish` that finds a queue full
 /// drops that connection. See `FakeServer::set_queue_capacity`.
@@ -73,6 +73,8 @@ struct Inner {
     accepted: HashMap<String, usize>,
     total_accepted: usize,
     closed: bool,
+    /// Stream keys whose events reach nobody (`FakeServer::set_mute`).
+    muted: HashSet<String>,
 }
 
 impl Inner {
@@ -166,6 +168,22 @@ impl Hub {
             capacity: AtomicUsize::new(QUEUE_CAPACITY),
             changes: watch::Sender::new(0),
         }
+    }
+
+    pub(crate) fn set_mute(&self, key: &str, muted: bool) {
+        let mut inner = lock(&self.inner);
+        if muted {
+            inner.muted.insert(key.to_owned());
+        } else {
+            inner.muted.remove(key);
+        }
+    }
+
+    /// Whether events published to `key` reach nobody: muted, or a stream GoToSocial accepts
+    /// but never feeds.
+    fn silent(&self, shared: &Shared, key: &str) -> bool {
+        (shared.flavor == Flavor::GoToSocial && ws::gotosocial_never_streams(key))
+            || lock(&self.inner).muted.contains(key)
     }
 
     pub(crate) fn set_capacity(&self, capacity: usize) {
@@ -309,6 +327,9 @@ impl Hub {
         payload: Option<&str>,
     ) -> usize {
         let key = normalize_key(stream);
+        if self.silent(shared, &key) {
+            return 0;
+        }
         let mut frames = Frames {
             shared,
             key: &key,
@@ -370,6 +391,9 @@ impl Hub {
         payload: Option<&str>,
     ) -> usize {
         let key = normalize_key(stream);
+        if self.silent(shared, &key) {
+            return 0;
+        }
         let targets: Vec<(mpsc::Sender<Item>, Kind)> = {
             let inner = lock(&self.inner);
             let Some(ids) = inner.subs.get(&key) else {

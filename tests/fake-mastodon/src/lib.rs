@@ -5,8 +5,9 @@
 //! instance discovery, credential checks, filters, lists and every streaming channel.
 //! It can imitate GoToSocial and Pleroma quirks ([`Flavor`]) and inject faults ([`Fault`]).
 //!
-//! Tests never need to sleep: [`FakeServer::wait_subscribers`], [`FakeServer::wait_connections`]
-//! and [`FakeServer::wait_requests`] are awaitable synchronisation points.
+//! Tests never need to sleep: [`FakeServer::wait_subscribers`], [`FakeServer::wait_connections`],
+//! [`FakeServer::wait_requests`] and [`FakeServer::wait_close_frames`] are awaitable
+//! synchronisation points.
 //!
 //! # Delivery model
 //!
@@ -63,7 +64,10 @@ pub enum Flavor {
     #[default]
     Mastodon,
     /// GoToSocial 0.17: WebSocket only, frames end with `\n`, `"stream":["list:42"]`,
-    /// `filters_changed` with `"payload":""`, no hashtag streams, no `/api/v1/streaming/health`.
+    /// `filters_changed` with `"payload":""`, no `/api/v1/streaming/health`. It accepts
+    /// `hashtag`, `hashtag:local`, `public:remote` and the `public:*media` subscriptions and never
+    /// sends anything on them (pings go on); its REST public timeline ignores `remote` and
+    /// `only_media`.
     GoToSocial,
     /// Pleroma 2.6 / Akkoma: WebSocket only, no `/api/v2/instance`, no `/api/v1/streaming/health`.
     Pleroma,
@@ -149,7 +153,20 @@ pub enum Fault {
     /// Redirect: `status` (301, 302, 307, 308) with `Location: location`, where the location
     /// `{self}` is replaced by the request's own path and query (a redirect loop).
     Redirect { status: u16, location: String },
+    /// A token that authenticates but may not read the stream (a missing scope): Mastodon checks
+    /// that after the WebSocket upgrade, so the upgrade completes and the socket then carries
+    /// one text frame `{"error": error, "status": status}` and nothing else but pings (every
+    /// `subscribe` on it gets the same frame). SSE gets `status` with `{"error": error}` before
+    /// streaming, as Mastodon answers there. Checked after authentication.
+    RefuseAfterUpgrade { status: u16, error: String },
+    /// A server starting up (GoToSocial): `503` with `Retry-After: 120` and an HTML page
+    /// ([`MAINTENANCE_TITLE`] in its `<title>`) sent with `Transfer-Encoding: chunked` in chunks
+    /// of 2,048 bytes, to the WebSocket upgrade and the SSE endpoint alike.
+    Maintenance,
 }
+
+/// The `<title>` of the page that [`Fault::Maintenance`] serves.
+pub const MAINTENANCE_TITLE: &str = "503 Service Unavailable - GoToSocial";
 
 /// One HTTP request as received (rejected ones included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +203,8 @@ pub(crate) struct Shared {
     pub(crate) lists: Mutex<String>,
     pub(crate) rest_overrides: Mutex<HashMap<String, String>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    /// The close codes of the WebSocket close frames clients sent (`None`: a frame without one).
+    pub(crate) close_frames: Mutex<Vec<Option<u16>>>,
     pub(crate) timelines: timelines::Timelines,
     pub(crate) hub: hub::Hub,
     pub(crate) oauth: Mutex<oauth::OAuthState>,
@@ -248,6 +267,7 @@ impl FakeServer {
             lists: Mutex::new(DEFAULT_LISTS.to_owned()),
             rest_overrides: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
+            close_frames: Mutex::new(Vec::new()),
             timelines: timelines::Timelines::new(format!("http://{addr}")),
             hub: hub::Hub::new(),
             oauth: Mutex::new(oauth::OAuthState::default()),
@@ -358,6 +378,25 @@ impl FakeServer {
     /// Streaming connections (SSE and WS, subscribed to anything or not) accepted so far.
     pub fn total_connections(&self) -> usize {
         self.shared.hub.total_connections()
+    }
+
+    /// Mutes `stream` (a key as for [`publish`](Self::publish)) or unmutes it: while muted, events
+    /// published to it reach none of its connections (`publish` counts none), while heartbeats
+    /// and pings go on and the connections stay subscribed; a stream that stopped delivering
+    /// without anything on the wire showing it. [`publish_raw`](Self::publish_raw) is not muted.
+    pub fn set_mute(&self, stream: &str, muted: bool) {
+        self.shared.hub.set_mute(&hub::normalize_key(stream), muted);
+    }
+
+    /// The close codes of the WebSocket close frames received from clients so far, in order
+    /// (`None` for a close frame without a code).
+    pub fn close_frames(&self) -> Vec<Option<u16>> {
+        lock(&self.shared.close_frames).clone()
+    }
+
+    /// Waits until at least `n` WebSocket close frames were received from clients.
+    pub async fn wait_close_frames(&self, n: usize) {
+        self.wait_until(|s| lock(&s.close_frames).len() >= n).await
     }
 
     /// Sets the queue capacity (in frames, default [`QUEUE_CAPACITY`]) of streaming connections

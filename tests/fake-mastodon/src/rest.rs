@@ -78,6 +78,48 @@ pub(crate) fn not_found() -> Response {
     json_error(404, "Record not found")
 }
 
+/// The page of [`crate::Fault::Maintenance`]: GoToSocial's answer while it starts up.
+fn maintenance_page() -> String {
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>\n",
+        crate::MAINTENANCE_TITLE
+    );
+    // Enough style to need more than one chunk, as the real page does.
+    for i in 0..40 {
+        page.push_str(&format!(
+            ".notice-{i} {{ margin: 0 auto; padding: 1rem; color: #2b2b2b; }}\n"
+        ));
+    }
+    page.push_str(
+        "</style>\n</head>\n<body>\n<main>\n<h1>503: Service Unavailable</h1>\n\
+         <p>This instance is starting up. Please try again in a couple of minutes.</p>\n\
+         </main>\n</body>\n</html>\n",
+    );
+    page
+}
+
+/// `503`, `Retry-After: 120` and an HTML page in chunks of 2,048 bytes (`800` in hex), with
+/// `Transfer-Encoding: chunked` (a streamed body of unknown length).
+pub(crate) fn maintenance() -> Response {
+    const CHUNK: usize = 2048;
+    let page = bytes::Bytes::from(maintenance_page());
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = (0..page.len())
+        .step_by(CHUNK)
+        .map(|at| Ok(page.slice(at..(at + CHUNK).min(page.len()))))
+        .collect();
+    let mut resp = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+    resp
+}
+
 /// A refused WebSocket upgrade: the status, an empty body and `X-Error-Message`.
 pub(crate) fn ws_refusal(status: u16, msg: &str, retry_after: Option<u64>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

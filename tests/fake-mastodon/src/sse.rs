@@ -154,9 +154,16 @@ pub(crate) async fn handler(
     if let Fault::Redirect { status, location } = &fault {
         return rest::redirect(*status, location, &uri);
     }
+    if fault == Fault::Maintenance {
+        return rest::maintenance();
+    }
     let q = query_map(&uri);
     if let Err(msg) = rest::check_auth(&s, &headers, &q, false) {
         return json_error(401, msg);
+    }
+    // Over SSE the scopes are checked before streaming starts: a plain refusal.
+    if let Fault::RefuseAfterUpgrade { status, error } = &fault {
+        return json_error(*status, error);
     }
     let key = match channel_key(&s, &path, &q) {
         Ok(k) => k,

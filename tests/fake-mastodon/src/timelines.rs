@@ -5,7 +5,8 @@
 //! `user` (the home timeline), `public`, `public:local`, `public:remote`, `hashtag:TAG`,
 //! `hashtag:local:TAG`, `list:ID`, `direct` (conversations) and `user:notification`
 //! (notifications). The media stream keys (`public:media`, …) store into their base timeline;
-//! `only_media=true` filters by `media_attachments`.
+//! `only_media=true` filters by `media_attachments`. The GoToSocial flavour's public timeline
+//! ignores `remote` and `only_media`, as GoToSocial does.
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
@@ -527,8 +528,10 @@ fn answer(s: &Shared, uri: &Uri, q: &HashMap<String, String>, what: &What) -> Re
     if let Some(body) = lock(&s.rest_overrides).get(path).cloned() {
         return json_response(StatusCode::OK, body);
     }
+    let gotosocial = s.flavor == crate::Flavor::GoToSocial;
     let local = truthy(q.get("local"));
-    let remote = truthy(q.get("remote"));
+    // GoToSocial's public timeline knows `local` only.
+    let remote = !gotosocial && truthy(q.get("remote"));
     let key = match what {
         What::Home => "user".to_owned(),
         What::Public if local && !remote => "public:local".to_owned(),
@@ -560,7 +563,9 @@ fn answer(s: &Shared, uri: &Uri, q: &HashMap<String, String>, what: &What) -> Re
         max_id: q.get("max_id").cloned(),
         since_id: q.get("since_id").cloned(),
         min_id: q.get("min_id").cloned(),
-        only_media: matches!(what, What::Public | What::Tag(_)) && truthy(q.get("only_media")),
+        only_media: matches!(what, What::Public | What::Tag(_))
+            && !(gotosocial && matches!(what, What::Public))
+            && truthy(q.get("only_media")),
         types: if is_notifications {
             multi("types")
         } else {

@@ -134,9 +134,6 @@ fn resolve(
         | "public:remote:media" => stream.to_owned(),
         "public" | "public:local" | "public:remote" => format!("{stream}{media}"),
         "hashtag" | "hashtag:local" => {
-            if s.flavor == Flavor::GoToSocial {
-                return Err(UNKNOWN);
-            }
             let tag = tag
                 .filter(|t| !t.is_empty())
                 .ok_or((400, "Missing tag name parameter"))?;
@@ -153,6 +150,15 @@ fn resolve(
         }
         _ => return Err(UNKNOWN),
     })
+}
+
+/// The streams GoToSocial accepts a subscription to and then never feeds.
+pub(crate) fn gotosocial_never_streams(key: &str) -> bool {
+    key.starts_with("hashtag:")
+        || matches!(
+            key,
+            "public:remote" | "public:media" | "public:local:media" | "public:remote:media"
+        )
 }
 
 fn resolve_query(
@@ -193,6 +199,9 @@ pub(crate) async fn handler(
     if let Fault::Redirect { status, location } = &fault {
         return rest::redirect(*status, location, &uri);
     }
+    if fault == Fault::Maintenance {
+        return rest::maintenance();
+    }
     let q = query_map(&uri);
     let protocol = match rest::check_auth(&s, &headers, &q, true) {
         Ok(p) => p,
@@ -216,8 +225,9 @@ async fn run(
     fault: Fault,
 ) {
     let stalled = fault == Fault::Stall;
+    let refused = matches!(fault, Fault::RefuseAfterUpgrade { .. });
     let keys = match &initial {
-        Some(Ok(k)) => vec![k.clone()],
+        Some(Ok(k)) if !refused => vec![k.clone()],
         _ => Vec::new(),
     };
     let mut conn = s.hub.register(&s, Kind::Ws, stalled, keys);
@@ -244,7 +254,17 @@ async fn pump(
     initial: Option<Result<String, (u16, &'static str)>>,
     fault: Fault,
 ) {
-    if let Some(Err((status, msg))) = initial
+    let refusal = match &fault {
+        Fault::RefuseAfterUpgrade { status, error } => Some((*status, error.as_str())),
+        _ => None,
+    };
+    // Mastodon checks the token's scopes before the stream's own parameters.
+    let first_error = match (refusal, &initial) {
+        (Some(refusal), Some(_)) => Some(refusal),
+        (None, Some(Err((status, msg)))) => Some((*status, *msg)),
+        _ => None,
+    };
+    if let Some((status, msg)) = first_error
         && socket.send(error_frame(s, status, msg)).await.is_err()
     {
         return;
@@ -254,8 +274,8 @@ async fn pump(
     {
         return;
     }
-    let drop_after = match fault {
-        Fault::DropAfter(n) => Some(n),
+    let drop_after = match &fault {
+        Fault::DropAfter(n) => Some(*n),
         _ => None,
     };
     let mut delivered = 0usize;
@@ -304,7 +324,7 @@ async fn pump(
                 match incoming {
                     None | Some(Err(_)) => return,
                     Some(Ok(Message::Text(t))) => {
-                        if let Some(reply) = client_message(s, id, &t)
+                        if let Some(reply) = client_message(s, id, &t, refusal)
                             && socket.send(reply).await.is_err()
                         {
                             return;
@@ -318,7 +338,9 @@ async fn pump(
                         let _ = socket.send(Message::Close(Some(close))).await;
                         return;
                     }
-                    Some(Ok(Message::Close(_))) => {
+                    Some(Ok(Message::Close(frame))) => {
+                        crate::lock(&s.close_frames).push(frame.map(|f| f.code));
+                        s.hub.notify_change();
                         // tungstenite queued the close reply; write it out.
                         let _ = socket.flush().await;
                         return;
@@ -336,8 +358,14 @@ async fn pump(
     }
 }
 
-/// Handles `{"type":"subscribe"|"unsubscribe","stream":...}`. Returns an error frame to send, if any.
-fn client_message(s: &Shared, id: u64, text: &str) -> Option<Message> {
+/// Handles `{"type":"subscribe"|"unsubscribe","stream":...}`. Returns an error frame to send, if
+/// any; `refusal` refuses every subscription (a token without the scope to read streams).
+fn client_message(
+    s: &Shared,
+    id: u64,
+    text: &str,
+    refusal: Option<(u16, &str)>,
+) -> Option<Message> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let kind = v.get("type")?.as_str()?;
     let stream = v.get("stream").and_then(|x| x.as_str()).unwrap_or("");
@@ -350,6 +378,10 @@ fn client_message(s: &Shared, id: u64, text: &str) -> Option<Message> {
     let only_media = matches!(v.get("only_media"), Some(serde_json::Value::Bool(true)))
         || v.get("only_media").and_then(|x| x.as_str()) == Some("true");
     match kind {
+        "subscribe" if refusal.is_some() => {
+            let (status, msg) = refusal?;
+            Some(error_frame(s, status, msg))
+        }
         "subscribe" => match resolve(s, stream, tag, list.as_deref(), only_media) {
             Ok(key) => {
                 s.hub.subscribe(id, key);
