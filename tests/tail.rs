@@ -472,10 +472,27 @@ async fn too_many_requests_backs_off_as_the_server_asks() {
         error: "Too many requests".into(),
         retry_after: Some(1),
     });
+    // Retry-After is honoured up to the longest backoff: give it room.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("patient.toml");
+    std::fs::write(
+        &config,
+        "[transport]\nbackoff_initial_secs = 0.05\nbackoff_max_secs = 2\n",
+    )
+    .unwrap();
     let mut run = tootwatch(
         &server,
         &server.token(),
-        &["tail", "--transport", "sse", "--count", "1", "public"],
+        &[
+            "tail",
+            "--config",
+            config.to_str().unwrap(),
+            "--transport",
+            "sse",
+            "--count",
+            "1",
+            "public",
+        ],
     );
     let line = run.stderr_until("reconnecting").await;
     assert!(

@@ -148,7 +148,7 @@ pub enum ConnectionState {
 pub enum FailureCause {
     /// The server refused the credentials (401/403).
     Credentials,
-    /// The token worked before and was revoked while streaming.
+    /// The token delivered events on this stream and was then refused: revoked meanwhile.
     Revoked,
     /// The server refused this stream (400/404, unknown stream, a list that is not ours).
     StreamRefused,
