@@ -133,7 +133,10 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         args.streams.clone()
     };
-    if let Err(f) = setup::resolve_lists(&connected.api, &mut groups).await {
+    if let Err(f) = setup::resolve_lists(&connected.api, &mut groups)
+        .await
+        .map(drop)
+    {
         report.line(
             if f.code == 3 {
                 Outcome::Refused
@@ -161,6 +164,32 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             .and_then(|i| crate::api::disabled_feed(i, &spec))
         {
             report.line(Outcome::Fail, "stream", &format!("{spec}: {why}"));
+            continue;
+        }
+        // A subscription this server accepts and never feeds would look fine here; say what
+        // tootwatch does instead, and whether the timeline it reads answers.
+        if let Some(why) = connected
+            .instance
+            .as_ref()
+            .and_then(|i| crate::api::unstreamable(i, &spec))
+        {
+            let every = crate::stream::format_delay(resolved.config.transport.poll_every());
+            let page = connected
+                .api
+                .history(&spec, &crate::api::timeline::Paging::Latest, 1)
+                .await;
+            match page {
+                Ok(_) => report.line(
+                    Outcome::Note,
+                    "stream",
+                    &format!("{spec}: {why}; polled over REST every {every}, which answers"),
+                ),
+                Err(e) => report.line(
+                    Outcome::Fail,
+                    "stream",
+                    &format!("{spec}: {why}, and its REST timeline failed: {e}"),
+                ),
+            }
             continue;
         }
         let (outcome, text) = try_stream(&connected, &spec).await;

@@ -367,14 +367,21 @@ pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, F
     })
 }
 
-/// Replaces `list:NAME` by `list:ID` through the lists API; ids pass unchanged.
-pub async fn resolve_lists(api: &Api, groups: &mut [Vec<StreamSpec>]) -> Result<(), Failure> {
+/// The titles of the user's lists by id, for naming list tabs.
+pub type ListTitles = std::collections::HashMap<String, String>;
+
+/// Replaces `list:NAME` by `list:ID` through the lists API; ids pass unchanged. Returns the
+/// titles of the lists it learnt (none when no STREAM is a list).
+pub async fn resolve_lists(
+    api: &Api,
+    groups: &mut [Vec<StreamSpec>],
+) -> Result<ListTitles, Failure> {
     let wanted = groups
         .iter()
         .flatten()
         .any(|s| matches!(s, StreamSpec::List { .. }));
     if !wanted {
-        return Ok(());
+        return Ok(ListTitles::new());
     }
     let lists = match api.lists().await {
         Ok(l) => l,
@@ -385,7 +392,7 @@ pub async fn resolve_lists(api: &Api, groups: &mut [Vec<StreamSpec>]) -> Result<
         }
         Err(e) => {
             tracing::warn!("cannot fetch lists, using list names as ids: {e}");
-            return Ok(());
+            return Ok(ListTitles::new());
         }
     };
     for spec in groups.iter_mut().flatten() {
@@ -416,7 +423,7 @@ pub async fn resolve_lists(api: &Api, groups: &mut [Vec<StreamSpec>]) -> Result<
             }
         }
     }
-    Ok(())
+    Ok(lists.into_iter().map(|l| (l.id, l.title)).collect())
 }
 
 #[cfg(test)]

@@ -72,6 +72,12 @@ async fn a_reconnect_catches_up_streams_that_printed_nothing_yet() {
         for path in ["/api/v1/timelines/tag/old", "/api/v1/timelines/tag/new"] {
             within(path, server.wait_requests(path, 1)).await;
         }
+        // Both streams went live (a WebSocket after its acceptance grace): what follows is a
+        // reconnect, not a first connection.
+        let mut live = 0;
+        while live < 2 {
+            live += usize::from(run.stderr_until(": live").await.contains("live"));
+        }
         server.set_fault(Fault::Status {
             status: 502,
             error: "bad gateway".into(),
@@ -283,4 +289,54 @@ async fn a_stream_whose_posts_reach_only_rest_is_caught_and_polled_until_it_deli
     let state = run.stderr_until("hashtag:rust").await;
     assert!(state.contains("live"), "{state}");
     assert_eq!(run.exit_code().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_says_a_stream_the_server_cannot_stream_is_polled() {
+    let server = server(Flavor::GoToSocial).await;
+    let mut run = tootwatch(&server, &server.token(), &["check", "#rust", "user"]);
+    let mut lines = Vec::new();
+    while let Ok(Ok(Some(line))) = tokio::time::timeout(GUARD, run.stdout.next_line()).await {
+        lines.push(line);
+    }
+    assert_eq!(run.exit_code().await, 0, "{lines:#?}");
+    let tag = lines
+        .iter()
+        .find(|l| l.contains("hashtag:rust"))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(tag.starts_with("NOTE"), "{tag}");
+    assert!(
+        tag.contains("this server does not stream hashtags; polled over REST every 60 s"),
+        "{tag}"
+    );
+    let user = lines.iter().find(|l| l.contains(" user:")).unwrap();
+    assert!(user.starts_with("OK"), "{user}");
+    assert_eq!(server.connections("hashtag:rust"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_closes_websockets_with_a_close_frame() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "ws", "public", "#rust"],
+    );
+    for key in ["public", "hashtag:rust"] {
+        within(key, server.wait_subscribers(key, 1)).await;
+    }
+    // Both sockets are past their handshake (a socket still opening has nothing to close).
+    let mut live = 0;
+    while live < 2 {
+        live += usize::from(run.stderr_until(": live").await.contains("live"));
+    }
+    let pid = run.child.id().expect("running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(run.exit_code().await, 0);
+    within("both close frames", server.wait_close_frames(2)).await;
+    assert!(server.close_frames().iter().all(|code| *code == Some(1000)));
 }

@@ -489,3 +489,42 @@ fn tab_accounts_that_cannot_be_used_exit_2() {
         "{stderr}"
     );
 }
+
+/// GoToSocial accepts hashtag subscriptions and never feeds them: the tab says it is polled
+/// and why, and what the tag timeline gets shows up; a list tab is titled by the list's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polled_hashtag_says_so_and_a_list_tab_has_its_title() {
+    let server = server(Flavor::GoToSocial).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("poll.toml");
+    std::fs::write(
+        &config,
+        "[transport]\nbackoff_initial_secs = 0.05\nbackoff_max_secs = 0.2\npoll_secs = 0.3\n",
+    )
+    .unwrap();
+    let args = format!("--config {} '#rust' list:Friends", config.display());
+    let tmux = Tmux::start(120, 40, &live_view_command(&server, &dir, &args));
+    let screen = tmux.wait_for("the polled state", |s| {
+        s.contains("polling every 0.3 s (this server does not stream hashtags)")
+    });
+    let tabs = screen.lines().next().unwrap_or_default();
+    assert!(tabs.contains("#rust ↻"), "{screen}");
+    assert!(tabs.contains("Friends"), "{screen}");
+    assert!(!tabs.contains("List 42"), "{screen}");
+    // Only the list has a socket: nothing is opened for a stream the server never feeds.
+    within("the list's socket", server.wait_subscribers("list:42", 1)).await;
+    assert_eq!(server.connections("hashtag:rust"), 0);
+    within(
+        "a poll after the start page",
+        server.wait_requests("/api/v1/timelines/tag/rust", 2),
+    )
+    .await;
+    let fresh = serde_json::json!({
+        "id": "990", "created_at": jiff::Timestamp::now().to_string(),
+        "content": "<p>Found by polling</p>", "visibility": "public",
+        "account": {"id": "7", "username": "pat", "acct": "pat", "display_name": "Pat"},
+    });
+    server.store(&["hashtag:rust"], &fresh.to_string());
+    tmux.wait_for("the polled post", |s| s.contains("Found by polling"));
+    tmux.keys(&["q"]);
+}

@@ -104,8 +104,8 @@ use crate::setup::{self, Failure};
 use crate::stream::StreamSpec;
 use state::UiSettings;
 
-/// A tab's default title: what a reader calls the stream.
-pub fn tab_title(specs: &[StreamSpec]) -> String {
+/// A tab's default title: what a reader calls the stream (a list by its title, when known).
+pub fn tab_title(specs: &[StreamSpec], lists: &setup::ListTitles) -> String {
     let one = |s: &StreamSpec| match s {
         StreamSpec::User => "Home".to_string(),
         StreamSpec::UserNotification => "Notifications".to_string(),
@@ -120,7 +120,10 @@ pub fn tab_title(specs: &[StreamSpec]) -> String {
         },
         StreamSpec::Hashtag { tag, local: false } => format!("#{tag}"),
         StreamSpec::Hashtag { tag, local: true } => format!("#{tag} (local)"),
-        StreamSpec::List { list } => format!("List {list}"),
+        StreamSpec::List { list } => match lists.get(list) {
+            Some(title) => crate::text::plain_line(title, 40),
+            None => format!("List {list}"),
+        },
     };
     specs.iter().map(one).collect::<Vec<_>>().join(" + ")
 }
@@ -275,6 +278,8 @@ pub async fn live(
         })
         .collect();
 
+    // A list id means something on its own server only: titles are kept per account.
+    let mut list_titles: Vec<setup::ListTitles> = vec![Default::default(); connected.len()];
     let mut disabled_feeds = Vec::new();
     let mut unstreamable = Vec::new();
     for (account, c) in connected.iter().enumerate() {
@@ -284,7 +289,7 @@ pub async fn live(
             .filter(|(_, a)| **a == account)
             .map(|(p, _)| p.specs.clone())
             .collect();
-        setup::resolve_lists(&c.api, &mut specs).await?;
+        list_titles[account] = setup::resolve_lists(&c.api, &mut specs).await?;
         let mut resolved_specs = specs.into_iter();
         for (p, _) in plans
             .iter_mut()
@@ -304,7 +309,7 @@ pub async fn live(
     }
     for (p, &account) in plans.iter_mut().zip(&tab_accounts) {
         if p.title.is_empty() {
-            p.title = tab_title(&p.specs);
+            p.title = tab_title(&p.specs, &list_titles[account]);
             if account != 0 {
                 p.title = format!("{} · {}", p.title, names[account]);
             }

@@ -95,7 +95,12 @@ impl Replay {
         }
         specs
             .into_iter()
-            .map(|s| (super::tab_title(std::slice::from_ref(&s)), vec![s]))
+            .map(|s| {
+                (
+                    super::tab_title(std::slice::from_ref(&s), &Default::default()),
+                    vec![s],
+                )
+            })
             .collect()
     }
 

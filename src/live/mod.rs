@@ -377,6 +377,12 @@ impl LiveCore {
         }
         // On the first connection a start page still on its way covers the time before.
         let first_and_covered = !reconnected && t.anchor == Anchor::Pending;
+        tracing::debug!(
+            "{}: live ({}), catching up from {:?}",
+            t.sub.spec,
+            if reconnected { "again" } else { "first" },
+            t.anchor
+        );
         if spec != StreamSpec::UserNotification && !first_and_covered {
             let since = t.anchor.since(started);
             self.needs.push(Need::CatchUp {

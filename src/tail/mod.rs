@@ -163,11 +163,15 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     spawn_every(cadence.poll_every, tx.downgrade(), || Heard::PollDue);
     spawn_every(cadence.verify_every, tx.downgrade(), || Heard::VerifyDue);
 
+    // One listener each for the whole run: a signal that lands while a burst is printed is
+    // kept for the next turn (a listener made per turn would miss it, and tokio's handler has
+    // replaced the default action, so `tail` would not stop).
+    let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
     let mut terminate = terminate_signal();
     let stop = 'events: loop {
         let first = tokio::select! {
             m = rx.recv() => m,
-            _ = tokio::signal::ctrl_c() => break 'events Stop::Done,
+            _ = &mut interrupt => break 'events Stop::Done,
             _ = &mut terminate => break 'events Stop::Done,
         };
         // `tx` lives as long as this loop: the channel cannot close under it.
@@ -223,6 +227,11 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
                 Heard::CaughtUp { stream, found } => match found {
                     Ok(found) => {
+                        tracing::debug!(
+                            "{}: caught up {} items",
+                            members[stream.0].name,
+                            found.items.len()
+                        );
                         if !found.complete {
                             tracing::warn!(
                                 "{}: more posts were missed than catching up fetches; printing the oldest",
