@@ -340,3 +340,18 @@ async fn ctrl_c_closes_websockets_with_a_close_frame() {
     within("both close frames", server.wait_close_frames(2)).await;
     assert!(server.close_frames().iter().all(|code| *code == Some(1000)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forcing_a_transport_the_server_lacks_suggests_the_other_one() {
+    // GoToSocial streams over WebSocket only.
+    let server = server(Flavor::GoToSocial).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "sse", "user"],
+    );
+    let line = run.stderr_until("user:").await;
+    assert!(line.contains("try --transport auto"), "{line}");
+    assert!(!line.contains("--streaming-url"), "{line}");
+    assert_eq!(run.exit_code().await, 1, "{line}");
+}
