@@ -1,4 +1,4 @@
-//! The command line of cli.md: parsing, and dispatch to the commands.
+//! The command line of docs/cli.md: parsing, and dispatch to the commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
