@@ -565,6 +565,9 @@ mod tests {
         let e = parse("[keys]\nquit = 3\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         assert_eq!(e.key.as_deref(), Some("quit"));
+        assert!(e.message.contains("a key such as"), "{}", e.message);
+        let e = parse("[keys]\nquit = [\"Q\", 3]\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
     }
 
     #[test]

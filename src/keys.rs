@@ -320,11 +320,36 @@ impl fmt::Display for Key {
 }
 
 /// One action's keys in `[keys]`: `quit = "Q"` or `quit = ["Q", "ctrl-d"]`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Binding {
     One(String),
     Several(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Binding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Binding;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key such as \"Q\" or \"ctrl-d\", or a list of keys")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Binding, E> {
+                Ok(Binding::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Binding, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = seq.next_element::<String>()? {
+                    keys.push(k);
+                }
+                Ok(Binding::Several(keys))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Binding {
@@ -411,7 +436,7 @@ impl Keymap {
                     let hint = if config.contains_key(fixed) {
                         String::new()
                     } else {
-                        format!(" (its default key for `{fixed}`: give `{fixed}` another key too)")
+                        format!(" (`{key}` is `{fixed}`'s default: give `{fixed}` another key too)")
                     };
                     return Err(err(
                         remapped,
@@ -430,7 +455,16 @@ impl Keymap {
 
     /// What `event` does, if anything. Ctrl-C is the caller's: it always quits.
     pub fn action(&self, event: &KeyEvent) -> Option<Action> {
-        self.by_key.get(&Key::of(event)).copied()
+        let key = Key::of(event);
+        self.by_key.get(&key).copied().or_else(|| {
+            // Shift with a named key (Shift-↓, Shift-PgDn) does what the key does, unless
+            // bound on its own.
+            let mut plain = key;
+            plain.mods.remove(KeyModifiers::SHIFT);
+            (plain != key)
+                .then(|| self.by_key.get(&plain).copied())
+                .flatten()
+        })
     }
 
     /// The keys of `action`, in the order written.
@@ -593,6 +627,11 @@ mod tests {
         assert_eq!(press(&map, KeyCode::Char('3'), none), Some(Action::Tab(2)));
         assert_eq!(press(&map, KeyCode::Char(' '), none), Some(Action::Reveal));
         assert_eq!(press(&map, KeyCode::Char('j'), KeyModifiers::CONTROL), None);
+        assert_eq!(
+            press(&map, KeyCode::Down, KeyModifiers::SHIFT),
+            Some(Action::Down)
+        );
+        assert_eq!(press(&map, KeyCode::Down, KeyModifiers::ALT), None);
         assert_eq!(press(&map, KeyCode::Char('z'), none), None);
     }
 
