@@ -1,9 +1,9 @@
-//! The command line of cli.md: parsing, and dispatch to the commands.
+//! The command line of docs/cli.md: parsing, and dispatch to the commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::setup::Failure;
 use crate::stream::{StreamSpec, TransportChoice, parse_group};
@@ -87,6 +87,17 @@ pub enum Command {
     Login(LoginArgs),
     /// Revoke and forget the stored token of an account
     Logout(LogoutArgs),
+    /// Print a completion script for a shell on stdout
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +248,15 @@ fn parse_stream_arg(s: &str) -> Result<Vec<StreamSpec>, String> {
 /// The whole program, from arguments to exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Shell integration prints and ends: no log file, no runtime.
+    let printed = match &cli.command {
+        Some(Command::Completions(args)) => Some(print_completions(args.shell)),
+        Some(Command::Manpage) => Some(print_manpage()),
+        _ => None,
+    };
+    if let Some(result) = printed {
+        return result.unwrap_or_else(|failure| failure.report());
+    }
     crate::setup::init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -257,6 +277,7 @@ pub fn main() -> ExitCode {
             }
             Some(Command::Login(args)) => crate::login::login(args).await,
             Some(Command::Logout(args)) => crate::login::logout(args).await,
+            Some(Command::Completions(_) | Command::Manpage) => Ok(ExitCode::SUCCESS),
             Some(Command::Replay(args)) => {
                 let config = load_config(args.config.as_deref())?;
                 let text = std::fs::read_to_string(&args.file).map_err(|e| {
@@ -273,6 +294,40 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(failure) => failure.report(),
+    }
+}
+
+/// The completion script for `shell`, as `tootwatch completions SHELL` prints it.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tootwatch", &mut out);
+    out
+}
+
+/// The man page (roff), as `tootwatch manpage` prints it.
+pub fn manpage() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(out)
+}
+
+fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode, Failure> {
+    write_stdout(&completions(shell))
+}
+
+fn print_manpage() -> Result<ExitCode, Failure> {
+    let page = manpage().map_err(|e| Failure::other(format!("cannot render the man page: {e}")))?;
+    write_stdout(&page)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // `tootwatch completions bash | head` is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Failure::other(format!("cannot write to stdout: {e}"))),
     }
 }
 
@@ -295,7 +350,6 @@ fn valid_speed(speed: f64) -> Result<f64, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_line_is_consistent() {

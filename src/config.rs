@@ -24,6 +24,8 @@ pub struct Config {
     pub ui: UiConfig,
     pub watch: WatchConfig,
     pub monitor: MonitorConfig,
+    /// `[keys]`: action = key or list of keys (see `keys.rs`).
+    pub keys: crate::keys::KeysConfig,
 }
 
 /// Highlights and the hook, for the live view, the monitor and `tail`.
@@ -361,6 +363,14 @@ impl Config {
                 ));
             }
         }
+        if let Err(e) = crate::keys::Keymap::with(&self.keys) {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                line: key_line(text, "keys", &e.action),
+                key: Some(format!("keys.{}", e.action)),
+                message: e.message,
+            });
+        }
         if self.ui.timeline_len == 0 || self.ui.notifications_len == 0 {
             return Err(err(
                 "ui".into(),
@@ -376,6 +386,12 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The key table: the defaults with `[keys]` applied.
+    pub fn keymap(&self) -> crate::keys::Keymap {
+        // validate() has built it once already
+        crate::keys::Keymap::with(&self.keys).unwrap_or_default()
     }
 
     /// The configured tabs as parsed STREAM groups.
@@ -408,6 +424,36 @@ fn locate(text: &str, offset: usize) -> (Option<usize>, Option<String>) {
         .map(|(k, _)| k.trim().trim_matches('"').to_string())
         .filter(|k| !k.is_empty() && !k.starts_with('['));
     (Some(line_no), key)
+}
+
+/// The line (1-based) where `key` is set in the table `[table]` (or as `table.key` outside it).
+fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    let header = format!("[{table}]");
+    let dotted = format!("{table}.");
+    let mut inside = false;
+    let sets = |line: &str, key: &str| {
+        let line = line.trim_start();
+        let Some((name, _)) = line.split_once('=') else {
+            return false;
+        };
+        name.trim().trim_matches(|c| c == '"' || c == '\'') == key
+    };
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            inside = trimmed.split('#').next().map(str::trim) == Some(header.as_str());
+            continue;
+        }
+        if inside && sets(line, key) {
+            return Some(i + 1);
+        }
+        if let Some(rest) = trimmed.strip_prefix(&dotted)
+            && sets(rest, key)
+        {
+            return Some(i + 1);
+        }
+    }
+    find_line(text, &header)
 }
 
 fn find_line(text: &str, needle: &str) -> Option<usize> {
@@ -485,6 +531,43 @@ mod tests {
         assert_eq!(e.line, Some(2));
         let e = parse("[transport]\nbackoff_max_secs = -1\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("transport.backoff_max_secs"));
+    }
+
+    #[test]
+    fn keys_remap_actions_and_conflicts_name_file_line_and_key() {
+        let c = parse("[keys]\nquit = \"Q\"\npage_down = [\"ctrl-d\", \"pgdn\"]\n").unwrap();
+        assert_eq!(
+            c.keymap().label(crate::keys::Action::Quit).as_deref(),
+            Some("Q")
+        );
+        let e = parse(
+            "[ui]\nbell_on_mention = true # quit\n\n[keys]\n# quit\nsearch = \"f\"\nhelp = \"q\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(7));
+        assert_eq!(e.key.as_deref(), Some("keys.help"));
+        assert!(
+            e.to_string().starts_with(
+                "config error in /home/u/.config/tootwatch/config.toml, line 7, key `keys.help`: `q` is bound to both `help` and `quit`"
+            ),
+            "{e}"
+        );
+        let e = parse("[keys]\nquit = \"Q\"\n  \"open\" = \"enter\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.key.as_deref(), Some("keys.open"));
+        assert!(
+            e.message.contains("`open` is not an action"),
+            "{}",
+            e.message
+        );
+        let e = parse("keys.quit = \"ctrl-\"\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        let e = parse("[keys]\nquit = 3\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.key.as_deref(), Some("quit"));
+        assert!(e.message.contains("a key such as"), "{}", e.message);
+        let e = parse("[keys]\nquit = [\"Q\", 3]\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
     }
 
     #[test]

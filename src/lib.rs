@@ -13,6 +13,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hooks;
+pub mod keys;
 pub mod live;
 pub mod login;
 pub mod matching;

@@ -17,7 +17,7 @@ use crate::config::{AccountConfig, Config, Limits};
 use crate::model::Instance;
 use crate::stream::{StreamSettings, StreamSpec, Timing, TransportChoice};
 
-/// A run that ends early: the exit code of cli.md and the one line that explains it.
+/// A run that ends early: the exit code of docs/cli.md and the one line that explains it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Failure {
     pub code: u8,

@@ -1,5 +1,5 @@
 //! `tootwatch tail` against the fake server: every STREAM kind over both transports,
-//! reconnects, deadlines, refusals and the output contract of cli.md.
+//! reconnects, deadlines, refusals and the output contract of docs/cli.md.
 
 mod common;
 

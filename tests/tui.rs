@@ -253,6 +253,43 @@ async fn the_demo_reads_well_at_80x24() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remapped_quit_key_is_the_one_that_quits_and_the_help_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[keys]\nquit = \"Q\"\n").unwrap();
+    let command = format!(
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_LOG_FILE={} {} demo --speed 20",
+        config.display(),
+        dir.path().join("log").display(),
+        env!("CARGO_BIN_EXE_tootwatch")
+    );
+    let tmux = Tmux::start(80, 24, &command);
+    tmux.wait_for("the demo", |s| s.contains("Home") && s.contains("Q quit"));
+    // `q` does nothing now: the keys after it are still read, and the help comes up.
+    tmux.keys(&["q"]);
+    tmux.keys(&["?"]);
+    let screen = tmux.wait_for("the help", |s| s.contains("this help"));
+    assert!(!tmux.pane_dead(), "q quit:\n{screen}");
+    let quit = screen
+        .lines()
+        .find(|l| l.contains(" quit "))
+        .unwrap_or_else(|| panic!("no quit line in the help:\n{screen}"));
+    let keys = quit
+        .split('│')
+        .nth(1)
+        .unwrap_or_else(|| panic!("not a help line: {quit}"));
+    assert_eq!(keys.split_whitespace().next(), Some("Q"), "{quit}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the help closed", |s| !s.contains("this help"));
+    tmux.keys(&["Q"]);
+    let start = Instant::now();
+    while !tmux.pane_dead() {
+        assert!(start.elapsed() < GUARD, "Q did not quit");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tabs_open_with_history_and_a_reconnect_fills_the_gap() {
     let server = server(Flavor::Mastodon).await;
     server.store(

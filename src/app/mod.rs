@@ -128,7 +128,7 @@ pub fn tab_title(specs: &[StreamSpec], lists: &setup::ListTitles) -> String {
     specs.iter().map(one).collect::<Vec<_>>().join(" + ")
 }
 
-fn ui_settings(ui: &UiConfig) -> UiSettings {
+fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
     UiSettings {
         timeline_len: ui.timeline_len,
         notifications_len: ui.notifications_len,
@@ -140,6 +140,7 @@ fn ui_settings(ui: &UiConfig) -> UiSettings {
             crate::config::OpenLinks::Clipboard => false,
         },
         hyperlinks: ui.hyperlinks,
+        keys,
     }
 }
 
@@ -330,7 +331,7 @@ pub async fn live(
         })
         .collect();
     let options = run::Options {
-        settings: ui_settings(&resolved.config.ui),
+        settings: ui_settings(&resolved.config.ui, resolved.config.keymap()),
         channel_capacity: resolved.limits.channel_capacity,
         catch_up_posts: resolved.limits.catch_up_posts,
         disabled_feeds,
@@ -375,7 +376,7 @@ pub async fn replay(
 ) -> Result<ExitCode, Failure> {
     let groups = recording.groups();
     let options = run::Options {
-        settings: ui_settings(&config.ui),
+        settings: ui_settings(&config.ui, config.keymap()),
         channel_capacity: config.limits.channel_capacity,
         catch_up_posts: config.limits.catch_up_posts,
         disabled_feeds: Vec::new(),

@@ -7,6 +7,7 @@ use super::state::{Item, Overlay, State};
 use super::{AppEvent, Command};
 use crate::api::timeline::{CatchUp, History, Since};
 use crate::filter::Verdict;
+use crate::keys::Action;
 use crate::live::{self, Admit, Need, Origin};
 use crate::stream::{ConnectionState, StreamEvent, StreamId, StreamMessage};
 
@@ -343,9 +344,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         state.quit = true;
         return vec![Command::Quit];
     }
+    let action = state.settings.keys.action(&key);
     // The monitor is a kiosk: it follows the newest post and needs no key but quit.
     if state.monitor.is_some() {
-        if key.code == KeyCode::Char('q') {
+        if action == Some(Action::Quit) {
             state.quit = true;
             return vec![Command::Quit];
         }
@@ -369,19 +371,22 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     let had_flash = state.flash.take().is_some();
     state.dirty |= had_flash;
     let mut commands = Vec::new();
-    match key.code {
-        KeyCode::Char('q') => {
+    let Some(action) = action else {
+        return commands;
+    };
+    match action {
+        Action::Quit => {
             state.quit = true;
             commands.push(Command::Quit);
         }
-        KeyCode::Char('?') => {
+        Action::Help => {
             state.overlay = if state.overlay == Overlay::Help {
                 Overlay::None
             } else {
                 Overlay::Help
             };
         }
-        KeyCode::Esc => {
+        Action::Back => {
             if state.overlay != Overlay::None {
                 state.overlay = Overlay::None;
             } else if !state.search.query.is_empty() {
@@ -390,21 +395,21 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                 return commands;
             }
         }
-        KeyCode::Char(c @ '1'..='9') => select_tab(state, c as usize - '1' as usize),
-        KeyCode::Tab if !state.tabs.is_empty() => {
+        Action::Tab(i) => select_tab(state, i as usize),
+        Action::NextTab if !state.tabs.is_empty() => {
             select_tab(state, (state.active + 1) % state.tabs.len())
         }
-        KeyCode::BackTab if !state.tabs.is_empty() => select_tab(
+        Action::PrevTab if !state.tabs.is_empty() => select_tab(
             state,
             (state.active + state.tabs.len() - 1) % state.tabs.len(),
         ),
-        KeyCode::Char('j') | KeyCode::Down => step(state, 1),
-        KeyCode::Char('k') | KeyCode::Up => step(state, -1),
-        KeyCode::PageDown => step(state, state.page_len.max(1) as isize),
-        KeyCode::PageUp => step(state, -(state.page_len.max(1) as isize)),
-        KeyCode::Char('g') | KeyCode::Home => step(state, isize::MIN / 2),
-        KeyCode::Char('G') | KeyCode::End => step(state, isize::MAX / 2),
-        KeyCode::Enter => {
+        Action::Down => step(state, 1),
+        Action::Up => step(state, -1),
+        Action::PageDown => step(state, state.page_len.max(1) as isize),
+        Action::PageUp => step(state, -(state.page_len.max(1) as isize)),
+        Action::Top => step(state, isize::MIN / 2),
+        Action::Bottom => step(state, isize::MAX / 2),
+        Action::OpenDetail => {
             let selected = state
                 .active_tab()
                 .and_then(|t| t.selected_entry())
@@ -436,7 +441,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                 };
             }
         }
-        KeyCode::Char('c') | KeyCode::Char(' ') => {
+        Action::Reveal => {
             let target = state
                 .active_tab()
                 .and_then(|t| t.selected_entry())
@@ -456,7 +461,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                 None => return commands,
             }
         }
-        KeyCode::Char('o') => match selected_status_url(state) {
+        Action::OpenLink => match selected_status_url(state) {
             Some(url) if state.settings.open_locally => commands.push(Command::OpenUrl(url)),
             Some(url) => {
                 state.flash = Some("link copied to your clipboard (no local browser)".into());
@@ -464,30 +469,30 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
             }
             None => return commands,
         },
-        KeyCode::Char('y') => match selected_status_url(state) {
+        Action::CopyLink => match selected_status_url(state) {
             Some(url) => {
                 state.flash = Some(format!("copied {url}"));
                 commands.push(Command::CopyToClipboard(url));
             }
             None => return commands,
         },
-        KeyCode::Char('n') => {
+        Action::ToggleNotifications => {
             state.show_notifications = !state.show_notifications;
             if state.show_notifications {
                 state.notifications.unread = 0;
             }
         }
-        KeyCode::Char('/') => {
+        Action::Search => {
             state.search.editing = true;
             state.search.query.clear();
         }
-        KeyCode::Char('x') => {
+        Action::DismissAnnouncement => {
             if state.announcements.is_empty() {
                 return commands;
             }
             state.announcements.remove(0);
         }
-        _ => return commands,
+        Action::NextTab | Action::PrevTab => return commands,
     }
     state.dirty = true;
     commands

@@ -695,3 +695,76 @@ fn a_reconnect_counts_down_once_a_second() {
         Some(std::time::Duration::ZERO)
     );
 }
+
+#[test]
+fn a_remapped_quit_key_quits_and_the_old_one_does_nothing() {
+    let config = crate::config::Config::parse(
+        "[keys]\nquit = \"Q\"\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap();
+    let mut s = state();
+    s.settings.keys = config.keymap();
+    assert!(key(&mut s, KeyCode::Char('q')).is_empty());
+    assert!(!s.quit);
+    // Terminals send an upper-case letter with Shift, or without.
+    let shift_q = AppEvent::Key(KeyEvent::new(KeyCode::Char('Q'), KeyModifiers::SHIFT));
+    assert_eq!(update(&mut s, shift_q), vec![Command::Quit]);
+    assert!(s.quit);
+    let mut s = state();
+    s.settings.keys = config.keymap();
+    assert_eq!(key(&mut s, KeyCode::Char('Q')), vec![Command::Quit]);
+    // The help says so.
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.overlay, Overlay::Help);
+    let help = crate::keys::ROWS
+        .iter()
+        .map(|r| (s.settings.keys.row_label(r), r.help))
+        .collect::<Vec<_>>();
+    assert!(help.contains(&("Q".to_string(), "quit")), "{help:?}");
+    assert!(!help.contains(&("q".to_string(), "quit")), "{help:?}");
+    // Ctrl-C quits whatever the table says.
+    let mut s = state();
+    s.settings.keys = config.keymap();
+    let ctrl_c = AppEvent::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut s, ctrl_c), vec![Command::Quit]);
+    // The monitor's one key follows the table too.
+    let mut s = state();
+    s.settings.keys = config.keymap();
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: false,
+    });
+    assert!(key(&mut s, KeyCode::Char('q')).is_empty());
+    assert!(!s.quit);
+    assert_eq!(key(&mut s, KeyCode::Char('Q')), vec![Command::Quit]);
+}
+
+#[test]
+fn remapped_keys_do_their_actions_and_free_the_defaults() {
+    let config = crate::config::Config::parse(
+        "[keys]\ndown = [\"ctrl-n\", \"down\"]\nup = [\"ctrl-p\", \"up\"]\nnext_tab = \"l\"\nback = [\"esc\", \"h\"]\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap();
+    let mut s = state();
+    s.settings.keys = config.keymap();
+    for id in ["1", "2", "3"] {
+        event(&mut s, 0, StreamEvent::Update(status(id, "x")));
+    }
+    let ctrl = |c| AppEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "3");
+    update(&mut s, ctrl('n'));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "2");
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "2");
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.tabs[0].selected_entry().unwrap().item.id(), "3");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.active, 0);
+    key(&mut s, KeyCode::Char('l'));
+    assert_eq!(s.active, 1);
+    key(&mut s, KeyCode::Char('?'));
+    key(&mut s, KeyCode::Char('h'));
+    assert_eq!(s.overlay, Overlay::None);
+}

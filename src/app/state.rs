@@ -25,6 +25,8 @@ pub struct UiSettings {
     pub open_locally: bool,
     /// Links are written as OSC 8 hyperlinks over the drawn frame.
     pub hyperlinks: bool,
+    /// What each key does, and what the help shows.
+    pub keys: crate::keys::Keymap,
 }
 
 impl Default for UiSettings {
@@ -36,6 +38,7 @@ impl Default for UiSettings {
             bell_on_mention: false,
             open_locally: true,
             hyperlinks: true,
+            keys: crate::keys::Keymap::default(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The STREAM syntax of cli.md: what a user types, parsed into the stream the server knows.
+//! The STREAM syntax of docs/cli.md: what a user types, parsed into the stream the server knows.
 //!
 //! ```
 //! use tootwatch::stream::{StreamSpec, parse_group};
@@ -123,7 +123,7 @@ fn valid_tag(tag: &str) -> Result<String, String> {
 }
 
 impl fmt::Display for StreamSpec {
-    /// The long form of cli.md, used as `stream` in `tail` output.
+    /// The long form of docs/cli.md, used as `stream` in `tail` output.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StreamSpec::Hashtag { tag, local: false } => write!(f, "hashtag:{tag}"),
@@ -188,7 +188,7 @@ impl StreamSpec {
         (path, params)
     }
 
-    /// Whether the filters of this stream's context are `home` or `public` (cli.md, Mastodon's contexts).
+    /// Whether the filters of this stream's context are `home` or `public` (docs/cli.md, Mastodon's contexts).
     pub fn filter_context(&self) -> crate::model::FilterContext {
         use crate::model::FilterContext;
         match self {

@@ -32,7 +32,7 @@ pub fn write_record(out: &mut impl Write, stream: &str, raw: &RawEvent) -> io::R
     out.write_all(b"\n")
 }
 
-/// The JSON Lines form of cli.md. The payload's own JSON text is written as it came, so
+/// The JSON Lines form of docs/cli.md. The payload's own JSON text is written as it came, so
 /// nothing is parsed twice or re-encoded; only line breaks (whitespace between JSON tokens,
 /// as multi-line SSE data joins them) are turned into spaces so each event stays on one line.
 pub fn write_json_line(

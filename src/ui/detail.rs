@@ -11,6 +11,7 @@ use super::theme::Theme;
 use super::wrap::{clean, full_time, truncate, wrap_text};
 use crate::app::state::{Item, State};
 use crate::filter::Verdict;
+use crate::keys::Action;
 
 pub fn draw_detail(
     buf: &mut Buffer,
@@ -37,10 +38,16 @@ pub fn draw_detail(
         ),
         None => " Post ".into(),
     };
+    let back = state
+        .settings
+        .keys
+        .label(Action::Back)
+        .map(|k| format!(" {k}: back "))
+        .unwrap_or_default();
     let block = Block::bordered()
         .border_style(theme.border)
         .title(Span::styled(title, theme.title))
-        .title_bottom(Line::from(Span::styled(" Esc: back ", theme.dim)).right_aligned());
+        .title_bottom(Line::from(Span::styled(back, theme.dim)).right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width < 4 || inner.height == 0 {
@@ -100,7 +107,7 @@ pub fn draw_detail(
     }
     lines.extend(wrap_text(&meta.join(" · "), theme.dim, width));
     lines.push(Line::default());
-    let body = body_lines(cache, s, &entry.verdict, true, true, width, theme);
+    let body = body_lines(cache, s, &entry.verdict, None, true, width, theme);
     links::place(&mut links, body.links, inner, 0, lines.len());
     lines.extend(body.lines.iter().cloned());
     lines.push(Line::default());

@@ -9,6 +9,7 @@ use super::html::html_plain_lines;
 use super::theme::Theme;
 use super::wrap::{clean, left_right, truncate, width};
 use crate::app::state::State;
+use crate::keys::Action;
 use crate::stream::{ConnectionState, StreamSpec, format_delay};
 
 /// A stream as the reader named it (`hashtag:rust`), with the home timeline called `home`.
@@ -49,19 +50,28 @@ pub fn state_spans(
     }
 }
 
-const HINT: &str = "? help  q quit";
+/// `? help  q quit`, with the keys of the key table.
+fn hint(state: &State) -> String {
+    let keys = &state.settings.keys;
+    [(Action::Help, "help"), (Action::Quit, "quit")]
+        .into_iter()
+        .filter_map(|(action, what)| keys.label(action).map(|k| format!("{k} {what}")))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
 
 pub fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
     let w = area.width as usize;
+    let hint = hint(state);
     let mut left: Vec<Span<'static>> = Vec::new();
     let mut cursor = None;
     if state.search.editing {
         let query = clean(&state.search.query);
         // Keep the end of a long query in view: that is where the typing happens.
-        let room = w.saturating_sub(width(HINT) + 3);
+        let room = w.saturating_sub(width(&hint) + 3);
         let shown = tail_to_width(&query, room.saturating_sub(1));
         cursor = Some(area.x + 1 + width(&shown) as u16);
         left.push(Span::styled("/", theme.search));
@@ -94,10 +104,10 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     }
     // The key hint yields to a message that needs the room (a reason, a flash).
     let left_w: usize = left.iter().map(|s| width(&s.content)).sum();
-    let right = if left_w + width(HINT) + 2 > w && !state.search.editing {
+    let right = if left_w + width(&hint) + 2 > w && !state.search.editing {
         Vec::new()
     } else {
-        vec![Span::styled(HINT, theme.dim)]
+        vec![Span::styled(hint, theme.dim)]
     };
     let line = left_right(left, right, w);
     Paragraph::new(line).render(area, frame.buffer_mut());
@@ -134,10 +144,14 @@ pub fn banner_lines(state: &State, w: usize, theme: &Theme) -> Vec<Line<'static>
     if w < 20 {
         return Vec::new();
     }
+    let dismiss = match state.settings.keys.label(Action::DismissAnnouncement) {
+        Some(k) => format!("{k}: dismiss"),
+        None => "dismiss".to_string(),
+    };
     let key = if state.announcements.len() > 1 {
-        format!("[x: dismiss · 1/{}]", state.announcements.len())
+        format!("[{dismiss} · 1/{}]", state.announcements.len())
     } else {
-        "[x: dismiss]".to_string()
+        format!("[{dismiss}]")
     };
     let room = w.saturating_sub(3 + width(&key) + 1).max(8);
     let mut text: Vec<String> = html_plain_lines(&a.content, room, theme)

@@ -1,4 +1,4 @@
-//! The key reference (`?`), centered over everything.
+//! The key reference (`?`), centered over everything: the key table as remapped.
 
 use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::layout::Rect;
@@ -6,55 +6,50 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::theme::Theme;
+use crate::keys::{Action, Keymap, ROWS};
 
-const KEYS: &[(&str, &str)] = &[
-    ("1-9", "go to tab"),
-    ("Tab / Shift-Tab", "next / previous tab"),
-    ("j k ↓ ↑", "move down / up"),
-    ("PgDn / PgUp", "a page down / up"),
-    ("g / Home", "top (newest)"),
-    ("G / End", "bottom (oldest)"),
-    ("mouse", "wheel scrolls, click a tab"),
-    ("Enter", "show the post in full"),
-    ("Esc", "back"),
-    ("c / Space", "show content warning / filtered post"),
-    ("o", "open link"),
-    ("y", "copy link"),
-    ("n", "toggle notifications"),
-    ("/", "search"),
-    ("x", "dismiss announcement"),
-    ("?", "this help"),
-    ("q", "quit"),
-];
+/// The help's lines: the keys of each row of the key table (as remapped) and what they do.
+pub fn help_lines(keys: &Keymap) -> Vec<(String, &'static str)> {
+    ROWS.iter()
+        .map(|row| (keys.row_label(row), row.help))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
 
-pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme) {
-    let key_w = KEYS
+pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme, keys: &Keymap) {
+    let rows = help_lines(keys);
+    let close = keys
+        .label(Action::Back)
+        .or_else(|| keys.label(Action::Help))
+        .map(|k| format!(" {k}: close "))
+        .unwrap_or_default();
+    let key_w = rows
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    let text_w = KEYS
+    let text_w = rows
         .iter()
         .map(|(_, t)| t.chars().count())
         .max()
         .unwrap_or(0);
     let w = ((key_w + text_w + 6) as u16).min(area.width);
-    let h = (KEYS.len() as u16 + 2).min(area.height);
+    let h = (rows.len() as u16 + 2).min(area.height);
     let x = area.x + (area.width - w) / 2;
     let y = area.y + (area.height - h) / 2;
     let rect = Rect::new(x, y, w, h);
     let block = Block::bordered()
         .border_style(theme.border)
         .title(Span::styled(" Keys ", theme.title))
-        .title_bottom(Line::from(Span::styled(" Esc: close ", theme.dim)).right_aligned());
-    let lines: Vec<Line<'static>> = KEYS
-        .iter()
+        .title_bottom(Line::from(Span::styled(close, theme.dim)).right_aligned());
+    let lines: Vec<Line<'static>> = rows
+        .into_iter()
         .map(|(k, t)| {
             Line::from(vec![
                 Span::raw(" "),
                 Span::styled(format!("{k:<key_w$}"), theme.key),
                 Span::raw("  "),
-                Span::raw(*t),
+                Span::raw(t),
             ])
         })
         .collect();

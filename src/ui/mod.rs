@@ -144,7 +144,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
         _ => draw_main(frame, body, state, view, theme),
     }
     if state.overlay == Overlay::Help {
-        help::draw_help(frame.buffer_mut(), area, theme);
+        help::draw_help(frame.buffer_mut(), area, theme, &state.settings.keys);
         // It covers the links under it; the rest can wait until it is closed.
         view.links.clear();
     }

@@ -12,6 +12,7 @@ use super::theme::Theme;
 use super::wrap::{clean, clean_lines, left_right, relative_time, truncate, wrap_spans, wrap_text};
 use crate::app::state::{Entry, Item, State};
 use crate::filter::Verdict;
+use crate::keys::Action;
 use crate::model::{MediaAttachment, MediaType, Poll, Status, Visibility};
 
 /// What a cached body depends on. The relative time is deliberately not part of it.
@@ -153,14 +154,18 @@ pub fn layout_entry<'c>(
 ) -> EntryLines<'c> {
     let status = entry.item.status();
     let revealed = status.is_some_and(|s| is_revealed(state, s));
+    let keys = &state.settings.keys;
+    let reveal = keys.label(Action::Reveal).unwrap_or_default();
     if let Verdict::Warn { title } = &entry.verdict
         && !revealed
     {
-        let spans = vec![
+        let mut spans = vec![
             Span::styled("Filtered: ", theme.warning),
             Span::styled(clean(title), theme.warning),
-            Span::styled("  [c: show]", theme.dim),
         ];
+        if !reveal.is_empty() {
+            spans.push(Span::styled(format!("  [{reveal}: show]"), theme.dim));
+        }
         return EntryLines {
             head: wrap_spans(&spans, width),
             body: Body::EMPTY,
@@ -169,10 +174,13 @@ pub fn layout_entry<'c>(
     let mut head = Vec::new();
     match &entry.item {
         Item::Gap { .. } => {
-            let text = "┄┄ more posts were missed here — Enter loads them ┄┄";
+            let text = match keys.label(Action::OpenDetail) {
+                Some(k) => format!("┄┄ more posts were missed here — {k} loads them ┄┄"),
+                None => "┄┄ more posts were missed here ┄┄".to_string(),
+            };
             return EntryLines {
                 head: vec![Line::from(Span::styled(
-                    truncate(text, width),
+                    truncate(&text, width),
                     theme.warning,
                 ))],
                 body: Body::EMPTY,
@@ -212,7 +220,8 @@ pub fn layout_entry<'c>(
     };
     head.push(header_line(status, state, width, theme));
     let expanded = revealed || state.settings.expand_spoilers;
-    let body = body_lines(cache, status, &entry.verdict, expanded, false, width, theme);
+    let folded = (!expanded).then_some(reveal.as_str());
+    let body = body_lines(cache, status, &entry.verdict, folded, false, width, theme);
     EntryLines { head, body }
 }
 
@@ -255,11 +264,14 @@ pub fn body_lines<'c>(
     cache: &'c mut LayoutCache,
     s: &Status,
     verdict: &Verdict,
-    expanded: bool,
+    // Folded behind its content warning, with the reveal key for the `[c: show]` hint (one key
+    // table per run: no part of the cache key); `None` when expanded.
+    folded: Option<&str>,
     detail: bool,
     width: usize,
     theme: &Theme,
 ) -> Body<'c> {
+    let expanded = folded.is_none();
     let key = BodyKey {
         id: s.id.clone(),
         hash: body_hash(s),
@@ -274,9 +286,7 @@ pub fn body_lines<'c>(
         detail,
         variant: 0,
     };
-    cache.get_or_build(key, || {
-        build_body(s, verdict, expanded, detail, width, theme)
-    })
+    cache.get_or_build(key, || build_body(s, verdict, folded, detail, width, theme))
 }
 
 /// A body laid out by another view (the monitor) with its own `build`, cached by the same
@@ -306,7 +316,7 @@ pub fn view_body<'c>(
 fn build_body(
     s: &Status,
     verdict: &Verdict,
-    expanded: bool,
+    folded: Option<&str>,
     detail: bool,
     width: usize,
     theme: &Theme,
@@ -318,8 +328,10 @@ fn build_body(
             Span::styled("CW: ", theme.warning),
             Span::styled(spoiler.trim().to_string(), theme.warning),
         ];
-        if !expanded {
-            spans.push(Span::styled("  [c: show]", theme.dim));
+        if let Some(reveal) = folded {
+            if !reveal.is_empty() {
+                spans.push(Span::styled(format!("  [{reveal}: show]"), theme.dim));
+            }
             out.extend(wrap_spans(&spans, width));
             return (out, Vec::new());
         }

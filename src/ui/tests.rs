@@ -555,3 +555,24 @@ fn a_deck_of_two_accounts_says_whose_notification_is_whose() {
     let text = screen_text(&render(&single, &mut ViewState::default(), 120, 30));
     assert!(!text.contains("me@example.social ·"), "{text}");
 }
+
+#[test]
+fn remapped_keys_show_in_the_help_and_the_footer() {
+    let mut state = sample_state();
+    state.settings.keys = crate::config::Config::parse(
+        "[keys]\nquit = \"Q\"\nhelp = \"f1\"\nback = \"h\"\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap()
+    .keymap();
+    let text = screen_text(&render(&state, &mut ViewState::default(), 80, 24));
+    assert!(text.contains("F1 help  Q quit"), "{text}");
+    state.overlay = Overlay::Help;
+    let text = screen_text(&render(&state, &mut ViewState::default(), 80, 24));
+    let quit = text
+        .lines()
+        .find(|l| l.contains(" quit "))
+        .expect("a quit line");
+    assert!(quit.contains("│ Q "), "{quit}");
+    assert!(text.contains("F1 ") && text.contains("h: close"), "{text}");
+}

@@ -25,7 +25,7 @@ pub const STREAMS: [&str; 9] = [
 pub fn groups() -> Vec<(String, Vec<StreamSpec>)> {
     STREAMS
         .iter()
-        .map(|s| (s.to_string(), vec![s.parse().expect("a stream of cli.md")]))
+        .map(|s| (s.to_string(), vec![s.parse().expect("a valid STREAM")]))
         .collect()
 }
 
