@@ -87,10 +87,35 @@ pub enum Command {
     Login(LoginArgs),
     /// Revoke and forget the stored token of an account
     Logout(LogoutArgs),
+    /// The local archive: its size per account, a prune to the limit, forgetting an account
+    Archive(ArchiveArgs),
     /// Print a completion script for a shell on stdout
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout
     Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    #[command(subcommand)]
+    pub action: ArchiveAction,
+    /// Config file, for `[archive] max_mb`
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveAction {
+    /// Where the archive is, its size, and what it keeps per account
+    Stats,
+    /// Bring the file under `[archive] max_mb`, the oldest first
+    Prune,
+    /// Forget everything kept for an account (`user@host`, or the instance URL)
+    Forget {
+        /// The account
+        #[arg(value_name = "ACCOUNT")]
+        account: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +253,10 @@ pub struct TailArgs {
     /// Do not report connection changes on stderr
     #[arg(long, short)]
     pub quiet: bool,
+    /// First print what arrived since the previous `tail --resume` of the same account and
+    /// STREAMs (from the local archive's cursor, over REST), then go live
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub watch: WatchOpts,
 }
@@ -274,6 +303,10 @@ pub fn main() -> ExitCode {
                 let config = load_config(args.config.as_deref())?;
                 crate::app::replay(crate::app::replay::demo(valid_speed(args.speed)?), &config)
                     .await
+            }
+            Some(Command::Archive(args)) => {
+                let config = load_config(args.config.as_deref())?;
+                crate::archive_command::run(args.action, &config)
             }
             Some(Command::Login(args)) => crate::login::login(args).await,
             Some(Command::Logout(args)) => crate::login::logout(args).await,

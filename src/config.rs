@@ -24,6 +24,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub watch: WatchConfig,
     pub monitor: MonitorConfig,
+    pub archive: ArchiveConfig,
     /// `[keys]`: action = key or list of keys (see `keys.rs`).
     pub keys: crate::keys::KeysConfig,
 }
@@ -66,6 +67,24 @@ impl Default for MonitorConfig {
         MonitorConfig {
             stale_after_secs: 300.0,
             bell: false,
+        }
+    }
+}
+
+/// `[archive]`: the local archive in the data dir.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    pub enabled: bool,
+    /// The file is kept under this size (`tootwatch archive prune`); oldest first.
+    pub max_mb: u64,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            enabled: true,
+            max_mb: 200,
         }
     }
 }

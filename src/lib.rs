@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod archive;
+pub mod archive_command;
 pub mod check;
 pub mod cli;
 pub mod config;

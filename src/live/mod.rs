@@ -99,9 +99,9 @@ enum Anchor {
     Pending,
     /// After this id: the newest the timeline or the stream has shown us.
     After(String),
-    /// The timeline was empty at start, or we never learnt what it held: everything created
-    /// after the start is new.
-    Start,
+    /// Everything created after this moment: the timeline was empty at start (or we never
+    /// learnt what it held), or a previous run left off there.
+    Time(Timestamp),
 }
 
 impl Anchor {
@@ -115,7 +115,15 @@ impl Anchor {
     fn since(&self, started: Timestamp) -> Since {
         match self {
             Anchor::After(id) => Since::Id(id.clone()),
-            Anchor::Pending | Anchor::Start => Since::Time(started),
+            Anchor::Time(t) => Since::Time(*t),
+            Anchor::Pending => Since::Time(started),
+        }
+    }
+
+    fn from_since(since: Since) -> Anchor {
+        match since {
+            Since::Id(id) => Anchor::After(id),
+            Since::Time(t) => Anchor::Time(t),
         }
     }
 }
@@ -324,7 +332,7 @@ impl LiveCore {
         let was_pending = t.anchor == Anchor::Pending;
         match newest {
             Some(id) => t.anchor.advance(id),
-            None if was_pending => t.anchor = Anchor::Start,
+            None if was_pending => t.anchor = Anchor::Time(started),
             None => {}
         }
         // A first connection counted on this page to cover the time before it; without the
@@ -340,14 +348,45 @@ impl LiveCore {
 
     /// The same for an account's notifications.
     pub fn opened_notifications(&mut self, account: usize, newest: Option<Option<&str>>) {
+        let started = self.started;
         let Some(a) = self.accounts.get_mut(account) else {
             return;
         };
         match (newest.flatten(), &a.notifications) {
             (Some(id), _) => a.notifications.advance(id),
-            (None, Anchor::Pending) => a.notifications = Anchor::Start,
+            (None, Anchor::Pending) => a.notifications = Anchor::Time(started),
             (None, _) => {}
         }
+    }
+
+    /// Where a previous run left off (`tail --resume`): the first connection catches up from
+    /// there instead of from the start page, which the front end then does not ask for.
+    pub fn resume(&mut self, stream: StreamId, since: Since) {
+        if let Some(t) = self.tracks.get_mut(stream.0) {
+            t.anchor = Anchor::from_since(since);
+        }
+    }
+
+    /// The same for an account's notifications.
+    pub fn resume_notifications(&mut self, account: usize, since: Since) {
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.notifications = Anchor::from_since(since);
+        }
+    }
+
+    /// Where a reader of this stream has got to, for the next run to go on from.
+    pub fn cursor(&self, stream: StreamId) -> Option<Since> {
+        Some(self.tracks.get(stream.0)?.anchor.since(self.started))
+    }
+
+    /// The same for an account's notifications.
+    pub fn notification_cursor(&self, account: usize) -> Option<Since> {
+        Some(
+            self.accounts
+                .get(account)?
+                .notifications
+                .since(self.started),
+        )
     }
 
     /// A connection state from a stream task; returns the state to show. Going live again

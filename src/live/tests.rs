@@ -448,3 +448,27 @@ fn the_hook_takes_visible_posts_or_highlighted_ones() {
     let some = Highlights::new(&["ferris".to_string()]).unwrap();
     assert!(!wants_hook(&some, &s, &Verdict::Show));
 }
+
+#[test]
+fn a_resumed_stream_catches_up_from_the_previous_run_at_its_first_connection() {
+    let mut c = core(vec![sub("#rust", 0), sub("user", 1)]);
+    c.resume(StreamId(0), Since::Id("500".into()));
+    c.resume_notifications(0, Since::Time(t("2026-11-30T00:00:00Z")));
+    c.on_state(StreamId(0), &live(), t(START));
+    c.on_state(StreamId(1), &live(), t(START));
+    let needs = c.take_needs();
+    assert!(needs.contains(&Need::CatchUp {
+        stream: StreamId(0),
+        spec: "#rust".parse().unwrap(),
+        since: Since::Id("500".into()),
+    }));
+    assert!(needs.contains(&Need::CatchUpNotifications {
+        stream: StreamId(1),
+        since: Since::Time(t("2026-11-30T00:00:00Z")),
+    }));
+    // Where this run gets to is the next run's cursor; a stream that saw nothing keeps the
+    // moment this run started.
+    update(&mut c, 0, status("510", START));
+    assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("510".into())));
+    assert_eq!(c.cursor(StreamId(1)), Some(Since::Time(t(START))));
+}

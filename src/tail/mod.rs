@@ -3,6 +3,7 @@
 //! this file only carries out the core's needs and prints.
 
 mod print;
+mod resume;
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -16,7 +17,7 @@ use tokio::task::JoinHandle;
 pub use print::{marked_text_line, text_line, write_json_line, write_record};
 
 use crate::api::Api;
-use crate::api::timeline::{CatchUp, History, PAGE, Paging};
+use crate::api::timeline::{CatchUp, History, PAGE, Paging, Since};
 use crate::cli::{Format, TailArgs};
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, LiveCore, Need, Origin, Subscription};
@@ -83,6 +84,11 @@ enum Stop {
 
 pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let resolved = setup::resolve(&args.server)?;
+    if args.resume && !resolved.config.archive.enabled {
+        return Err(Failure::usage(
+            "--resume keeps its place in the archive, which the config switches off ([archive] enabled = false)",
+        ));
+    }
     let keep_raw = args.format == Format::Json || args.record.is_some();
     let connected = setup::connect(&resolved, keep_raw).await?;
     let mut groups = args.streams.clone();
@@ -112,6 +118,11 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         verify_every: transport.verify_every(),
     };
     let mut core = LiveCore::new(subs, cadence, Timestamp::now());
+    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
+    let mut resume = match args.resume {
+        true => Some(resume::Resume::open(&resolved, &groups, &names, &mut core)?),
+        false => None,
+    };
 
     let mut patterns = resolved.config.watch.highlights.clone();
     patterns.extend(args.watch.highlight.iter().cloned());
@@ -154,7 +165,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             Some(StreamSpec::User | StreamSpec::UserNotification)
         )
     });
-    tasks.open(&core, notifications);
+    tasks.open(&core, notifications, resume.as_ref());
     for (stream, state) in core.polled_states() {
         say_state(&args, &members[stream.0].name, &state);
     }
@@ -169,10 +180,17 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
     let mut terminate = terminate_signal();
     let stop = 'events: loop {
+        let checkpoint = resume.as_ref().and_then(|r| r.due(&core));
         let first = tokio::select! {
             m = rx.recv() => m,
             _ = &mut interrupt => break 'events Stop::Done,
             _ = &mut terminate => break 'events Stop::Done,
+            _ = sleep_until_some(checkpoint) => {
+                if let Some(r) = resume.as_mut() {
+                    r.save(&core);
+                }
+                continue;
+            }
         };
         // `tx` lives as long as this loop: the channel cannot close under it.
         let Some(first) = first else {
@@ -232,11 +250,20 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                             members[stream.0].name,
                             found.items.len()
                         );
-                        if !found.complete {
-                            tracing::warn!(
-                                "{}: more posts were missed than catching up fetches; printing the oldest",
-                                members[stream.0].name
-                            );
+                        // More was missed than one catch-up takes: go on from where it
+                        // stopped, in order (tail never skips what it can fetch).
+                        if !found.complete && !found.resume_from.is_empty() {
+                            let since = Since::Id(found.resume_from.clone());
+                            tasks.carry_out(vec![match &found.items {
+                                History::Notifications(_) => {
+                                    Need::CatchUpNotifications { stream, since }
+                                }
+                                _ => Need::CatchUp {
+                                    stream,
+                                    spec: core.spec(stream).cloned().unwrap_or(StreamSpec::User),
+                                    since,
+                                },
+                            }]);
                         }
                         printer.history(&mut core, &members[stream.0].name, stream, found.items)
                     }
@@ -280,6 +307,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         }
     };
     let flushed = printer.flush();
+    if let Some(r) = resume.as_mut() {
+        r.save(&core);
+    }
     // Streams close their sockets politely once nobody listens; give them a moment.
     drop(rx);
     let closing = futures_util::future::join_all(streams);
@@ -421,10 +451,13 @@ impl Tasks {
     }
 
     /// The newest id of each timeline at start: catching up after a reconnect starts there,
-    /// even when nothing was printed before it.
-    fn open(&self, core: &LiveCore, notifications: bool) {
+    /// even when nothing was printed before it. A stream resumed from a previous run's
+    /// cursor starts there instead.
+    fn open(&self, core: &LiveCore, notifications: bool, resume: Option<&resume::Resume>) {
         for (i, spec) in (0..).map_while(|i| Some((i, core.spec(StreamId(i))?.clone()))) {
-            if matches!(spec, StreamSpec::UserNotification | StreamSpec::Direct) {
+            if matches!(spec, StreamSpec::UserNotification | StreamSpec::Direct)
+                || resume.is_some_and(|r| r.resumed(StreamId(i)))
+            {
                 continue;
             }
             let api = self.api.clone();
@@ -439,7 +472,7 @@ impl Tasks {
                 }
             });
         }
-        if notifications {
+        if notifications && !resume.is_some_and(resume::Resume::resumed_notifications) {
             let api = self.api.clone();
             self.send_later(async move {
                 let newest = api.notifications(&Paging::Latest, 1).await;
@@ -491,6 +524,13 @@ impl Tasks {
                 }),
             }
         }
+    }
+}
+
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -65,7 +65,7 @@ impl LayoutCache {
 
     pub fn begin_frame(&mut self) {
         self.frame += 1;
-        if self.frame % 32 == 0 || self.map.len() > Self::CAP {
+        if self.frame.is_multiple_of(32) || self.map.len() > Self::CAP {
             let frame = self.frame;
             self.map.retain(|_, c| c.used + Self::IDLE_FRAMES >= frame);
             if self.map.len() > Self::CAP {

@@ -44,6 +44,17 @@ pub struct Run {
 /// `tootwatch ARGS --instance <fake> --token <token>` with a private config and log file
 /// (`DEBUG_LOG=FILE` keeps the log there instead, to read after a failure).
 pub fn tootwatch(server: &FakeServer, token: &str, args: &[&str]) -> Run {
+    tootwatch_with(server, token, args, &[])
+}
+
+/// [`tootwatch`] with more environment (set last, so it overrides): e.g. a data dir that
+/// two runs share. By default each run has its own data dir, never the user's.
+pub fn tootwatch_with(
+    server: &FakeServer,
+    token: &str,
+    args: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let config = fast_config(&dir);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tootwatch"));
@@ -58,6 +69,8 @@ pub fn tootwatch(server: &FakeServer, token: &str, args: &[&str]) -> Run {
                 .unwrap_or_else(|_| dir.path().join("tootwatch.log")),
         )
         .env_remove("TOOTWATCH_ACCOUNT")
+        .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,312 @@
+//! The local archive: one SQLite file in the data dir for all accounts (`archive.sqlite3`).
+//! It keeps, per account, where each reader of a set of streams got to (`tail --resume`'s
+//! cursors), so that nothing is lost between runs. WAL mode: a process killed mid-write leaves
+//! the last committed state; a second process waits briefly for the lock, then goes on without.
+//! A schema version and migrations from the first version on; a file from a newer tootwatch,
+//! or one that is not a database, is moved aside and a fresh one started.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, params};
+
+use crate::api::timeline::Since;
+
+/// The schema this build writes; each entry of `MIGRATIONS` takes the file one version up.
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: where `tail --resume` got to, per account, per set of streams (`scope`), per stream.
+    "CREATE TABLE cursors (
+        account TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        since TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account, scope, stream)
+    ) WITHOUT ROWID;",
+];
+
+/// How long a second process waits for the other's write before going on without.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("no data dir: set TOOTWATCH_DATA_DIR")]
+    NoDataDir,
+}
+
+/// The archive file in the data dir.
+pub fn default_path() -> Option<PathBuf> {
+    crate::accounts::data_dir().map(|d| d.join("archive.sqlite3"))
+}
+
+pub struct Archive {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive").field("path", &self.path).finish()
+    }
+}
+
+/// What `tootwatch archive stats` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub path: PathBuf,
+    /// The file with its write-ahead log.
+    pub bytes: u64,
+    /// (account, scopes, cursors)
+    pub accounts: Vec<(String, u64, u64)>,
+}
+
+impl Archive {
+    /// Opens (or creates) the archive. Returns a notice for the user when the file had to be
+    /// moved aside.
+    pub fn open(path: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir)?;
+        }
+        match Self::open_checked(path) {
+            Ok(archive) => Ok((archive, None)),
+            Err(Unusable::Error(e)) => Err(e),
+            Err(Unusable::Replace(why)) => {
+                let aside = moved_aside_name(path);
+                std::fs::rename(path, &aside)?;
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(with_suffix(path, suffix));
+                }
+                let archive = Self::open_checked(path).map_err(|e| match e {
+                    Unusable::Error(e) => e,
+                    Unusable::Replace(why) => ArchiveError::Io(std::io::Error::other(why)),
+                })?;
+                let notice = format!(
+                    "the archive {} {why}; it was moved to {} and a new one started",
+                    path.display(),
+                    aside.display()
+                );
+                tracing::warn!("{notice}");
+                Ok((archive, Some(notice)))
+            }
+        }
+    }
+
+    /// The archive at the default path.
+    pub fn open_default() -> Result<(Archive, Option<String>), ArchiveError> {
+        Self::open(&default_path().ok_or(ArchiveError::NoDataDir)?)
+    }
+
+    fn open_checked(path: &Path) -> Result<Archive, Unusable> {
+        let conn = Connection::open(path).map_err(|e| Unusable::Error(e.into()))?;
+        conn.busy_timeout(BUSY_WAIT)
+            .map_err(|e| Unusable::Error(e.into()))?;
+        // A file that is not a database fails here, at the first read.
+        let version: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
+            Ok(v) => v,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                return Err(Unusable::Replace("is not a database".into()));
+            }
+            Err(e) => return Err(Unusable::Error(e.into())),
+        };
+        if version > SCHEMA_VERSION {
+            return Err(Unusable::Replace(format!(
+                "was written by a newer tootwatch (schema {version}, this one knows {SCHEMA_VERSION})"
+            )));
+        }
+        let wal: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| Unusable::Error(e.into()))?;
+        if !wal.eq_ignore_ascii_case("wal") {
+            tracing::warn!("the archive is not in WAL mode ({wal})");
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")
+            .map_err(|e| Unusable::Error(e.into()))?;
+        let mut archive = Archive {
+            conn,
+            path: path.to_path_buf(),
+        };
+        archive
+            .migrate(version)
+            .map_err(|e| Unusable::Error(e.into()))?;
+        Ok(archive)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<(), rusqlite::Error> {
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(step)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where a reader of `scope` on `account` got to, per stream.
+    pub fn cursors(
+        &self,
+        account: &str,
+        scope: &str,
+    ) -> Result<Vec<(String, Since)>, ArchiveError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT stream, since FROM cursors WHERE account = ?1 AND scope = ?2",
+        )?;
+        let rows = stmt.query_map(params![account, scope], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (stream, since) = row?;
+            match decode_since(&since) {
+                Some(since) => out.push((stream, since)),
+                None => tracing::warn!("skipped an unreadable cursor for {stream}: {since}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records where a reader got to, all streams at once (one transaction).
+    pub fn save_cursors(
+        &mut self,
+        account: &str,
+        scope: &str,
+        cursors: &[(String, Since)],
+    ) -> Result<(), ArchiveError> {
+        let now = Timestamp::now().as_second();
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO cursors (account, scope, stream, since, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, scope, stream)
+                 DO UPDATE SET since = excluded.since, updated_at = excluded.updated_at",
+            )?;
+            for (stream, since) in cursors {
+                stmt.execute(params![account, scope, stream, encode_since(since), now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn stats(&self) -> Result<Stats, ArchiveError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT account, COUNT(DISTINCT scope), COUNT(*) FROM cursors
+             GROUP BY account ORDER BY account",
+        )?;
+        let accounts = stmt
+            .query_map([], |r| {
+                let count = |i| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
+                Ok((r.get(0)?, count(1)?, count(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Stats {
+            path: self.path.clone(),
+            bytes: self.bytes(),
+            accounts,
+        })
+    }
+
+    /// The file and its write-ahead log, in bytes.
+    pub fn bytes(&self) -> u64 {
+        ["", "-wal"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(with_suffix(&self.path, s)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Forgets everything kept for an account. Returns how many rows went.
+    pub fn forget(&mut self, account: &str) -> Result<usize, ArchiveError> {
+        let gone = self
+            .conn
+            .execute("DELETE FROM cursors WHERE account = ?1", params![account])?;
+        self.compact()?;
+        Ok(gone)
+    }
+
+    /// Brings the file under `max_bytes`: the oldest cursors go first (a cursor not moved for
+    /// long is a reader that stopped). Returns how many rows went.
+    pub fn prune(&mut self, max_bytes: u64) -> Result<usize, ArchiveError> {
+        let mut gone = 0;
+        self.compact()?;
+        while self.bytes() > max_bytes {
+            let n = self.conn.execute(
+                "DELETE FROM cursors WHERE updated_at <= (SELECT MIN(updated_at) FROM cursors)",
+                [],
+            )?;
+            if n == 0 {
+                break;
+            }
+            gone += n;
+            self.compact()?;
+        }
+        Ok(gone)
+    }
+
+    /// Gives freed pages back to the file system.
+    fn compact(&self) -> Result<(), ArchiveError> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
+        Ok(())
+    }
+}
+
+enum Unusable {
+    Error(ArchiveError),
+    /// Not usable as it is: moved aside and replaced, for this reason.
+    Replace(String),
+}
+
+fn encode_since(since: &Since) -> String {
+    match since {
+        Since::Id(id) => format!("id:{id}"),
+        Since::Time(t) => format!("time:{t}"),
+    }
+}
+
+fn decode_since(text: &str) -> Option<Since> {
+    if let Some(id) = text.strip_prefix("id:") {
+        return Some(Since::Id(id.to_string()));
+    }
+    text.strip_prefix("time:")?.parse().ok().map(Since::Time)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn moved_aside_name(path: &Path) -> PathBuf {
+    with_suffix(path, &format!(".unusable-{}", Timestamp::now().as_second()))
+}
+
+/// The data dir holds tokens too: only its owner may enter it.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+use super::*;
+
+fn path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("data").join("archive.sqlite3")
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+#[test]
+fn cursors_survive_a_reopen_per_account_and_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, notice) = Archive::open(&path(&dir)).unwrap();
+    assert_eq!(notice, None);
+    let cursors = vec![
+        ("hashtag:rust".to_string(), Since::Id("113".into())),
+        (
+            "notifications".to_string(),
+            Since::Time(t("2026-12-01T12:00:00Z")),
+        ),
+    ];
+    a.save_cursors("alice@example.social", "hashtag:rust user", &cursors)
+        .unwrap();
+    a.save_cursors(
+        "alice@example.social",
+        "public",
+        &[("public".into(), Since::Id("9".into()))],
+    )
+    .unwrap();
+    // A later save moves a cursor on.
+    a.save_cursors(
+        "alice@example.social",
+        "public",
+        &[("public".into(), Since::Id("10".into()))],
+    )
+    .unwrap();
+    drop(a);
+    let (a, _) = Archive::open(&path(&dir)).unwrap();
+    let mut got = a
+        .cursors("alice@example.social", "hashtag:rust user")
+        .unwrap();
+    got.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(got, cursors);
+    assert_eq!(
+        a.cursors("alice@example.social", "public").unwrap(),
+        vec![("public".to_string(), Since::Id("10".into()))]
+    );
+    assert!(a.cursors("bob@elsewhere", "public").unwrap().is_empty());
+    let stats = a.stats().unwrap();
+    assert_eq!(
+        stats.accounts,
+        vec![("alice@example.social".to_string(), 2, 3)]
+    );
+    assert!(stats.bytes > 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the data dir is private: {mode:o}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = path(&dir);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, vec![0x42; 8192]).unwrap();
+    let (mut a, notice) = Archive::open(&p).unwrap();
+    let notice = notice.expect("the user is told");
+    assert!(notice.contains("is not a database"), "{notice}");
+    assert!(notice.contains("moved to"), "{notice}");
+    a.save_cursors("a", "s", &[("s".into(), Since::Id("1".into()))])
+        .unwrap();
+    let aside: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".unusable-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(aside[0].path()).unwrap(), vec![0x42; 8192]);
+}
+
+#[test]
+fn a_file_from_a_newer_tootwatch_is_moved_aside_not_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = path(&dir);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    {
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .unwrap();
+    }
+    let (a, notice) = Archive::open(&p).unwrap();
+    assert!(notice.unwrap().contains("newer tootwatch (schema 99"));
+    assert!(a.cursors("a", "s").unwrap().is_empty());
+}
+
+#[test]
+fn two_processes_share_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut one, _) = Archive::open(&path(&dir)).unwrap();
+    let (mut two, _) = Archive::open(&path(&dir)).unwrap();
+    one.save_cursors("a", "s", &[("s".into(), Since::Id("1".into()))])
+        .unwrap();
+    two.save_cursors("a", "t", &[("t".into(), Since::Id("2".into()))])
+        .unwrap();
+    assert_eq!(one.cursors("a", "t").unwrap().len(), 1);
+    assert_eq!(two.cursors("a", "s").unwrap().len(), 1);
+}
+
+#[test]
+fn forget_and_prune_free_what_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, _) = Archive::open(&path(&dir)).unwrap();
+    for account in ["alice", "bob"] {
+        let cursors: Vec<(String, Since)> = (0..200)
+            .map(|i| (format!("hashtag:t{i}"), Since::Id(i.to_string())))
+            .collect();
+        a.save_cursors(account, "many", &cursors).unwrap();
+    }
+    assert_eq!(a.forget("alice").unwrap(), 200);
+    assert!(a.cursors("alice", "many").unwrap().is_empty());
+    assert_eq!(a.cursors("bob", "many").unwrap().len(), 200);
+    let gone = a.prune(1).unwrap();
+    assert_eq!(gone, 200, "everything goes to fit one byte");
+    assert!(a.stats().unwrap().accounts.is_empty());
+}
+
+#[test]
+fn cursors_read_back_what_was_written() {
+    for since in [
+        Since::Id("01HZZZ".into()),
+        Since::Time(t("2026-12-06T20:00:00.5Z")),
+    ] {
+        assert_eq!(decode_since(&encode_since(&since)), Some(since));
+    }
+    assert_eq!(decode_since("garbage"), None);
+}

@@ -1,0 +1,74 @@
+//! `tootwatch archive stats|prune|forget ACCOUNT`: for people who care where their disk went.
+
+use std::process::ExitCode;
+
+use crate::archive::Archive;
+use crate::cli::ArchiveAction;
+use crate::config::Config;
+use crate::setup::Failure;
+
+pub fn run(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
+    let (mut archive, notice) = Archive::open_default()
+        .map_err(|e| Failure::other(format!("cannot open the archive: {e}")))?;
+    if let Some(notice) = notice {
+        eprintln!("tootwatch: {notice}");
+    }
+    let path = archive.path().display().to_string();
+    let failed =
+        |e: crate::archive::ArchiveError| Failure::other(format!("the archive {path} failed: {e}"));
+    match action {
+        ArchiveAction::Stats => {
+            let stats = archive.stats().map_err(|e| Failure::other(e.to_string()))?;
+            println!(
+                "{}: {} (limit {} MB{})",
+                stats.path.display(),
+                human_bytes(stats.bytes),
+                config.archive.max_mb,
+                if config.archive.enabled {
+                    ""
+                } else {
+                    "; switched off in the config"
+                }
+            );
+            if stats.accounts.is_empty() {
+                println!("nothing kept yet");
+            }
+            for (account, scopes, cursors) in &stats.accounts {
+                let account = crate::sanitize::sanitize_line(account);
+                println!(
+                    "{account}: {cursors} stream cursors of {scopes} `tail --resume` reader{}",
+                    if *scopes == 1 { "" } else { "s" }
+                );
+            }
+        }
+        ArchiveAction::Prune => {
+            let before = archive.bytes();
+            let limit = config.archive.max_mb.saturating_mul(1024 * 1024);
+            let gone = archive.prune(limit).map_err(failed)?;
+            println!(
+                "{} → {} (limit {} MB); {gone} entries removed",
+                human_bytes(before),
+                human_bytes(archive.bytes()),
+                config.archive.max_mb
+            );
+        }
+        ArchiveAction::Forget { account } => {
+            let gone = archive.forget(&account).map_err(failed)?;
+            if gone == 0 {
+                return Err(Failure::usage(format!(
+                    "the archive keeps nothing for `{account}` (see `tootwatch archive stats`)"
+                )));
+            }
+            println!("forgot {gone} entries of {account}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}

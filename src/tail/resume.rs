@@ -1,0 +1,148 @@
+//! `tail --resume`: where the previous run of the same account and STREAMs left off (the
+//! archive's cursors), and where this run gets to, saved at most once a second and at the end.
+//! A run killed between two saves prints its last second again next time: at least once, never
+//! lost.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::api::timeline::Since;
+use crate::archive::Archive;
+use crate::live::LiveCore;
+use crate::setup::{Failure, Resolved};
+use crate::stream::{StreamId, StreamSpec};
+
+/// The cursor of an account's notifications, beside its streams'.
+const NOTIFICATIONS: &str = "notifications";
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+pub(super) struct Resume {
+    /// `None` once a write failed (a full disk): said once, then tail goes on without.
+    archive: Option<Archive>,
+    account: String,
+    /// The STREAMs as given, normalised: another set of streams is another reader.
+    scope: String,
+    /// Per stream id, its name in the archive.
+    names: Vec<String>,
+    resumed: Vec<bool>,
+    resumed_notifications: bool,
+    notifications: bool,
+    saved: Vec<(String, Since)>,
+    last_save: Instant,
+}
+
+impl Resume {
+    /// Opens the archive and puts the previous run's cursors into the core.
+    pub(super) fn open(
+        resolved: &Resolved,
+        groups: &[Vec<StreamSpec>],
+        names: &[String],
+        core: &mut LiveCore,
+    ) -> Result<Resume, Failure> {
+        let (archive, notice) = Archive::open_default()
+            .map_err(|e| Failure::other(format!("--resume: cannot open the archive: {e}")))?;
+        if let Some(notice) = notice {
+            eprintln!("tootwatch: {notice}");
+        }
+        let account = resolved
+            .account
+            .clone()
+            .unwrap_or_else(|| resolved.instance.as_str().trim_end_matches('/').to_string());
+        let scope = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cursors = archive
+            .cursors(&account, &scope)
+            .map_err(|e| Failure::other(format!("--resume: cannot read the archive: {e}")))?;
+        let mut resumed = vec![false; names.len()];
+        let mut resumed_notifications = false;
+        for (name, since) in &cursors {
+            if name == NOTIFICATIONS {
+                core.resume_notifications(0, since.clone());
+                resumed_notifications = true;
+                continue;
+            }
+            for (i, _) in names.iter().enumerate().filter(|(_, n)| *n == name) {
+                core.resume(StreamId(i), since.clone());
+                resumed[i] = true;
+            }
+        }
+        if cursors.is_empty() {
+            tracing::info!("--resume: a first run for {scope}: from now on");
+        }
+        let notifications = (0..names.len()).any(|i| {
+            matches!(
+                core.spec(StreamId(i)),
+                Some(StreamSpec::User | StreamSpec::UserNotification)
+            )
+        });
+        Ok(Resume {
+            archive: Some(archive),
+            account,
+            scope,
+            names: names.to_vec(),
+            resumed,
+            resumed_notifications,
+            notifications,
+            saved: cursors,
+            last_save: Instant::now(),
+        })
+    }
+
+    pub(super) fn resumed(&self, stream: StreamId) -> bool {
+        self.resumed.get(stream.0).copied().unwrap_or(false)
+    }
+
+    pub(super) fn resumed_notifications(&self) -> bool {
+        self.resumed_notifications
+    }
+
+    fn current(&self, core: &LiveCore) -> Vec<(String, Since)> {
+        let mut cursors: Vec<(String, Since)> = self
+            .names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| Some((name.clone(), core.cursor(StreamId(i))?)))
+            .collect();
+        if self.notifications
+            && let Some(since) = core.notification_cursor(0)
+        {
+            cursors.push((NOTIFICATIONS.to_string(), since));
+        }
+        cursors.sort_by(|a, b| a.0.cmp(&b.0));
+        cursors
+    }
+
+    /// When the cursors that moved should be saved (`None`: nothing moved).
+    pub(super) fn due(&self, core: &LiveCore) -> Option<Instant> {
+        self.archive.as_ref()?;
+        let mut saved = self.saved.clone();
+        saved.sort_by(|a, b| a.0.cmp(&b.0));
+        (self.current(core) != saved).then(|| self.last_save + SAVE_EVERY)
+    }
+
+    pub(super) fn save(&mut self, core: &LiveCore) {
+        let cursors = self.current(core);
+        self.last_save = Instant::now();
+        let Some(archive) = self.archive.as_mut() else {
+            return;
+        };
+        match archive.save_cursors(&self.account, &self.scope, &cursors) {
+            Ok(()) => self.saved = cursors,
+            Err(e) => {
+                eprintln!(
+                    "tootwatch: cannot write to the archive ({e}); this run's place is not kept, the next --resume starts from the last one kept"
+                );
+                self.archive = None;
+            }
+        }
+    }
+}
