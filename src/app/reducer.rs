@@ -8,7 +8,7 @@ use super::{AppEvent, Command};
 use crate::api::timeline::{CatchUp, History, Since};
 use crate::filter::Verdict;
 use crate::keys::Action;
-use crate::live::{self, Admit, Need, Origin};
+use crate::live::{self, Admit, CaughtUp, Need, Origin};
 use crate::stream::{ConnectionState, StreamEvent, StreamId, StreamMessage};
 
 pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
@@ -88,6 +88,23 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
                 state
                     .core
                     .opened(stream, result.as_ref().ok().map(|c| &c.items));
+            } else {
+                // Shown (with a gap marker for the rest, if it was cut short) or failed: a
+                // failed one is asked again at the next poll or reconnect.
+                let outcome = match &result {
+                    Ok(_) => CaughtUp::Done,
+                    Err(_) => CaughtUp::Failed,
+                };
+                state.core.caught_up(stream, outcome);
+                // Posts that came by REST end a silence as posts from the stream do.
+                let now = state.now;
+                if let Ok(found) = &result
+                    && !found.items.is_empty()
+                    && let Some(slot) = state.stream_slot_mut(stream)
+                {
+                    slot.last_event = Some(now);
+                    slot.alerted = false;
+                }
             }
             match result {
                 Ok(found) => state.merge_history(stream, since.as_ref(), found),
@@ -107,6 +124,12 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
             if since.is_none() {
                 let newest = result.as_ref().ok().map(|c| c.items.newest_id());
                 state.core.opened_notifications(account, newest);
+            } else {
+                let outcome = match &result {
+                    Ok(_) => CaughtUp::Done,
+                    Err(_) => CaughtUp::Failed,
+                };
+                state.core.notifications_caught_up(account, outcome);
             }
             match result {
                 Ok(found) => {
@@ -169,13 +192,15 @@ fn on_stream_event(
         // A post ends the silence: the next one is news again.
         slot.alerted = false;
     }
+    // The core sees every event, also what the tab's hashtag rule leaves out: the stream
+    // delivered it (verification counts on that).
+    let admit = state.core.admit(StreamId(stream), &event, origin, now);
+    let mut commands = core_work(state);
     if let StreamEvent::Update(status) = &event
         && !state.tabs[tab].tag_rule.admits(status)
     {
-        return Vec::new();
+        return commands;
     }
-    let admit = state.core.admit(StreamId(stream), &event, origin, now);
-    let mut commands = core_work(state);
     let verdict = match admit {
         Admit::Deleted | Admit::Outside => return commands,
         Admit::Duplicate => {

@@ -306,7 +306,11 @@ impl State {
         let items: Vec<(Item, Verdict)> = match found.items {
             History::Statuses(v) => v
                 .into_iter()
-                .filter(|s| !self.is_deleted(account, s))
+                .filter(|s| {
+                    !self.is_deleted(account, s)
+                        && self.core.admits_rest(stream, s)
+                        && self.tabs[tab].tag_rule.admits(s)
+                })
                 .map(|s| {
                     let v = self.verdict_for(account, &s, &context);
                     (Item::Status(Box::new(s)), v)
@@ -441,16 +445,26 @@ impl State {
             .truncate(self.settings.notifications_len.max(1));
     }
 
+    pub fn stream_slot_mut(&mut self, stream: StreamId) -> Option<&mut TabStream> {
+        let tab = *self.stream_tab.get(stream.0)?;
+        self.tabs
+            .get_mut(tab)?
+            .streams
+            .iter_mut()
+            .find(|s| s.id == stream)
+    }
+
     /// Marks a stream as ended for good before it ever connects (a feed the server switched off).
     pub fn stream_failed(&mut self, stream: StreamId, reason: String) {
         let Some(&tab) = self.stream_tab.get(stream.0) else {
             return;
         };
-        if let Some(s) = self.tabs[tab].streams.iter_mut().find(|s| s.id == stream) {
-            s.state = ConnectionState::Failed {
+        if self.tabs[tab].streams.iter().any(|s| s.id == stream) {
+            let failed = ConnectionState::Failed {
                 reason,
                 cause: crate::stream::FailureCause::StreamRefused,
             };
+            self.show_state(stream, failed);
         }
     }
 

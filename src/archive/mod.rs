@@ -78,10 +78,14 @@ impl Archive {
             Ok(archive) => Ok((archive, None)),
             Err(Unusable::Error(e)) => Err(e),
             Err(Unusable::Replace(why)) => {
+                // Its log goes with it: committed pages may still be only there.
                 let aside = moved_aside_name(path);
                 std::fs::rename(path, &aside)?;
                 for suffix in ["-wal", "-shm"] {
-                    let _ = std::fs::remove_file(with_suffix(path, suffix));
+                    let log = with_suffix(path, suffix);
+                    if log.exists() {
+                        std::fs::rename(&log, with_suffix(&aside, suffix))?;
+                    }
                 }
                 let archive = Self::open_checked(path).map_err(|e| match e {
                     Unusable::Error(e) => e,
@@ -117,6 +121,12 @@ impl Archive {
             }
             Err(e) => return Err(Unusable::Error(e.into())),
         };
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .unwrap_or_else(|e| e.to_string());
+        if check != "ok" {
+            return Err(Unusable::Replace(format!("is damaged ({check})")));
+        }
         if version > SCHEMA_VERSION {
             return Err(Unusable::Replace(format!(
                 "was written by a newer tootwatch (schema {version}, this one knows {SCHEMA_VERSION})"
@@ -140,14 +150,21 @@ impl Archive {
         Ok(archive)
     }
 
+    /// Each step in a write transaction that reads the version again: two processes opening a
+    /// new file at once migrate it once.
     fn migrate(&mut self, from: i64) -> Result<(), rusqlite::Error> {
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
-            let tx = self.conn.transaction()?;
+        if from >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(now.max(0) as usize) {
             tx.execute_batch(step)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
-            tx.commit()?;
         }
-        Ok(())
+        tx.commit()
     }
 
     pub fn path(&self) -> &Path {

@@ -141,3 +141,33 @@ fn cursors_read_back_what_was_written() {
     }
     assert_eq!(decode_since("garbage"), None);
 }
+
+#[test]
+fn a_damaged_database_is_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = path(&dir);
+    {
+        let (mut a, _) = Archive::open(&p).unwrap();
+        let many: Vec<(String, Since)> = (0..2000)
+            .map(|i| (format!("hashtag:t{i}"), Since::Id(format!("{i:030}"))))
+            .collect();
+        a.save_cursors("alice", "many", &many).unwrap();
+        a.compact().unwrap();
+    }
+    // Scribble over the middle of the file, past the header.
+    let mut bytes = std::fs::read(&p).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 4096].fill(0xA5);
+    std::fs::write(&p, &bytes).unwrap();
+    let (a, notice) = Archive::open(&p).unwrap();
+    let notice = notice.expect("the user is told");
+    assert!(notice.contains("is damaged"), "{notice}");
+    assert!(a.cursors("alice", "many").unwrap().is_empty(), "a new one");
+    let names: Vec<String> = std::fs::read_dir(p.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".unusable-"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}

@@ -91,6 +91,16 @@ pub enum Need {
     },
 }
 
+/// How a catch-up ended, as the front end reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaughtUp {
+    /// Everything up to now was fetched (or a gap marker now holds the rest, in the view).
+    Done,
+    /// More was missed than one catch-up takes: it goes on after this id.
+    GoesOn(String),
+    Failed,
+}
+
 /// Where the next catch-up of a timeline starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Anchor {
@@ -151,6 +161,11 @@ struct Track {
     delivered: RecentIds,
     /// Verifications in a row that found posts the stream never sent.
     misses: u32,
+    /// A catch-up asked for and not answered in full yet: until it is, nothing before it may
+    /// be taken as seen (live posts move the anchor past the gap it is filling).
+    open: Option<Since>,
+    /// That catch-up failed: it is asked again at the next poll or reconnect.
+    open_failed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +174,9 @@ struct AccountTrack {
     /// `None` until fetched: the server's own `filtered` results are all there is until then.
     filters: Option<Vec<Filter>>,
     notifications: Anchor,
+    /// As `Track::open`, for the account's notifications.
+    open: Option<Since>,
+    open_failed: bool,
 }
 
 impl Default for AccountTrack {
@@ -167,6 +185,8 @@ impl Default for AccountTrack {
             tombstones: Tombstones::default(),
             filters: None,
             notifications: Anchor::Pending,
+            open: None,
+            open_failed: false,
         }
     }
 }
@@ -237,6 +257,8 @@ impl LiveCore {
                 live: None,
                 delivered: RecentIds::new(DELIVERED_MEMORY),
                 misses: 0,
+                open: None,
+                open_failed: false,
             })
             .collect();
         LiveCore {
@@ -335,14 +357,11 @@ impl LiveCore {
             None if was_pending => t.anchor = Anchor::Time(started),
             None => {}
         }
-        // A first connection counted on this page to cover the time before it; without the
-        // page, only a catch-up by time can.
-        if page.is_none() && was_pending && t.live.is_some() {
-            self.needs.push(Need::CatchUp {
-                stream,
-                spec: t.sub.spec.clone(),
-                since: Since::Time(started),
-            });
+        // A first connection that came before the page counted on it to cover the time
+        // before; but the server may have built the page before the stream was subscribed:
+        // one cheap catch-up from the page's newest (or by time, without a page) closes that.
+        if was_pending && t.live.is_some() {
+            self.queue_catch_up(stream);
         }
     }
 
@@ -352,10 +371,20 @@ impl LiveCore {
         let Some(a) = self.accounts.get_mut(account) else {
             return;
         };
+        let was_pending = a.notifications == Anchor::Pending;
         match (newest.flatten(), &a.notifications) {
             (Some(id), _) => a.notifications.advance(id),
             (None, Anchor::Pending) => a.notifications = Anchor::Time(started),
             (None, _) => {}
+        }
+        // As for a timeline: a stream carrying them that went live first is caught up once.
+        let live_carrier = self.tracks.iter().position(|t| {
+            t.sub.account == account
+                && t.live.is_some()
+                && matches!(t.sub.spec, StreamSpec::User | StreamSpec::UserNotification)
+        });
+        if let (true, Some(i)) = (was_pending, live_carrier) {
+            self.queue_notifications(StreamId(i));
         }
     }
 
@@ -376,17 +405,116 @@ impl LiveCore {
 
     /// Where a reader of this stream has got to, for the next run to go on from.
     pub fn cursor(&self, stream: StreamId) -> Option<Since> {
-        Some(self.tracks.get(stream.0)?.anchor.since(self.started))
+        let t = self.tracks.get(stream.0)?;
+        Some(
+            t.open
+                .clone()
+                .unwrap_or_else(|| t.anchor.since(self.started)),
+        )
     }
 
     /// The same for an account's notifications.
     pub fn notification_cursor(&self, account: usize) -> Option<Since> {
+        let a = self.accounts.get(account)?;
         Some(
-            self.accounts
-                .get(account)?
-                .notifications
-                .since(self.started),
+            a.open
+                .clone()
+                .unwrap_or_else(|| a.notifications.since(self.started)),
         )
+    }
+
+    /// Asks for what a stream's timeline got after where it is known to be: after the open
+    /// catch-up's start if one is open (it is not filled yet), else after its anchor.
+    fn queue_catch_up(&mut self, stream: StreamId) {
+        let started = self.started;
+        let Some(t) = self.tracks.get_mut(stream.0) else {
+            return;
+        };
+        let since = t.open.clone().unwrap_or_else(|| t.anchor.since(started));
+        t.open = Some(since.clone());
+        t.open_failed = false;
+        self.needs.push(Need::CatchUp {
+            stream,
+            spec: t.sub.spec.clone(),
+            since,
+        });
+    }
+
+    fn queue_notifications(&mut self, stream: StreamId) {
+        let started = self.started;
+        let account = self.account_of(stream);
+        let Some(a) = self.accounts.get_mut(account) else {
+            return;
+        };
+        let since = a
+            .open
+            .clone()
+            .unwrap_or_else(|| a.notifications.since(started));
+        a.open = Some(since.clone());
+        a.open_failed = false;
+        self.needs
+            .push(Need::CatchUpNotifications { stream, since });
+    }
+
+    /// A catch-up of a stream's timeline answered.
+    pub fn caught_up(&mut self, stream: StreamId, outcome: CaughtUp) {
+        let Some(t) = self.tracks.get_mut(stream.0) else {
+            return;
+        };
+        match outcome {
+            CaughtUp::Done => t.open = None,
+            CaughtUp::GoesOn(id) => {
+                t.anchor.advance(&id);
+                let since = Since::Id(id);
+                t.open = Some(since.clone());
+                self.needs.push(Need::CatchUp {
+                    stream,
+                    spec: t.sub.spec.clone(),
+                    since,
+                });
+            }
+            CaughtUp::Failed => t.open_failed = true,
+        }
+    }
+
+    /// A catch-up of an account's notifications answered.
+    pub fn notifications_caught_up(&mut self, account: usize, outcome: CaughtUp) {
+        let carrier = self.carrier(account);
+        let Some(a) = self.accounts.get_mut(account) else {
+            return;
+        };
+        match outcome {
+            CaughtUp::Done => a.open = None,
+            CaughtUp::GoesOn(id) => {
+                a.notifications.advance(&id);
+                let since = Since::Id(id);
+                a.open = Some(since.clone());
+                if let Some(stream) = carrier {
+                    self.needs
+                        .push(Need::CatchUpNotifications { stream, since });
+                }
+            }
+            CaughtUp::Failed => a.open_failed = true,
+        }
+    }
+
+    /// A stream that carries the account's notifications.
+    fn carrier(&self, account: usize) -> Option<StreamId> {
+        self.tracks
+            .iter()
+            .position(|t| {
+                t.sub.account == account
+                    && matches!(t.sub.spec, StreamSpec::User | StreamSpec::UserNotification)
+            })
+            .map(StreamId)
+    }
+
+    /// Whether a post from REST belongs on this stream: a server that cannot stream it may
+    /// not narrow its timeline either.
+    pub fn admits_rest(&self, stream: StreamId, status: &Status) -> bool {
+        self.tracks
+            .get(stream.0)
+            .is_none_or(|t| t.sub.unstreamable.is_none() || admits(&t.sub.spec, status))
     }
 
     /// A connection state from a stream task; returns the state to show. Going live again
@@ -398,7 +526,6 @@ impl LiveCore {
         state: &ConnectionState,
         now: Timestamp,
     ) -> ConnectionState {
-        let started = self.started;
         let Some(t) = self.tracks.get_mut(stream.0) else {
             return state.clone();
         };
@@ -423,21 +550,13 @@ impl LiveCore {
             t.anchor
         );
         if spec != StreamSpec::UserNotification && !first_and_covered {
-            let since = t.anchor.since(started);
-            self.needs.push(Need::CatchUp {
-                stream,
-                spec: spec.clone(),
-                since,
-            });
+            self.queue_catch_up(stream);
         }
         if matches!(spec, StreamSpec::User | StreamSpec::UserNotification)
             && let Some(a) = self.accounts.get(account)
             && (reconnected || a.notifications != Anchor::Pending)
         {
-            self.needs.push(Need::CatchUpNotifications {
-                stream,
-                since: a.notifications.since(started),
-            });
+            self.queue_notifications(stream);
         }
         self.polling_state(stream.0)
             .unwrap_or_else(|| state.clone())
@@ -455,7 +574,15 @@ impl LiveCore {
             return Admit::Outside;
         };
         let (account, group) = (t.sub.account, t.sub.group);
-        if origin == Origin::Stream {
+        // Posts prove a stream delivers; deletes alone do not (a feed switched off sends them).
+        let content = matches!(
+            event,
+            StreamEvent::Update(_)
+                | StreamEvent::StatusUpdate(_)
+                | StreamEvent::Notification(_)
+                | StreamEvent::Conversation(_)
+        );
+        if origin == Origin::Stream && content {
             self.delivering(stream);
         }
         let t = &mut self.tracks[stream.0];
@@ -471,11 +598,12 @@ impl LiveCore {
                 }
                 // A stream is narrowed by its server; the REST timeline of a server that
                 // cannot stream it may not be (GoToSocial ignores `remote` and `only_media`).
+                // Even what is left out moves the anchor: the next poll starts after it.
+                t.anchor.advance(&s.id);
                 let narrow = origin == Origin::Rest && t.sub.unstreamable.is_some();
                 if narrow && !admits(&t.sub.spec, s) {
                     return Admit::Outside;
                 }
-                t.anchor.advance(&s.id);
                 key = format!("s:{}", s.id);
                 verdict_of = Some((s, self.groups[group].context.clone()));
             }
@@ -629,16 +757,27 @@ impl LiveCore {
     }
 
     /// Catch-ups for the streams served by polling: called every `poll_every`.
+    /// Also asks again for catch-ups that failed; a poll still on its way is not doubled.
     pub fn poll_due(&mut self) {
-        let started = self.started;
-        for (i, t) in self.tracks.iter().enumerate() {
-            if matches!(t.mode, Mode::Polled { .. }) {
-                self.needs.push(Need::CatchUp {
-                    stream: StreamId(i),
-                    spec: t.sub.spec.clone(),
-                    since: t.anchor.since(started),
-                });
-            }
+        let due: Vec<StreamId> = self
+            .tracks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                let polled = matches!(t.mode, Mode::Polled { .. });
+                (polled && t.open.is_none()) || (t.open.is_some() && t.open_failed)
+            })
+            .map(|(i, _)| StreamId(i))
+            .collect();
+        for stream in due {
+            self.queue_catch_up(stream);
+        }
+        let failed: Vec<StreamId> = (0..self.accounts.len())
+            .filter(|&a| self.accounts[a].open.is_some() && self.accounts[a].open_failed)
+            .filter_map(|a| self.carrier(a))
+            .collect();
+        for stream in failed {
+            self.queue_notifications(stream);
         }
     }
 

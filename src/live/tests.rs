@@ -206,6 +206,7 @@ fn the_anchor_is_the_newest_id_not_the_last_to_arrive() {
         Some(&History::Statuses(vec![*status("100", START)])),
     );
     c.on_state(StreamId(0), &live(), t(START));
+    c.caught_up(StreamId(0), CaughtUp::Done);
     update(&mut c, 0, status("120", START));
     update(&mut c, 0, status("110", START)); // overtaken
     c.on_state(StreamId(0), &down(), t(START));
@@ -245,6 +246,7 @@ fn a_home_stream_catches_up_its_notifications_too() {
         c.admit(StreamId(0), &e, Origin::Rest, t(START)),
         Admit::Duplicate
     );
+    c.notifications_caught_up(0, CaughtUp::Done);
     c.on_state(StreamId(0), &down(), t(START));
     c.on_state(StreamId(0), &live(), t(START));
     assert!(c.take_needs().contains(&Need::CatchUpNotifications {
@@ -466,9 +468,83 @@ fn a_resumed_stream_catches_up_from_the_previous_run_at_its_first_connection() {
         stream: StreamId(1),
         since: Since::Time(t("2026-11-30T00:00:00Z")),
     }));
-    // Where this run gets to is the next run's cursor; a stream that saw nothing keeps the
-    // moment this run started.
+    // Where this run gets to is the next run's cursor, once the catch-up from the previous
+    // one is in: until then a live post does not count the gap as read.
     update(&mut c, 0, status("510", START));
+    assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("500".into())));
+    c.caught_up(StreamId(0), CaughtUp::Done);
     assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("510".into())));
+    // A stream that saw nothing keeps the moment this run started.
     assert_eq!(c.cursor(StreamId(1)), Some(Since::Time(t(START))));
+}
+
+#[test]
+fn a_gap_stays_open_until_its_catch_up_is_in() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    let page = History::Statuses(vec![*status("100", START)]);
+    c.opened(StreamId(0), Some(&page));
+    c.on_state(StreamId(0), &live(), t(START));
+    c.caught_up(StreamId(0), CaughtUp::Done);
+    c.on_state(StreamId(0), &down(), t(START));
+    c.on_state(StreamId(0), &live(), t(START));
+    c.take_needs();
+    // Live posts arrive while the catch-up of the outage is on its way, and it fails.
+    update(&mut c, 0, status("150", START));
+    c.caught_up(StreamId(0), CaughtUp::Failed);
+    assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("100".into())));
+    // It is asked again at the next poll, from the same place, and only once.
+    c.poll_due();
+    let again = Need::CatchUp {
+        stream: StreamId(0),
+        spec: "#rust".parse().unwrap(),
+        since: Since::Id("100".into()),
+    };
+    assert_eq!(c.take_needs(), vec![again]);
+    c.poll_due();
+    assert!(c.take_needs().is_empty(), "one on its way is not doubled");
+    // More than one catch-up takes: it goes on after the last one fetched.
+    c.caught_up(StreamId(0), CaughtUp::GoesOn("140".into()));
+    assert_eq!(
+        c.take_needs(),
+        vec![Need::CatchUp {
+            stream: StreamId(0),
+            spec: "#rust".parse().unwrap(),
+            since: Since::Id("140".into()),
+        }]
+    );
+    c.caught_up(StreamId(0), CaughtUp::Done);
+    assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("150".into())));
+}
+
+#[test]
+fn a_start_page_that_answers_after_the_first_connection_is_followed_by_a_catch_up() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    assert!(c.take_needs().is_empty());
+    let page = History::Statuses(vec![*status("100", START)]);
+    c.opened(StreamId(0), Some(&page));
+    assert_eq!(
+        c.take_needs(),
+        vec![Need::CatchUp {
+            stream: StreamId(0),
+            spec: "#rust".parse().unwrap(),
+            since: Since::Id("100".into()),
+        }]
+    );
+}
+
+#[test]
+fn deletes_alone_do_not_prove_a_stream_delivers() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    let page = History::Statuses(
+        (1..=3)
+            .map(|i| *status(&i.to_string(), &format!("2026-12-01T12:0{i}:00Z")))
+            .collect(),
+    );
+    c.verified(StreamId(0), &page, t("2026-12-01T12:05:00Z"));
+    assert_eq!(c.take_notices().len(), 1, "not delivering");
+    let d = StreamEvent::Delete("9".into());
+    c.admit(StreamId(0), &d, Origin::Stream, t(START));
+    assert!(c.take_notices().is_empty(), "still not delivering");
 }

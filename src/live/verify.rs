@@ -96,6 +96,12 @@ impl LiveCore {
                 reason,
                 not_delivering: true,
             };
+            // What it missed may reach further back than the page: fetch from the last post
+            // it delivered (the page's own items are shown once, whichever comes first).
+            if t.open.is_none() {
+                self.queue_catch_up(stream);
+            }
+            let t = &self.tracks[stream.0];
             let every = self.cadence.poll_every;
             if let Mode::Polled { reason, .. } = &t.mode {
                 self.notices.push((

@@ -17,10 +17,10 @@ use tokio::task::JoinHandle;
 pub use print::{marked_text_line, text_line, write_json_line, write_record};
 
 use crate::api::Api;
-use crate::api::timeline::{CatchUp, History, PAGE, Paging, Since};
+use crate::api::timeline::{CatchUp, History, PAGE, Paging};
 use crate::cli::{Format, TailArgs};
 use crate::filter::Verdict;
-use crate::live::{self, Admit, Cadence, LiveCore, Need, Origin, Subscription};
+use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Need, Origin, Subscription};
 use crate::model::Filter;
 use crate::setup::{self, Failure};
 use crate::stream::{
@@ -43,6 +43,8 @@ enum Heard {
     Filters(Result<Vec<Filter>, String>),
     CaughtUp {
         stream: StreamId,
+        /// The account's notifications, on behalf of the stream.
+        notifications: bool,
         found: Result<CatchUp, String>,
     },
     Verified {
@@ -170,7 +172,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         say_state(&args, &members[stream.0].name, &state);
     }
     core.start();
-    tasks.carry_out(core.take_needs());
+    tasks.carry_out(needs_of(&mut core));
     spawn_every(cadence.poll_every, tx.downgrade(), || Heard::PollDue);
     spawn_every(cadence.verify_every, tx.downgrade(), || Heard::VerifyDue);
 
@@ -243,35 +245,38 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     tracing::warn!("fetching filters failed: {e}");
                     Ok(false)
                 }
-                Heard::CaughtUp { stream, found } => match found {
-                    Ok(found) => {
-                        tracing::debug!(
-                            "{}: caught up {} items",
-                            members[stream.0].name,
-                            found.items.len()
-                        );
-                        // More was missed than one catch-up takes: go on from where it
-                        // stopped, in order (tail never skips what it can fetch).
-                        if !found.complete && !found.resume_from.is_empty() {
-                            let since = Since::Id(found.resume_from.clone());
-                            tasks.carry_out(vec![match &found.items {
-                                History::Notifications(_) => {
-                                    Need::CatchUpNotifications { stream, since }
-                                }
-                                _ => Need::CatchUp {
-                                    stream,
-                                    spec: core.spec(stream).cloned().unwrap_or(StreamSpec::User),
-                                    since,
-                                },
-                            }]);
+                Heard::CaughtUp {
+                    stream,
+                    notifications,
+                    found,
+                } => {
+                    let name = &members[stream.0].name;
+                    let (outcome, printed) = match found {
+                        Ok(found) => {
+                            tracing::debug!("{name}: caught up {} items", found.items.len());
+                            // More was missed than one catch-up takes: the core goes on from
+                            // where it stopped, in order (tail never skips what it can fetch).
+                            let outcome = match found.complete || found.resume_from.is_empty() {
+                                true => CaughtUp::Done,
+                                false => CaughtUp::GoesOn(found.resume_from.clone()),
+                            };
+                            (
+                                outcome,
+                                printer.history(&mut core, name, stream, found.items),
+                            )
                         }
-                        printer.history(&mut core, &members[stream.0].name, stream, found.items)
+                        Err(e) => {
+                            tracing::warn!("{name}: catching up failed (asked again later): {e}");
+                            (CaughtUp::Failed, Ok(false))
+                        }
+                    };
+                    // Only once what it found is printed does the gap count as filled.
+                    match notifications {
+                        true => core.notifications_caught_up(0, outcome),
+                        false => core.caught_up(stream, outcome),
                     }
-                    Err(e) => {
-                        tracing::warn!("{}: catching up failed: {e}", members[stream.0].name);
-                        Ok(false)
-                    }
-                },
+                    printed
+                }
                 Heard::Verified { stream, page } => match page {
                     Ok(page) => {
                         let missed = core.verified(stream, &page, now);
@@ -294,7 +299,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             for (stream, state) in core.take_notices() {
                 say_state(&args, &members[stream.0].name, &state);
             }
-            tasks.carry_out(core.take_needs());
+            tasks.carry_out(needs_of(&mut core));
             match outcome {
                 Ok(false) => {}
                 Ok(true) => break 'events Stop::Done,
@@ -491,11 +496,6 @@ impl Tasks {
                 Need::Filters { .. } => self.send_later(async move {
                     Heard::Filters(api.filters().await.map_err(|e| e.to_string()))
                 }),
-                // Conversations change in place; `tail` prints them as they stream.
-                Need::CatchUp {
-                    spec: StreamSpec::Direct,
-                    ..
-                } => {}
                 Need::CatchUp {
                     stream,
                     spec,
@@ -504,6 +504,7 @@ impl Tasks {
                     let found = api.catch_up_since(&spec, &since, bound).await;
                     Heard::CaughtUp {
                         stream,
+                        notifications: false,
                         found: found.map_err(|e| e.to_string()),
                     }
                 }),
@@ -512,6 +513,7 @@ impl Tasks {
                     let found = api.catch_up_since(&spec, &since, bound).await;
                     Heard::CaughtUp {
                         stream,
+                        notifications: true,
                         found: found.map_err(|e| e.to_string()),
                     }
                 }),
@@ -525,6 +527,24 @@ impl Tasks {
             }
         }
     }
+}
+
+/// The core's needs that tail carries out. Conversations change in place and print as they
+/// stream: a catch-up of `direct` is not fetched, and so not left open.
+fn needs_of(core: &mut LiveCore) -> Vec<Need> {
+    let mut needs = core.take_needs();
+    needs.retain(|need| match need {
+        Need::CatchUp {
+            stream,
+            spec: StreamSpec::Direct,
+            ..
+        } => {
+            core.caught_up(*stream, CaughtUp::Done);
+            false
+        }
+        _ => true,
+    });
+    needs
 }
 
 async fn sleep_until_some(at: Option<tokio::time::Instant>) {

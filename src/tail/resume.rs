@@ -18,8 +18,9 @@ const NOTIFICATIONS: &str = "notifications";
 const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 pub(super) struct Resume {
-    /// `None` once a write failed (a full disk): said once, then tail goes on without.
     archive: Option<Archive>,
+    /// A write failed (a full disk, a lock held too long): said once, tried again later.
+    failing: bool,
     account: String,
     /// The STREAMs as given, normalised: another set of streams is another reader.
     scope: String,
@@ -86,6 +87,7 @@ impl Resume {
         });
         Ok(Resume {
             archive: Some(archive),
+            failing: false,
             account,
             scope,
             names: names.to_vec(),
@@ -136,13 +138,20 @@ impl Resume {
             return;
         };
         match archive.save_cursors(&self.account, &self.scope, &cursors) {
-            Ok(()) => self.saved = cursors,
-            Err(e) => {
-                eprintln!(
-                    "tootwatch: cannot write to the archive ({e}); this run's place is not kept, the next --resume starts from the last one kept"
-                );
-                self.archive = None;
+            Ok(()) => {
+                if self.failing {
+                    eprintln!("tootwatch: the archive takes writes again");
+                }
+                self.failing = false;
+                self.saved = cursors;
             }
+            Err(e) if !self.failing => {
+                eprintln!(
+                    "tootwatch: cannot write to the archive ({e}); trying again each second, and the next --resume goes on from the last place kept"
+                );
+                self.failing = true;
+            }
+            Err(e) => tracing::debug!("the archive still takes no writes: {e}"),
         }
     }
 }
