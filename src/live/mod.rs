@@ -186,6 +186,8 @@ pub struct LiveCore {
     started: Timestamp,
     needs: Vec<Need>,
     notices: Vec<(StreamId, ConnectionState)>,
+    /// The dedupe key of the event being admitted, built here so that no event allocates one.
+    key: String,
 }
 
 impl LiveCore {
@@ -239,6 +241,7 @@ impl LiveCore {
             started: now,
             needs: Vec::new(),
             notices: Vec::new(),
+            key: String::new(),
         }
     }
 
@@ -417,9 +420,10 @@ impl LiveCore {
         let Some(a) = self.accounts.get_mut(account) else {
             return Admit::Outside;
         };
-        let key: String;
-        let verdict_of: Option<(&Status, FilterContext)>;
-        match event {
+        let key = &mut self.key;
+        key.clear();
+        // The status the filters judge, and whether in the notifications' context.
+        let verdict_of: Option<(&Status, bool)> = match event {
             StreamEvent::Update(s) => {
                 if a.tombstones.buries(s) {
                     return Admit::Deleted;
@@ -431,32 +435,35 @@ impl LiveCore {
                     return Admit::Outside;
                 }
                 t.anchor.advance(&s.id);
-                key = format!("s:{}", s.id);
-                verdict_of = Some((s, self.groups[group].context.clone()));
+                key.push_str("s:");
+                key.push_str(&s.id);
+                Some((s, false))
             }
             StreamEvent::StatusUpdate(s) => {
                 if a.tombstones.buries(s) {
                     return Admit::Deleted;
                 }
                 let edited = s.edited_at.as_deref().unwrap_or_default();
-                key = format!("e:{}:{edited}", s.id);
-                verdict_of = Some((s, self.groups[group].context.clone()));
+                key.push_str("e:");
+                key.push_str(&s.id);
+                key.push(':');
+                key.push_str(edited);
+                Some((s, false))
             }
             StreamEvent::Delete(id) => {
                 a.tombstones.insert(id);
-                key = format!("d:{id}");
-                verdict_of = None;
+                key.push_str("d:");
+                key.push_str(id);
+                None
             }
             StreamEvent::Notification(n) => {
                 if n.status.as_deref().is_some_and(|s| a.tombstones.buries(s)) {
                     return Admit::Deleted;
                 }
                 a.notifications.advance(&n.id);
-                key = format!("n:{}", n.id);
-                verdict_of = n
-                    .status
-                    .as_deref()
-                    .map(|s| (s, FilterContext::Notifications));
+                key.push_str("n:");
+                key.push_str(&n.id);
+                n.status.as_deref().map(|s| (s, true))
             }
             StreamEvent::Conversation(c) => {
                 // A conversation changes in place: each event is news, a deleted last
@@ -470,17 +477,23 @@ impl LiveCore {
                 return Admit::New(Verdict::Show);
             }
             _ => return Admit::New(Verdict::Show),
-        }
+        };
         if origin == Origin::Stream
             && matches!(event, StreamEvent::Update(_) | StreamEvent::Notification(_))
         {
-            t.delivered.insert(&key);
+            t.delivered.insert(key);
         }
-        if !self.groups[group].seen.insert(&key) {
+        let group = &mut self.groups[group];
+        if !group.seen.insert(key) {
             return Admit::Duplicate;
         }
-        Admit::New(verdict_of.map_or(Verdict::Show, |(s, context)| {
-            verdict(s, a.filters.as_deref(), &context, now)
+        Admit::New(verdict_of.map_or(Verdict::Show, |(s, notifications)| {
+            let context = if notifications {
+                &FilterContext::Notifications
+            } else {
+                &group.context
+            };
+            verdict(s, a.filters.as_deref(), context, now)
         }))
     }
 
