@@ -8,7 +8,7 @@
 //!
 //! EVENTS defaults to 100000, BYTES (approximate status size) to 2500, RUNS to 1; naming
 //! measures runs only those (`sse`, `ws`: JSON; `text`: the text form over both). `peers` (or
-//! `mastodon.py`, `masto.js`; not part of the default set) runs the streaming consumers of
+//! `mastodon.py`, `masto.js`, `megalodon`; not part of the default set) runs the streaming consumers of
 //! those clients in `examples/peers/` when installed. Each line gives the median of the runs
 //! (and every run), with the consumer's CPU time per event and peak RSS (`/usr/bin/time`).
 //! The firehose is framed before the clock starts (`FakeServer::encode`): the server then
@@ -47,7 +47,7 @@ fn main() {
     let size = numbers.get(1).copied().unwrap_or(2500);
     let runs = numbers.get(2).copied().unwrap_or(1).max(1);
     let wanted = |what: &str| {
-        let peer = what.starts_with("masto");
+        let peer = what.starts_with("masto") || what == "megalodon";
         (only.is_empty() && !peer)
             || only
                 .iter()
@@ -109,6 +109,14 @@ fn main() {
             }),
         ),
         (
+            "megalodon",
+            Box::new(|| {
+                runtime
+                    .block_on(peer_end_to_end(&bench, "node", "megalodon.mjs"))
+                    .unwrap_or_else(skipped)
+            }),
+        ),
+        (
             "raw",
             Box::new(|| runtime.block_on(ws_raw_read(&bench)).into()),
         ),
@@ -123,6 +131,7 @@ fn main() {
         "raw read: curl -sN > pipe (SSE bytes)",
         "Mastodon.py 2.3.3 stream_public (SSE)",
         "masto.js 7.12 public.subscribe (WebSocket)",
+        "megalodon 10.3 publicStreaming (WebSocket)",
         "raw read: WebSocket frames skipped",
     ];
     for ((what, measure), name) in measures.iter().zip(names) {
@@ -305,7 +314,10 @@ async fn tail_end_to_end(bench: &Bench, transport: &str, format: &str) -> Sample
 async fn peer_end_to_end(bench: &Bench, program: &str, script: &str) -> Option<Sample> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peers");
     let ready = match program {
-        "node" => dir.join("node_modules/masto").exists(),
+        "node" => dir
+            .join("node_modules")
+            .join(script.trim_end_matches(".mjs").trim_end_matches("_js"))
+            .exists(),
         _ => std::process::Command::new(program)
             .args(["-c", "import mastodon"])
             .status()
