@@ -1,14 +1,19 @@
-//! Throughput benchmark (not a test): decode speed in memory, and `tootwatch tail --format
-//! json` end to end against the fake server on loopback, next to a raw read of the same bytes
-//! (`curl -sN` for server-sent events; a reader that only skips WebSocket frame headers for
-//! the socket).
+//! Throughput benchmark (not a test): decode speed in memory, and `tootwatch tail` end to end
+//! (`--format json` and `--format text`, over server-sent events and WebSocket) against the
+//! fake server on loopback, next to a raw read of the same bytes (`curl -sN` for server-sent
+//! events; a reader that only skips WebSocket frame headers for the socket).
 //!
 //!     cargo build --release
-//!     cargo run --release --example throughput -- [EVENTS [BYTES [RUNS]]] [decode|sse|ws|raw|peers]...
+//!     cargo run --release --example throughput -- [EVENTS [BYTES [RUNS]]] [decode|sse|ws|text|raw|peers]...
 //!
 //! EVENTS defaults to 100000, BYTES (approximate status size) to 2500, RUNS to 1; naming
-//! measures runs only those. `peers` (or `mastodon.py`, `masto.js`; not part of the default
-//! set) runs the streaming consumers of those clients in `examples/peers/` when installed. Each line gives the median of the runs (and every run).
+//! measures runs only those (`sse`, `ws`: JSON; `text`: the text form over both). `peers` (or
+//! `mastodon.py`, `masto.js`, `megalodon`; not part of the default set) runs the streaming consumers of
+//! those clients in `examples/peers/` when installed. Each line gives the median of the runs
+//! (and every run), with the consumer's CPU time per event and peak RSS (`/usr/bin/time`).
+//! The firehose is framed before the clock starts (`FakeServer::encode`): the server then
+//! costs a queue push per event, so a raw read shows the floor of the reader, not the
+//! server's encoder.
 //! `TOOTWATCH_BENCH_WRAP="valgrind --tool=callgrind"` runs the `tootwatch` child under that
 //! command (for profiles; use a few thousand events). Results go to stdout; BENCHMARKS.md
 //! records them.
@@ -17,7 +22,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fake_mastodon::r#gen::Firehose;
-use fake_mastodon::{FakeServer, Options};
+use fake_mastodon::{Encoded, FakeServer, Options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tootwatch::stream::decode::{WsFrame, decode_event, parse_ws_frame};
 use tootwatch::stream::sse::{SseFrame, SseParser};
@@ -42,7 +47,7 @@ fn main() {
     let size = numbers.get(1).copied().unwrap_or(2500);
     let runs = numbers.get(2).copied().unwrap_or(1).max(1);
     let wanted = |what: &str| {
-        let peer = what.starts_with("masto");
+        let peer = what.starts_with("masto") || what == "megalodon";
         (only.is_empty() && !peer)
             || only
                 .iter()
@@ -69,11 +74,19 @@ fn main() {
         ("decode", Box::new(|| decode_ws_in_memory(&bench).into())),
         (
             "sse",
-            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "sse"))),
+            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "sse", "json"))),
         ),
         (
             "ws",
-            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "ws"))),
+            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "ws", "json"))),
+        ),
+        (
+            "text",
+            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "sse", "text"))),
+        ),
+        (
+            "text",
+            Box::new(|| runtime.block_on(tail_end_to_end(&bench, "ws", "text"))),
         ),
         (
             "raw",
@@ -96,6 +109,14 @@ fn main() {
             }),
         ),
         (
+            "megalodon",
+            Box::new(|| {
+                runtime
+                    .block_on(peer_end_to_end(&bench, "node", "megalodon.mjs"))
+                    .unwrap_or_else(skipped)
+            }),
+        ),
+        (
             "raw",
             Box::new(|| runtime.block_on(ws_raw_read(&bench)).into()),
         ),
@@ -105,9 +126,12 @@ fn main() {
         "decode, WebSocket framing (frame + Status)",
         "tail --format json, sse",
         "tail --format json, ws",
+        "tail --format text, sse",
+        "tail --format text, ws",
         "raw read: curl -sN > pipe (SSE bytes)",
         "Mastodon.py 2.3.3 stream_public (SSE)",
         "masto.js 7.12 public.subscribe (WebSocket)",
+        "megalodon 10.3 publicStreaming (WebSocket)",
         "raw read: WebSocket frames skipped",
     ];
     for ((what, measure), name) in measures.iter().zip(names) {
@@ -127,6 +151,7 @@ fn skipped() -> Sample {
         took: Duration::ZERO,
         bytes: 0,
         cpu: None,
+        rss_kb: None,
     }
 }
 
@@ -136,6 +161,8 @@ struct Sample {
     bytes: usize,
     /// CPU time (user + system) of the consumer's process, when `/usr/bin/time` told us.
     cpu: Option<f64>,
+    /// Peak RSS of the consumer's process in KiB, from `/usr/bin/time` too.
+    rss_kb: Option<u64>,
 }
 
 impl From<(Duration, usize)> for Sample {
@@ -144,6 +171,7 @@ impl From<(Duration, usize)> for Sample {
             took,
             bytes,
             cpu: None,
+            rss_kb: None,
         }
     }
 }
@@ -167,13 +195,19 @@ fn report(what: &str, events: usize, samples: &[Sample]) {
     );
     let each: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
     let cpu: Vec<f64> = samples.iter().filter_map(|s| s.cpu).collect();
+    let rss: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.rss_kb)
+        .map(|k| k as f64)
+        .collect();
     let cpu = if cpu.is_empty() {
         String::new()
     } else {
         let per_event = median(cpu) / events as f64 * 1e6;
         format!(
-            ", CPU {per_event:.2} µs/event = {:.0} events per CPU-second",
-            1e6 / per_event
+            ", CPU {per_event:.2} µs/event = {:.0} events per CPU-second, peak RSS {:.1} MB",
+            1e6 / per_event,
+            median(rss) * 1024.0 / 1e6
         )
     };
     println!(
@@ -225,13 +259,19 @@ fn decode_ws_in_memory(bench: &Bench) -> (Duration, usize) {
     (start.elapsed(), frames.iter().map(String::len).sum())
 }
 
+/// The events framed for `public` on both transports, before any clock starts: the
+/// publisher then costs a queue push per event, so the reader is what is measured.
+fn encode_all(server: &FakeServer, bench: &Bench) -> Vec<Encoded> {
+    (0..bench.events as u64)
+        .map(|i| server.encode("public", "update", Some(&bench.hose.status(i))))
+        .collect()
+}
+
 /// Publishes the events to `public` once a reader is subscribed, waiting for queue space.
-async fn publish_all(server: &FakeServer, bench: &Bench) {
+async fn publish_all(server: &FakeServer, encoded: &[Encoded]) {
     server.wait_subscribers("public", 1).await;
-    for i in 0..bench.events as u64 {
-        server
-            .publish_async("public", "update", Some(&bench.hose.status(i)))
-            .await;
+    for e in encoded {
+        server.publish_encoded_async("public", e).await;
     }
 }
 
@@ -243,7 +283,7 @@ async fn quiet_server() -> FakeServer {
     .await
 }
 
-async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
+async fn tail_end_to_end(bench: &Bench, transport: &str, format: &str) -> Sample {
     let bin = std::env::current_exe()
         .ok()
         .and_then(|p| Some(p.parent()?.parent()?.join("tootwatch")))
@@ -252,7 +292,7 @@ async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
     let args: Vec<String> = [
         "tail",
         "--format",
-        "json",
+        format,
         "--quiet",
         "--transport",
         transport,
@@ -262,14 +302,22 @@ async fn tail_end_to_end(bench: &Bench, transport: &str) -> Sample {
     ]
     .map(str::to_owned)
     .to_vec();
-    consumer_end_to_end(bench, &bin.display().to_string(), &args, true).await
+    let least = if format == "json" {
+        bench.sse_bytes / 2
+    } else {
+        bench.events
+    };
+    consumer_end_to_end(bench, &bin.display().to_string(), &args, least).await
 }
 
 /// A peer client's streaming consumer (`examples/peers/`), reading the same events.
 async fn peer_end_to_end(bench: &Bench, program: &str, script: &str) -> Option<Sample> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peers");
     let ready = match program {
-        "node" => dir.join("node_modules/masto").exists(),
+        "node" => dir
+            .join("node_modules")
+            .join(script.trim_end_matches(".mjs").trim_end_matches("_js"))
+            .exists(),
         _ => std::process::Command::new(program)
             .args(["-c", "import mastodon"])
             .status()
@@ -283,7 +331,7 @@ async fn peer_end_to_end(bench: &Bench, program: &str, script: &str) -> Option<S
         dir.join(script).display().to_string(),
         bench.events.to_string(),
     ];
-    Some(consumer_end_to_end(bench, program, &args, false).await)
+    Some(consumer_end_to_end(bench, program, &args, bench.events).await)
 }
 
 /// Runs `program args` against a fresh server, publishes the events once it subscribed to
@@ -292,16 +340,17 @@ async fn consumer_end_to_end(
     bench: &Bench,
     program: &str,
     args: &[String],
-    is_tail: bool,
+    least: usize,
 ) -> Sample {
     let server = quiet_server().await;
+    let encoded = encode_all(&server, bench);
     // The CPU time the process used, whatever else the machine runs at the time.
     const TIME: &str = "/usr/bin/time";
     let wrap = std::env::var("TOOTWATCH_BENCH_WRAP").unwrap_or_default();
     let mut command: Vec<String> = wrap.split_whitespace().map(str::to_owned).collect();
     let timed = command.is_empty() && std::path::Path::new(TIME).exists();
     if timed {
-        command.extend([TIME.into(), "-f".into(), "tootwatch-cpu %U %S".into()]);
+        command.extend([TIME.into(), "-f".into(), "tootwatch-cpu %U %S %M".into()]);
     }
     command.push(program.to_owned());
     let mut child = tokio::process::Command::new(&command[0])
@@ -339,44 +388,42 @@ async fn consumer_end_to_end(
     });
     server.wait_subscribers("public", 1).await;
     let start = Instant::now();
-    publish_all(&server, bench).await;
+    publish_all(&server, &encoded).await;
     let status = child.wait().await.expect("tootwatch exits");
     let took = start.elapsed();
     let out = counter.await.unwrap_or(0);
     assert!(status.success(), "{program} failed: {status}");
-    let least = if is_tail {
-        bench.sse_bytes / 2
-    } else {
-        bench.events
-    };
     assert!(out >= least, "only {out} bytes of output");
     server.shutdown().await;
-    let cpu = match stderr {
+    let (cpu, rss_kb) = match stderr {
         Some(task) => {
             let text = task.await.unwrap_or_default();
-            let cpu = text.lines().find_map(|l| {
+            let found = text.lines().find_map(|l| {
                 let mut words = l.strip_prefix("tootwatch-cpu ")?.split(' ');
                 let user: f64 = words.next()?.parse().ok()?;
                 let system: f64 = words.next()?.parse().ok()?;
-                Some(user + system)
+                let rss: u64 = words.next()?.parse().ok()?;
+                Some((user + system, rss))
             });
-            if cpu.is_none() {
+            if found.is_none() {
                 eprint!("{text}");
             }
-            cpu
+            (found.map(|f| f.0), found.map(|f| f.1))
         }
-        None => None,
+        None => (None, None),
     };
     Sample {
         took,
         bytes: bench.sse_bytes,
         cpu,
+        rss_kb,
     }
 }
 
 /// The same SSE bytes read by curl and thrown away: the floor any client can reach.
 async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
     let server = quiet_server().await;
+    let encoded = encode_all(&server, bench);
     let url = format!("{}/api/v1/streaming/public", server.base_url());
     let mut curl = tokio::process::Command::new("curl")
         .args([
@@ -403,7 +450,7 @@ async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
         }
         total
     };
-    let ((), total) = tokio::join!(publish_all(&server, bench), reader);
+    let ((), total) = tokio::join!(publish_all(&server, &encoded), reader);
     let took = start.elapsed();
     let _ = curl.kill().await;
     assert!(total >= bench.sse_bytes, "curl read {total} bytes");
@@ -415,6 +462,7 @@ async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
 /// skipped): the WebSocket floor.
 async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
     let server = quiet_server().await;
+    let encoded = encode_all(&server, bench);
     let addr = server.base_url().trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&addr)
         .await
@@ -464,7 +512,7 @@ async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
         }
         total
     };
-    let ((), total) = tokio::join!(publish_all(&server, bench), reader);
+    let ((), total) = tokio::join!(publish_all(&server, &encoded), reader);
     let took = start.elapsed();
     server.shutdown().await;
     (took, total)

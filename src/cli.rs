@@ -287,10 +287,14 @@ pub fn main() -> ExitCode {
         return result.unwrap_or_else(|failure| failure.report());
     }
     crate::setup::init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `tail` runs its streams and its printing on one thread: an event is allocated and
+    // freed where it was read (glibc's arenas made the cross-thread frees cost more than the
+    // decode), and nothing waits on another core. The live view keeps its worker threads.
+    let mut builder = match &cli.command {
+        Some(Command::Tail(_)) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => return Failure::other(format!("cannot start the async runtime: {e}")).report(),
     };

@@ -46,7 +46,12 @@ pub fn verdict(
     let matched: Vec<&Filter> = match filters {
         None => server_results().map(|r| &r.filter).collect(),
         Some(list) => {
-            let text = searchable_text(original).to_lowercase();
+            // Building the text means rendering the HTML: only for keywords to match.
+            let text = if list.iter().any(|f| !f.keywords.is_empty()) {
+                searchable_text(original).to_lowercase()
+            } else {
+                String::new()
+            };
             list.iter()
                 .filter(|f| {
                     server_results().any(|r| r.filter.id == f.id)

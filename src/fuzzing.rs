@@ -119,6 +119,14 @@ pub fn check_sse(data: &[u8]) {
 /// printed is clean.
 pub fn check_ws_frame(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
+    // The one-pass scanner reads what serde reads, or leaves the frame to it.
+    if let Some(scanned) = crate::stream::scan::scan_ws_frame(&text) {
+        let serde = crate::stream::decode::parse_ws_frame_with_serde(&text);
+        assert!(
+            serde.as_ref().is_ok_and(|f| *f == scanned),
+            "the scanner read {scanned:?}, serde {serde:?}"
+        );
+    }
     match parse_ws_frame(&text) {
         Ok(WsFrame::Event { name, payload }) => {
             assert!(!name.is_empty(), "an event without a name");

@@ -53,11 +53,7 @@ pub fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
     let needs = |c: char| {
         !matches!(c, '\t' | '\n' | '\r') && (is_removed(c) || matches!(c, '\u{2028}' | '\u{2029}'))
     };
-    // Most payloads are plain ASCII text with nothing to escape.
-    let plain = json
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'));
-    if plain || !json.chars().any(needs) {
+    if !json_needs_escapes(json, needs) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -70,6 +66,44 @@ pub fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether some character of `json` `needs` an escape. Runs of printable ASCII (nearly all of
+/// a payload) are passed over eight bytes at a time; only the other characters are decoded.
+fn json_needs_escapes(json: &str, needs: impl Fn(char) -> bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let bytes = json.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(eight) = bytes.get(at..at + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(eight);
+            let word = u64::from_le_bytes(word);
+            // A high bit (not ASCII), a byte below 0x20, or DEL (0x7f + 1 carries into the
+            // high bit): not plain.
+            let odd = (word | word.wrapping_add(ONES)) & 0x8080_8080_8080_8080
+                | crate::stream::scan::bytes_below(word, 0x20);
+            if odd == 0 {
+                at += 8;
+                continue;
+            }
+        }
+        let b = bytes[at];
+        if (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r') {
+            at += 1;
+            continue;
+        }
+        // `at` is on a character boundary: only whole ASCII words or whole characters were
+        // passed over.
+        let Some(c) = json[at..].chars().next() else {
+            break;
+        };
+        if needs(c) {
+            return true;
+        }
+        at += c.len_utf8();
+    }
+    false
 }
 
 const ESC: u8 = 0x1b;

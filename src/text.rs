@@ -8,20 +8,29 @@ use crate::sanitize::sanitize_line;
 pub fn html_to_line(html: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(html.len().min(max_chars * 4));
     let mut rest = html;
-    while let Some(lt) = rest.find(['<', '&']) {
+    while let Some(lt) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
         out.push_str(&rest[..lt]);
         rest = &rest[lt..];
         if rest.starts_with('<') {
             let close = rest.find('>');
             let end = close.map_or(rest.len(), |i| i + 1);
             let tag = rest[1..close.unwrap_or(rest.len())].trim_start_matches('/');
-            let name: String = tag
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect::<String>()
-                .to_ascii_lowercase();
+            let len = tag
+                .bytes()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .unwrap_or(tag.len());
+            // Tag names that break a line are short: longer ones need no lowercase copy.
+            let mut lower = [0u8; 10];
+            let name = match tag.as_bytes().get(..len) {
+                Some(name) if len <= lower.len() => {
+                    lower[..len].copy_from_slice(name);
+                    lower[..len].make_ascii_lowercase();
+                    std::str::from_utf8(&lower[..len]).unwrap_or_default()
+                }
+                _ => "",
+            };
             if matches!(
-                name.as_str(),
+                name,
                 "br" | "p"
                     | "li"
                     | "div"

@@ -14,7 +14,7 @@ use rusqlite::{Connection, params};
 use crate::api::timeline::Since;
 
 /// The schema this build writes; each entry of `MIGRATIONS` takes the file one version up.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: where `tail --resume` got to, per account, per set of streams (`scope`), per stream.
@@ -25,6 +25,17 @@ const MIGRATIONS: &[&str] = &[
         since TEXT NOT NULL,
         updated_at INTEGER NOT NULL,
         PRIMARY KEY (account, scope, stream)
+    ) WITHOUT ROWID;",
+    // 2: what a `tail --resume` reader printed last, per merged group: a catch-up that
+    // overlaps the previous run (its cursor stays before a gap not yet filled) prints
+    // nothing twice.
+    "CREATE TABLE printed (
+        account TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        grp INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (account, scope, grp, seq)
     ) WITHOUT ROWID;",
 ];
 
@@ -218,6 +229,67 @@ impl Archive {
         Ok(())
     }
 
+    /// What a reader printed last, per group, oldest first.
+    pub fn printed(
+        &self,
+        account: &str,
+        scope: &str,
+    ) -> Result<Vec<(usize, Vec<String>)>, ArchiveError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT grp, key FROM printed WHERE account = ?1 AND scope = ?2 ORDER BY grp, seq",
+        )?;
+        let rows = stmt.query_map(params![account, scope], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out: Vec<(usize, Vec<String>)> = Vec::new();
+        for row in rows {
+            let (grp, key) = row?;
+            let grp = grp.max(0) as usize;
+            match out.last_mut() {
+                Some((g, keys)) if *g == grp => keys.push(key),
+                _ => out.push((grp, vec![key])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where a reader got to and what it printed last, in one transaction.
+    pub fn save_resume(
+        &mut self,
+        account: &str,
+        scope: &str,
+        cursors: &[(String, Since)],
+        printed: &[(usize, Vec<String>)],
+    ) -> Result<(), ArchiveError> {
+        let now = Timestamp::now().as_second();
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO cursors (account, scope, stream, since, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, scope, stream)
+                 DO UPDATE SET since = excluded.since, updated_at = excluded.updated_at",
+            )?;
+            for (stream, since) in cursors {
+                stmt.execute(params![account, scope, stream, encode_since(since), now])?;
+            }
+            tx.execute(
+                "DELETE FROM printed WHERE account = ?1 AND scope = ?2",
+                params![account, scope],
+            )?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO printed (account, scope, grp, seq, key) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (grp, keys) in printed {
+                for (seq, key) in keys.iter().enumerate() {
+                    stmt.execute(params![account, scope, *grp as i64, seq as i64, key])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn stats(&self) -> Result<Stats, ArchiveError> {
         let mut stmt = self.conn.prepare(
             "SELECT account, COUNT(DISTINCT scope), COUNT(*) FROM cursors
@@ -250,6 +322,8 @@ impl Archive {
         let gone = self
             .conn
             .execute("DELETE FROM cursors WHERE account = ?1", params![account])?;
+        self.conn
+            .execute("DELETE FROM printed WHERE account = ?1", params![account])?;
         self.compact()?;
         Ok(gone)
     }

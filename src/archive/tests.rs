@@ -171,3 +171,35 @@ fn a_damaged_database_is_moved_aside() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+#[test]
+fn a_file_of_the_first_schema_is_migrated_and_keeps_its_cursors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = path(&dir);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    {
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.execute_batch(
+            "INSERT INTO cursors VALUES ('a', 's', 'public', 'id:7', 0); PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let (mut a, notice) = Archive::open(&p).unwrap();
+    assert_eq!(notice, None);
+    assert_eq!(
+        a.cursors("a", "s").unwrap(),
+        vec![("public".to_string(), Since::Id("7".into()))]
+    );
+    let printed = vec![
+        (0, vec!["s:1".to_string(), "s:2".to_string()]),
+        (1, vec!["d:3".to_string()]),
+    ];
+    a.save_resume("a", "s", &[], &printed).unwrap();
+    assert_eq!(a.printed("a", "s").unwrap(), printed);
+    let version: i64 = a
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}

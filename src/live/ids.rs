@@ -48,6 +48,14 @@ impl RecentIds {
         self.set.contains(id)
     }
 
+    /// The newest `n`, oldest first.
+    pub fn newest(&self, n: usize) -> impl Iterator<Item = &str> {
+        self.order
+            .iter()
+            .skip(self.order.len().saturating_sub(n))
+            .map(|k| k.as_ref())
+    }
+
     pub fn len(&self) -> usize {
         self.order.len()
     }

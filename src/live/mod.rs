@@ -214,6 +214,8 @@ pub struct LiveCore {
     started: Timestamp,
     needs: Vec<Need>,
     notices: Vec<(StreamId, ConnectionState)>,
+    /// The dedupe key of the event being admitted, built here so that no event allocates one.
+    key: String,
 }
 
 impl LiveCore {
@@ -269,6 +271,7 @@ impl LiveCore {
             started: now,
             needs: Vec::new(),
             notices: Vec::new(),
+            key: String::new(),
         }
     }
 
@@ -589,9 +592,10 @@ impl LiveCore {
         let Some(a) = self.accounts.get_mut(account) else {
             return Admit::Outside;
         };
-        let key: String;
-        let verdict_of: Option<(&Status, FilterContext)>;
-        match event {
+        let key = &mut self.key;
+        key.clear();
+        // The status the filters judge, and whether in the notifications' context.
+        let verdict_of: Option<(&Status, bool)> = match event {
             StreamEvent::Update(s) => {
                 if a.tombstones.buries(s) {
                     return Admit::Deleted;
@@ -604,32 +608,35 @@ impl LiveCore {
                 if narrow && !admits(&t.sub.spec, s) {
                     return Admit::Outside;
                 }
-                key = format!("s:{}", s.id);
-                verdict_of = Some((s, self.groups[group].context.clone()));
+                key.push_str("s:");
+                key.push_str(&s.id);
+                Some((s, false))
             }
             StreamEvent::StatusUpdate(s) => {
                 if a.tombstones.buries(s) {
                     return Admit::Deleted;
                 }
                 let edited = s.edited_at.as_deref().unwrap_or_default();
-                key = format!("e:{}:{edited}", s.id);
-                verdict_of = Some((s, self.groups[group].context.clone()));
+                key.push_str("e:");
+                key.push_str(&s.id);
+                key.push(':');
+                key.push_str(edited);
+                Some((s, false))
             }
             StreamEvent::Delete(id) => {
                 a.tombstones.insert(id);
-                key = format!("d:{id}");
-                verdict_of = None;
+                key.push_str("d:");
+                key.push_str(id);
+                None
             }
             StreamEvent::Notification(n) => {
                 if n.status.as_deref().is_some_and(|s| a.tombstones.buries(s)) {
                     return Admit::Deleted;
                 }
                 a.notifications.advance(&n.id);
-                key = format!("n:{}", n.id);
-                verdict_of = n
-                    .status
-                    .as_deref()
-                    .map(|s| (s, FilterContext::Notifications));
+                key.push_str("n:");
+                key.push_str(&n.id);
+                n.status.as_deref().map(|s| (s, true))
             }
             StreamEvent::Conversation(c) => {
                 // A conversation changes in place: each event is news, a deleted last
@@ -643,17 +650,23 @@ impl LiveCore {
                 return Admit::New(Verdict::Show);
             }
             _ => return Admit::New(Verdict::Show),
-        }
+        };
         if origin == Origin::Stream
             && matches!(event, StreamEvent::Update(_) | StreamEvent::Notification(_))
         {
-            t.delivered.insert(&key);
+            t.delivered.insert(key);
         }
-        if !self.groups[group].seen.insert(&key) {
+        let group = &mut self.groups[group];
+        if !group.seen.insert(key) {
             return Admit::Duplicate;
         }
-        Admit::New(verdict_of.map_or(Verdict::Show, |(s, context)| {
-            verdict(s, a.filters.as_deref(), &context, now)
+        Admit::New(verdict_of.map_or(Verdict::Show, |(s, notifications)| {
+            let context = if notifications {
+                &FilterContext::Notifications
+            } else {
+                &group.context
+            };
+            verdict(s, a.filters.as_deref(), context, now)
         }))
     }
 
@@ -703,6 +716,27 @@ impl LiveCore {
         if let Some(a) = self.accounts.get_mut(account) {
             a.notifications.advance(id);
         }
+    }
+
+    /// What a group showed last (its dedupe keys, oldest first), for a later run to know.
+    pub fn shown(&self, group: usize, n: usize) -> Vec<String> {
+        self.groups
+            .get(group)
+            .map(|g| g.seen.newest(n).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// What a previous run of the same reader showed: not shown again.
+    pub fn seed_shown(&mut self, group: usize, keys: &[String]) {
+        if let Some(g) = self.groups.get_mut(group) {
+            for key in keys {
+                g.seen.insert(key);
+            }
+        }
+    }
+
+    pub fn groups(&self) -> usize {
+        self.groups.len()
     }
 
     pub fn set_filters(&mut self, account: usize, filters: Vec<Filter>) {

@@ -3,6 +3,7 @@
 //! Nothing here knows about the terminal.
 
 pub mod decode;
+pub mod scan;
 pub mod spec;
 pub mod sse;
 pub mod supervisor;

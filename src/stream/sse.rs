@@ -153,7 +153,7 @@ impl SseParser {
             // Invalid UTF-8 becomes U+FFFD, three bytes for each bad byte: the caps count
             // what is kept, not what arrived (found by fuzzing).
             b"event" => {
-                let name = String::from_utf8_lossy(value);
+                let name = utf8(value);
                 if name.len() > self.max_bytes {
                     self.mark_oversized(name.len());
                 } else {
@@ -165,7 +165,7 @@ impl SseParser {
                     self.oversized = self.oversized.saturating_add(value.len());
                     return;
                 }
-                let text = String::from_utf8_lossy(value);
+                let text = utf8(value);
                 if self.data.len() + text.len() + 1 > self.max_bytes {
                     let len = self.data.len() + text.len();
                     self.mark_oversized(len);
@@ -214,6 +214,17 @@ impl SseParser {
 }
 
 /// The URL of a stream's event source.
+/// The text of a field. `from_utf8_lossy` walks its input a byte at a time (12,000
+/// instructions for a 1.7 KB status, more than its typed decode's string scanning); the
+/// validation of `from_utf8` passes ASCII a word at a time, and only invalid input pays for
+/// the replacement.
+fn utf8(value: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
+    }
+}
+
 pub fn sse_url(settings: &StreamSettings, spec: &StreamSpec) -> url::Url {
     let (path, params) = spec.sse_path();
     let mut url = settings.base.clone();

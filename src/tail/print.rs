@@ -71,6 +71,14 @@ pub fn write_json_line(
 
 /// A JSON string, with what a terminal would act on escaped (JSON escapes only C0 controls).
 fn write_json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
+    // Stream and event names: printable ASCII with nothing to escape, as they are.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.write_all(b"\"")?;
+        out.write_all(s.as_bytes())?;
+        return out.write_all(b"\"");
+    }
     let json = serde_json::to_string(s)?;
     out.write_all(escape_json_for_terminal(&json).as_bytes())
 }

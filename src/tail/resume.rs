@@ -16,6 +16,8 @@ use crate::stream::{StreamId, StreamSpec};
 /// The cursor of an account's notifications, beside its streams'.
 const NOTIFICATIONS: &str = "notifications";
 const SAVE_EVERY: Duration = Duration::from_secs(1);
+/// What each group printed last, kept for the next run: more than a catch-up can overlap.
+const PRINTED_KEPT: usize = 1000;
 
 pub(super) struct Resume {
     archive: Option<Archive>,
@@ -30,6 +32,8 @@ pub(super) struct Resume {
     resumed_notifications: bool,
     notifications: bool,
     saved: Vec<(String, Since)>,
+    /// The newest key each group had printed at the last save.
+    saved_newest: Vec<Option<String>>,
     last_save: Instant,
 }
 
@@ -63,6 +67,12 @@ impl Resume {
         let cursors = archive
             .cursors(&account, &scope)
             .map_err(|e| Failure::other(format!("--resume: cannot read the archive: {e}")))?;
+        let printed = archive
+            .printed(&account, &scope)
+            .map_err(|e| Failure::other(format!("--resume: cannot read the archive: {e}")))?;
+        for (group, keys) in &printed {
+            core.seed_shown(*group, keys);
+        }
         let mut resumed = vec![false; names.len()];
         let mut resumed_notifications = false;
         for (name, since) in &cursors {
@@ -95,6 +105,7 @@ impl Resume {
             resumed_notifications,
             notifications,
             saved: cursors,
+            saved_newest: newest_shown(core),
             last_save: Instant::now(),
         })
     }
@@ -128,7 +139,8 @@ impl Resume {
         self.archive.as_ref()?;
         let mut saved = self.saved.clone();
         saved.sort_by(|a, b| a.0.cmp(&b.0));
-        (self.current(core) != saved).then(|| self.last_save + SAVE_EVERY)
+        let moved = self.current(core) != saved || newest_shown(core) != self.saved_newest;
+        moved.then(|| self.last_save + SAVE_EVERY)
     }
 
     pub(super) fn save(&mut self, core: &LiveCore) {
@@ -137,13 +149,17 @@ impl Resume {
         let Some(archive) = self.archive.as_mut() else {
             return;
         };
-        match archive.save_cursors(&self.account, &self.scope, &cursors) {
+        let printed: Vec<(usize, Vec<String>)> = (0..core.groups())
+            .map(|g| (g, core.shown(g, PRINTED_KEPT)))
+            .collect();
+        match archive.save_resume(&self.account, &self.scope, &cursors, &printed) {
             Ok(()) => {
                 if self.failing {
                     eprintln!("tootwatch: the archive takes writes again");
                 }
                 self.failing = false;
                 self.saved = cursors;
+                self.saved_newest = newest_shown(core);
             }
             Err(e) if !self.failing => {
                 eprintln!(
@@ -154,4 +170,8 @@ impl Resume {
             Err(e) => tracing::debug!("the archive still takes no writes: {e}"),
         }
     }
+}
+
+fn newest_shown(core: &LiveCore) -> Vec<Option<String>> {
+    (0..core.groups()).map(|g| core.shown(g, 1).pop()).collect()
 }

@@ -23,6 +23,13 @@ pub(crate) enum Kind {
     Ws,
 }
 
+/// An event's frames on both transports, encoded once (see `FakeServer::encode`).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    sse: Utf8Bytes,
+    ws: Utf8Bytes,
+}
+
 /// One queued frame: the exact text to write (SSE bytes or one WS text frame).
 #[derive(Debug, Clone)]
 pub(crate) struct Item {
@@ -379,6 +386,64 @@ impl Hub {
         }
         if !dead.is_empty() {
             self.notify_change();
+        }
+        delivered
+    }
+
+    /// The frames `publish` would queue for `stream`, encoded once for every later publish.
+    pub(crate) fn encode(
+        &self,
+        shared: &Shared,
+        stream: &str,
+        event: &str,
+        payload: Option<&str>,
+    ) -> Encoded {
+        let key = normalize_key(stream);
+        let mut frames = Frames {
+            shared,
+            key: &key,
+            event,
+            payload,
+            sse: None,
+            ws: None,
+        };
+        Encoded {
+            sse: frames.get(Kind::Sse),
+            ws: frames.get(Kind::Ws),
+        }
+    }
+
+    /// `publish_async` of frames encoded before: the publisher costs a queue push.
+    pub(crate) async fn publish_encoded_async(
+        &self,
+        shared: &Shared,
+        stream: &str,
+        encoded: &Encoded,
+    ) -> usize {
+        let key = normalize_key(stream);
+        if self.silent(shared, &key) {
+            return 0;
+        }
+        let targets: Vec<(mpsc::Sender<Item>, Kind)> = {
+            let inner = lock(&self.inner);
+            let Some(ids) = inner.subs.get(&key) else {
+                return 0;
+            };
+            ids.iter()
+                .filter_map(|id| inner.conns.get(id))
+                .filter(|e| !e.stalled)
+                .map(|e| (e.tx.clone(), e.kind))
+                .collect()
+        };
+        let mut delivered = 0;
+        for (tx, kind) in targets {
+            let text = match kind {
+                Kind::Sse => encoded.sse.clone(),
+                Kind::Ws => encoded.ws.clone(),
+            };
+            if tx.send(Item { text, event: true }).await.is_ok() {
+                delivered += 1;
+            }
         }
         delivered
     }

@@ -45,6 +45,7 @@ pub use self::r#gen as generate;
 /// Raw TCP servers for faults below HTTP: silence, resets, trickles, TLS failures.
 pub mod faults;
 mod hub;
+pub use hub::Encoded;
 /// A raw event-stream endpoint that writes any bytes, for hostile-input tests.
 pub mod inject;
 /// OAuth: app registration, authorize, token, revoke.
@@ -329,6 +330,21 @@ impl FakeServer {
         self.shared
             .hub
             .publish_async(&self.shared, stream, event, payload)
+            .await
+    }
+
+    /// Encodes an event for `stream` once, as [`publish`](Self::publish) would frame it on
+    /// each transport, for [`publish_encoded_async`](Self::publish_encoded_async): a benchmark
+    /// then measures its reader, not the encoding.
+    pub fn encode(&self, stream: &str, event: &str, payload: Option<&str>) -> hub::Encoded {
+        self.shared.hub.encode(&self.shared, stream, event, payload)
+    }
+
+    /// Like [`publish_async`](Self::publish_async), with frames from [`encode`](Self::encode).
+    pub async fn publish_encoded_async(&self, stream: &str, encoded: &hub::Encoded) -> usize {
+        self.shared
+            .hub
+            .publish_encoded_async(&self.shared, stream, encoded)
             .await
     }
 
