@@ -141,6 +141,7 @@ fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
         },
         hyperlinks: ui.hyperlinks,
         keys,
+        images: ui.images,
     }
 }
 
@@ -330,8 +331,10 @@ pub async fn live(
             TagRule::new(&tags, p.mode, &p.without)
         })
         .collect();
+    let mut settings = ui_settings(&resolved.config.ui, resolved.config.keymap());
+    settings.images = monitor.images.unwrap_or(settings.images);
     let options = run::Options {
-        settings: ui_settings(&resolved.config.ui, resolved.config.keymap()),
+        settings,
         channel_capacity: resolved.limits.channel_capacity,
         catch_up_posts: resolved.limits.catch_up_posts,
         disabled_feeds,

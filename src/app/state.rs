@@ -27,6 +27,8 @@ pub struct UiSettings {
     pub hyperlinks: bool,
     /// What each key does, and what the help shows.
     pub keys: crate::keys::Keymap,
+    /// How pictures are drawn (`[ui] images`, `--images`).
+    pub images: crate::config::Images,
 }
 
 impl Default for UiSettings {
@@ -39,6 +41,7 @@ impl Default for UiSettings {
             open_locally: true,
             hyperlinks: true,
             keys: crate::keys::Keymap::default(),
+            images: crate::config::Images::Auto,
         }
     }
 }

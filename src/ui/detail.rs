@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::links::{self, LinkArea};
-use super::status::{LayoutCache, body_lines, header_line, visibility_label};
+use super::status::{LayoutCache, body_lines, header_line, pictures_on, visibility_label};
 use super::theme::Theme;
 use super::wrap::{clean, full_time, truncate, wrap_text};
 use crate::app::state::{Item, State};
@@ -107,7 +107,8 @@ pub fn draw_detail(
     }
     lines.extend(wrap_text(&meta.join(" · "), theme.dim, width));
     lines.push(Line::default());
-    let body = body_lines(cache, s, &entry.verdict, None, true, width, theme);
+    let pictures = pictures_on(state, theme);
+    let body = body_lines(cache, s, &entry.verdict, None, true, pictures, width, theme);
     links::place(&mut links, body.links, inner, 0, lines.len());
     lines.extend(body.lines.iter().cloned());
     lines.push(Line::default());

@@ -16,6 +16,7 @@ pub(crate) mod html;
 mod links;
 mod monitor;
 mod notifications;
+mod picture;
 mod status;
 mod tabs;
 mod theme;
