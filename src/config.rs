@@ -129,7 +129,12 @@ pub struct UiConfig {
     pub hyperlinks: bool,
     /// How pictures are drawn; `off` keeps media as text.
     pub images: Images,
+    /// The largest picture downloaded, in bytes; larger ones keep their placeholder.
+    pub max_image_bytes: u64,
 }
+
+/// `[ui] max_image_bytes` unless set: 8 MB.
+pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Default for UiConfig {
     fn default() -> Self {
@@ -141,6 +146,7 @@ impl Default for UiConfig {
             open_links: OpenLinks::Auto,
             hyperlinks: true,
             images: Images::Auto,
+            max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
         }
     }
 }
@@ -394,6 +400,13 @@ impl Config {
                 "ui".into(),
                 "[ui]",
                 "timeline_len and notifications_len must be at least 1".into(),
+            ));
+        }
+        if self.ui.max_image_bytes < 1024 {
+            return Err(err(
+                "ui.max_image_bytes".into(),
+                "max_image_bytes",
+                "must be at least 1024".into(),
             ));
         }
         if self.limits.max_event_bytes < 1024 || self.limits.channel_capacity == 0 {

@@ -13,6 +13,7 @@ use crate::app::state::{Item, State};
 use crate::filter::Verdict;
 use crate::keys::Action;
 
+#[allow(clippy::too_many_arguments)]
 pub fn draw_detail(
     buf: &mut Buffer,
     area: Rect,
@@ -21,6 +22,8 @@ pub fn draw_detail(
     id: &str,
     cache: &mut LayoutCache,
     theme: &Theme,
+    // The pictures drawn, for the view to report.
+    wanted: &mut Vec<String>,
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     let entry = state
@@ -107,7 +110,12 @@ pub fn draw_detail(
     }
     lines.extend(wrap_text(&meta.join(" · "), theme.dim, width));
     lines.push(Line::default());
-    let pictures = pictures_on(state, theme);
+    let revealed = super::status::is_revealed(state, s);
+    let shown = super::picture::Shown::new(state, s, &entry.verdict, revealed);
+    let pictures = pictures_on(state, theme).then_some(&shown);
+    if pictures.is_some() {
+        super::picture::wanted(state, entry, true, wanted);
+    }
     let body = body_lines(cache, s, &entry.verdict, None, true, pictures, width, theme);
     links::place(&mut links, body.links, inner, 0, lines.len());
     lines.extend(body.lines.iter().cloned());

@@ -5,16 +5,88 @@
 //! size of the cells it fills: each cell is `▀` with the upper pixel as its foreground colour
 //! and the lower one as its background, which every colour terminal and tmux can show.
 //!
+//! Once a picture is downloaded (`media/`, through the reducer: never from here) it replaces
+//! its placeholder, drawn the same way from its own pixels.
+//!
 //! The lines built here are ordinary styled text, so they go through the layout cache with
-//! the rest of a post's body: decoded once per post and width, never per frame.
+//! the rest of a post's body: built once per post, width and loaded picture, never per frame;
+//! a frame that changes no picture writes no picture cells.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 
 use super::status::media_text;
 use super::theme::Theme;
-use super::wrap::{truncate, width as cells, wrap_spans};
+use super::wrap::{truncate, width as text_width, wrap_spans};
+use crate::app::state::{Entry, State};
+use crate::filter::Verdict;
+use crate::media::{Picture, picture_url};
 use crate::model::{MediaAttachment, Status};
+
+/// The pictures the state holds for one post's attachments, as the view may show them: none
+/// while the post's media are sensitive or under a `blur` filter and not revealed (`c`).
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    state: &'a State,
+    withheld: bool,
+}
+
+impl<'a> Shown<'a> {
+    pub fn new(state: &'a State, s: &Status, verdict: &Verdict, revealed: bool) -> Shown<'a> {
+        Shown {
+            state,
+            withheld: withheld(s, verdict, revealed),
+        }
+    }
+
+    pub fn get(&self, m: &MediaAttachment) -> Option<&'a Arc<Picture>> {
+        if self.withheld {
+            return None;
+        }
+        picture_url(m).and_then(|url| self.state.pictures.get(url))
+    }
+
+    /// Changes whenever a picture of `s` arrives, goes, or is revealed: part of the layout
+    /// cache's key.
+    pub fn key(&self, s: &Status) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.withheld.hash(&mut h);
+        for m in &s.media_attachments {
+            self.get(m).map(Arc::as_ptr).hash(&mut h);
+        }
+        h.finish() | 1
+    }
+}
+
+fn withheld(s: &Status, verdict: &Verdict, revealed: bool) -> bool {
+    (s.sensitive || *verdict == Verdict::Blur) && !revealed
+}
+
+/// The pictures an entry shows, in order (the timeline's preview is its first attachment):
+/// what the view reports so that they are fetched. Withheld media are not asked for.
+pub fn wanted(state: &State, entry: &Entry, detail: bool, out: &mut Vec<String>) {
+    let Some(s) = entry.item.status() else {
+        return;
+    };
+    let revealed = super::status::is_revealed(state, s);
+    if withheld(s, &entry.verdict, revealed) || entry.verdict == Verdict::Hide {
+        return;
+    }
+    if matches!(entry.verdict, Verdict::Warn { .. }) && !revealed {
+        return;
+    }
+    let take = if detail { usize::MAX } else { 1 };
+    out.extend(
+        s.media_attachments
+            .iter()
+            .take(take)
+            .filter_map(picture_url)
+            .map(str::to_string),
+    );
+}
 
 /// Rows of the timeline's preview of a post's first attachment.
 pub const PREVIEW_ROWS: u16 = 4;
@@ -72,11 +144,30 @@ pub fn blurhash_rows(hash: &str, cols: u16, rows: u16) -> Option<Vec<Line<'stati
     }
     let (w, h) = (u32::from(cols), u32::from(rows) * 2);
     let pixels = blurhash::decode(hash, w, h, 1.0).ok()?;
+    Some(half_blocks(&pixels, w, h))
+}
+
+/// A downloaded picture shrunk to `cols` × `rows` cells of half blocks.
+pub fn picture_rows(p: &Picture, cols: u16, rows: u16) -> Option<Vec<Line<'static>>> {
+    if cols == 0 || rows == 0 {
+        return None;
+    }
+    let image = image::RgbaImage::from_raw(p.width, p.height, p.rgba.clone())?;
+    let (w, h) = (u32::from(cols), u32::from(rows) * 2);
+    let small = image::imageops::resize(&image, w, h, image::imageops::FilterType::Triangle);
+    Some(half_blocks(small.as_raw(), w, h))
+}
+
+/// RGBA pixels, `w` × `h` (`h` even), as rows of `▀` cells: the upper pixel the foreground,
+/// the lower one the background. Transparency shows the terminal's black.
+fn half_blocks(pixels: &[u8], w: u32, h: u32) -> Vec<Line<'static>> {
     let at = |x: u32, y: u32| {
         let i = ((y * w + x) * 4) as usize;
-        Color::Rgb(pixels[i], pixels[i + 1], pixels[i + 2])
+        let a = u16::from(pixels[i + 3]);
+        let c = |v: u8| (u16::from(v) * a / 255) as u8;
+        Color::Rgb(c(pixels[i]), c(pixels[i + 1]), c(pixels[i + 2]))
     };
-    let lines = (0..h)
+    (0..h)
         .step_by(2)
         .map(|y| {
             let mut spans: Vec<Span<'static>> = Vec::new();
@@ -90,8 +181,27 @@ pub fn blurhash_rows(hash: &str, cols: u16, rows: u16) -> Option<Vec<Line<'stati
             }
             Line::from(spans)
         })
-        .collect();
-    Some(lines)
+        .collect()
+}
+
+/// The cells of one attachment within `max_cols` × `max_rows`: its picture when held, else its
+/// placeholder; `None` when it has neither.
+fn cells(
+    m: &MediaAttachment,
+    shown: &Shown,
+    max_cols: u16,
+    max_rows: u16,
+) -> Option<Vec<Line<'static>>> {
+    if let Some(p) = shown.get(m) {
+        let (cols, rows) = fit(picture_aspect(p), max_cols, max_rows);
+        return picture_rows(p, cols, rows);
+    }
+    let (cols, rows) = fit(aspect(m), max_cols, max_rows);
+    blurhash_rows(m.blurhash.as_deref()?, cols, rows)
+}
+
+fn picture_aspect(p: &Picture) -> f64 {
+    (f64::from(p.width) / f64::from(p.height.max(1))).clamp(0.25, 4.0)
 }
 
 /// What a picture's label says: `[sensitive] [image: alt]`, or that a filter hides it.
@@ -113,19 +223,19 @@ fn label(m: &MediaAttachment, sensitive: bool, blurred: bool, theme: &Theme) -> 
 pub fn timeline_preview(
     s: &Status,
     blurred: bool,
+    shown: &Shown,
     width: usize,
     theme: &Theme,
 ) -> Option<Vec<Line<'static>>> {
     let first = s.media_attachments.first()?;
-    let hash = first.blurhash.as_deref()?;
     let room = u16::try_from(width.saturating_sub(PREVIEW_LABEL_MIN + 1)).unwrap_or(u16::MAX);
     // A sliver of colour says nothing: narrow timelines keep the text line.
     if room < 8 {
         return None;
     }
-    let (cols, rows) = fit(aspect(first), room.min(PREVIEW_MAX_COLS), PREVIEW_ROWS);
-    let mut lines = blurhash_rows(hash, cols, rows)?;
-    let beside = width - cols as usize - 1;
+    let mut lines = cells(first, shown, room.min(PREVIEW_MAX_COLS), PREVIEW_ROWS)?;
+    let cols = lines.first().map_or(0, Line::width);
+    let beside = width - cols - 1;
     let mut labels = vec![label(first, s.sensitive, blurred, theme)];
     let more = s.media_attachments.len() - 1;
     if more > 0 {
@@ -144,6 +254,7 @@ pub fn timeline_preview(
 pub fn detail_pictures(
     s: &Status,
     blurred: bool,
+    shown: &Shown,
     width: usize,
     theme: &Theme,
 ) -> Option<Vec<Line<'static>>> {
@@ -153,12 +264,7 @@ pub fn detail_pictures(
     }
     let mut out = Vec::new();
     for m in &s.media_attachments {
-        let (cols, rows) = fit(aspect(m), max_cols, DETAIL_ROWS);
-        if let Some(picture) = m
-            .blurhash
-            .as_deref()
-            .and_then(|h| blurhash_rows(h, cols, rows))
-        {
+        if let Some(picture) = cells(m, shown, max_cols, DETAIL_ROWS) {
             out.extend(picture);
         }
         if !blurred {
@@ -183,7 +289,7 @@ fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
         if left == 0 {
             break;
         }
-        let w = cells(&span.content);
+        let w = text_width(&span.content);
         if w <= left {
             left -= w;
             out.push(span);

@@ -277,3 +277,245 @@ fn a_placeholder_is_decoded_once_per_width_not_per_frame() {
     }
     assert_eq!(view.cached_bodies(), held, "the laid-out bodies are reused");
 }
+
+/// A 4×4 picture: the upper half red, the lower half blue.
+fn red_blue() -> std::sync::Arc<Picture> {
+    let mut rgba = Vec::new();
+    for y in 0..4 {
+        for _ in 0..4 {
+            rgba.extend_from_slice(if y < 2 {
+                &[255, 0, 0, 255]
+            } else {
+                &[0, 0, 255, 255]
+            });
+        }
+    }
+    std::sync::Arc::new(Picture {
+        width: 4,
+        height: 4,
+        rgba,
+    })
+}
+
+fn with_urls(mut state: State) -> State {
+    for entry in &mut state.tabs[0].entries {
+        if let crate::app::state::Item::Status(s) = &mut entry.item {
+            for m in &mut s.media_attachments {
+                m.preview_url = Some(format!("https://media.example/{}.png", m.id));
+            }
+        }
+    }
+    state
+}
+
+fn deliver(state: &mut State, url: &str) {
+    use crate::app::AppEvent;
+    use crate::app::reducer::update;
+    update(state, AppEvent::PicturesOnScreen(vec![url.to_string()]));
+    let result = Ok(red_blue());
+    update(
+        state,
+        AppEvent::ImageFetched {
+            url: url.into(),
+            result,
+        },
+    );
+}
+
+#[test]
+fn the_view_asks_for_what_it_shows_and_never_for_withheld_media() {
+    let mut state = with_urls(picture_state(Images::Auto));
+    let mut view = ViewState::default();
+    render(&state, &mut view, 80, 30);
+    // The first attachment of each post shown, not the sensitive or the blurred one.
+    assert_eq!(view.pictures(), ["https://media.example/m1.png"]);
+    state.revealed.insert("3".into());
+    state.revealed.insert("4".into());
+    render(&state, &mut view, 80, 30);
+    assert_eq!(
+        view.pictures(),
+        [
+            "https://media.example/m5.png",
+            "https://media.example/m4.png",
+            "https://media.example/m1.png"
+        ]
+    );
+    // The detail view asks for every attachment with a picture.
+    open_detail(&mut state, "2");
+    render(&state, &mut view, 80, 30);
+    assert_eq!(
+        view.pictures(),
+        [
+            "https://media.example/m1.png",
+            "https://media.example/m2.png",
+            "https://media.example/m3.png"
+        ]
+    );
+    // Off: nothing is asked for.
+    let mut off = with_urls(picture_state(Images::Off));
+    render(&off, &mut view, 80, 30);
+    assert!(view.pictures().is_empty());
+    open_detail(&mut off, "2");
+    render(&off, &mut view, 80, 30);
+    assert!(view.pictures().is_empty());
+}
+
+#[test]
+fn a_fetched_picture_replaces_its_placeholder() {
+    let mut state = with_urls(picture_state(Images::Auto));
+    deliver(&mut state, "https://media.example/m1.png");
+    let t = render(&state, &mut ViewState::default(), 80, 30);
+    let cells = t.backend().buffer().content();
+    // The picture's own colours: pure red above, pure blue below (upper and lower pixels).
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.symbol() == "▀" && c.fg == Color::Rgb(255, 0, 0))
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.symbol() == "▀" && c.bg == Color::Rgb(0, 0, 255))
+    );
+    // A square picture 4 rows high is 8 cells wide.
+    let row = (0..30u16)
+        .find(|&y| t.backend().buffer()[(2, y)].fg == Color::Rgb(255, 0, 0))
+        .expect("a row of the picture");
+    let width = (2..80u16)
+        .take_while(|&x| t.backend().buffer()[(x, row)].symbol() == "▀")
+        .count();
+    assert_eq!(width, 8);
+    // Withheld media keep their placeholder even when a picture is held for them.
+    let mut state = with_urls(picture_state(Images::Auto));
+    deliver(&mut state, "https://media.example/m4.png");
+    let t = render(&state, &mut ViewState::default(), 80, 30);
+    assert!(
+        !t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg == Color::Rgb(255, 0, 0))
+    );
+    state.revealed.insert("3".into());
+    let t = render(&state, &mut ViewState::default(), 80, 30);
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg == Color::Rgb(255, 0, 0))
+    );
+}
+
+/// Bytes a real terminal backend writes for each frame, through ratatui's diff.
+fn frames_written(states: &[&State], w: u16, h: u16) -> Vec<Vec<u8>> {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{Terminal, TerminalOptions, Viewport};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let written = Shared::default();
+    let backend = CrosstermBackend::new(written.clone());
+    let options = TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
+    };
+    let mut terminal = Terminal::with_options(backend, options).unwrap();
+    let mut view = ViewState::default();
+    let theme = Theme::new(false);
+    let mut out = Vec::new();
+    for state in states {
+        terminal
+            .draw(|f| crate::ui::draw(f, state, &mut view, &theme))
+            .unwrap();
+        out.push(std::mem::take(&mut *written.0.borrow_mut()));
+    }
+    out
+}
+
+#[test]
+fn frames_that_change_no_picture_write_no_picture_cells() {
+    let mut with_picture = with_urls(picture_state(Images::Auto));
+    deliver(&mut with_picture, "https://media.example/m1.png");
+    let mut later = with_picture.clone();
+    // Time passes: the relative times change, the pictures do not.
+    later.now = "2026-11-28T12:30:00Z".parse().unwrap();
+    let frames = frames_written(&[&with_picture, &later], 120, 40);
+    let red = b"38;2;255;0;0";
+    let has = |frame: &[u8], pattern: &[u8]| frame.windows(pattern.len()).any(|w| w == pattern);
+    assert!(has(&frames[0], red), "the first frame draws the picture");
+    assert!(!has(&frames[1], red), "the next one leaves it alone");
+    assert!(!frames[1].is_empty(), "but it does redraw the times");
+}
+
+/// BENCHMARKS.md: bytes written to the terminal when a post with a picture arrives at 120x40
+/// (`cargo test --lib bytes_per_new_post_with_a_picture -- --nocapture`).
+#[test]
+fn bytes_per_new_post_with_a_picture() {
+    let mut before = State::new(
+        vec![("Home".into(), vec![StreamSpec::User])],
+        UiSettings::default(),
+        now(),
+    );
+    before.show_notifications = false;
+    for i in 0..6 {
+        let s = status_json(
+            &format!("{i}"),
+            ("Text Poster", "text"),
+            "2026-11-28T11:00:00Z",
+            "<p>Words only, a line of them.</p>",
+        );
+        push(&mut before, 0, status(s), Verdict::Show);
+    }
+    let mut after = before.clone();
+    let mut photo = status_json(
+        "9",
+        ("Photo Fan", "photos"),
+        "2026-11-28T11:59:00Z",
+        "<p>A picture</p>",
+    );
+    photo["media_attachments"] = json!([{"id": "m1", "type": "image", "blurhash": HASH,
+        "preview_url": "https://media.example/m1.png", "description": "a gradient",
+        "meta": {"original": {"width": 1600, "height": 900}}}]);
+    push(&mut after, 0, status(photo.clone()), Verdict::Show);
+    let mut loaded = after.clone();
+    loaded.pictures = Default::default();
+    crate::app::pictures::on_screen(&mut loaded, vec!["https://media.example/m1.png".into()]);
+    // A photo-like picture: every pixel its own colour, nothing for spans to merge.
+    let mut rgba = Vec::new();
+    for y in 0..48u32 {
+        for x in 0..85u32 {
+            rgba.extend_from_slice(&[(x * 3) as u8, (y * 5) as u8, ((x * y) % 256) as u8, 255]);
+        }
+    }
+    let photo = std::sync::Arc::new(Picture {
+        width: 85,
+        height: 48,
+        rgba,
+    });
+    let url = "https://media.example/m1.png".to_string();
+    crate::app::pictures::fetched(&mut loaded, url, Ok(photo));
+    let frames = frames_written(&[&before, &after, &loaded], 120, 40);
+    eprintln!(
+        "120x40, half blocks: new post with its placeholder {} bytes; the picture replacing it {} bytes",
+        frames[1].len(),
+        frames[2].len()
+    );
+    // A 14×4 preview is 56 cells; each costs at most two colours, a glyph and a move.
+    assert!(frames[2].len() < 56 * 48, "{}", frames[2].len());
+    assert!(
+        frames[2].len() > 56 * 20,
+        "every cell changed: {}",
+        frames[2].len()
+    );
+}

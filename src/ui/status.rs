@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 
 use super::html::render_html;
 use super::links::{LinkRun, whole_line_runs};
+use super::picture::Shown;
 use super::theme::Theme;
 use super::wrap::{clean, clean_lines, left_right, relative_time, truncate, wrap_spans, wrap_text};
 use crate::app::state::{Entry, Item, State};
@@ -26,8 +27,8 @@ struct BodyKey {
     detail: bool,
     /// Which view laid it out: 0 the timeline and detail view, others see [`view_body`].
     variant: u8,
-    /// Media drawn as pictures (placeholders), not as text lines.
-    pictures: bool,
+    /// 0: media as text lines; else which pictures are held and shown ([`Shown::key`]).
+    pictures: u64,
 }
 
 #[derive(Debug, Default)]
@@ -224,7 +225,8 @@ pub fn layout_entry<'c>(
     head.push(header_line(status, state, width, theme));
     let expanded = revealed || state.settings.expand_spoilers;
     let folded = (!expanded).then_some(reveal.as_str());
-    let pictures = pictures_on(state, theme);
+    let shown = Shown::new(state, status, &entry.verdict, revealed);
+    let pictures = pictures_on(state, theme).then_some(&shown);
     let body = body_lines(
         cache,
         status,
@@ -288,7 +290,7 @@ pub fn body_lines<'c>(
     // table per run: no part of the cache key); `None` when expanded.
     folded: Option<&str>,
     detail: bool,
-    pictures: bool,
+    pictures: Option<&Shown>,
     width: usize,
     theme: &Theme,
 ) -> Body<'c> {
@@ -306,7 +308,7 @@ pub fn body_lines<'c>(
         },
         detail,
         variant: 0,
-        pictures,
+        pictures: pictures.map_or(0, |p| p.key(s)),
     };
     cache.get_or_build(key, || {
         build_body(s, verdict, folded, detail, pictures, width, theme)
@@ -333,7 +335,7 @@ pub fn view_body<'c>(
         verdict: 0,
         detail: false,
         variant,
-        pictures: false,
+        pictures: 0,
     };
     cache.get_or_build(key, build)
 }
@@ -343,7 +345,7 @@ fn build_body(
     verdict: &Verdict,
     folded: Option<&str>,
     detail: bool,
-    pictures: bool,
+    pictures: Option<&Shown>,
     width: usize,
     theme: &Theme,
 ) -> (Vec<Line<'static>>, Vec<LinkRun>) {
@@ -369,11 +371,11 @@ fn build_body(
     }
     out.extend(content);
     let blurred = *verdict == Verdict::Blur;
-    let drawn = pictures.then(|| {
+    let drawn = pictures.map(|shown| {
         if detail {
-            super::picture::detail_pictures(s, blurred, width, theme)
+            super::picture::detail_pictures(s, blurred, shown, width, theme)
         } else {
-            super::picture::timeline_preview(s, blurred, width, theme)
+            super::picture::timeline_preview(s, blurred, shown, width, theme)
         }
     });
     if let Some(Some(media)) = drawn {

@@ -47,6 +47,7 @@ pub mod faults;
 mod hub;
 /// A raw event-stream endpoint that writes any bytes, for hostile-input tests.
 pub mod inject;
+pub mod media;
 /// OAuth: app registration, authorize, token, revoke.
 pub mod oauth;
 mod rest;
