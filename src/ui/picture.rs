@@ -78,6 +78,11 @@ pub fn wanted(state: &State, entry: &Entry, detail: bool, out: &mut Vec<String>)
     if matches!(entry.verdict, Verdict::Warn { .. }) && !revealed {
         return;
     }
+    // Behind a folded content warning the timeline shows no media (the full post does).
+    let folded = !s.spoiler_text.trim().is_empty() && !revealed && !state.settings.expand_spoilers;
+    if folded && !detail {
+        return;
+    }
     let take = if detail { usize::MAX } else { 1 };
     out.extend(
         s.media_attachments

@@ -351,6 +351,14 @@ fn the_view_asks_for_what_it_shows_and_never_for_withheld_media() {
             "https://media.example/m3.png"
         ]
     );
+    // Behind a folded content warning (not marked sensitive): not in the timeline.
+    let mut cw = with_urls(picture_state(Images::Auto));
+    if let crate::app::state::Item::Status(s) = &mut cw.tabs[0].entries[2].item {
+        assert_eq!(s.id, "2");
+        s.spoiler_text = "harbour".into();
+    }
+    render(&cw, &mut view, 80, 30);
+    assert!(view.pictures().is_empty(), "{:?}", view.pictures());
     // Off: nothing is asked for.
     let mut off = with_urls(picture_state(Images::Off));
     render(&off, &mut view, 80, 30);
