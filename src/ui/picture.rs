@@ -43,10 +43,14 @@ impl<'a> Shown<'a> {
     }
 
     pub fn get(&self, m: &MediaAttachment) -> Option<&'a Arc<Picture>> {
+        picture_url(m).and_then(|url| self.get_url(url))
+    }
+
+    fn get_url(&self, url: &str) -> Option<&'a Arc<Picture>> {
         if self.withheld {
             return None;
         }
-        picture_url(m).and_then(|url| self.state.pictures.get(url))
+        self.state.pictures.get(url)
     }
 
     /// Changes whenever a picture of `s` arrives, goes, or is revealed: part of the layout
@@ -57,6 +61,10 @@ impl<'a> Shown<'a> {
         for m in &s.media_attachments {
             self.get(m).map(Arc::as_ptr).hash(&mut h);
         }
+        card_url(s)
+            .and_then(|u| self.get_url(u))
+            .map(Arc::as_ptr)
+            .hash(&mut h);
         h.finish() | 1
     }
 }
@@ -91,6 +99,33 @@ pub fn wanted(state: &State, entry: &Entry, detail: bool, out: &mut Vec<String>)
             .filter_map(picture_url)
             .map(str::to_string),
     );
+    if detail {
+        out.extend(card_url(s).map(str::to_string));
+    }
+}
+
+/// The preview image of the post's link card.
+fn card_url(s: &Status) -> Option<&str> {
+    s.card.as_ref()?.image.as_deref().filter(|u| !u.is_empty())
+}
+
+/// Rows of a link card's picture in the detail view.
+const CARD_ROWS: u16 = 6;
+
+/// The detail view's picture of the post's link card (its preview image once held, else its
+/// blurhash), above the card's title; `None` without either or without room.
+pub fn card_picture(s: &Status, shown: &Shown, width: usize) -> Option<Vec<Line<'static>>> {
+    let max_cols = u16::try_from(width).unwrap_or(u16::MAX);
+    if max_cols < 8 {
+        return None;
+    }
+    let card = s.card.as_ref()?;
+    if let Some(p) = card_url(s).and_then(|u| shown.get_url(u)) {
+        let (cols, rows) = fit(picture_aspect(p), max_cols, CARD_ROWS);
+        return picture_rows(p, cols, rows);
+    }
+    let (cols, rows) = fit(DEFAULT_ASPECT, max_cols, CARD_ROWS);
+    blurhash_rows(card.blurhash.as_deref()?, cols, rows)
 }
 
 /// Rows of the timeline's preview of a post's first attachment.

@@ -527,3 +527,39 @@ fn bytes_per_new_post_with_a_picture() {
         frames[2].len()
     );
 }
+
+#[test]
+fn the_detail_view_shows_a_link_cards_picture() {
+    let mut state = picture_state(Images::Auto);
+    let mut s = status_json(
+        "5",
+        ("Link Sharer", "links"),
+        "2026-11-28T11:58:00Z",
+        "<p>Read this</p>",
+    );
+    s["card"] = json!({"url": "https://news.example/a", "title": "A harbour story",
+        "provider_name": "News", "image": "https://media.example/card.png", "blurhash": HASH2});
+    push(&mut state, 0, status(s), Verdict::Show);
+    let mut view = ViewState::default();
+    // The timeline keeps the card to its line, and asks for nothing.
+    let t = render(&state, &mut view, 80, 30);
+    assert!(t.backend().to_string().contains("🔗 A harbour story"));
+    assert!(
+        !view
+            .pictures()
+            .contains(&"https://media.example/card.png".to_string())
+    );
+    open_detail(&mut state, "5");
+    let t = render(&state, &mut view, 80, 30);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("▀▀▀▀▀▀▀▀▀▀▀"), "its placeholder:\n{screen}");
+    assert_eq!(view.pictures(), ["https://media.example/card.png"]);
+    deliver(&mut state, "https://media.example/card.png");
+    let t = render(&state, &mut view, 80, 30);
+    let cells = t.backend().buffer().content();
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.symbol() == "▀" && c.fg == Color::Rgb(255, 0, 0))
+    );
+}

@@ -127,7 +127,7 @@ fn body_hash(s: &Status) -> u64 {
         }
     }
     if let Some(c) = &s.card {
-        (&c.title, &c.provider_name, &c.url).hash(&mut h);
+        (&c.title, &c.provider_name, &c.url, &c.image, &c.blurhash).hash(&mut h);
     }
     h.finish()
 }
@@ -406,6 +406,9 @@ fn build_body(
             text.push_str(provider.trim());
         }
         if detail {
+            if let Some(card) = pictures.and_then(|p| super::picture::card_picture(s, p, width)) {
+                out.extend(card);
+            }
             out.extend(wrap_text(&text, theme.dim, width));
             if !c.url.is_empty() {
                 let url = wrap_text(&format!("   {}", clean(&c.url)), theme.link, width);
