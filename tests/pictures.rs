@@ -1,6 +1,6 @@
 //! Picture downloads against the fake server's media files: real PNG and JPEG bytes decode;
-//! a huge body, an announced huge body and a slow body are cut off within their bounds; no
-//! token goes to a media host; redirects stay bounded.
+//! a huge body, an announced huge body and a slow body are cut off within their bounds; a
+//! decompression bomb is refused; no token goes to a media host; redirects stay bounded.
 
 use std::time::{Duration, Instant};
 
@@ -91,6 +91,24 @@ async fn huge_and_endless_bodies_are_cut_off_at_the_cap() {
     assert_eq!(default.max_bytes, 8 * 1024 * 1024);
     let endless = fetch::fetch(&client, &format!("{base}/media/huge.png"), &default).await;
     assert_eq!(endless, Err(fetch::FetchError::TooLarge(default.max_bytes)));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_decompression_bomb_is_refused_not_allocated() {
+    let server = FakeServer::start(Options::default()).await;
+    let client = media::media_client(Duration::from_secs(5));
+    let base = server.base_url();
+    let url = format!("{}/media/bomb.png", base.trim_end_matches('/'));
+    let started = Instant::now();
+    let result = media::load(&client, &url, limits(1 << 20, 10)).await;
+    let error = result.unwrap_err();
+    assert!(error.contains("more than tootwatch decodes"), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     server.shutdown().await;
 }
 

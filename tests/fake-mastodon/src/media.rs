@@ -10,6 +10,7 @@
 //! | `/media/declared-huge.png` | announces 60 MB, sends a few bytes, then nothing |
 //! | `/media/slow.png` | the PNG, one byte every 200 ms |
 //! | `/media/redirect.png` | a redirect to `/media/red-blue.png` |
+//! | `/media/bomb.png` | a 100 KB PNG that claims 100,000×100,000 pixels (40 GB decoded) |
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -66,6 +67,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/media/huge.png", get(huge))
         .route("/media/declared-huge.png", get(declared_huge))
         .route("/media/slow.png", get(slow))
+        .route("/media/bomb.png", get(|| async { png(bomb_png()) }))
         .route(
             "/media/redirect.png",
             get(|| async {
@@ -75,6 +77,49 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
                 )
             }),
         )
+}
+
+/// A decompression bomb: a valid PNG header claiming 100,000×100,000 RGBA pixels, followed by
+/// 100 KB of compressed zeros (what a real one starts with).
+pub fn bomb_png() -> Vec<u8> {
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc(&body).to_be_bytes());
+        out
+    };
+    let mut ihdr = 100_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    // A zlib stream of stored blocks of zeros: valid as far as it goes.
+    let mut idat = vec![0x78, 0x01];
+    for _ in 0..(100_000 / 65_535 + 1) {
+        idat.push(0);
+        idat.extend_from_slice(&65_535u16.to_le_bytes());
+        idat.extend_from_slice(&(!65_535u16).to_le_bytes());
+        idat.extend(std::iter::repeat_n(0u8, 65_535));
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend(chunk(b"IHDR", &ihdr));
+    out.extend(chunk(b"IDAT", &idat));
+    out.extend(chunk(b"IEND", &[]));
+    out
 }
 
 fn png(bytes: Vec<u8>) -> Response {
