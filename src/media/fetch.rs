@@ -61,8 +61,10 @@ pub fn media_client(connect_timeout: Duration) -> reqwest::Client {
         .connect_timeout(connect_timeout)
         .redirect(policy)
         .build()
-        // The builder fails only when the TLS backend cannot start; a client without
-        // options still reaches media (and fails as the API client would).
+        // The builder fails only when the TLS backend cannot start, and the API's client,
+        // built the same way before the view opens, has failed on that already (a replay
+        // builds no API client, but the same ring provider). reqwest's default client is the
+        // same build without options.
         .unwrap_or_default()
 }
 
