@@ -57,6 +57,9 @@ pub struct MonitorOpts {
     /// Leave out posts carrying this tag (repeatable)
     #[arg(long, value_name = "TAG")]
     pub without_tag: Vec<String>,
+    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    pub images: Option<crate::config::Images>,
 }
 
 /// Highlights and the hook, for the live view, the monitor and `tail`.
@@ -133,6 +136,9 @@ pub struct DemoArgs {
     /// Config file, for its [ui] settings
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    pub images: Option<crate::config::Images>,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +151,9 @@ pub struct ReplayArgs {
     /// Config file, for its [ui] settings
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    pub images: Option<crate::config::Images>,
 }
 
 #[derive(Debug, Args)]
@@ -304,7 +313,8 @@ pub fn main() -> ExitCode {
             Some(Command::Tail(args)) => crate::tail::run(args).await,
             Some(Command::Check(args)) => crate::check::run(args).await,
             Some(Command::Demo(args)) => {
-                let config = load_config(args.config.as_deref())?;
+                let mut config = load_config(args.config.as_deref())?;
+                config.ui.images = args.images.unwrap_or(config.ui.images);
                 crate::app::replay(crate::app::replay::demo(valid_speed(args.speed)?), &config)
                     .await
             }
@@ -316,7 +326,8 @@ pub fn main() -> ExitCode {
             Some(Command::Logout(args)) => crate::login::logout(args).await,
             Some(Command::Completions(_) | Command::Manpage) => Ok(ExitCode::SUCCESS),
             Some(Command::Replay(args)) => {
-                let config = load_config(args.config.as_deref())?;
+                let mut config = load_config(args.config.as_deref())?;
+                config.ui.images = args.images.unwrap_or(config.ui.images);
                 let text = std::fs::read_to_string(&args.file).map_err(|e| {
                     Failure::usage(format!("cannot read {}: {e}", args.file.display()))
                 })?;
@@ -408,6 +419,26 @@ mod tests {
         assert_eq!(cli.streams.len(), 2);
         let cli = Cli::try_parse_from(["tootwatch", "demo", "--speed", "2"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo(DemoArgs { speed, .. })) if speed == 2.0));
+    }
+
+    #[test]
+    fn images_is_an_option_of_the_live_view_the_monitor_and_the_demo() {
+        use crate::config::Images;
+        let cli = Cli::try_parse_from(["tootwatch", "--images", "off", "user"]).unwrap();
+        assert_eq!(cli.monitor.images, Some(Images::Off));
+        let cli = Cli::try_parse_from(["tootwatch", "--monitor", "--images", "halfblocks", "#a"])
+            .unwrap();
+        assert_eq!(cli.monitor.images, Some(Images::Halfblocks));
+        let cli = Cli::try_parse_from(["tootwatch", "demo", "--images", "off"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Demo(DemoArgs {
+                images: Some(Images::Off),
+                ..
+            }))
+        ));
+        let e = Cli::try_parse_from(["tootwatch", "--images", "kitty"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]

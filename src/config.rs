@@ -116,6 +116,21 @@ pub enum OpenLinks {
     Clipboard,
 }
 
+/// How pictures are drawn (`[ui] images`, `--images`). Only the ways tootwatch can draw today
+/// are accepted: a value it would silently draw some other way is refused instead.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Images {
+    /// The best this terminal can show: today, blurhash placeholders in coloured half blocks
+    /// (none under NO_COLOR).
+    #[default]
+    Auto,
+    /// Coloured Unicode half blocks, which every colour terminal and tmux can show.
+    Halfblocks,
+    /// No pictures: media are the `[image: alt]` text lines.
+    Off,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct UiConfig {
@@ -131,7 +146,14 @@ pub struct UiConfig {
     /// Links as OSC 8 hyperlinks (clickable in terminals that support them; others ignore
     /// them).
     pub hyperlinks: bool,
+    /// How pictures are drawn; `off` keeps media as text.
+    pub images: Images,
+    /// The largest picture downloaded, in bytes; larger ones keep their placeholder.
+    pub max_image_bytes: u64,
 }
+
+/// `[ui] max_image_bytes` unless set: 8 MB.
+pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Default for UiConfig {
     fn default() -> Self {
@@ -142,6 +164,8 @@ impl Default for UiConfig {
             bell_on_mention: false,
             open_links: OpenLinks::Auto,
             hyperlinks: true,
+            images: Images::Auto,
+            max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
         }
     }
 }
@@ -397,6 +421,13 @@ impl Config {
                 "timeline_len and notifications_len must be at least 1".into(),
             ));
         }
+        if self.ui.max_image_bytes < 1024 {
+            return Err(err(
+                "ui.max_image_bytes".into(),
+                "max_image_bytes",
+                "must be at least 1024".into(),
+            ));
+        }
         if self.limits.max_event_bytes < 1024 || self.limits.channel_capacity == 0 {
             return Err(err(
                 "limits".into(),
@@ -525,6 +556,17 @@ mod tests {
         let e = parse("[transport]\nread_timeout = 5\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("read_timeout"));
         assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn images_takes_only_the_ways_pictures_can_be_drawn() {
+        assert_eq!(parse("").unwrap().ui.images, Images::Auto);
+        let c = parse("[ui]\nimages = \"off\"\n").unwrap();
+        assert_eq!(c.ui.images, Images::Off);
+        // A protocol that is not drawn yet is refused, not quietly drawn some other way.
+        let e = parse("[ui]\nimages = \"kitty\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.to_string().contains("halfblocks"), "{e}");
     }
 
     #[test]

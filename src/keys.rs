@@ -140,7 +140,7 @@ pub const ROWS: &[Row] = &[
     Row {
         actions: &[Action::Reveal],
         help: "show content warning / filtered post",
-        readme: "show a post behind a content warning or a `warn` filter",
+        readme: "show a post behind a content warning or a `warn` filter, and sensitive or `blur`-filtered pictures",
     },
     Row {
         actions: &[Action::OpenLink],

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod live;
 pub mod login;
 pub mod matching;
+pub mod media;
 pub mod model;
 pub mod sanitize;
 pub mod setup;

@@ -565,3 +565,158 @@ async fn a_polled_hashtag_says_so_and_a_list_tab_has_its_title() {
     tmux.wait_for("the polled post", |s| s.contains("Found by polling"));
     tmux.keys(&["q"]);
 }
+
+/// A post with pictures served by the fake server itself.
+fn picture_status(id: u64, who: &str, text: &str, picture: &str, sensitive: bool) -> String {
+    let mut s: serde_json::Value = serde_json::from_str(&status(id, who, text)).unwrap();
+    s["sensitive"] = serde_json::json!(sensitive);
+    s["media_attachments"] = serde_json::json!([{
+        "id": format!("m{id}"), "type": "image",
+        "url": picture, "preview_url": picture,
+        "meta": {"original": {"width": 64, "height": 36}},
+        "description": format!("picture of post {id}"),
+        "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    }]);
+    s.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_show_in_half_blocks_in_tmux_and_sensitive_ones_wait_for_reveal() {
+    let server = server(Flavor::Mastodon).await;
+    let base = server.base_url();
+    let base = base.trim_end_matches('/');
+    server.store(
+        &["user"],
+        &picture_status(
+            201,
+            "sam",
+            "Behind a sensitive mark",
+            &format!("{base}/media/green.png"),
+            true,
+        ),
+    );
+    server.store(
+        &["user"],
+        &picture_status(
+            202,
+            "ria",
+            "Red over blue",
+            &format!("{base}/media/red-blue.png"),
+            false,
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(80, 24, &live_view_command(&server, &dir, "user"));
+    tmux.wait_for("both posts", |s| {
+        s.contains("Red over blue") && s.contains("Behind a sensitive mark")
+    });
+    // The picture itself, in its own colours: red upper pixels, blue lower ones.
+    let coloured = || tmux.tmux(&["capture-pane", "-p", "-e", "-t", &tmux.session]);
+    let start = Instant::now();
+    loop {
+        let screen = coloured();
+        if screen.contains("38;2;255;0;0") && screen.contains("48;2;0;0;255") {
+            break;
+        }
+        assert!(start.elapsed() < GUARD, "no picture drawn:\n{screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let screen = tmux.screen();
+    // What it looks like (`cargo test --test tui pictures -- --nocapture`).
+    eprintln!("{screen}");
+    assert!(screen.contains("▀▀▀▀▀▀▀▀"), "{screen}");
+    assert!(screen.contains("[image: picture of post 202]"), "{screen}");
+    assert!(
+        screen.contains("[sensitive] [image: picture of post 201]"),
+        "{screen}"
+    );
+    let fetched = |path: &str| server.requests().iter().filter(|r| r.path == path).count();
+    assert_eq!(
+        fetched("/media/red-blue.png"),
+        1,
+        "once, then from the cache"
+    );
+    assert_eq!(
+        fetched("/media/green.png"),
+        0,
+        "sensitive media wait for `c`"
+    );
+    let green = "38;2;0;255;0m";
+    assert!(!coloured().contains(green));
+    // Select the sensitive post (the older one, below) and reveal it.
+    tmux.keys(&["j", "c"]);
+    within(
+        "the sensitive picture",
+        server.wait_requests("/media/green.png", 1),
+    )
+    .await;
+    let start = Instant::now();
+    while !coloured().contains(green) {
+        assert!(start.elapsed() < GUARD, "the revealed picture is not drawn");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.keys(&["q"]);
+}
+
+/// BENCHMARKS.md: time from a post's arrival to its picture on screen, then CPU ticks of the
+/// live view over 60 s of quiet with pictures on screen
+/// (`cargo test --test tui idle_cpu_with_pictures -- --ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a 60 s measurement"]
+async fn idle_cpu_with_pictures_on_screen() {
+    let server = server(Flavor::Mastodon).await;
+    let base = server.base_url();
+    let base = base.trim_end_matches('/');
+    for (id, picture) in [(302, "green.png"), (303, "photo.jpg")] {
+        let url = format!("{base}/media/{picture}");
+        server.store(
+            &["user"],
+            &picture_status(id, "ria", "A picture", &url, false),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(120, 40, &live_view_command(&server, &dir, "user"));
+    tmux.wait_for("the posts", |s| s.matches("A picture").count() == 2);
+    within("the pictures", server.wait_requests("/media/photo.jpg", 1)).await;
+    within("user", server.wait_subscribers("user", 1)).await;
+    let url = format!("{base}/media/red-blue.png");
+    let started = Instant::now();
+    server.post(
+        &["user"],
+        &picture_status(304, "ria", "A picture", &url, false),
+    );
+    while !tmux
+        .tmux(&["capture-pane", "-p", "-e", "-t", &tmux.session])
+        .contains("38;2;255;0;0")
+    {
+        assert!(
+            started.elapsed() < GUARD,
+            "the live post's picture never showed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    eprintln!(
+        "a live post's picture on screen after {:.0} ms (loopback, screen read every 5 ms)",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    // Posts from 2026-11-28 are old: the clock ticks hourly.
+    std::thread::sleep(Duration::from_secs(2));
+    let pane = tmux.tmux(&["display-message", "-p", "-t", &tmux.session, "#{pane_pid}"]);
+    let shell: u32 = pane.trim().parse().unwrap();
+    // `env` execs tootwatch: the pane's process is tootwatch itself.
+    let ticks = || {
+        let stat = std::fs::read_to_string(format!("/proc/{shell}/stat")).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    let before = ticks();
+    std::thread::sleep(Duration::from_secs(60));
+    let idle = ticks() - before;
+    eprintln!("idle CPU with 3 pictures on screen at 120x40: {idle} ticks in 60 s");
+    assert!(idle <= 2, "{idle} ticks");
+}

@@ -1,6 +1,7 @@
 //! The live view's core: one inbox of events, one owner of the state, a synchronous reducer
 //! whose commands run as tasks that report back through the inbox.
 
+pub mod pictures;
 pub mod reducer;
 pub mod state;
 pub mod tab;
@@ -50,6 +51,14 @@ pub enum AppEvent {
     VerifyDue,
     /// SIGINT/SIGTERM/SIGHUP, or the end of a replay.
     Terminate,
+    /// The picture URLs the last frame showed or came near (the view's, resolved as clicks
+    /// are), in screen order.
+    PicturesOnScreen(Vec<String>),
+    /// A picture downloaded and decoded, or why not.
+    ImageFetched {
+        url: String,
+        result: Result<std::sync::Arc<crate::media::Picture>, String>,
+    },
 }
 
 impl From<StreamMessage> for AppEvent {
@@ -90,6 +99,11 @@ pub enum Command {
     /// Hand a matching post (as JSON) to the `--exec` hook.
     RunHook(String),
     Quit,
+    /// Download and decode a picture (never with the account's token), at most `max_bytes`.
+    FetchImage {
+        url: String,
+        max_bytes: u64,
+    },
 }
 
 pub mod replay;
@@ -141,6 +155,8 @@ fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
         },
         hyperlinks: ui.hyperlinks,
         keys,
+        images: ui.images,
+        max_image_bytes: ui.max_image_bytes,
     }
 }
 
@@ -330,8 +346,10 @@ pub async fn live(
             TagRule::new(&tags, p.mode, &p.without)
         })
         .collect();
+    let mut settings = ui_settings(&resolved.config.ui, resolved.config.keymap());
+    settings.images = monitor.images.unwrap_or(settings.images);
     let options = run::Options {
-        settings: ui_settings(&resolved.config.ui, resolved.config.keymap()),
+        settings,
         channel_capacity: resolved.limits.channel_capacity,
         catch_up_posts: resolved.limits.catch_up_posts,
         disabled_feeds,

@@ -167,6 +167,8 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.quit = true;
             vec![Command::Quit]
         }
+        AppEvent::PicturesOnScreen(urls) => super::pictures::on_screen(state, urls),
+        AppEvent::ImageFetched { url, result } => super::pictures::fetched(state, url, result),
     }
 }
 
@@ -472,10 +474,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                 .and_then(|t| t.selected_entry())
                 .and_then(|e| {
                     let id = e.item.status()?.id.clone();
-                    let hides_something = matches!(e.verdict, Verdict::Warn { .. })
-                        || e.item
-                            .status()
-                            .is_some_and(|s| !s.spoiler_text.trim().is_empty());
+                    // Sensitive media and media under a `blur` filter are fetched only then.
+                    let hides_something = matches!(e.verdict, Verdict::Warn { .. } | Verdict::Blur)
+                        || e.item.status().is_some_and(|s| {
+                            !s.spoiler_text.trim().is_empty()
+                                || (s.sensitive && !s.media_attachments.is_empty())
+                        });
                     hides_something.then_some(id)
                 });
             match target {

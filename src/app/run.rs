@@ -164,6 +164,9 @@ pub async fn run(
     let mut view = ViewState::default();
     let mut last_draw: Option<Instant> = None;
     let mut next_tick = Instant::now() + tick_interval(&state);
+    // Media hosts get their own client: the API's token never goes with a picture request.
+    let media = crate::media::media_client(Duration::from_secs(10));
+    let mut pictures_shown: Vec<String> = Vec::new();
     let result = loop {
         for command in commands.drain(..) {
             execute(
@@ -173,6 +176,7 @@ pub async fn run(
                 catch_up_posts,
                 hook.as_ref(),
                 terminal.backend_mut(),
+                &media,
             );
         }
         if state.quit {
@@ -192,6 +196,12 @@ pub async fn run(
                 }
                 last_draw = Some(Instant::now());
                 pacing.drew(started);
+                // Pictures are fetched for what the reader sees, as it changes.
+                if view.pictures() != pictures_shown.as_slice() {
+                    pictures_shown = view.pictures().to_vec();
+                    let shown = AppEvent::PicturesOnScreen(pictures_shown.clone());
+                    commands.extend(update(&mut state, shown));
+                }
                 continue;
             }
             event = rx.recv() => event,
@@ -447,6 +457,7 @@ fn execute(
     catch_up_posts: usize,
     hook: Option<&crate::hooks::Hook>,
     terminal: &mut impl Write,
+    media: &reqwest::Client,
 ) {
     match command {
         Command::FetchFilters { account } => match source {
@@ -544,6 +555,26 @@ fn execute(
             let _ = terminal.flush();
         }
         Command::Quit => {}
+        Command::FetchImage { url, max_bytes } => {
+            let tx = tx.clone();
+            if let Source::Replay(_) = source {
+                // A recording plays without a network: its pictures keep their placeholders.
+                let result = Err("no network in a replay".to_string());
+                let _ = tx.try_send(AppEvent::ImageFetched { url, result });
+                return;
+            }
+            let (media, limits) = (
+                media.clone(),
+                crate::media::FetchLimits {
+                    max_bytes,
+                    ..Default::default()
+                },
+            );
+            tokio::spawn(async move {
+                let result = crate::media::load(&media, &url, limits).await;
+                let _ = tx.send(AppEvent::ImageFetched { url, result }).await;
+            });
+        }
     }
 }
 

@@ -27,6 +27,10 @@ pub struct UiSettings {
     pub hyperlinks: bool,
     /// What each key does, and what the help shows.
     pub keys: crate::keys::Keymap,
+    /// How pictures are drawn (`[ui] images`, `--images`).
+    pub images: crate::config::Images,
+    /// The largest picture download; bigger ones keep their placeholder.
+    pub max_image_bytes: u64,
 }
 
 impl Default for UiSettings {
@@ -39,6 +43,8 @@ impl Default for UiSettings {
             open_locally: true,
             hyperlinks: true,
             keys: crate::keys::Keymap::default(),
+            images: crate::config::Images::Auto,
+            max_image_bytes: crate::config::DEFAULT_MAX_IMAGE_BYTES,
         }
     }
 }
@@ -128,6 +134,8 @@ pub struct State {
     /// Something visible changed since the last frame.
     pub dirty: bool,
     pub quit: bool,
+    /// Pictures held, being fetched, and failed.
+    pub pictures: super::pictures::Pictures,
 }
 
 impl State {
@@ -176,6 +184,7 @@ impl State {
             page_len: 5,
             dirty: true,
             quit: false,
+            pictures: Default::default(),
         }
     }
 

@@ -6,13 +6,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::links::{self, LinkArea};
-use super::status::{LayoutCache, body_lines, header_line, visibility_label};
+use super::status::{LayoutCache, body_lines, header_line, pictures_on, visibility_label};
 use super::theme::Theme;
 use super::wrap::{clean, full_time, truncate, wrap_text};
 use crate::app::state::{Item, State};
 use crate::filter::Verdict;
 use crate::keys::Action;
 
+#[allow(clippy::too_many_arguments)]
 pub fn draw_detail(
     buf: &mut Buffer,
     area: Rect,
@@ -21,6 +22,8 @@ pub fn draw_detail(
     id: &str,
     cache: &mut LayoutCache,
     theme: &Theme,
+    // The pictures drawn, for the view to report.
+    wanted: &mut Vec<String>,
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     let entry = state
@@ -107,7 +110,13 @@ pub fn draw_detail(
     }
     lines.extend(wrap_text(&meta.join(" · "), theme.dim, width));
     lines.push(Line::default());
-    let body = body_lines(cache, s, &entry.verdict, None, true, width, theme);
+    let revealed = super::status::is_revealed(state, s);
+    let shown = super::picture::Shown::new(state, s, &entry.verdict, revealed);
+    let pictures = pictures_on(state, theme).then_some(&shown);
+    if pictures.is_some() {
+        super::picture::wanted(state, entry, true, wanted);
+    }
+    let body = body_lines(cache, s, &entry.verdict, None, true, pictures, width, theme);
     links::place(&mut links, body.links, inner, 0, lines.len());
     lines.extend(body.lines.iter().cloned());
     lines.push(Line::default());

@@ -16,6 +16,7 @@ pub(crate) mod html;
 mod links;
 mod monitor;
 mod notifications;
+mod picture;
 mod status;
 mod tabs;
 mod theme;
@@ -58,6 +59,8 @@ pub struct ViewState {
     cache: LayoutCache,
     /// Where the links of the last drawn frame are, for [`hyperlink_overlay`].
     links: Vec<LinkArea>,
+    /// The picture URLs the last frame showed or came near, in screen order.
+    pictures: Vec<String>,
 }
 
 impl Default for ViewState {
@@ -68,6 +71,7 @@ impl Default for ViewState {
             anchors: HashMap::new(),
             cache: LayoutCache::default(),
             links: Vec::new(),
+            pictures: Vec::new(),
         }
     }
 }
@@ -98,6 +102,12 @@ impl ViewState {
     pub fn links(&self) -> &[LinkArea] {
         &self.links
     }
+
+    /// The pictures the last frame showed or came near (none while pictures are off): what the
+    /// run loop reports to the reducer so that they are fetched.
+    pub fn pictures(&self) -> &[String] {
+        &self.pictures
+    }
 }
 
 pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Theme) {
@@ -105,6 +115,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     let area = frame.area();
     view.tab_hits.clear();
     view.links.clear();
+    view.pictures.clear();
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -139,6 +150,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
                 id,
                 &mut view.cache,
                 theme,
+                &mut view.pictures,
             );
         }
         _ => draw_main(frame, body, state, view, theme),
@@ -162,6 +174,7 @@ fn draw_main(frame: &mut Frame, body: Rect, state: &State, view: &mut ViewState,
         &mut view.cache,
         &mut view.links,
         theme,
+        &mut view.pictures,
     );
     if let Some((pane, side)) = pane {
         notifications::draw_notifications(buf, pane, state, side, theme);

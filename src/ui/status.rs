@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 
 use super::html::render_html;
 use super::links::{LinkRun, whole_line_runs};
+use super::picture::Shown;
 use super::theme::Theme;
 use super::wrap::{clean, clean_lines, left_right, relative_time, truncate, wrap_spans, wrap_text};
 use crate::app::state::{Entry, Item, State};
@@ -26,6 +27,8 @@ struct BodyKey {
     detail: bool,
     /// Which view laid it out: 0 the timeline and detail view, others see [`view_body`].
     variant: u8,
+    /// 0: media as text lines; else which pictures are held and shown ([`Shown::key`]).
+    pictures: u64,
 }
 
 #[derive(Debug, Default)]
@@ -114,7 +117,8 @@ fn body_hash(s: &Status) -> u64 {
     s.language.hash(&mut h);
     (s.replies_count, s.reblogs_count, s.favourites_count).hash(&mut h);
     for m in &s.media_attachments {
-        (m.kind.as_str(), &m.description, &m.url).hash(&mut h);
+        (m.kind.as_str(), &m.description, &m.url, &m.blurhash).hash(&mut h);
+        m.meta.as_ref().map(|r| r.get()).hash(&mut h);
     }
     if let Some(p) = &s.poll {
         (p.expired, p.votes_count, p.voters_count, &p.own_votes).hash(&mut h);
@@ -123,7 +127,7 @@ fn body_hash(s: &Status) -> u64 {
         }
     }
     if let Some(c) = &s.card {
-        (&c.title, &c.provider_name, &c.url).hash(&mut h);
+        (&c.title, &c.provider_name, &c.url, &c.image, &c.blurhash).hash(&mut h);
     }
     h.finish()
 }
@@ -221,8 +225,25 @@ pub fn layout_entry<'c>(
     head.push(header_line(status, state, width, theme));
     let expanded = revealed || state.settings.expand_spoilers;
     let folded = (!expanded).then_some(reveal.as_str());
-    let body = body_lines(cache, status, &entry.verdict, folded, false, width, theme);
+    let shown = Shown::new(state, status, &entry.verdict, revealed);
+    let pictures = pictures_on(state, theme).then_some(&shown);
+    let body = body_lines(
+        cache,
+        status,
+        &entry.verdict,
+        folded,
+        false,
+        pictures,
+        width,
+        theme,
+    );
     EntryLines { head, body }
+}
+
+/// Whether media are drawn as pictures: not when switched off, nor under NO_COLOR (a half
+/// block without its colours shows nothing of a picture).
+pub fn pictures_on(state: &State, theme: &Theme) -> bool {
+    state.settings.images != crate::config::Images::Off && !theme.no_color
 }
 
 /// `Name @acct            ↩ 🔒 private (edited) 12m`
@@ -260,6 +281,7 @@ pub fn visibility_label(v: &Visibility) -> Option<String> {
 }
 
 /// The body of `s` from the cache, laid out when missing.
+#[allow(clippy::too_many_arguments)]
 pub fn body_lines<'c>(
     cache: &'c mut LayoutCache,
     s: &Status,
@@ -268,6 +290,7 @@ pub fn body_lines<'c>(
     // table per run: no part of the cache key); `None` when expanded.
     folded: Option<&str>,
     detail: bool,
+    pictures: Option<&Shown>,
     width: usize,
     theme: &Theme,
 ) -> Body<'c> {
@@ -285,8 +308,11 @@ pub fn body_lines<'c>(
         },
         detail,
         variant: 0,
+        pictures: pictures.map_or(0, |p| p.key(s)),
     };
-    cache.get_or_build(key, || build_body(s, verdict, folded, detail, width, theme))
+    cache.get_or_build(key, || {
+        build_body(s, verdict, folded, detail, pictures, width, theme)
+    })
 }
 
 /// A body laid out by another view (the monitor) with its own `build`, cached by the same
@@ -309,6 +335,7 @@ pub fn view_body<'c>(
         verdict: 0,
         detail: false,
         variant,
+        pictures: 0,
     };
     cache.get_or_build(key, build)
 }
@@ -318,6 +345,7 @@ fn build_body(
     verdict: &Verdict,
     folded: Option<&str>,
     detail: bool,
+    pictures: Option<&Shown>,
     width: usize,
     theme: &Theme,
 ) -> (Vec<Line<'static>>, Vec<LinkRun>) {
@@ -342,7 +370,17 @@ fn build_body(
         run.line += out.len();
     }
     out.extend(content);
-    if *verdict == Verdict::Blur && !s.media_attachments.is_empty() {
+    let blurred = *verdict == Verdict::Blur;
+    let drawn = pictures.map(|shown| {
+        if detail {
+            super::picture::detail_pictures(s, blurred, shown, width, theme)
+        } else {
+            super::picture::timeline_preview(s, blurred, shown, width, theme)
+        }
+    });
+    if let Some(Some(media)) = drawn {
+        out.extend(media);
+    } else if blurred && !s.media_attachments.is_empty() {
         out.push(Line::from(Span::styled(
             "[media hidden by a filter]",
             theme.dim,
@@ -368,6 +406,9 @@ fn build_body(
             text.push_str(provider.trim());
         }
         if detail {
+            if let Some(card) = pictures.and_then(|p| super::picture::card_picture(s, p, width)) {
+                out.extend(card);
+            }
             out.extend(wrap_text(&text, theme.dim, width));
             if !c.url.is_empty() {
                 let url = wrap_text(&format!("   {}", clean(&c.url)), theme.link, width);
@@ -391,6 +432,19 @@ fn media_kind(m: &MediaAttachment) -> &'static str {
     }
 }
 
+/// `[image: alt text]`, the alt text made safe and on one line.
+pub fn media_text(m: &MediaAttachment) -> String {
+    let alt = m
+        .description
+        .as_deref()
+        .map(|d| clean_lines(d).join(" ").trim().to_string())
+        .filter(|d| !d.is_empty());
+    match alt {
+        Some(alt) => format!("[{}: {alt}]", media_kind(m)),
+        None => format!("[{}]", media_kind(m)),
+    }
+}
+
 fn media_lines(
     m: &MediaAttachment,
     sensitive: bool,
@@ -398,15 +452,7 @@ fn media_lines(
     width: usize,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    let alt = m
-        .description
-        .as_deref()
-        .map(|d| clean_lines(d).join(" ").trim().to_string())
-        .filter(|d| !d.is_empty());
-    let text = match alt {
-        Some(alt) => format!("[{}: {alt}]", media_kind(m)),
-        None => format!("[{}]", media_kind(m)),
-    };
+    let text = media_text(m);
     let mut spans = Vec::new();
     if sensitive {
         spans.push(Span::styled("[sensitive] ", theme.warning));

@@ -33,9 +33,12 @@ pub fn visible_entries(state: &State, tab: &Tab) -> Vec<usize> {
 }
 
 const GUTTER: u16 = 2;
+/// Entries below the screen whose pictures are fetched ahead.
+const NEAR: usize = 3;
 
 /// Draws the timeline, recording where its links are in `links`; returns how many entries
 /// were fully on screen.
+#[allow(clippy::too_many_arguments)]
 pub fn draw_timeline(
     buf: &mut Buffer,
     area: Rect,
@@ -44,6 +47,8 @@ pub fn draw_timeline(
     cache: &mut LayoutCache,
     links: &mut Vec<LinkArea>,
     theme: &Theme,
+    // The pictures of the entries drawn and of the next few: fetched before they scroll in.
+    wanted: &mut Vec<String>,
 ) -> usize {
     let Some(tab) = state.active_tab() else {
         return 1;
@@ -119,11 +124,21 @@ pub fn draw_timeline(
         },
     );
 
+    let pictures = super::status::pictures_on(state, theme);
     let mut shown = 0;
     let mut used = 0;
+    let mut below = 0;
     for (p, &i) in vis.iter().enumerate().skip(top) {
         if used >= height {
-            break;
+            below += 1;
+            if !pictures || below > NEAR {
+                break;
+            }
+            super::picture::wanted(state, &tab.entries[i], false, wanted);
+            continue;
+        }
+        if pictures {
+            super::picture::wanted(state, &tab.entries[i], false, wanted);
         }
         let e = layout_entry(cache, state, &tab.entries[i], width, theme);
         let bar = if p == selected {

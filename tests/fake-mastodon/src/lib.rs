@@ -48,6 +48,7 @@ mod hub;
 pub use hub::Encoded;
 /// A raw event-stream endpoint that writes any bytes, for hostile-input tests.
 pub mod inject;
+pub mod media;
 /// OAuth: app registration, authorize, token, revoke.
 pub mod oauth;
 mod rest;
