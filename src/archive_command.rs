@@ -8,7 +8,9 @@ use crate::config::Config;
 use crate::setup::Failure;
 
 pub fn run(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
-    let (mut archive, notice) = Archive::open_default()
+    let dir = crate::accounts::data_dir()
+        .ok_or_else(|| Failure::other("no data dir: set TOOTWATCH_DATA_DIR"))?;
+    let (mut archive, notice) = Archive::open_in(&dir)
         .map_err(|e| Failure::other(format!("cannot open the archive: {e}")))?;
     if let Some(notice) = notice {
         eprintln!("tootwatch: {notice}");

@@ -68,6 +68,15 @@ pub fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The bytes of `word` below `n` (n <= 128), as their high bits (exact for the lowest one).
+/// Here, below the stream layer that also scans with it, so neither depends on the other.
+#[inline]
+pub(crate) fn bytes_below(word: u64, n: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS
+}
+
 /// Whether some character of `json` `needs` an escape. Runs of printable ASCII (nearly all of
 /// a payload) are passed over eight bytes at a time; only the other characters are decoded.
 fn json_needs_escapes(json: &str, needs: impl Fn(char) -> bool) -> bool {
@@ -81,8 +90,8 @@ fn json_needs_escapes(json: &str, needs: impl Fn(char) -> bool) -> bool {
             let word = u64::from_le_bytes(word);
             // A high bit (not ASCII), a byte below 0x20, or DEL (0x7f + 1 carries into the
             // high bit): not plain.
-            let odd = (word | word.wrapping_add(ONES)) & 0x8080_8080_8080_8080
-                | crate::stream::scan::bytes_below(word, 0x20);
+            let odd =
+                (word | word.wrapping_add(ONES)) & 0x8080_8080_8080_8080 | bytes_below(word, 0x20);
             if odd == 0 {
                 at += 8;
                 continue;

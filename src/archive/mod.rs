@@ -48,14 +48,10 @@ pub enum ArchiveError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("no data dir: set TOOTWATCH_DATA_DIR")]
-    NoDataDir,
 }
 
-/// The archive file in the data dir.
-pub fn default_path() -> Option<PathBuf> {
-    crate::accounts::data_dir().map(|d| d.join("archive.sqlite3"))
-}
+/// The archive's file name in the data dir.
+pub const FILE_NAME: &str = "archive.sqlite3";
 
 pub struct Archive {
     conn: Connection,
@@ -113,9 +109,9 @@ impl Archive {
         }
     }
 
-    /// The archive at the default path.
-    pub fn open_default() -> Result<(Archive, Option<String>), ArchiveError> {
-        Self::open(&default_path().ok_or(ArchiveError::NoDataDir)?)
+    /// The archive in a data dir.
+    pub fn open_in(data_dir: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
+        Self::open(&data_dir.join(FILE_NAME))
     }
 
     fn open_checked(path: &Path) -> Result<Archive, Unusable> {

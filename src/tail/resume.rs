@@ -45,7 +45,9 @@ impl Resume {
         names: &[String],
         core: &mut LiveCore,
     ) -> Result<Resume, Failure> {
-        let (archive, notice) = Archive::open_default()
+        let dir = crate::accounts::data_dir()
+            .ok_or_else(|| Failure::other("--resume: no data dir: set TOOTWATCH_DATA_DIR"))?;
+        let (archive, notice) = Archive::open_in(&dir)
             .map_err(|e| Failure::other(format!("--resume: cannot open the archive: {e}")))?;
         if let Some(notice) = notice {
             eprintln!("tootwatch: {notice}");
