@@ -16,6 +16,9 @@ pub fn help_lines(keys: &Keymap) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// What the tab bar's connection markers mean (the footer says it in words).
+const LEGEND: &str = "● live  ↻ polled  ↻! not delivering  ⟳ reconnecting  ✗ failed";
+
 pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme, keys: &Keymap) {
     let rows = help_lines(keys);
     let close = keys
@@ -33,8 +36,9 @@ pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme, keys: &Keymap) {
         .map(|(_, t)| t.chars().count())
         .max()
         .unwrap_or(0);
-    let w = ((key_w + text_w + 6) as u16).min(area.width);
-    let h = (rows.len() as u16 + 2).min(area.height);
+    let legend_w = LEGEND.chars().count() + 4;
+    let w = ((key_w + text_w + 6).max(legend_w) as u16).min(area.width);
+    let h = (rows.len() as u16 + 4).min(area.height);
     let x = area.x + (area.width - w) / 2;
     let y = area.y + (area.height - h) / 2;
     let rect = Rect::new(x, y, w, h);
@@ -42,7 +46,7 @@ pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme, keys: &Keymap) {
         .border_style(theme.border)
         .title(Span::styled(" Keys ", theme.title))
         .title_bottom(Line::from(Span::styled(close, theme.dim)).right_aligned());
-    let lines: Vec<Line<'static>> = rows
+    let mut lines: Vec<Line<'static>> = rows
         .into_iter()
         .map(|(k, t)| {
             Line::from(vec![
@@ -53,6 +57,11 @@ pub fn draw_help(buf: &mut Buffer, area: Rect, theme: &Theme, keys: &Keymap) {
             ])
         })
         .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::raw(" "),
+        Span::styled(LEGEND, theme.dim),
+    ]));
     clear_overlay(rect, buf);
     Paragraph::new(lines).block(block).render(rect, buf);
 }
