@@ -355,3 +355,29 @@ async fn forcing_a_transport_the_server_lacks_suggests_the_other_one() {
     assert!(!line.contains("--streaming-url"), "{line}");
     assert_eq!(run.exit_code().await, 1, "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maintenance_page_is_reported_by_its_title_and_waited_out_briefly() {
+    for transport in ["sse", "ws"] {
+        let server = server(Flavor::Mastodon).await;
+        server.set_fault(Fault::Maintenance);
+        let mut run = tootwatch(
+            &server,
+            &server.token(),
+            &["tail", "--count", "1", "--transport", transport, "public"],
+        );
+        let line = run.stderr_until("reconnecting").await;
+        assert!(
+            line.contains(fake_mastodon::MAINTENANCE_TITLE),
+            "{transport}: {line}"
+        );
+        assert!(!line.contains('<'), "{transport}: markup leaked: {line}");
+        // Retry-After: 120 is capped at the longest backoff (0.2 s in the test config).
+        assert!(!line.contains("min"), "{transport}: {line}");
+        server.set_fault(Fault::None);
+        within("subscriber", server.wait_subscribers("public", 1)).await;
+        server.publish("public", "delete", Some("5"));
+        assert_eq!(run.line().await, "[public] delete 5");
+        assert_eq!(run.exit_code().await, 0);
+    }
+}

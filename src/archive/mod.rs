@@ -201,30 +201,6 @@ impl Archive {
         Ok(out)
     }
 
-    /// Records where a reader got to, all streams at once (one transaction).
-    pub fn save_cursors(
-        &mut self,
-        account: &str,
-        scope: &str,
-        cursors: &[(String, Since)],
-    ) -> Result<(), ArchiveError> {
-        let now = Timestamp::now().as_second();
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO cursors (account, scope, stream, since, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (account, scope, stream)
-                 DO UPDATE SET since = excluded.since, updated_at = excluded.updated_at",
-            )?;
-            for (stream, since) in cursors {
-                stmt.execute(params![account, scope, stream, encode_since(since), now])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     /// What a reader printed last, per group, oldest first.
     pub fn printed(
         &self,
@@ -249,7 +225,8 @@ impl Archive {
         Ok(out)
     }
 
-    /// Where a reader got to and what it printed last, in one transaction.
+    /// Where a reader got to (per stream) and what it printed last (per group), in one
+    /// transaction: the printed keys of `scope` are replaced, the cursors updated.
     pub fn save_resume(
         &mut self,
         account: &str,

@@ -20,19 +20,21 @@ fn cursors_survive_a_reopen_per_account_and_scope() {
             Since::Time(t("2026-12-01T12:00:00Z")),
         ),
     ];
-    a.save_cursors("alice@example.social", "hashtag:rust user", &cursors)
+    a.save_resume("alice@example.social", "hashtag:rust user", &cursors, &[])
         .unwrap();
-    a.save_cursors(
+    a.save_resume(
         "alice@example.social",
         "public",
         &[("public".into(), Since::Id("9".into()))],
+        &[],
     )
     .unwrap();
     // A later save moves a cursor on.
-    a.save_cursors(
+    a.save_resume(
         "alice@example.social",
         "public",
         &[("public".into(), Since::Id("10".into()))],
+        &[],
     )
     .unwrap();
     drop(a);
@@ -74,7 +76,7 @@ fn a_file_that_is_not_a_database_is_moved_aside() {
     let notice = notice.expect("the user is told");
     assert!(notice.contains("is not a database"), "{notice}");
     assert!(notice.contains("moved to"), "{notice}");
-    a.save_cursors("a", "s", &[("s".into(), Since::Id("1".into()))])
+    a.save_resume("a", "s", &[("s".into(), Since::Id("1".into()))], &[])
         .unwrap();
     let aside: Vec<_> = std::fs::read_dir(p.parent().unwrap())
         .unwrap()
@@ -105,9 +107,9 @@ fn two_processes_share_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let (mut one, _) = Archive::open(&path(&dir)).unwrap();
     let (mut two, _) = Archive::open(&path(&dir)).unwrap();
-    one.save_cursors("a", "s", &[("s".into(), Since::Id("1".into()))])
+    one.save_resume("a", "s", &[("s".into(), Since::Id("1".into()))], &[])
         .unwrap();
-    two.save_cursors("a", "t", &[("t".into(), Since::Id("2".into()))])
+    two.save_resume("a", "t", &[("t".into(), Since::Id("2".into()))], &[])
         .unwrap();
     assert_eq!(one.cursors("a", "t").unwrap().len(), 1);
     assert_eq!(two.cursors("a", "s").unwrap().len(), 1);
@@ -121,7 +123,7 @@ fn forget_and_prune_free_what_they_say() {
         let cursors: Vec<(String, Since)> = (0..200)
             .map(|i| (format!("hashtag:t{i}"), Since::Id(i.to_string())))
             .collect();
-        a.save_cursors(account, "many", &cursors).unwrap();
+        a.save_resume(account, "many", &cursors, &[]).unwrap();
     }
     assert_eq!(a.forget("alice").unwrap(), 200);
     assert!(a.cursors("alice", "many").unwrap().is_empty());
@@ -151,7 +153,7 @@ fn a_damaged_database_is_moved_aside() {
         let many: Vec<(String, Since)> = (0..2000)
             .map(|i| (format!("hashtag:t{i}"), Since::Id(format!("{i:030}"))))
             .collect();
-        a.save_cursors("alice", "many", &many).unwrap();
+        a.save_resume("alice", "many", &many, &[]).unwrap();
         a.compact().unwrap();
     }
     // Scribble over the middle of the file, past the header.

@@ -275,10 +275,6 @@ impl LiveCore {
         }
     }
 
-    pub fn cadence(&self) -> Cadence {
-        self.cadence
-    }
-
     pub fn spec(&self, stream: StreamId) -> Option<&StreamSpec> {
         self.tracks.get(stream.0).map(|t| &t.sub.spec)
     }
