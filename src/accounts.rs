@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::api::auth::App;
-use crate::setup::Failure;
+use crate::exit::Failure;
 
 /// Environment variable that moves the data dir (tests use it).
 pub const DATA_DIR_ENV: &str = "TOOTWATCH_DATA_DIR";

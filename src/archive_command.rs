@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::archive::Archive;
 use crate::cli::ArchiveAction;
 use crate::config::Config;
-use crate::setup::Failure;
+use crate::exit::Failure;
 
 pub fn run(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
     let dir = crate::accounts::data_dir()

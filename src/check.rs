@@ -7,7 +7,8 @@ use tokio::sync::mpsc;
 
 use crate::api::ApiError;
 use crate::cli::CheckArgs;
-use crate::setup::{self, Failure};
+use crate::exit::Failure;
+use crate::setup;
 use crate::stream::{
     ConnectionState, FailureCause, StreamId, StreamMessage, StreamSpec, spawn_stream,
 };

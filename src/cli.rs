@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::setup::Failure;
+use crate::exit::Failure;
 use crate::stream::{StreamSpec, TransportChoice, parse_group};
 
 const AFTER_HELP: &str = "\

@@ -11,6 +11,7 @@ pub mod archive_command;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod exit;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -15,7 +15,7 @@ use crate::accounts::{Store, StoredAccount, account_name, normalize_scopes};
 use crate::api::auth::{self, App, Attempt, Callback, OAuth, OOB_REDIRECT};
 use crate::api::{self, Api, ApiError};
 use crate::cli::{LoginArgs, LogoutArgs};
-use crate::setup::Failure;
+use crate::exit::Failure;
 
 /// How long `login` waits for a code: authorization codes expire after ten minutes.
 const CODE_WAIT: Duration = Duration::from_secs(600);

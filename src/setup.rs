@@ -2,9 +2,7 @@
 //! check the URLs, discover the instance. Errors here are the user's to fix, so they say how.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,41 +12,9 @@ use crate::accounts::Store;
 use crate::api::{self, Api, ApiError};
 use crate::cli::ServerOpts;
 use crate::config::{AccountConfig, Config, Limits};
+use crate::exit::Failure;
 use crate::model::Instance;
 use crate::stream::{StreamSettings, StreamSpec, Timing, TransportChoice};
-
-/// A run that ends early: the exit code of docs/cli.md and the one line that explains it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn usage(message: impl Into<String>) -> Self {
-        Failure {
-            code: 2,
-            message: message.into(),
-        }
-    }
-    pub fn refused(message: impl Into<String>) -> Self {
-        Failure {
-            code: 3,
-            message: message.into(),
-        }
-    }
-    pub fn other(message: impl Into<String>) -> Self {
-        Failure {
-            code: 1,
-            message: message.into(),
-        }
-    }
-
-    pub fn report(self) -> ExitCode {
-        let _ = writeln!(std::io::stderr(), "tootwatch: {}", self.message);
-        ExitCode::from(self.code)
-    }
-}
 
 /// Logs go to a file in the platform state dir, never to the terminal. `TOOTWATCH_LOG`
 /// sets the level (`warn`, `info`, `debug`, ...); the default is `info`.

@@ -113,8 +113,9 @@ use std::process::ExitCode;
 
 use crate::cli::{MonitorOpts, ServerOpts, WatchOpts};
 use crate::config::UiConfig;
+use crate::exit::Failure;
 use crate::matching::{Highlights, TagMatch, TagRule};
-use crate::setup::{self, Failure};
+use crate::setup;
 use crate::stream::StreamSpec;
 use state::UiSettings;
 

@@ -17,7 +17,7 @@ use super::state::{State, UiSettings};
 use super::{AppEvent, Command};
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
-use crate::setup::Failure;
+use crate::exit::Failure;
 use crate::stream::{StreamSettings, StreamSpec, spawn_stream};
 use crate::ui::{self, Theme, ViewState};
 

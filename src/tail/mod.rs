@@ -19,10 +19,11 @@ pub use print::{marked_text_line, text_line, write_json_line, write_record};
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, History, PAGE, Paging};
 use crate::cli::{Format, TailArgs};
+use crate::exit::Failure;
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Need, Origin, Subscription};
 use crate::model::Filter;
-use crate::setup::{self, Failure};
+use crate::setup;
 use crate::stream::{
     ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSpec,
     TransportChoice, spawn_stream,

@@ -9,8 +9,9 @@ use tokio::time::Instant;
 
 use crate::api::timeline::Since;
 use crate::archive::Archive;
+use crate::exit::Failure;
 use crate::live::LiveCore;
-use crate::setup::{Failure, Resolved};
+use crate::setup::Resolved;
 use crate::stream::{StreamId, StreamSpec};
 
 /// The cursor of an account's notifications, beside its streams'.

@@ -1,0 +1,37 @@
+//! The exit codes of docs/cli.md: how a run that ends early says why.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// A run that ends early: the exit code of docs/cli.md and the one line that explains it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    pub fn refused(message: impl Into<String>) -> Self {
+        Failure {
+            code: 3,
+            message: message.into(),
+        }
+    }
+    pub fn other(message: impl Into<String>) -> Self {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    pub fn report(self) -> ExitCode {
+        let _ = writeln!(std::io::stderr(), "tootwatch: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
