@@ -1,12 +1,17 @@
 //! The command line of docs/cli.md: parsing, and dispatch to the commands.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
+use crate::cmd::archive::ArchiveArgs;
+use crate::cmd::check::CheckArgs;
+use crate::cmd::live::{DemoArgs, MonitorOpts, ReplayArgs, WatchOpts};
+use crate::cmd::login::{LoginArgs, LogoutArgs};
+use crate::cmd::setup::{ServerOpts, parse_stream_arg};
+use crate::cmd::tail::TailArgs;
 use crate::exit::Failure;
-use crate::stream::{StreamSpec, TransportChoice, parse_group};
+use crate::stream::StreamSpec;
 
 const AFTER_HELP: &str = "\
 STREAM: user, user:notification, public, public:local, public:remote (each public one also with
@@ -38,42 +43,6 @@ pub struct Cli {
     pub watch: WatchOpts,
 }
 
-/// The side-screen view.
-#[derive(Debug, Clone, Default, Args)]
-pub struct MonitorOpts {
-    /// The side-screen view: one column of all STREAMs, following the newest post, with a
-    /// footer line per stream that turns into a warning when it goes quiet
-    #[arg(long)]
-    pub monitor: bool,
-    /// Seconds a stream may be down or without a post before the monitor warns [default: 300]
-    #[arg(long, value_name = "SECONDS", requires = "monitor")]
-    pub stale_after: Option<f64>,
-    /// Ring the bell when a stream goes stale and for highlighted posts (monitor)
-    #[arg(long, requires = "monitor")]
-    pub bell: bool,
-    /// For hashtag streams: posts with any of the tags (default), or all of them
-    #[arg(long = "match", value_enum, value_name = "any|all")]
-    pub tag_match: Option<crate::matching::TagMatch>,
-    /// Leave out posts carrying this tag (repeatable)
-    #[arg(long, value_name = "TAG")]
-    pub without_tag: Vec<String>,
-    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
-    pub images: Option<crate::config::Images>,
-}
-
-/// Highlights and the hook, for the live view, the monitor and `tail`.
-#[derive(Debug, Clone, Default, Args)]
-pub struct WatchOpts {
-    /// Highlight a keyword (literal, case-insensitive) or a /regular expression/ (repeatable)
-    #[arg(long, value_name = "PATTERN")]
-    pub highlight: Vec<String>,
-    /// Run CMD for each highlighted post (each post, without highlights), the post as JSON on
-    /// its stdin; quoted like a shell command, run without a shell
-    #[arg(long, value_name = "CMD")]
-    pub exec: Option<String>,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print live events, one line each, until interrupted
@@ -99,188 +68,10 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct ArchiveArgs {
-    #[command(subcommand)]
-    pub action: ArchiveAction,
-    /// Config file, for `[archive] max_mb`
-    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ArchiveAction {
-    /// Where the archive is, its size, and what it keeps per account
-    Stats,
-    /// Bring the file under `[archive] max_mb`, the oldest first
-    Prune,
-    /// Forget everything kept for an account (`user@host`, or the instance URL)
-    Forget {
-        /// The account
-        #[arg(value_name = "ACCOUNT")]
-        account: String,
-    },
-}
-
-#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete in
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Playback speed (2 = twice as fast)
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
-    pub speed: f64,
-    /// Config file, for its [ui] settings
-    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
-    pub images: Option<crate::config::Images>,
-}
-
-#[derive(Debug, Args)]
-pub struct ReplayArgs {
-    /// A file written by `tootwatch tail --record FILE`
-    pub file: PathBuf,
-    /// Playback speed (2 = twice as fast)
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
-    pub speed: f64,
-    /// Config file, for its [ui] settings
-    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
-    pub images: Option<crate::config::Images>,
-}
-
-#[derive(Debug, Args)]
-pub struct LoginArgs {
-    /// The server: a URL or a host name, e.g. mastodon.social
-    #[arg(value_name = "INSTANCE")]
-    pub instance: String,
-    /// OAuth scopes to ask for, e.g. "read write" [default: the config's [login] scopes, else read]
-    #[arg(long, value_name = "SCOPES")]
-    pub scopes: Option<String>,
-    /// Print the sign-in URL only; do not open a browser
-    #[arg(long)]
-    pub no_browser: bool,
-    /// Allow plain http:// to a host that is not on this machine
-    #[arg(long)]
-    pub insecure: bool,
-    /// Config file (default: config.toml in the platform config dir)
-    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct LogoutArgs {
-    /// A logged-in account, e.g. alice@mastodon.social (needed when several are)
-    #[arg(value_name = "ACCOUNT")]
-    pub account: Option<String>,
-}
-
-/// Options shared by the commands that talk to a server. `Debug` leaves the token out.
-#[derive(Clone, Default, Args)]
-pub struct ServerOpts {
-    /// Base URL of the server, e.g. https://mastodon.social
-    #[arg(long, env = "TOOTWATCH_INSTANCE", value_name = "URL")]
-    pub instance: Option<String>,
-    /// OAuth bearer token (default: the selected account's)
-    #[arg(
-        long,
-        env = "TOOTWATCH_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-    /// An account from the config or one stored by `tootwatch login`
-    #[arg(long, env = "TOOTWATCH_ACCOUNT", value_name = "NAME")]
-    pub account: Option<String>,
-    /// Config file (default: config.toml in the platform config dir)
-    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// auto: WebSocket, falling back to server-sent events; sse or ws force one
-    #[arg(long, value_enum, value_name = "TRANSPORT")]
-    pub transport: Option<TransportChoice>,
-    /// Streaming base URL, overriding what the server advertises
-    #[arg(long, value_name = "URL")]
-    pub streaming_url: Option<String>,
-    /// Seconds of silence (no event, heartbeat or ping) after which a connection is renewed [default: 60]
-    #[arg(long, value_name = "SECONDS")]
-    pub read_timeout: Option<f64>,
-    /// Allow plain http:// to a host that is not on this machine
-    #[arg(long)]
-    pub insecure: bool,
-}
-
-impl std::fmt::Debug for ServerOpts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerOpts")
-            .field("instance", &self.instance)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("account", &self.account)
-            .field("config", &self.config)
-            .field("transport", &self.transport)
-            .field("streaming_url", &self.streaming_url)
-            .field("read_timeout", &self.read_timeout)
-            .field("insecure", &self.insecure)
-            .finish()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Format {
-    /// One human-readable line per event
-    #[default]
-    Text,
-    /// One JSON object per line (JSON Lines)
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct TailArgs {
-    #[command(flatten)]
-    pub server: ServerOpts,
-    /// Streams to follow; several, or comma-joined groups
-    #[arg(value_name = "STREAM", required = true, value_parser = parse_stream_arg)]
-    pub streams: Vec<Vec<StreamSpec>>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Exit after this many events
-    #[arg(long, value_name = "N")]
-    pub count: Option<u64>,
-    /// Also append every raw event, with its arrival time and stream, to FILE (for `replay`)
-    #[arg(long, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-    /// Print statuses and notifications that your filters hide
-    #[arg(long)]
-    pub no_filter: bool,
-    /// Do not report connection changes on stderr
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// First print what arrived since the previous `tail --resume` of the same account and
-    /// STREAMs (from the local archive's cursor, over REST), then go live
-    #[arg(long)]
-    pub resume: bool,
-    #[command(flatten)]
-    pub watch: WatchOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub server: ServerOpts,
-    /// Streams to try (default: the config's tabs, else `user`)
-    #[arg(value_name = "STREAM", value_parser = parse_stream_arg)]
-    pub streams: Vec<Vec<StreamSpec>>,
-}
-
-fn parse_stream_arg(s: &str) -> Result<Vec<StreamSpec>, String> {
-    parse_group(s).map_err(|e| e.to_string())
 }
 
 /// The whole program, from arguments to exit code.
@@ -295,7 +86,7 @@ pub fn main() -> ExitCode {
     if let Some(result) = printed {
         return result.unwrap_or_else(|failure| failure.report());
     }
-    crate::setup::init_logging();
+    crate::cmd::setup::init_logging();
     // `tail` runs its streams and its printing on one thread: an event is allocated and
     // freed where it was read (glibc's arenas made the cross-thread frees cost more than the
     // decode), and nothing waits on another core. The live view keeps its worker threads.
@@ -309,32 +100,15 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            None => crate::app::live(cli.server, cli.streams, cli.monitor, cli.watch).await,
-            Some(Command::Tail(args)) => crate::tail::run(args).await,
-            Some(Command::Check(args)) => crate::check::run(args).await,
-            Some(Command::Demo(args)) => {
-                let mut config = load_config(args.config.as_deref())?;
-                config.ui.images = args.images.unwrap_or(config.ui.images);
-                crate::app::replay(crate::app::replay::demo(valid_speed(args.speed)?), &config)
-                    .await
-            }
-            Some(Command::Archive(args)) => {
-                let config = load_config(args.config.as_deref())?;
-                crate::archive_command::run(args.action, &config)
-            }
-            Some(Command::Login(args)) => crate::login::login(args).await,
-            Some(Command::Logout(args)) => crate::login::logout(args).await,
+            None => crate::cmd::live::live(cli.server, cli.streams, cli.monitor, cli.watch).await,
+            Some(Command::Tail(args)) => crate::cmd::tail::run(args).await,
+            Some(Command::Check(args)) => crate::cmd::check::run(args).await,
+            Some(Command::Demo(args)) => crate::cmd::live::demo(args).await,
+            Some(Command::Archive(args)) => crate::cmd::archive::run(args),
+            Some(Command::Login(args)) => crate::cmd::login::login(args).await,
+            Some(Command::Logout(args)) => crate::cmd::login::logout(args).await,
             Some(Command::Completions(_) | Command::Manpage) => Ok(ExitCode::SUCCESS),
-            Some(Command::Replay(args)) => {
-                let mut config = load_config(args.config.as_deref())?;
-                config.ui.images = args.images.unwrap_or(config.ui.images);
-                let text = std::fs::read_to_string(&args.file).map_err(|e| {
-                    Failure::usage(format!("cannot read {}: {e}", args.file.display()))
-                })?;
-                let recording = crate::app::replay::Replay::parse(&text, valid_speed(args.speed)?)
-                    .map_err(|e| Failure::usage(format!("{}: {e}", args.file.display())))?;
-                crate::app::replay(recording, &config).await
-            }
+            Some(Command::Replay(args)) => crate::cmd::live::replay_file(args).await,
         }
     });
     // Stream tasks may still be waiting on sockets; they are not worth waiting for.
@@ -379,25 +153,10 @@ fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
     }
 }
 
-fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, Failure> {
-    crate::config::Config::load(path)
-        .map(|(c, _)| c)
-        .map_err(|e| Failure::usage(e.to_string()))
-}
-
-fn valid_speed(speed: f64) -> Result<f64, Failure> {
-    if speed.is_finite() && speed > 0.0 && speed <= 1000.0 {
-        Ok(speed)
-    } else {
-        Err(Failure::usage(
-            "--speed must be a number above 0 (1 = as recorded)",
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::tail::Format;
 
     #[test]
     fn the_command_line_is_consistent() {

@@ -151,14 +151,15 @@ fn decode_and_print(name: &str, payload: Option<&str>) {
     let Ok(event) = decode_event(name, payload) else {
         return;
     };
-    let line = crate::tail::text_line("hashtag:x", &event);
+    let line = crate::cmd::tail::text_line("hashtag:x", &event);
     assert_clean("tail text line", &line, false);
     let raw = RawEvent {
         name: name.to_string(),
         payload: payload.map(str::to_string),
     };
     let mut json = Vec::new();
-    crate::tail::write_json_line(&mut json, "hashtag:x", &event, &raw).expect("a Vec takes it");
+    crate::cmd::tail::write_json_line(&mut json, "hashtag:x", &event, &raw)
+        .expect("a Vec takes it");
     // One line of JSON; no control byte a terminal would act on (JSON cannot carry raw C0
     // controls in strings, and line breaks between tokens are flattened).
     assert_eq!(json.last(), Some(&b'\n'));

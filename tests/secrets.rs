@@ -571,12 +571,12 @@ fn debug_output_never_shows_the_token() {
         format!("[accounts.me]\ninstance = \"https://a.example\"\ntoken = \"{TOKEN}\"\n"),
     )
     .unwrap();
-    let opts = tootwatch::cli::ServerOpts {
+    let opts = tootwatch::cmd::setup::ServerOpts {
         config: Some(config),
         account: Some("me".into()),
         ..Default::default()
     };
-    let resolved = tootwatch::setup::resolve(&opts).unwrap();
+    let resolved = tootwatch::cmd::setup::resolve(&opts).unwrap();
     assert_eq!(resolved.token.as_deref(), Some(TOKEN));
     let text = format!("{resolved:?}");
     assert!(

@@ -3,9 +3,11 @@
 //! `accounts.rs`.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Args;
 use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -14,7 +16,6 @@ use url::Url;
 use crate::accounts::{Store, StoredAccount, account_name, normalize_scopes};
 use crate::api::auth::{self, App, Attempt, Callback, OAuth, OOB_REDIRECT};
 use crate::api::{self, Api, ApiError};
-use crate::cli::{LoginArgs, LogoutArgs};
 use crate::exit::Failure;
 
 /// How long `login` waits for a code: authorization codes expire after ten minutes.
@@ -167,10 +168,36 @@ fn prompt() {
 }
 
 /// `tootwatch login INSTANCE`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The server: a URL or a host name, e.g. mastodon.social
+    #[arg(value_name = "INSTANCE")]
+    pub instance: String,
+    /// OAuth scopes to ask for, e.g. "read write" [default: the config's [login] scopes, else read]
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// Print the sign-in URL only; do not open a browser
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Allow plain http:// to a host that is not on this machine
+    #[arg(long)]
+    pub insecure: bool,
+    /// Config file (default: config.toml in the platform config dir)
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// A logged-in account, e.g. alice@mastodon.social (needed when several are)
+    #[arg(value_name = "ACCOUNT")]
+    pub account: Option<String>,
+}
+
 pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
     let (config, _) = crate::config::Config::load(args.config.as_deref())
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let base = crate::setup::parse_base_url(&args.instance, "INSTANCE", args.insecure)?;
+    let base = crate::cmd::setup::parse_base_url(&args.instance, "INSTANCE", args.insecure)?;
     let scopes = normalize_scopes(args.scopes.as_deref().unwrap_or(&config.login.scopes))
         .map_err(|e| Failure::usage(format!("--scopes: {e}")))?;
     let store = Store::open_default()?;
@@ -193,7 +220,7 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
     let host = base.host_str().unwrap_or("the server");
 
     let browser_opened = match &loopback_url {
-        Some(url) if !args.no_browser && crate::app::run::can_open_locally() => {
+        Some(url) if !args.no_browser && crate::cmd::live::run::can_open_locally() => {
             match open_browser(url.as_str()) {
                 Ok(()) => true,
                 Err(e) => {

@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Args;
 use tokio::sync::mpsc;
 
 use crate::api::ApiError;
-use crate::cli::CheckArgs;
+use crate::cmd::setup::{self, ServerOpts, parse_stream_arg};
 use crate::exit::Failure;
-use crate::setup;
 use crate::stream::{
     ConnectionState, FailureCause, StreamId, StreamMessage, StreamSpec, spawn_stream,
 };
@@ -44,6 +44,15 @@ impl Report {
             Outcome::Refused => 3,
         })
     }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub server: ServerOpts,
+    /// Streams to try (default: the config's tabs, else `user`)
+    #[arg(value_name = "STREAM", value_parser = parse_stream_arg)]
+    pub streams: Vec<Vec<StreamSpec>>,
 }
 
 pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {

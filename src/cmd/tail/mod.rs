@@ -6,10 +6,11 @@ mod print;
 mod resume;
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Args, ValueEnum};
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -18,12 +19,12 @@ pub use print::{marked_text_line, text_line, write_json_line, write_record};
 
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, History, PAGE, Paging};
-use crate::cli::{Format, TailArgs};
+use crate::cmd::live::WatchOpts;
+use crate::cmd::setup::{self, ServerOpts, parse_stream_arg};
 use crate::exit::Failure;
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Need, Origin, Subscription};
 use crate::model::Filter;
-use crate::setup;
 use crate::stream::{
     ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSpec,
     TransportChoice, spawn_stream,
@@ -85,6 +86,45 @@ enum Stop {
     Failed(Failure),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// One human-readable line per event
+    #[default]
+    Text,
+    /// One JSON object per line (JSON Lines)
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    #[command(flatten)]
+    pub server: ServerOpts,
+    /// Streams to follow; several, or comma-joined groups
+    #[arg(value_name = "STREAM", required = true, value_parser = parse_stream_arg)]
+    pub streams: Vec<Vec<StreamSpec>>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit after this many events
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Also append every raw event, with its arrival time and stream, to FILE (for `replay`)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Print statuses and notifications that your filters hide
+    #[arg(long)]
+    pub no_filter: bool,
+    /// Do not report connection changes on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// First print what arrived since the previous `tail --resume` of the same account and
+    /// STREAMs (from the local archive's cursor, over REST), then go live
+    #[arg(long)]
+    pub resume: bool,
+    #[command(flatten)]
+    pub watch: WatchOpts,
+}
+
 pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let resolved = setup::resolve(&args.server)?;
     if args.resume && !resolved.config.archive.enabled {
@@ -141,7 +181,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         no_filter: args.no_filter,
         printed: 0,
         count: args.count,
-        hook: crate::app::watch_hook(&args.watch, &resolved.config.watch)?,
+        hook: crate::cmd::live::watch_hook(&args.watch, &resolved.config.watch)?,
         highlights,
     };
 

@@ -12,11 +12,11 @@ use ratatui::crossterm::event::{self as term, Event, EventStream, MouseButton, M
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::reducer::update;
-use super::state::{State, UiSettings};
-use super::{AppEvent, Command};
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
+use crate::app::reducer::update;
+use crate::app::state::{State, UiSettings};
+use crate::app::{AppEvent, Command};
 use crate::exit::Failure;
 use crate::stream::{StreamSettings, StreamSpec, spawn_stream};
 use crate::ui::{self, Theme, ViewState};
@@ -34,7 +34,7 @@ pub struct LiveAccount {
 pub enum Source {
     /// Indexed as `State::accounts`: the first is the default account.
     Live(Vec<LiveAccount>),
-    Replay(super::replay::Replay),
+    Replay(crate::app::replay::Replay),
 }
 
 impl Source {
@@ -63,7 +63,7 @@ pub struct Options {
     /// `--exec`: run for each highlighted post.
     pub hook: Option<crate::hooks::Hook>,
     /// The side-screen view, its highlights and its hashtag rule.
-    pub monitor: Option<super::state::Monitor>,
+    pub monitor: Option<crate::app::state::Monitor>,
     pub highlights: crate::matching::Highlights,
     /// Per tab, in order: which posts a hashtag column admits.
     pub tag_rules: Vec<crate::matching::TagRule>,
@@ -698,7 +698,7 @@ mod tests {
         };
         let push = |state: &mut State, t: &str| {
             state.tabs[0].push_newest(
-                super::super::state::Item::Status(status(t)),
+                crate::app::state::Item::Status(status(t)),
                 crate::filter::Verdict::Show,
                 0,
                 10,

@@ -9,9 +9,9 @@ use tokio::time::Instant;
 
 use crate::api::timeline::Since;
 use crate::archive::Archive;
+use crate::cmd::setup::Resolved;
 use crate::exit::Failure;
 use crate::live::LiveCore;
-use crate::setup::Resolved;
 use crate::stream::{StreamId, StreamSpec};
 
 /// The cursor of an account's notifications, beside its streams'.

@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::Args;
 use url::Url;
 
 use crate::accounts::Store;
 use crate::api::{self, Api, ApiError};
-use crate::cli::ServerOpts;
 use crate::config::{AccountConfig, Config, Limits};
 use crate::exit::Failure;
 use crate::model::Instance;
-use crate::stream::{StreamSettings, StreamSpec, Timing, TransportChoice};
+use crate::stream::{StreamSettings, StreamSpec, Timing, TransportChoice, parse_group};
 
 /// Logs go to a file in the platform state dir, never to the terminal. `TOOTWATCH_LOG`
 /// sets the level (`warn`, `info`, `debug`, ...); the default is `info`.
@@ -54,6 +54,67 @@ pub fn log_path() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "tootwatch")?;
     let dir = dirs.state_dir().unwrap_or_else(|| dirs.cache_dir());
     Some(dir.join("tootwatch.log"))
+}
+
+/// Options shared by the commands that talk to a server. `Debug` leaves the token out.
+#[derive(Clone, Default, Args)]
+pub struct ServerOpts {
+    /// Base URL of the server, e.g. https://mastodon.social
+    #[arg(long, env = "TOOTWATCH_INSTANCE", value_name = "URL")]
+    pub instance: Option<String>,
+    /// OAuth bearer token (default: the selected account's)
+    #[arg(
+        long,
+        env = "TOOTWATCH_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// An account from the config or one stored by `tootwatch login`
+    #[arg(long, env = "TOOTWATCH_ACCOUNT", value_name = "NAME")]
+    pub account: Option<String>,
+    /// Config file (default: config.toml in the platform config dir)
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// auto: WebSocket, falling back to server-sent events; sse or ws force one
+    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    pub transport: Option<TransportChoice>,
+    /// Streaming base URL, overriding what the server advertises
+    #[arg(long, value_name = "URL")]
+    pub streaming_url: Option<String>,
+    /// Seconds of silence (no event, heartbeat or ping) after which a connection is renewed [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub read_timeout: Option<f64>,
+    /// Allow plain http:// to a host that is not on this machine
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl std::fmt::Debug for ServerOpts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOpts")
+            .field("instance", &self.instance)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("account", &self.account)
+            .field("config", &self.config)
+            .field("transport", &self.transport)
+            .field("streaming_url", &self.streaming_url)
+            .field("read_timeout", &self.read_timeout)
+            .field("insecure", &self.insecure)
+            .finish()
+    }
+}
+
+/// A STREAM argument: one stream, or a comma-joined group.
+pub fn parse_stream_arg(s: &str) -> Result<Vec<StreamSpec>, String> {
+    parse_group(s).map_err(|e| e.to_string())
+}
+
+/// The config file alone, for the commands that need no server.
+pub fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, Failure> {
+    crate::config::Config::load(path)
+        .map(|(c, _)| c)
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// Everything a command needs to know before it touches the network. `Debug` leaves the
@@ -333,8 +394,7 @@ pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, F
     })
 }
 
-/// The titles of the user's lists by id, for naming list tabs.
-pub type ListTitles = std::collections::HashMap<String, String>;
+pub use crate::app::ListTitles;
 
 /// Replaces `list:NAME` by `list:ID` through the lists API; ids pass unchanged. Returns the
 /// titles of the lists it learnt (none when no STREAM is a list).

@@ -1,13 +1,43 @@
 //! `tootwatch archive stats|prune|forget ACCOUNT`: for people who care where their disk went.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Subcommand};
+
 use crate::archive::Archive;
-use crate::cli::ArchiveAction;
 use crate::config::Config;
 use crate::exit::Failure;
 
-pub fn run(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    #[command(subcommand)]
+    pub action: ArchiveAction,
+    /// Config file, for `[archive] max_mb`
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveAction {
+    /// Where the archive is, its size, and what it keeps per account
+    Stats,
+    /// Bring the file under `[archive] max_mb`, the oldest first
+    Prune,
+    /// Forget everything kept for an account (`user@host`, or the instance URL)
+    Forget {
+        /// The account
+        #[arg(value_name = "ACCOUNT")]
+        account: String,
+    },
+}
+
+pub fn run(args: ArchiveArgs) -> Result<ExitCode, Failure> {
+    let config = crate::cmd::setup::load_config(args.config.as_deref())?;
+    act(args.action, &config)
+}
+
+fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
     let dir = crate::accounts::data_dir()
         .ok_or_else(|| Failure::other("no data dir: set TOOTWATCH_DATA_DIR"))?;
     let (mut archive, notice) = Archive::open_in(&dir)

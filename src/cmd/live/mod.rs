@@ -1,0 +1,379 @@
+//! `tootwatch [STREAM...]`, `demo` and `replay`: the live view's wiring, from the command line
+//! and the config to the run loop.
+
+pub mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::app::replay;
+use crate::app::state::{self, UiSettings};
+use crate::app::tab_title;
+use crate::cmd::setup::{self, ServerOpts};
+use crate::config::UiConfig;
+use crate::exit::Failure;
+use crate::matching::{Highlights, TagMatch, TagRule};
+use crate::stream::StreamSpec;
+
+/// The side-screen view.
+#[derive(Debug, Clone, Default, Args)]
+pub struct MonitorOpts {
+    /// The side-screen view: one column of all STREAMs, following the newest post, with a
+    /// footer line per stream that turns into a warning when it goes quiet
+    #[arg(long)]
+    pub monitor: bool,
+    /// Seconds a stream may be down or without a post before the monitor warns [default: 300]
+    #[arg(long, value_name = "SECONDS", requires = "monitor")]
+    pub stale_after: Option<f64>,
+    /// Ring the bell when a stream goes stale and for highlighted posts (monitor)
+    #[arg(long, requires = "monitor")]
+    pub bell: bool,
+    /// For hashtag streams: posts with any of the tags (default), or all of them
+    #[arg(long = "match", value_enum, value_name = "any|all")]
+    pub tag_match: Option<crate::matching::TagMatch>,
+    /// Leave out posts carrying this tag (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub without_tag: Vec<String>,
+    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    pub images: Option<crate::config::Images>,
+}
+
+/// Highlights and the hook, for the live view, the monitor and `tail`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WatchOpts {
+    /// Highlight a keyword (literal, case-insensitive) or a /regular expression/ (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub highlight: Vec<String>,
+    /// Run CMD for each highlighted post (each post, without highlights), the post as JSON on
+    /// its stdin; quoted like a shell command, run without a shell
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Playback speed (2 = twice as fast)
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Config file, for its [ui] settings
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    pub images: Option<crate::config::Images>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A file written by `tootwatch tail --record FILE`
+    pub file: PathBuf,
+    /// Playback speed (2 = twice as fast)
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Config file, for its [ui] settings
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    pub images: Option<crate::config::Images>,
+}
+
+fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
+    UiSettings {
+        timeline_len: ui.timeline_len,
+        notifications_len: ui.notifications_len,
+        expand_spoilers: ui.expand_spoilers,
+        bell_on_mention: ui.bell_on_mention,
+        open_locally: match ui.open_links {
+            crate::config::OpenLinks::Auto => run::can_open_locally(),
+            crate::config::OpenLinks::Browser => true,
+            crate::config::OpenLinks::Clipboard => false,
+        },
+        hyperlinks: ui.hyperlinks,
+        keys,
+        images: ui.images,
+        max_image_bytes: ui.max_image_bytes,
+    }
+}
+
+/// The `--exec` hook (the flag, else the config's), ready to run.
+pub fn watch_hook(
+    watch: &WatchOpts,
+    config: &crate::config::WatchConfig,
+) -> Result<Option<crate::hooks::Hook>, Failure> {
+    let Some(command) = watch.exec.as_ref().or(config.exec.as_ref()) else {
+        return Ok(None);
+    };
+    crate::hooks::Hook::parse(
+        command,
+        config.exec_concurrency,
+        std::time::Duration::from_secs_f64(config.exec_timeout_secs),
+    )
+    .map(Some)
+    .map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// A tab to open: its title (empty: named after its streams), its streams, its hashtag rule,
+/// and the account it streams from (`None`: the default one).
+struct TabPlan {
+    title: String,
+    specs: Vec<StreamSpec>,
+    mode: TagMatch,
+    without: Vec<String>,
+    account: Option<String>,
+}
+
+/// `tootwatch [STREAM...]`: the live view of the given streams, else the config's tabs, else
+/// the home timeline.
+pub async fn live(
+    server: ServerOpts,
+    streams: Vec<Vec<StreamSpec>>,
+    monitor: MonitorOpts,
+    watch: WatchOpts,
+) -> Result<ExitCode, Failure> {
+    let resolved = setup::resolve(&server)?;
+    let config = &resolved.config;
+    let cli_mode = monitor.tag_match.unwrap_or_default();
+    let plan = |specs, mode, without, account| TabPlan {
+        title: String::new(),
+        specs,
+        mode,
+        without,
+        account,
+    };
+    let mut plans: Vec<TabPlan> = if !streams.is_empty() {
+        streams
+            .into_iter()
+            .map(|g| plan(g, cli_mode, monitor.without_tag.clone(), None))
+            .collect()
+    } else if !config.tabs.is_empty() {
+        config
+            .tabs
+            .iter()
+            .zip(config.tab_streams())
+            .map(|(t, specs)| {
+                let mut without = t.without_tags.clone();
+                without.extend(monitor.without_tag.iter().cloned());
+                let mode = monitor.tag_match.unwrap_or(t.tag_match);
+                let mut p = plan(specs, mode, without, t.account.clone());
+                p.title = t.name.clone().unwrap_or_default();
+                p
+            })
+            .collect()
+    } else {
+        vec![plan(
+            vec![StreamSpec::User],
+            cli_mode,
+            monitor.without_tag.clone(),
+            None,
+        )]
+    };
+    // A tab naming the default account is a tab of the default account.
+    for p in &mut plans {
+        if p.account.is_some() && p.account == resolved.account {
+            p.account = None;
+        }
+    }
+    if monitor.monitor {
+        if let Some(other) = plans.iter().find_map(|p| p.account.as_deref()) {
+            return Err(Failure::usage(format!(
+                "--monitor shows the streams of one account, and the config's tabs also name `{other}`: give the streams on the command line (and --account to pick the account)"
+            )));
+        }
+        // One column: every stream, merged.
+        let mut all: Vec<StreamSpec> = Vec::new();
+        for spec in plans.iter().flat_map(|p| p.specs.iter()) {
+            if !all.contains(spec) {
+                all.push(spec.clone());
+            }
+        }
+        let without = plans.iter().flat_map(|p| p.without.clone()).collect();
+        plans = vec![plan(all, plans[0].mode, without, None)];
+    }
+    let mut patterns = config.watch.highlights.clone();
+    patterns.extend(watch.highlight.iter().cloned());
+    let highlights = Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
+    let hook = watch_hook(&watch, &config.watch)?;
+
+    // The accounts in order of first use, the default one first.
+    let mut wanted: Vec<Option<String>> = vec![None];
+    let tab_accounts: Vec<usize> = plans
+        .iter()
+        .map(|p| match wanted.iter().position(|a| *a == p.account) {
+            Some(i) => i,
+            None => {
+                wanted.push(p.account.clone());
+                wanted.len() - 1
+            }
+        })
+        .collect();
+    let mut others = Vec::new();
+    for name in wanted.iter().flatten() {
+        others.push(setup::resolve_named(&server, name).map_err(|e| Failure {
+            message: format!("a tab names the account `{name}`: {}", e.message),
+            ..e
+        })?);
+    }
+    let all_resolved: Vec<&setup::Resolved> = std::iter::once(&resolved).chain(&others).collect();
+    let connected =
+        futures_util::future::try_join_all(all_resolved.iter().map(|r| setup::connect(r, false)))
+            .await?;
+    let names: Vec<String> = all_resolved
+        .iter()
+        .map(|r| {
+            r.account
+                .clone()
+                .unwrap_or_else(|| r.instance.host_str().unwrap_or_default().to_string())
+        })
+        .collect();
+
+    // A list id means something on its own server only: titles are kept per account.
+    let mut list_titles: Vec<setup::ListTitles> = vec![Default::default(); connected.len()];
+    let mut disabled_feeds = Vec::new();
+    let mut unstreamable = Vec::new();
+    for (account, c) in connected.iter().enumerate() {
+        let mut specs: Vec<Vec<StreamSpec>> = plans
+            .iter()
+            .zip(&tab_accounts)
+            .filter(|(_, a)| **a == account)
+            .map(|(p, _)| p.specs.clone())
+            .collect();
+        list_titles[account] = setup::resolve_lists(&c.api, &mut specs).await?;
+        let mut resolved_specs = specs.into_iter();
+        for (p, _) in plans
+            .iter_mut()
+            .zip(&tab_accounts)
+            .filter(|(_, a)| **a == account)
+        {
+            p.specs = resolved_specs.next().unwrap_or_default();
+            if let Some(instance) = &c.instance {
+                disabled_feeds.extend(p.specs.iter().filter_map(|s| {
+                    crate::api::disabled_feed(instance, s).map(|why| (account, s.clone(), why))
+                }));
+                unstreamable.extend(p.specs.iter().filter_map(|s| {
+                    crate::api::unstreamable(instance, s).map(|why| (account, s.clone(), why))
+                }));
+            }
+        }
+    }
+    for (p, &account) in plans.iter_mut().zip(&tab_accounts) {
+        if p.title.is_empty() {
+            p.title = tab_title(&p.specs, &list_titles[account]);
+            if account != 0 {
+                p.title = format!("{} · {}", p.title, names[account]);
+            }
+        }
+    }
+    let tag_rules = plans
+        .iter()
+        .map(|p| {
+            let tags: Vec<String> = p
+                .specs
+                .iter()
+                .filter_map(|s| match s {
+                    StreamSpec::Hashtag { tag, .. } => Some(tag.clone()),
+                    _ => None,
+                })
+                .collect();
+            TagRule::new(&tags, p.mode, &p.without)
+        })
+        .collect();
+    let mut settings = ui_settings(&resolved.config.ui, resolved.config.keymap());
+    settings.images = monitor.images.unwrap_or(settings.images);
+    let options = run::Options {
+        settings,
+        channel_capacity: resolved.limits.channel_capacity,
+        catch_up_posts: resolved.limits.catch_up_posts,
+        disabled_feeds,
+        unstreamable,
+        cadence: crate::live::Cadence {
+            poll_every: config.transport.poll_every(),
+            verify_every: config.transport.verify_every(),
+        },
+        accounts: names,
+        tab_accounts,
+        no_color: no_color(),
+        hook,
+        monitor: monitor.monitor.then(|| state::Monitor {
+            stale_after: std::time::Duration::from_secs_f64(
+                monitor
+                    .stale_after
+                    .unwrap_or(config.monitor.stale_after_secs)
+                    .clamp(1.0, 1e7),
+            ),
+            bell: monitor.bell || config.monitor.bell,
+        }),
+        highlights,
+        tag_rules,
+    };
+    let groups = plans.into_iter().map(|p| (p.title, p.specs)).collect();
+    let source = run::Source::Live(
+        connected
+            .into_iter()
+            .map(|c| run::LiveAccount {
+                api: c.api,
+                settings: c.settings,
+            })
+            .collect(),
+    );
+    run::run(groups, source, options).await
+}
+
+/// `tootwatch demo` and `tootwatch replay FILE`: the live view on a recording, no network.
+pub async fn replay(
+    recording: replay::Replay,
+    config: &crate::config::Config,
+) -> Result<ExitCode, Failure> {
+    let groups = recording.groups();
+    let options = run::Options {
+        settings: ui_settings(&config.ui, config.keymap()),
+        channel_capacity: config.limits.channel_capacity,
+        catch_up_posts: config.limits.catch_up_posts,
+        disabled_feeds: Vec::new(),
+        unstreamable: Vec::new(),
+        cadence: crate::live::Cadence::default(),
+        accounts: Vec::new(),
+        tab_accounts: Vec::new(),
+        hook: None,
+        monitor: None,
+        highlights: Highlights::new(&config.watch.highlights).unwrap_or_default(),
+        tag_rules: Vec::new(),
+        no_color: no_color(),
+    };
+    run::run(groups, run::Source::Replay(recording), options).await
+}
+
+/// `tootwatch demo`: the bundled recording.
+pub async fn demo(args: DemoArgs) -> Result<ExitCode, Failure> {
+    let mut config = setup::load_config(args.config.as_deref())?;
+    config.ui.images = args.images.unwrap_or(config.ui.images);
+    replay(replay::demo(valid_speed(args.speed)?), &config).await
+}
+
+/// `tootwatch replay FILE`: a recording made with `tail --record`.
+pub async fn replay_file(args: ReplayArgs) -> Result<ExitCode, Failure> {
+    let mut config = setup::load_config(args.config.as_deref())?;
+    config.ui.images = args.images.unwrap_or(config.ui.images);
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.file.display())))?;
+    let recording = replay::Replay::parse(&text, valid_speed(args.speed)?)
+        .map_err(|e| Failure::usage(format!("{}: {e}", args.file.display())))?;
+    replay(recording, &config).await
+}
+
+fn valid_speed(speed: f64) -> Result<f64, Failure> {
+    if speed.is_finite() && speed > 0.0 && speed <= 1000.0 {
+        Ok(speed)
+    } else {
+        Err(Failure::usage(
+            "--speed must be a number above 0 (1 = as recorded)",
+        ))
+    }
+}
