@@ -15,6 +15,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hooks;
+pub mod http;
 pub mod keys;
 pub mod live;
 pub mod matching;

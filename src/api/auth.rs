@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use super::{ApiError, MAX_BODY_BYTES};
-use crate::stream::supervisor::describe_reqwest;
+use crate::http::describe_reqwest;
 
 /// The out-of-band redirect: the server shows the code for the user to paste.
 pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -274,7 +274,7 @@ fn oauth_error_message(status: u16, body: &[u8]) -> String {
         }) if !d.trim().is_empty() => {
             crate::sanitize::sanitize_line(&format!("{error}: {d}")).into_owned()
         }
-        _ => crate::stream::supervisor::refusal_message(status, None, body),
+        _ => crate::http::refusal_message(status, None, body),
     }
 }
 

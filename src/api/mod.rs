@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::http::{describe_reqwest, refusal_message};
 use crate::model::{Account, Filter, Instance, List};
-use crate::stream::supervisor::{describe_reqwest, refusal_message};
 
 pub const USER_AGENT: &str = concat!(
     "tootwatch/",

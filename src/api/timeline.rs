@@ -10,10 +10,10 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use super::{Api, ApiError, read_json};
+use crate::http::{describe_reqwest, parse_retry_after};
 use crate::model::{Conversation, Notification, Status};
 use crate::stream::StreamSpec;
 use crate::stream::spec::Scope;
-use crate::stream::supervisor::{describe_reqwest, parse_retry_after};
 
 /// Mastodon's largest page.
 pub const PAGE: usize = 40;

@@ -98,8 +98,7 @@ async fn fetch_capped(
     url: Url,
     max_bytes: u64,
 ) -> Result<Vec<u8>, FetchError> {
-    let network =
-        |e: reqwest::Error| FetchError::Network(crate::stream::supervisor::describe_reqwest(e));
+    let network = |e: reqwest::Error| FetchError::Network(crate::http::describe_reqwest(e));
     let response = client.get(url).send().await.map_err(network)?;
     if !response.status().is_success() {
         return Err(FetchError::Status(response.status().as_u16()));

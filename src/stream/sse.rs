@@ -5,11 +5,10 @@
 use tokio::time::{Instant, timeout, timeout_at};
 
 use super::StreamSpec;
-use super::supervisor::{
-    Ended, Link, StreamSettings, classify_refusal, describe_reqwest, parse_retry_after,
-    refusal_message,
-};
+use super::link::{Ended, Link, classify_refusal};
+use super::supervisor::StreamSettings;
 use super::{StreamMessage, Transport};
+use crate::http::{describe_reqwest, parse_retry_after, refusal_message};
 
 /// What the parser hands out.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,11 +9,10 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest, http};
 
 use super::decode::{WsFrame, parse_ws_frame};
-use super::supervisor::{
-    Ended, Link, StreamSettings, WsAuth, classify_refusal, describe_error, parse_retry_after,
-    refusal_is_about_the_token, refusal_message,
-};
+use super::link::{Ended, Link, WsAuth, classify_refusal, refusal_is_about_the_token};
+use super::supervisor::StreamSettings;
 use super::{FailureCause, StreamMessage, StreamSpec, Transport};
+use crate::http::{describe_error, parse_retry_after, refusal_message};
 
 /// The socket URL: `ws(s)://host/api/v1/streaming?stream=...`, with the token only when the
 /// server accepts it nowhere else.
