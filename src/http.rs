@@ -3,6 +3,42 @@
 
 use std::time::Duration;
 
+/// Why a body was not read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// The connection failed while the body streamed in (described without the URL).
+    Network(String),
+    /// The body is (or declared itself) larger than the cap.
+    TooLarge,
+}
+
+/// Reads a response's body, at most `max_bytes` of it: a declared length over the cap is
+/// refused before any of the body is read, and an undeclared one is cut off where it passes it.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    max_bytes: u64,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > max_bytes) {
+        return Err(BodyError::TooLarge);
+    }
+    let initial = response
+        .content_length()
+        .unwrap_or(64 * 1024)
+        .min(max_bytes);
+    let mut body = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Network(describe_reqwest(e)))?
+    {
+        if body.len() as u64 + chunk.len() as u64 > max_bytes {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A refusal's text is shown on one line beside the rest of a state: at most this many chars.
 const REFUSAL_CHARS: usize = 80;
 /// How much of a refusal's body is read for its text: an HTML page's `<title>` comes early.

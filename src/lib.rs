@@ -21,6 +21,7 @@ pub mod live;
 pub mod matching;
 pub mod media;
 pub mod model;
+pub mod platform;
 pub mod sanitize;
 pub mod stream;
 pub mod text;

@@ -131,7 +131,7 @@ impl OAuth {
         path: &str,
         form: &[(&str, &str)],
     ) -> Result<T, ApiError> {
-        let mut response = self
+        let response = self
             .http
             .post(self.url(path))
             .timeout(self.timeout)
@@ -141,17 +141,7 @@ impl OAuth {
             .await
             .map_err(|e| ApiError::Network(describe_reqwest(e)))?;
         let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| ApiError::Network(describe_reqwest(e)))?
-        {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(ApiError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = crate::http::read_body(response, MAX_BODY_BYTES).await?;
         if !status.is_success() {
             return Err(ApiError::Status {
                 status: status.as_u16(),
@@ -280,7 +270,7 @@ fn oauth_error_message(status: u16, body: &[u8]) -> String {
 
 /// The PKCE S256 challenge of a verifier: base64url(SHA-256(verifier)) without padding.
 pub fn pkce_challenge(verifier: &str) -> String {
-    base64url(&sha256(verifier.as_bytes()))
+    crate::platform::base64url(&sha256(verifier.as_bytes()))
 }
 
 fn sha256(data: &[u8]) -> Vec<u8> {
@@ -297,26 +287,9 @@ fn random_string(len: usize) -> Result<String, ApiError> {
         .secure_random
         .fill(&mut bytes)
         .map_err(|_| ApiError::Network("no secure random numbers on this system".into()))?;
-    let mut s = base64url(&bytes);
+    let mut s = crate::platform::base64url(&bytes);
     s.truncate(len);
     Ok(s)
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 /// What arrived on the loopback redirect.
@@ -432,15 +405,6 @@ mod tests {
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
-    }
-
-    #[test]
-    fn base64url_has_no_padding() {
-        assert_eq!(base64url(b""), "");
-        assert_eq!(base64url(b"f"), "Zg");
-        assert_eq!(base64url(b"fo"), "Zm8");
-        assert_eq!(base64url(b"foo"), "Zm9v");
-        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::http::{describe_reqwest, refusal_message};
+use crate::http::{BodyError, describe_reqwest, read_body, refusal_message};
 use crate::model::{Account, Filter, Instance, List};
 
 pub const USER_AGENT: &str = concat!(
@@ -21,7 +21,7 @@ pub const USER_AGENT: &str = concat!(
 );
 
 /// Bodies of REST answers are small; a server that sends more is not one we want to parse.
-const MAX_BODY_BYTES: usize = 8 << 20;
+const MAX_BODY_BYTES: u64 = 8 << 20;
 
 /// Installs the one TLS crypto provider (ring) for reqwest and tokio-tungstenite alike.
 pub fn init_tls() {
@@ -248,23 +248,22 @@ impl Api {
     }
 }
 
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::Network(message) => ApiError::Network(message),
+            BodyError::TooLarge => ApiError::TooLarge,
+        }
+    }
+}
+
 /// Reads a bounded JSON answer; a refusal becomes `ApiError::Status` with the server's words.
 pub(crate) async fn read_json<T: DeserializeOwned>(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
 ) -> Result<(T, reqwest::header::HeaderMap), ApiError> {
     let status = response.status();
     let headers = response.headers().clone();
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| ApiError::Network(describe_reqwest(e)))?
-    {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_body(response, MAX_BODY_BYTES).await?;
     if !status.is_success() {
         return Err(ApiError::Status {
             status: status.as_u16(),

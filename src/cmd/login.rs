@@ -141,26 +141,6 @@ async fn app_and_listener(
     Ok((app, listener))
 }
 
-fn open_browser(url: &str) -> std::io::Result<()> {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("rundll32");
-        c.arg("url.dll,FileProtocolHandler");
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    let mut child = command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    std::thread::spawn(move || child.wait());
-    Ok(())
-}
-
 fn prompt() {
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "Code: ");
@@ -220,8 +200,8 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
     let host = base.host_str().unwrap_or("the server");
 
     let browser_opened = match &loopback_url {
-        Some(url) if !args.no_browser && crate::cmd::live::run::can_open_locally() => {
-            match open_browser(url.as_str()) {
+        Some(url) if !args.no_browser && crate::platform::can_open_locally() => {
+            match crate::platform::open_in_browser(url.as_str()) {
                 Ok(()) => true,
                 Err(e) => {
                     tracing::warn!("cannot open a browser: {e}");

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use url::Url;
 
 use crate::api::is_safe_base;
@@ -103,22 +102,10 @@ async fn fetch_capped(
     if !response.status().is_success() {
         return Err(FetchError::Status(response.status().as_u16()));
     }
-    // A declared length over the cap is refused before any of the body is read.
-    if response.content_length().is_some_and(|n| n > max_bytes) {
-        return Err(FetchError::TooLarge(max_bytes));
-    }
-    let initial = response
-        .content_length()
-        .unwrap_or(64 * 1024)
-        .min(max_bytes);
-    let mut body = Vec::with_capacity(initial as usize);
-    let mut chunks = response.bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(network)?;
-        if body.len() as u64 + chunk.len() as u64 > max_bytes {
-            return Err(FetchError::TooLarge(max_bytes));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    crate::http::read_body(response, max_bytes)
+        .await
+        .map_err(|e| match e {
+            crate::http::BodyError::Network(message) => FetchError::Network(message),
+            crate::http::BodyError::TooLarge => FetchError::TooLarge(max_bytes),
+        })
 }

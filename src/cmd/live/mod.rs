@@ -88,7 +88,7 @@ fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
         expand_spoilers: ui.expand_spoilers,
         bell_on_mention: ui.bell_on_mention,
         open_locally: match ui.open_links {
-            crate::config::OpenLinks::Auto => run::can_open_locally(),
+            crate::config::OpenLinks::Auto => crate::platform::can_open_locally(),
             crate::config::OpenLinks::Browser => true,
             crate::config::OpenLinks::Clipboard => false,
         },

@@ -536,13 +536,15 @@ fn execute(
         }
         Command::OpenUrl(url) => {
             tokio::task::spawn_blocking(move || {
-                if let Err(e) = open_in_browser(&url) {
+                if let Err(e) = crate::platform::open_in_browser(&url) {
                     tracing::warn!("cannot open a browser: {e}");
                 }
             });
         }
         Command::CopyToClipboard(text) => {
-            let _ = terminal.write_all(osc52(&text, std::env::var_os("TMUX").is_some()).as_bytes());
+            let _ = terminal.write_all(
+                crate::platform::osc52(&text, std::env::var_os("TMUX").is_some()).as_bytes(),
+            );
             let _ = terminal.flush();
         }
         Command::RunHook(json) => {
@@ -599,90 +601,9 @@ async fn load(
     result.map_err(|e| e.to_string())
 }
 
-fn open_in_browser(url: &str) -> std::io::Result<()> {
-    // Only web links, and never through a shell: the URL comes from a server.
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Ok(());
-    }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(|_| ())
-}
-
-/// OSC 52 "set clipboard", wrapped for tmux's passthrough when inside tmux.
-pub fn osc52(text: &str, in_tmux: bool) -> String {
-    let sequence = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
-    if in_tmux {
-        format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
-    } else {
-        sequence
-    }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Whether `o` may start a browser here: not over ssh, and only with a display on Linux.
-pub fn can_open_locally() -> bool {
-    let over_ssh =
-        std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
-    if over_ssh {
-        return false;
-    }
-    cfg!(target_os = "macos")
-        || cfg!(windows)
-        || std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(
-            base64(b"https://example.com/@a/1"),
-            "aHR0cHM6Ly9leGFtcGxlLmNvbS9AYS8x"
-        );
-    }
-
-    #[test]
-    fn clipboard_writes_pass_through_tmux() {
-        assert_eq!(osc52("hi", false), "\x1b]52;c;aGk=\x07");
-        assert_eq!(osc52("hi", true), "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\");
-    }
 
     #[test]
     fn idle_ticks_slow_down_as_posts_age() {
