@@ -294,32 +294,6 @@ pub fn account_name(username: &str, instance: &Url) -> String {
     }
 }
 
-/// Scopes as the user typed them (`"read write"`, `"read,write:statuses"`): checked, deduplicated,
-/// space-separated.
-pub fn normalize_scopes(text: &str) -> Result<String, String> {
-    let mut out: Vec<&str> = Vec::new();
-    for scope in text.split(|c: char| c.is_whitespace() || c == ',') {
-        if scope.is_empty() {
-            continue;
-        }
-        if !scope
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-'))
-        {
-            return Err(format!(
-                "`{scope}` is not an OAuth scope (such as read, write, read:statuses)"
-            ));
-        }
-        if !out.contains(&scope) {
-            out.push(scope);
-        }
-    }
-    if out.is_empty() {
-        return Err("no scopes given (tootwatch needs at least `read`)".into());
-    }
-    Ok(out.join(" "))
-}
-
 /// Same server, whatever the trailing slash.
 pub fn same_instance(a: &str, b: &str) -> bool {
     match (Url::parse(a.trim()), Url::parse(b.trim())) {
@@ -473,6 +447,7 @@ mod tests {
 
     #[test]
     fn scopes_are_checked_and_normalised() {
+        use crate::api::auth::normalize_scopes;
         assert_eq!(normalize_scopes("read").unwrap(), "read");
         assert_eq!(
             normalize_scopes(" read  write,read ").unwrap(),

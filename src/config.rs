@@ -118,7 +118,7 @@ pub enum OpenLinks {
 
 /// How pictures are drawn (`[ui] images`, `--images`). Only the ways tootwatch can draw today
 /// are accepted: a value it would silently draw some other way is refused instead.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Images {
     /// The best this terminal can show: today, blurhash placeholders in coloured half blocks
@@ -369,7 +369,7 @@ impl Config {
                 ));
             }
         }
-        if let Err(e) = crate::accounts::normalize_scopes(&self.login.scopes) {
+        if let Err(e) = crate::api::auth::normalize_scopes(&self.login.scopes) {
             return Err(err("login.scopes".into(), "scopes", e));
         }
         let t = &self.transport;

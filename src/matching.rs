@@ -16,7 +16,7 @@ pub fn normalise_tag(tag: &str) -> String {
         .to_lowercase()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TagMatch {
     /// A post with any of the column's tags (what the streams deliver anyway)

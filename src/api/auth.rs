@@ -268,6 +268,32 @@ fn oauth_error_message(status: u16, body: &[u8]) -> String {
     }
 }
 
+/// Scopes as the user typed them (`"read write"`, `"read,write:statuses"`): checked, deduplicated,
+/// space-separated.
+pub fn normalize_scopes(text: &str) -> Result<String, String> {
+    let mut out: Vec<&str> = Vec::new();
+    for scope in text.split(|c: char| c.is_whitespace() || c == ',') {
+        if scope.is_empty() {
+            continue;
+        }
+        if !scope
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-'))
+        {
+            return Err(format!(
+                "`{scope}` is not an OAuth scope (such as read, write, read:statuses)"
+            ));
+        }
+        if !out.contains(&scope) {
+            out.push(scope);
+        }
+    }
+    if out.is_empty() {
+        return Err("no scopes given (tootwatch needs at least `read`)".into());
+    }
+    Ok(out.join(" "))
+}
+
 /// The PKCE S256 challenge of a verifier: base64url(SHA-256(verifier)) without padding.
 pub fn pkce_challenge(verifier: &str) -> String {
     crate::platform::base64url(&sha256(verifier.as_bytes()))

@@ -33,6 +33,13 @@ pub struct UiSettings {
     pub max_image_bytes: u64,
 }
 
+impl UiSettings {
+    /// Whether media may be drawn as pictures at all (`--images off` keeps them text).
+    pub fn draws_pictures(&self) -> bool {
+        self.images != crate::config::Images::Off
+    }
+}
+
 impl Default for UiSettings {
     fn default() -> Self {
         UiSettings {

@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::accounts::{Store, StoredAccount, account_name, normalize_scopes};
-use crate::api::auth::{self, App, Attempt, Callback, OAuth, OOB_REDIRECT};
+use crate::accounts::{Store, StoredAccount, account_name};
+use crate::api::auth::{self, App, Attempt, Callback, OAuth, OOB_REDIRECT, normalize_scopes};
 use crate::api::{self, Api, ApiError};
 use crate::exit::Failure;
 

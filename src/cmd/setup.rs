@@ -77,7 +77,7 @@ pub struct ServerOpts {
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// auto: WebSocket, falling back to server-sent events; sse or ws force one
-    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    #[arg(long, value_name = "TRANSPORT", value_parser = transport_arg())]
     pub transport: Option<TransportChoice>,
     /// Streaming base URL, overriding what the server advertises
     #[arg(long, value_name = "URL")]
@@ -103,6 +103,23 @@ impl std::fmt::Debug for ServerOpts {
             .field("insecure", &self.insecure)
             .finish()
     }
+}
+
+/// `--transport`: the flag's values for the stream layer's [`TransportChoice`], which knows no clap.
+fn transport_arg() -> impl clap::builder::TypedValueParser<Value = TransportChoice> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("auto").help(
+            "WebSocket, falling back to server-sent events (and the other way round) when one is missing",
+        ),
+        PossibleValue::new("sse").help("Server-sent events only"),
+        PossibleValue::new("ws").help("WebSocket only"),
+    ])
+    .map(|value| match value.as_str() {
+        "sse" => TransportChoice::Sse,
+        "ws" => TransportChoice::Ws,
+        _ => TransportChoice::Auto,
+    })
 }
 
 /// A STREAM argument: one stream, or a comma-joined group.

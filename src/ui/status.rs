@@ -243,7 +243,7 @@ pub fn layout_entry<'c>(
 /// Whether media are drawn as pictures: not when switched off, nor under NO_COLOR (a half
 /// block without its colours shows nothing of a picture).
 pub fn pictures_on(state: &State, theme: &Theme) -> bool {
-    state.settings.images != crate::config::Images::Off && !theme.no_color
+    state.settings.draws_pictures() && !theme.no_color
 }
 
 /// `Name @acct            ↩ 🔒 private (edited) 12m`

@@ -12,7 +12,7 @@ use crate::app::replay;
 use crate::app::state::{self, UiSettings};
 use crate::app::tab_title;
 use crate::cmd::setup::{self, ServerOpts};
-use crate::config::UiConfig;
+use crate::config::{Images, UiConfig};
 use crate::exit::Failure;
 use crate::matching::{Highlights, TagMatch, TagRule};
 use crate::stream::StreamSpec;
@@ -31,13 +31,13 @@ pub struct MonitorOpts {
     #[arg(long, requires = "monitor")]
     pub bell: bool,
     /// For hashtag streams: posts with any of the tags (default), or all of them
-    #[arg(long = "match", value_enum, value_name = "any|all")]
+    #[arg(long = "match", value_name = "any|all", value_parser = tag_match_arg())]
     pub tag_match: Option<crate::matching::TagMatch>,
     /// Leave out posts carrying this tag (repeatable)
     #[arg(long, value_name = "TAG")]
     pub without_tag: Vec<String>,
     /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    #[arg(long, value_name = "auto|halfblocks|off", value_parser = images_arg())]
     pub images: Option<crate::config::Images>,
 }
 
@@ -62,7 +62,7 @@ pub struct DemoArgs {
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    #[arg(long, value_name = "auto|halfblocks|off", value_parser = images_arg())]
     pub images: Option<crate::config::Images>,
 }
 
@@ -77,8 +77,40 @@ pub struct ReplayArgs {
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_enum, value_name = "auto|halfblocks|off")]
+    #[arg(long, value_name = "auto|halfblocks|off", value_parser = images_arg())]
     pub images: Option<crate::config::Images>,
+}
+
+/// `--match`: the flag's values for [`TagMatch`], which knows no clap.
+fn tag_match_arg() -> impl clap::builder::TypedValueParser<Value = TagMatch> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("any")
+            .help("A post with any of the column's tags (what the streams deliver anyway)"),
+        PossibleValue::new("all").help("Only posts carrying every one of the column's tags"),
+    ])
+    .map(|value| match value.as_str() {
+        "all" => TagMatch::All,
+        _ => TagMatch::Any,
+    })
+}
+
+/// `--images`: the flag's values for the config's [`Images`], which knows no clap.
+fn images_arg() -> impl clap::builder::TypedValueParser<Value = Images> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("auto").help(
+            "The best this terminal can show: today, blurhash placeholders in coloured half blocks (none under NO_COLOR)",
+        ),
+        PossibleValue::new("halfblocks")
+            .help("Coloured Unicode half blocks, which every colour terminal and tmux can show"),
+        PossibleValue::new("off").help("No pictures: media are the `[image: alt]` text lines"),
+    ])
+    .map(|value| match value.as_str() {
+        "halfblocks" => Images::Halfblocks,
+        "off" => Images::Off,
+        _ => Images::Auto,
+    })
 }
 
 fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
