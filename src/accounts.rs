@@ -1,4 +1,4 @@
-//! Signed-in accounts: the token store and the app cache that `tootwatch login` (`login.rs`)
+//! Signed-in accounts: the token store and the app cache that `tootwatch login` (`cmd/login.rs`)
 //! fills and `logout` empties.
 //!
 //! Everything lives in the data dir (`~/.local/share/tootwatch` on Linux; `TOOTWATCH_DATA_DIR`
