@@ -1,0 +1,169 @@
+//! The admit path: one event, from a stream or from REST, is new, a duplicate, deleted or outside
+//! its stream, and what the filters make of it.
+
+use jiff::Timestamp;
+
+use super::*;
+
+impl LiveCore {
+    /// Whether a post from REST belongs on this stream: a server that cannot stream it may
+    /// not narrow its timeline either.
+    pub fn admits_rest(&self, stream: StreamId, status: &Status) -> bool {
+        self.tracks
+            .get(stream.0)
+            .is_none_or(|t| t.sub.unstreamable.is_none() || admits(&t.sub.spec, status))
+    }
+
+    /// Decides one event, from a stream or from REST (a catch-up, a poll, a verification).
+    pub fn admit(
+        &mut self,
+        stream: StreamId,
+        event: &StreamEvent,
+        origin: Origin,
+        now: Timestamp,
+    ) -> Admit {
+        let Some(t) = self.tracks.get_mut(stream.0) else {
+            return Admit::Outside;
+        };
+        let (account, group) = (t.sub.account, t.sub.group);
+        // Posts prove a stream delivers; deletes alone do not (a feed switched off sends them).
+        let content = matches!(
+            event,
+            StreamEvent::Update(_)
+                | StreamEvent::StatusUpdate(_)
+                | StreamEvent::Notification(_)
+                | StreamEvent::Conversation(_)
+        );
+        if origin == Origin::Stream && content {
+            self.delivering(stream);
+        }
+        let t = &mut self.tracks[stream.0];
+        let Some(a) = self.accounts.get_mut(account) else {
+            return Admit::Outside;
+        };
+        let key = &mut self.key;
+        key.clear();
+        // The status the filters judge, and whether in the notifications' context.
+        let verdict_of: Option<(&Status, bool)> = match event {
+            StreamEvent::Update(s) => {
+                if a.tombstones.buries(s) {
+                    return Admit::Deleted;
+                }
+                // A stream is narrowed by its server; the REST timeline of a server that
+                // cannot stream it may not be (GoToSocial ignores `remote` and `only_media`).
+                // Even what is left out moves the anchor: the next poll starts after it.
+                t.anchor.advance(&s.id);
+                let narrow = origin == Origin::Rest && t.sub.unstreamable.is_some();
+                if narrow && !admits(&t.sub.spec, s) {
+                    return Admit::Outside;
+                }
+                key.push_str("s:");
+                key.push_str(&s.id);
+                Some((s, false))
+            }
+            StreamEvent::StatusUpdate(s) => {
+                if a.tombstones.buries(s) {
+                    return Admit::Deleted;
+                }
+                let edited = s.edited_at.as_deref().unwrap_or_default();
+                key.push_str("e:");
+                key.push_str(&s.id);
+                key.push(':');
+                key.push_str(edited);
+                Some((s, false))
+            }
+            StreamEvent::Delete(id) => {
+                a.tombstones.insert(id);
+                key.push_str("d:");
+                key.push_str(id);
+                None
+            }
+            StreamEvent::Notification(n) => {
+                if n.status.as_deref().is_some_and(|s| a.tombstones.buries(s)) {
+                    return Admit::Deleted;
+                }
+                a.notifications.advance(&n.id);
+                key.push_str("n:");
+                key.push_str(&n.id);
+                n.status.as_deref().map(|s| (s, true))
+            }
+            StreamEvent::Conversation(c) => {
+                // A conversation changes in place: each event is news, a deleted last
+                // status included (it is simply not shown).
+                return Admit::New(c.last_status.as_deref().map_or(Verdict::Show, |s| {
+                    verdict(s, a.filters.as_deref(), &FilterContext::Home, now)
+                }));
+            }
+            StreamEvent::FiltersChanged => {
+                self.needs.push(Need::Filters { account });
+                return Admit::New(Verdict::Show);
+            }
+            _ => return Admit::New(Verdict::Show),
+        };
+        if origin == Origin::Stream
+            && matches!(event, StreamEvent::Update(_) | StreamEvent::Notification(_))
+        {
+            t.delivered.insert(key);
+        }
+        let group = &mut self.groups[group];
+        if !group.seen.insert(key) {
+            return Admit::Duplicate;
+        }
+        Admit::New(verdict_of.map_or(Verdict::Show, |(s, notifications)| {
+            let context = if notifications {
+                &FilterContext::Notifications
+            } else {
+                &group.context
+            };
+            verdict(s, a.filters.as_deref(), context, now)
+        }))
+    }
+
+    /// An event arrived on the stream itself: a stream thought not delivering delivers again.
+    fn delivering(&mut self, stream: StreamId) {
+        let t = &mut self.tracks[stream.0];
+        t.misses = 0;
+        if let Mode::Polled {
+            not_delivering: true,
+            ..
+        } = t.mode
+        {
+            t.mode = Mode::Streaming;
+            if let Some((_, live)) = &t.live {
+                self.notices.push((stream, live.clone()));
+            }
+        }
+    }
+
+    /// A page the live view put on screen without admitting it event by event (the latest
+    /// page, a catch-up): it moves the anchor and counts as shown in the group.
+    pub fn note_history(&mut self, stream: StreamId, items: &History) {
+        let Some(t) = self.tracks.get_mut(stream.0) else {
+            return;
+        };
+        let group = t.sub.group;
+        match items {
+            History::Statuses(v) => {
+                for s in v {
+                    t.anchor.advance(&s.id);
+                    self.groups[group].seen.insert(&format!("s:{}", s.id));
+                }
+            }
+            History::Notifications(v) => {
+                if let Some(a) = self.accounts.get_mut(t.sub.account) {
+                    for n in v {
+                        a.notifications.advance(&n.id);
+                    }
+                }
+            }
+            History::Conversations(_) => {}
+        }
+    }
+
+    /// A notification the live view put in its pane from REST: catching up goes on after it.
+    pub fn note_notification(&mut self, account: usize, id: &str) {
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.notifications.advance(id);
+        }
+    }
+}

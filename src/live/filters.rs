@@ -1,0 +1,58 @@
+//! Each account's filters and tombstones.
+
+use jiff::Timestamp;
+
+use super::*;
+
+impl LiveCore {
+    pub fn set_filters(&mut self, account: usize, filters: Vec<Filter>) {
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.filters = Some(filters);
+        }
+    }
+
+    pub fn filters(&self, account: usize) -> Option<&[Filter]> {
+        self.accounts.get(account)?.filters.as_deref()
+    }
+
+    /// What an account's filters make of a status in a context.
+    pub fn verdict(
+        &self,
+        account: usize,
+        status: &Status,
+        context: &FilterContext,
+        now: Timestamp,
+    ) -> Verdict {
+        verdict(status, self.filters(account), context, now)
+    }
+
+    /// What an account's filters make of a notification (by the status it carries).
+    pub fn notification_verdict(
+        &self,
+        account: usize,
+        n: &Notification,
+        now: Timestamp,
+    ) -> Verdict {
+        n.status.as_deref().map_or(Verdict::Show, |s| {
+            self.verdict(account, s, &FilterContext::Notifications, now)
+        })
+    }
+
+    /// Deleted on this account's server (a boost of a deleted status is gone too).
+    pub fn is_deleted(&self, account: usize, status: &Status) -> bool {
+        self.accounts
+            .get(account)
+            .is_some_and(|a| a.tombstones.buries(status))
+    }
+
+    pub fn tombstones(&self, account: usize) -> Option<&Tombstones> {
+        self.accounts.get(account).map(|a| &a.tombstones)
+    }
+
+    /// Records a delete that did not come as an event of a stream (for the live view).
+    pub fn bury(&mut self, account: usize, id: &str) {
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.tombstones.insert(id);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Server-side (v2) filters and the results the server attaches to statuses.
+
+use super::*;
+
+string_enum! {
+    FilterAction, default Warn {
+        Warn = "warn",
+        Hide = "hide",
+        Blur = "blur",
+    }
+}
+
+string_enum! {
+    FilterContext, default Home {
+        Home = "home",
+        Notifications = "notifications",
+        Public = "public",
+        Thread = "thread",
+        Account = "account",
+    }
+}
+
+/// A v2 filter.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Filter {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub title: String,
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub context: Vec<FilterContext>,
+    pub expires_at: Option<String>,
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub filter_action: FilterAction,
+    /// Absent inside a [`FilterResult`].
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub keywords: Vec<FilterKeyword>,
+    /// Absent inside a [`FilterResult`].
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub statuses: Vec<FilterStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FilterKeyword {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub keyword: String,
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub whole_word: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FilterStatus {
+    #[serde(deserialize_with = "de::id")]
+    pub id: String,
+    #[serde(deserialize_with = "de::id")]
+    pub status_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FilterResult {
+    #[serde(deserialize_with = "de::null_as_default")]
+    pub filter: Filter,
+    pub keyword_matches: Option<Vec<String>>,
+    pub status_matches: Option<Vec<String>>,
+}
+
+#[cfg(test)]
+#[path = "filter_tests.rs"]
+mod tests;
