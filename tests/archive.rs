@@ -1,5 +1,7 @@
 //! The local archive through the binary: `tail --resume` between runs, and `tootwatch archive`.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use common::*;

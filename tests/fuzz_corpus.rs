@@ -3,6 +3,8 @@
 //! found (`fuzz/regressions/<target>/`) runs through the same checks as the fuzz targets
 //! (`tootwatch::fuzzing`), so what was fixed stays fixed without a nightly toolchain.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 use std::path::Path;
 
 use tootwatch::fuzzing::TARGETS;

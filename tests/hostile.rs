@@ -8,6 +8,8 @@
 //!   against a raw event stream that writes bytes no UTF-8 frame can carry;
 //! - nothing lost: deletes through a one-slot channel under a flood of updates.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use std::collections::HashSet;

@@ -2,6 +2,8 @@
 //! redirect, the token store (mode, refusal of a loose one), account selection and revocation.
 //! Every run gets its own data dir (`TOOTWATCH_DATA_DIR`) and config (`TOOTWATCH_CONFIG`).
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use std::path::{Path, PathBuf};

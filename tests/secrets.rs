@@ -6,6 +6,8 @@
 //! `tests/login.rs` covers `login` / `logout` (the token never printed, the store 0600, a
 //! 0644 store refused); this file covers the rest.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use std::path::Path;

@@ -7,6 +7,8 @@
 //! runtime), and through the real `tootwatch tail` binary (its /proc/PID). This file holds the
 //! only test of its binary, so nothing else runs in the process while it counts.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use std::sync::Arc;

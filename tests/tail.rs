@@ -1,6 +1,8 @@
 //! `tootwatch tail` against the fake server: every STREAM kind over both transports,
 //! reconnects, deadlines, refusals and the output contract of docs/cli.md.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use common::*;

@@ -2,6 +2,8 @@
 //! before anything was printed, streams a server cannot stream, streams that stop delivering
 //! while their connection stays up. `tail` prints what the shared live core admits.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use std::path::PathBuf;

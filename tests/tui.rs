@@ -1,6 +1,8 @@
 //! The live view end to end: the real binary in tmux against the fake server, read back with
 //! `capture-pane` as a person would read the screen.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
+
 mod common;
 
 use std::process::Command;

@@ -1,4 +1,6 @@
 //! Running the real binary against the fake server.
+
+#![allow(clippy::unwrap_used)] // test scaffolding: a panic is a failing test
 #![allow(dead_code)] // each test file uses a different part of this
 
 use std::path::PathBuf;

@@ -1,5 +1,7 @@
 //! One supervised stream in a test, and everything it reported: the states and events of
 //! `spawn_stream` read one by one, with a guard against a hang (never a synchronisation).
+
+#![allow(clippy::unwrap_used)] // test scaffolding: a panic is a failing test
 #![allow(dead_code)] // each test file uses a different part of this
 
 use std::sync::Arc;
