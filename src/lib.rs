@@ -13,6 +13,7 @@ pub mod config;
 pub mod exit;
 pub mod filter;
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod hooks;
 pub mod http;
