@@ -2,7 +2,7 @@
 //! and the commands carried out as tasks. Sources of events (live streams or a replay) and
 //! the terminal are wired here and nowhere else.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,6 +20,9 @@ use crate::app::{AppEvent, Command};
 use crate::exit::Failure;
 use crate::stream::{StreamSettings, StreamSpec, spawn_stream};
 use crate::ui::{self, Theme, ViewState};
+
+const NOT_A_TERMINAL: &str = "the live view needs a terminal, and this is not one: \
+    `tootwatch tail STREAM` prints streams as lines to a pipe or a file";
 
 /// At most this many frames a second: a firehose must not turn into a flicker.
 const FRAME: Duration = Duration::from_millis(33);
@@ -76,6 +79,10 @@ pub async fn run(
     source: Source,
     options: Options,
 ) -> Result<ExitCode, Failure> {
+    // Nothing to draw on: say so, before any escape code goes into a pipe or a file.
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::usage(NOT_A_TERMINAL));
+    }
     let (tx, mut rx) = mpsc::channel::<AppEvent>(options.channel_capacity.max(16));
     let catch_up_posts = options.catch_up_posts;
     let clock_offset = match &source {
@@ -152,7 +159,8 @@ pub async fn run(
     });
     let mut commands: Vec<Command> = commands.collect();
 
-    let mut terminal = ratatui::init();
+    let mut terminal =
+        ratatui::try_init().map_err(|e| Failure::usage(format!("{NOT_A_TERMINAL} ({e})")))?;
     let _ = ratatui::crossterm::execute!(std::io::stdout(), term::EnableMouseCapture);
     install_mouse_release_on_panic();
     let key_read = KeyClock::default();
