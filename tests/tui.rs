@@ -269,30 +269,37 @@ async fn the_demo_reads_well_at_80x24() {
 #[test]
 fn the_live_view_without_a_terminal_is_a_usage_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_tootwatch"))
-        .args(["demo", "--speed", "20"])
-        .env("TOOTWATCH_CONFIG", "/dev/null")
-        .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(
-        stderr.lines().collect::<Vec<_>>(),
-        [
-            "tootwatch: the live view needs a terminal, and this is not one: \
-          `tootwatch tail STREAM` prints streams as lines to a pipe or a file"
-        ]
-    );
-    // Not one escape code went down the pipe.
-    assert!(
-        out.stdout.is_empty(),
-        "{:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    // The demo, and the live view (told of a server nothing listens on: it says so before
+    // connecting, or the error would be the connection's).
+    for args in [&["demo", "--speed", "20"][..], &["user"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tootwatch"))
+            .args(args)
+            .env("TOOTWATCH_CONFIG", "/dev/null")
+            .env("TOOTWATCH_INSTANCE", "http://127.0.0.1:9")
+            .env("TOOTWATCH_TOKEN", "unused")
+            .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.lines().collect::<Vec<_>>(),
+            [
+                "tootwatch: the live view needs a terminal, and this is not one: \
+              `tootwatch tail STREAM` prints streams as lines to a pipe or a file"
+            ],
+            "{args:?}"
+        );
+        // Not one escape code went down the pipe.
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -254,6 +254,8 @@ pub async fn live(
         })?);
     }
     let all_resolved: Vec<&setup::Resolved> = std::iter::once(&resolved).chain(&others).collect();
+    // Every usage error above comes first; the terminal is checked before connecting.
+    run::require_terminal()?;
     let connected =
         futures_util::future::try_join_all(all_resolved.iter().map(|r| setup::connect(r, false)))
             .await?;

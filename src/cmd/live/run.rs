@@ -24,6 +24,16 @@ use crate::ui::{self, Theme, ViewState};
 const NOT_A_TERMINAL: &str = "the live view needs a terminal, and this is not one: \
     `tootwatch tail STREAM` prints streams as lines to a pipe or a file";
 
+/// Nothing to draw on: say so, before any escape code goes into a pipe or a file (and, for the
+/// live view, before connecting).
+pub fn require_terminal() -> Result<(), Failure> {
+    if std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(Failure::usage(NOT_A_TERMINAL))
+    }
+}
+
 /// At most this many frames a second: a firehose must not turn into a flicker.
 const FRAME: Duration = Duration::from_millis(33);
 
@@ -79,10 +89,7 @@ pub async fn run(
     source: Source,
     options: Options,
 ) -> Result<ExitCode, Failure> {
-    // Nothing to draw on: say so, before any escape code goes into a pipe or a file.
-    if !std::io::stdout().is_terminal() {
-        return Err(Failure::usage(NOT_A_TERMINAL));
-    }
+    require_terminal()?;
     let (tx, mut rx) = mpsc::channel::<AppEvent>(options.channel_capacity.max(16));
     let catch_up_posts = options.catch_up_posts;
     let clock_offset = match &source {
