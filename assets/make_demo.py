@@ -10,7 +10,8 @@ Payloads are built as Python objects and serialised the way Mastodon's streaming
 (JSON.stringify: compact, UTF-8, C0 controls escaped); bidi and other format/control characters
 are additionally written as \\u escapes so that the file itself is safe to `cat`.
 
-Standard library only. Run from anywhere: `python3 assets/make_demo.py`. The script validates
+Standard library only. Run from anywhere: `python3 assets/make_demo.py [OUT_DIR]` (OUT_DIR: this
+directory by default). The script validates
 what it wrote and exits non-zero when a check fails.
 """
 
@@ -23,13 +24,17 @@ import json
 import math
 import random
 import re
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT_EVENTS = HERE / "demo.jsonl"
-OUT_FILTERS = HERE / "demo-filters.json"
+# An output directory other than this one: `tests/demo_asset.rs` regenerates into a temporary
+# directory and compares with the committed files.
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+OUT_EVENTS = OUT / "demo.jsonl"
+OUT_FILTERS = OUT / "demo-filters.json"
 
 START_MS = 1764331200000  # 2025-11-28T12:00:00Z
 LOCAL = "social.example"
