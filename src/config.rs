@@ -153,7 +153,7 @@ pub struct UiConfig {
 }
 
 /// `[ui] max_image_bytes` unless set: 8 MB.
-pub const DEFAULT_MAX_IMAGE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_IMAGE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Default for UiConfig {
     fn default() -> Self {
@@ -256,11 +256,11 @@ impl TransportConfig {
         }
     }
 
-    pub fn poll_every(&self) -> Duration {
+    pub(crate) fn poll_every(&self) -> Duration {
         Duration::from_secs_f64(self.poll_secs)
     }
 
-    pub fn verify_every(&self) -> Duration {
+    pub(crate) fn verify_every(&self) -> Duration {
         Duration::from_secs_f64(self.verify_secs)
     }
 }
@@ -297,7 +297,7 @@ pub struct ConfigError {
 }
 
 /// `config.toml` in the platform config dir (e.g. `~/.config/tootwatch/config.toml`).
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "tootwatch").map(|d| d.config_dir().join("config.toml"))
 }
 
@@ -439,13 +439,13 @@ impl Config {
     }
 
     /// The key table: the defaults with `[keys]` applied.
-    pub fn keymap(&self) -> crate::keys::Keymap {
+    pub(crate) fn keymap(&self) -> crate::keys::Keymap {
         // validate() has built it once already
         crate::keys::Keymap::with(&self.keys).unwrap_or_default()
     }
 
     /// The configured tabs as parsed STREAM groups.
-    pub fn tab_streams(&self) -> Vec<Vec<StreamSpec>> {
+    pub(crate) fn tab_streams(&self) -> Vec<Vec<StreamSpec>> {
         self.tabs
             .iter()
             .map(|t| {

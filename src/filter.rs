@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::model::{Filter, FilterAction, FilterContext, Notification, Status};
+use crate::model::{Filter, FilterAction, FilterContext, Status};
 
 /// What the filters make of one status in one context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub fn verdict(
 
 /// The text filters match against, as Mastodon builds it: content warning, content, poll
 /// options and media descriptions, as plain text.
-pub fn searchable_text(status: &Status) -> String {
+pub(crate) fn searchable_text(status: &Status) -> String {
     let mut text = String::new();
     text.push_str(&status.spoiler_text);
     text.push('\n');
@@ -123,16 +123,10 @@ pub fn keyword_matches(text: &str, keyword: &str, whole_word: bool) -> bool {
     })
 }
 
-/// Would the server's filter results hide this status in this context?
-pub fn hides_status(status: &Status, context: &FilterContext, now: Timestamp) -> bool {
+/// Would the server's filter results hide this status in this context? (The tests' shorthand.)
+#[cfg(test)]
+fn hides_status(status: &Status, context: &FilterContext, now: Timestamp) -> bool {
     verdict(status, None, context, now) == Verdict::Hide
-}
-
-/// Notifications are filtered by the status they carry, in the `notifications` context.
-pub fn hides_notification(n: &Notification, now: Timestamp) -> bool {
-    n.status
-        .as_deref()
-        .is_some_and(|s| hides_status(s, &FilterContext::Notifications, now))
 }
 
 /// A filter with an unreadable expiry is treated as unexpired: better hidden than shown.

@@ -90,7 +90,7 @@ pub struct Row {
 }
 
 /// The help overlay's lines, in order.
-pub const ROWS: &[Row] = &[
+pub(crate) const ROWS: &[Row] = &[
     Row {
         actions: TABS,
         help: "go to tab",
@@ -476,12 +476,12 @@ impl Keymap {
     }
 
     /// The first key of `action` as the screen shows it, if it has one.
-    pub fn label(&self, action: Action) -> Option<String> {
+    pub(crate) fn label(&self, action: Action) -> Option<String> {
         self.keys(action).first().map(Key::to_string)
     }
 
     /// The keys of a help line, e.g. `1-9`, `Tab / Shift-Tab`, `j k ↓ ↑`, `g / Home`.
-    pub fn row_label(&self, row: &Row) -> String {
+    pub(crate) fn row_label(&self, row: &Row) -> String {
         self.row_keys(row, &|k| k.to_string())
     }
 

@@ -17,23 +17,24 @@
 use std::borrow::Cow;
 
 /// Combining marks kept after one base character.
-pub const MAX_COMBINING: usize = 3;
+pub(crate) const MAX_COMBINING: usize = 3;
 
 /// Sanitises single-line text (names, titles, URLs): tab, CR, LF, CRLF and the Unicode line and
 /// paragraph separators become one space. Borrows when nothing needs to change.
-pub fn sanitize_line(s: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize_line(s: &str) -> Cow<'_, str> {
     sanitize(s, false)
 }
 
 /// Sanitises multi-line text (rendered post bodies): like [`sanitize_line`] but keeps line
 /// breaks, normalised to `\n` (CRLF, lone CR, U+2028 and U+2029 all become `\n`); tab becomes
 /// a space.
-pub fn sanitize_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize_text(s: &str) -> Cow<'_, str> {
     sanitize(s, true)
 }
 
 /// The first `max_chars` characters of `s`.
-pub fn truncate_chars(s: &str, max_chars: usize) -> &str {
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn truncate_chars(s: &str, max_chars: usize) -> &str {
     if s.len() <= max_chars {
         return s;
     }
@@ -49,7 +50,7 @@ pub fn truncate_chars(s: &str, max_chars: usize) -> &str {
 /// strings JSON text is ASCII, so these characters can only stand inside strings, where the
 /// escape means the same character: the JSON value does not change. JSON encoders escape only
 /// C0 controls, which leaves the rest for this.
-pub fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
+pub(crate) fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
     let needs = |c: char| {
         !matches!(c, '\t' | '\n' | '\r') && (is_removed(c) || matches!(c, '\u{2028}' | '\u{2029}'))
     };

@@ -5,7 +5,7 @@ use crate::sanitize::sanitize_line;
 
 /// Strips tags, decodes entities, turns block breaks into spaces, removes anything unsafe
 /// for a terminal, and cuts the result to `max_chars` (ending in `…` when cut).
-pub fn html_to_line(html: &str, max_chars: usize) -> String {
+pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(html.len().min(max_chars * 4));
     let mut rest = html;
     while let Some(lt) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
@@ -64,7 +64,7 @@ pub fn html_to_line(html: &str, max_chars: usize) -> String {
 }
 
 /// One-line safe text for plain remote strings (names, spoilers, titles).
-pub fn plain_line(text: &str, max_chars: usize) -> String {
+pub(crate) fn plain_line(text: &str, max_chars: usize) -> String {
     cut(&collapse_spaces(&sanitize_line(text)), max_chars)
 }
 

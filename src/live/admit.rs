@@ -8,14 +8,14 @@ use super::*;
 impl LiveCore {
     /// Whether a post from REST belongs on this stream: a server that cannot stream it may
     /// not narrow its timeline either.
-    pub fn admits_rest(&self, stream: StreamId, status: &Status) -> bool {
+    pub(crate) fn admits_rest(&self, stream: StreamId, status: &Status) -> bool {
         self.tracks
             .get(stream.0)
             .is_none_or(|t| t.sub.unstreamable.is_none() || admits(&t.sub.spec, status))
     }
 
     /// Decides one event, from a stream or from REST (a catch-up, a poll, a verification).
-    pub fn admit(
+    pub(crate) fn admit(
         &mut self,
         stream: StreamId,
         event: &StreamEvent,
@@ -137,7 +137,7 @@ impl LiveCore {
 
     /// A page the live view put on screen without admitting it event by event (the latest
     /// page, a catch-up): it moves the anchor and counts as shown in the group.
-    pub fn note_history(&mut self, stream: StreamId, items: &History) {
+    pub(crate) fn note_history(&mut self, stream: StreamId, items: &History) {
         let Some(t) = self.tracks.get_mut(stream.0) else {
             return;
         };
@@ -161,7 +161,7 @@ impl LiveCore {
     }
 
     /// A notification the live view put in its pane from REST: catching up goes on after it.
-    pub fn note_notification(&mut self, account: usize, id: &str) {
+    pub(crate) fn note_notification(&mut self, account: usize, id: &str) {
         if let Some(a) = self.accounts.get_mut(account) {
             a.notifications.advance(id);
         }

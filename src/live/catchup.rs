@@ -30,7 +30,7 @@ impl LiveCore {
     }
 
     /// The same for an account's notifications.
-    pub fn opened_notifications(&mut self, account: usize, newest: Option<Option<&str>>) {
+    pub(crate) fn opened_notifications(&mut self, account: usize, newest: Option<Option<&str>>) {
         let started = self.started;
         let Some(a) = self.accounts.get_mut(account) else {
             return;
@@ -61,7 +61,7 @@ impl LiveCore {
     }
 
     /// The same for an account's notifications.
-    pub fn resume_notifications(&mut self, account: usize, since: Since) {
+    pub(crate) fn resume_notifications(&mut self, account: usize, since: Since) {
         if let Some(a) = self.accounts.get_mut(account) {
             a.notifications = Anchor::from_since(since);
         }
@@ -78,7 +78,7 @@ impl LiveCore {
     }
 
     /// The same for an account's notifications.
-    pub fn notification_cursor(&self, account: usize) -> Option<Since> {
+    pub(crate) fn notification_cursor(&self, account: usize) -> Option<Since> {
         let a = self.accounts.get(account)?;
         Some(
             a.open
@@ -121,7 +121,7 @@ impl LiveCore {
     }
 
     /// A catch-up of a stream's timeline answered.
-    pub fn caught_up(&mut self, stream: StreamId, outcome: CaughtUp) {
+    pub(crate) fn caught_up(&mut self, stream: StreamId, outcome: CaughtUp) {
         let Some(t) = self.tracks.get_mut(stream.0) else {
             return;
         };
@@ -142,7 +142,7 @@ impl LiveCore {
     }
 
     /// A catch-up of an account's notifications answered.
-    pub fn notifications_caught_up(&mut self, account: usize, outcome: CaughtUp) {
+    pub(crate) fn notifications_caught_up(&mut self, account: usize, outcome: CaughtUp) {
         let carrier = self.carrier(account);
         let Some(a) = self.accounts.get_mut(account) else {
             return;
@@ -176,7 +176,7 @@ impl LiveCore {
     /// A connection state from a stream task; returns the state to show. Going live again
     /// after an outage queues what the outage may have hidden: the filters (the server tells
     /// only live listeners they changed) and a catch-up of the timeline and notifications.
-    pub fn on_state(
+    pub(crate) fn on_state(
         &mut self,
         stream: StreamId,
         state: &ConnectionState,
@@ -220,7 +220,7 @@ impl LiveCore {
 
     /// Catch-ups for the streams served by polling: called every `poll_every`.
     /// Also asks again for catch-ups that failed; a poll still on its way is not doubled.
-    pub fn poll_due(&mut self) {
+    pub(crate) fn poll_due(&mut self) {
         let due: Vec<StreamId> = self
             .tracks
             .iter()
@@ -244,7 +244,7 @@ impl LiveCore {
     }
 
     /// Verifications of the streams live now: called every `verify_every`.
-    pub fn verify_due(&mut self) {
+    pub(crate) fn verify_due(&mut self) {
         for (i, t) in self.tracks.iter().enumerate() {
             let checkable = !matches!(t.sub.spec, StreamSpec::Direct);
             if checkable && t.mode == Mode::Streaming && t.live.is_some() {

@@ -26,20 +26,8 @@ impl LiveCore {
         verdict(status, self.filters(account), context, now)
     }
 
-    /// What an account's filters make of a notification (by the status it carries).
-    pub fn notification_verdict(
-        &self,
-        account: usize,
-        n: &Notification,
-        now: Timestamp,
-    ) -> Verdict {
-        n.status.as_deref().map_or(Verdict::Show, |s| {
-            self.verdict(account, s, &FilterContext::Notifications, now)
-        })
-    }
-
     /// Deleted on this account's server (a boost of a deleted status is gone too).
-    pub fn is_deleted(&self, account: usize, status: &Status) -> bool {
+    pub(crate) fn is_deleted(&self, account: usize, status: &Status) -> bool {
         self.accounts
             .get(account)
             .is_some_and(|a| a.tombstones.buries(status))
@@ -50,7 +38,7 @@ impl LiveCore {
     }
 
     /// Records a delete that did not come as an event of a stream (for the live view).
-    pub fn bury(&mut self, account: usize, id: &str) {
+    pub(crate) fn bury(&mut self, account: usize, id: &str) {
         if let Some(a) = self.accounts.get_mut(account) {
             a.tombstones.insert(id);
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 /// Whether `a` is a newer id than `b`. Ids are opaque, but every server we know makes them
 /// sort by length, then by their characters (Mastodon's numbers, GoToSocial's ULIDs,
 /// Pleroma's flake ids).
-pub fn is_newer(a: &str, b: &str) -> bool {
+pub(crate) fn is_newer(a: &str, b: &str) -> bool {
     (a.len(), a) > (b.len(), b)
 }
 
@@ -89,7 +89,7 @@ impl Tombstones {
     }
 
     /// A status is gone when it or the status it boosts was deleted.
-    pub fn buries(&self, status: &crate::model::Status) -> bool {
+    pub(crate) fn buries(&self, status: &crate::model::Status) -> bool {
         self.contains(&status.id)
             || status
                 .reblog

@@ -13,12 +13,16 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-pub use ids::{RecentIds, Tombstones, is_newer};
+pub(crate) use ids::is_newer;
+pub use ids::{RecentIds, Tombstones};
 
 use crate::api::timeline::{History, Since};
 use crate::filter::{Verdict, verdict};
 use crate::matching::Highlights;
-use crate::model::{Filter, FilterContext, Notification, Status};
+use crate::model::{Filter, FilterContext, Status};
+// The tests (`use super::*`) build notifications.
+#[cfg(test)]
+use crate::model::Notification;
 use crate::stream::spec::Scope;
 use crate::stream::{ConnectionState, StreamEvent, StreamId, StreamSpec};
 
@@ -202,7 +206,7 @@ struct Group {
 }
 
 /// Posts read per verification: one small request per stream per interval.
-pub const VERIFY_PAGE: usize = 20;
+pub(crate) const VERIFY_PAGE: usize = 20;
 
 /// How many ids a group remembers for dedupe, and a stream for verification.
 const GROUP_MEMORY: usize = 4096;
@@ -282,13 +286,13 @@ impl LiveCore {
         self.tracks.get(stream.0).map(|t| &t.sub.spec)
     }
 
-    pub fn account_of(&self, stream: StreamId) -> usize {
+    pub(crate) fn account_of(&self, stream: StreamId) -> usize {
         self.tracks.get(stream.0).map_or(0, |t| t.sub.account)
     }
 
     /// Makes room for `n` accounts and moves a stream to one of them (the live view learns its
     /// accounts after its tabs).
-    pub fn assign_account(&mut self, stream: StreamId, account: usize) {
+    pub(crate) fn assign_account(&mut self, stream: StreamId, account: usize) {
         while self.accounts.len() <= account {
             self.accounts.push(AccountTrack::default());
         }
@@ -307,7 +311,7 @@ impl LiveCore {
     }
 
     /// The state to show, from the start, for streams served by polling.
-    pub fn polled_states(&self) -> Vec<(StreamId, ConnectionState)> {
+    pub(crate) fn polled_states(&self) -> Vec<(StreamId, ConnectionState)> {
         (0..self.tracks.len())
             .filter_map(|i| Some((StreamId(i), self.polling_state(i)?)))
             .collect()
@@ -328,12 +332,12 @@ impl LiveCore {
     }
 
     /// Work queued by the calls since the last take.
-    pub fn take_needs(&mut self) -> Vec<Need> {
+    pub(crate) fn take_needs(&mut self) -> Vec<Need> {
         std::mem::take(&mut self.needs)
     }
 
     /// Streams whose shown state the core changed (polling, delivering again).
-    pub fn take_notices(&mut self) -> Vec<(StreamId, ConnectionState)> {
+    pub(crate) fn take_notices(&mut self) -> Vec<(StreamId, ConnectionState)> {
         std::mem::take(&mut self.notices)
     }
 
@@ -352,7 +356,7 @@ impl LiveCore {
     }
 
     /// What a previous run of the same reader showed: not shown again.
-    pub fn seed_shown(&mut self, group: usize, keys: &[String]) {
+    pub(crate) fn seed_shown(&mut self, group: usize, keys: &[String]) {
         if let Some(g) = self.groups.get_mut(group) {
             for key in keys {
                 g.seen.insert(key);
@@ -383,7 +387,7 @@ pub fn admits(spec: &StreamSpec, status: &Status) -> bool {
 
 /// The `--exec` hook's rule: every visible new post, or only highlighted ones when there are
 /// highlights.
-pub fn wants_hook(highlights: &Highlights, status: &Status, verdict: &Verdict) -> bool {
+pub(crate) fn wants_hook(highlights: &Highlights, status: &Status, verdict: &Verdict) -> bool {
     *verdict != Verdict::Hide && (highlights.is_empty() || highlights.matches_status(status))
 }
 

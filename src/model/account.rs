@@ -55,7 +55,7 @@ pub struct Account {
 
 impl Account {
     /// The display name, or the username when the display name is blank (as it often is).
-    pub fn display_name_or_username(&self) -> &str {
+    pub(crate) fn display_name_or_username(&self) -> &str {
         [&self.display_name, &self.username, &self.acct]
             .into_iter()
             .find(|s| !s.trim().is_empty())

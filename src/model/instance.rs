@@ -29,7 +29,7 @@ pub struct Instance {
 
 impl Instance {
     /// The streaming server's base URL (`wss://…`), when the server names one.
-    pub fn streaming_url(&self) -> Option<&str> {
+    pub(crate) fn streaming_url(&self) -> Option<&str> {
         [&self.configuration.urls.streaming, &self.urls.streaming_api]
             .into_iter()
             .flatten()

@@ -23,7 +23,7 @@ pub mod de {
     /// send one level. A limit of our own is needed because each level of these large derived
     /// visitors takes tens of kilobytes of stack in a debug build: serde_json's limit of 128
     /// levels is more than a 2 MiB thread survives.
-    pub const MAX_NESTING: u32 = 4;
+    pub(crate) const MAX_NESTING: u32 = 4;
 
     thread_local! {
         static NESTING: Cell<u32> = const { Cell::new(0) };
@@ -54,7 +54,7 @@ pub mod de {
     }
 
     /// `null` becomes `T::default()` (Pleroma and GoToSocial send nulls for "nothing").
-    pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+    pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
     where
         D: Deserializer<'de>,
         T: Deserialize<'de> + Default,
@@ -65,7 +65,7 @@ pub mod de {
     /// The longest id accepted. Servers use ids of up to a few dozen characters (Mastodon's
     /// numbers, GoToSocial's ULIDs, Pleroma's flake ids); sets of ids are bounded by count
     /// (deleted ids, recently printed ids), so a longer one is refused to keep them small.
-    pub const MAX_ID_BYTES: usize = 256;
+    pub(crate) const MAX_ID_BYTES: usize = 256;
 
     /// An opaque id: a string as sent, or a JSON number as its decimal text; `null` → `""`.
     pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -73,7 +73,7 @@ pub mod de {
     }
 
     /// Like [`id`], with `null` → `None`.
-    pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    pub(crate) fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         d.deserialize_any(IdVisitor)
     }
 
@@ -134,7 +134,7 @@ pub mod de {
     }
 
     /// Like [`count`], with `null` (and garbage) → `None`: "hidden" differs from zero for poll votes.
-    pub fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    pub(crate) fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
         d.deserialize_any(CountVisitor)
     }
 
