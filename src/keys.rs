@@ -80,7 +80,7 @@ const TABS: &[Action] = &[
 ];
 
 /// One line of the help overlay and of the README's key table.
-pub struct Row {
+pub(crate) struct Row {
     /// The actions whose keys the line shows; none for the mouse line.
     pub actions: &'static [Action],
     /// What the help overlay says.
@@ -362,7 +362,7 @@ impl Binding {
 }
 
 /// `[keys]` as written: action name → keys.
-pub type KeysConfig = BTreeMap<String, Binding>;
+pub(crate) type KeysConfig = BTreeMap<String, Binding>;
 
 /// A `[keys]` entry that cannot be: which action it was written for, and why.
 #[derive(Debug, Clone, PartialEq)]

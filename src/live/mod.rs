@@ -56,14 +56,14 @@ impl Default for Cadence {
 
 /// Where an event came from: only what the stream delivered itself proves it is delivering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     Stream,
     Rest,
 }
 
 /// What the core makes of one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Admit {
+pub(crate) enum Admit {
     /// New to its group: show or print it, as the filters say.
     New(Verdict),
     /// Already shown in the group: another of its streams carried it, or REST overlapped.
@@ -76,7 +76,7 @@ pub enum Admit {
 
 /// Work the core needs done; the front ends carry it out and report back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Need {
+pub(crate) enum Need {
     Filters {
         account: usize,
     },
@@ -100,7 +100,7 @@ pub enum Need {
 
 /// How a catch-up ended, as the front end reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaughtUp {
+pub(crate) enum CaughtUp {
     /// Everything up to now was fetched (or a gap marker now holds the rest, in the view).
     Done,
     /// More was missed than one catch-up takes: it goes on after this id.
