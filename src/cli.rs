@@ -196,7 +196,13 @@ mod tests {
                 ..
             }))
         ));
-        let e = Cli::try_parse_from(["tootwatch", "--images", "kitty"]).unwrap_err();
+        let cli = Cli::try_parse_from(["tootwatch", "--images", "kitty", "user"]).unwrap();
+        assert_eq!(cli.monitor.images, Some(Images::Kitty));
+        let cli = Cli::try_parse_from(["tootwatch", "--images", "iterm2", "user"]).unwrap();
+        assert_eq!(cli.monitor.images, Some(Images::Iterm2));
+        let cli = Cli::try_parse_from(["tootwatch", "--images", "sixel", "user"]).unwrap();
+        assert_eq!(cli.monitor.images, Some(Images::Sixel));
+        let e = Cli::try_parse_from(["tootwatch", "--images", "chafa"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }
 

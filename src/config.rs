@@ -116,19 +116,32 @@ pub enum OpenLinks {
     Clipboard,
 }
 
-/// How pictures are drawn (`[ui] images`, `--images`). Only the ways tootwatch can draw today
-/// are accepted: a value it would silently draw some other way is refused instead.
+/// How pictures are drawn (`[ui] images`, `--images`).
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Images {
-    /// The best this terminal can show: today, blurhash placeholders in coloured half blocks
-    /// (none under NO_COLOR).
+    /// The best this terminal can show: a pixel protocol when it answers for one (or its
+    /// variables name a terminal that has one), else coloured half blocks (none under
+    /// NO_COLOR).
     #[default]
     Auto,
+    /// Kitty's graphics protocol (kitty, Ghostty).
+    Kitty,
+    /// Sixel (foot, WezTerm, xterm with sixel, mlterm, Windows Terminal).
+    Sixel,
+    /// iTerm2's inline images (iTerm2, WezTerm, mintty).
+    Iterm2,
     /// Coloured Unicode half blocks, which every colour terminal and tmux can show.
     Halfblocks,
     /// No pictures: media are the `[image: alt]` text lines.
     Off,
+}
+
+impl Images {
+    /// Whether pictures are drawn in real pixels (and so are kept at a higher resolution).
+    pub fn is_pixels(self) -> bool {
+        matches!(self, Images::Kitty | Images::Sixel | Images::Iterm2)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -148,6 +161,8 @@ pub struct UiConfig {
     pub hyperlinks: bool,
     /// How pictures are drawn; `off` keeps media as text.
     pub images: Images,
+    /// A small picture of each author before the name (downloaded like media).
+    pub avatars: bool,
     /// The largest picture downloaded, in bytes; larger ones keep their placeholder.
     pub max_image_bytes: u64,
 }
@@ -165,6 +180,7 @@ impl Default for UiConfig {
             open_links: OpenLinks::Auto,
             hyperlinks: true,
             images: Images::Auto,
+            avatars: false,
             max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
         }
     }
@@ -563,8 +579,10 @@ mod tests {
         assert_eq!(parse("").unwrap().ui.images, Images::Auto);
         let c = parse("[ui]\nimages = \"off\"\n").unwrap();
         assert_eq!(c.ui.images, Images::Off);
-        // A protocol that is not drawn yet is refused, not quietly drawn some other way.
-        let e = parse("[ui]\nimages = \"kitty\"\n").unwrap_err();
+        // A way tootwatch does not know is refused, not quietly drawn some other way.
+        let c = parse("[ui]\nimages = \"sixel\"\n").unwrap();
+        assert_eq!(c.ui.images, Images::Sixel);
+        let e = parse("[ui]\nimages = \"chafa\"\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.to_string().contains("halfblocks"), "{e}");
     }

@@ -11,6 +11,7 @@ fn limits(max_bytes: u64, timeout_secs: u64) -> FetchLimits {
     FetchLimits {
         max_bytes,
         timeout: Duration::from_secs(timeout_secs),
+        ..FetchLimits::default()
     }
 }
 

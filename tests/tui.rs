@@ -770,3 +770,52 @@ async fn idle_cpu_with_pictures_on_screen() {
     eprintln!("idle CPU with 3 pictures on screen at 120x40: {idle} ticks in 60 s");
     assert!(idle <= 2, "{idle} ticks");
 }
+
+/// `[ui] avatars` and the monitor's previews: both in half blocks, in tmux.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitor_previews_pictures_and_avatars_show_when_asked_for() {
+    let server = server(Flavor::Mastodon).await;
+    let base = server.base_url();
+    let base = base.trim_end_matches('/');
+    let mut post: serde_json::Value = serde_json::from_str(&picture_status(
+        701,
+        "ria",
+        "A picture in the monitor",
+        &format!("{base}/media/red-blue.png"),
+        false,
+    ))
+    .unwrap();
+    post["account"]["avatar_static"] = serde_json::json!(format!("{base}/media/green.png"));
+    post["media_attachments"][0]["type"] = serde_json::json!("video");
+    server.store(&["user"], &post.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let command = live_view_command(&server, &dir, "--monitor user");
+    let config = dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[ui]\navatars = true\n");
+    std::fs::write(&config, text).unwrap();
+    let tmux = Tmux::start(80, 24, &command);
+    let coloured = || tmux.tmux(&["capture-pane", "-p", "-e", "-t", &tmux.session]);
+    let start = Instant::now();
+    // The preview (red over blue) and the avatar (green), both downloaded and drawn.
+    while !(coloured().contains("38;2;255;0;0") && coloured().contains("38;2;0;255;0")) {
+        assert!(
+            start.elapsed() < GUARD,
+            "no preview or avatar:\n{}",
+            coloured()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let screen = tmux.screen();
+    eprintln!("{screen}");
+    // A video shows its preview image and says what it is.
+    assert!(
+        screen.contains("▀▀▀▀▀▀▀▀ [video: picture of post 701]"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("▀▀ RIA @ria"),
+        "the avatar before the name:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+}

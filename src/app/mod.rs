@@ -99,10 +99,12 @@ pub enum Command {
     /// Hand a matching post (as JSON) to the `--exec` hook.
     RunHook(String),
     Quit,
-    /// Download and decode a picture (never with the account's token), at most `max_bytes`.
+    /// Download and decode a picture (never with the account's token), at most `max_bytes`,
+    /// kept at most `keep` (width, height) pixels.
     FetchImage {
         url: String,
         max_bytes: u64,
+        keep: (u32, u32),
     },
 }
 

@@ -82,10 +82,18 @@ impl Pictures {
 }
 
 fn commands(state: &State, urls: Vec<String>) -> Vec<Command> {
+    use crate::media::decode::{KEEP_H, KEEP_W, PIXELS_KEEP_H, PIXELS_KEEP_W};
+    // Real pixels need more of the picture than half blocks do.
+    let keep = if state.settings.images.is_pixels() {
+        (PIXELS_KEEP_W, PIXELS_KEEP_H)
+    } else {
+        (KEEP_W, KEEP_H)
+    };
     urls.into_iter()
         .map(|url| Command::FetchImage {
             url,
             max_bytes: state.settings.max_image_bytes,
+            keep,
         })
         .collect()
 }

@@ -29,7 +29,7 @@ fn fetched_urls(commands: &[Command]) -> Vec<String> {
     commands
         .iter()
         .map(|c| match c {
-            Command::FetchImage { url, max_bytes } => {
+            Command::FetchImage { url, max_bytes, .. } => {
                 assert_eq!(
                     *max_bytes, 4096,
                     "the configured cap goes with each download"

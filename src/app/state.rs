@@ -29,6 +29,8 @@ pub struct UiSettings {
     pub keys: crate::keys::Keymap,
     /// How pictures are drawn (`[ui] images`, `--images`).
     pub images: crate::config::Images,
+    /// Small avatars before authors' names (`[ui] avatars`).
+    pub avatars: bool,
     /// The largest picture download; bigger ones keep their placeholder.
     pub max_image_bytes: u64,
 }
@@ -51,6 +53,7 @@ impl Default for UiSettings {
             hyperlinks: true,
             keys: crate::keys::Keymap::default(),
             images: crate::config::Images::Auto,
+            avatars: false,
             max_image_bytes: crate::config::DEFAULT_MAX_IMAGE_BYTES,
         }
     }

@@ -17,8 +17,13 @@ pub const MAX_ALLOC: u64 = 192 * 1024 * 1024;
 /// times that of width; twice as many pixels each way leave room to shrink smoothly.
 pub const KEEP_W: u32 = 192;
 pub const KEEP_H: u32 = 48;
+/// Kept pictures fit in this when the terminal draws real pixels: a detail view's picture of
+/// 12 rows is about 240 pixels high, a wide one up to twice as wide as this.
+pub const PIXELS_KEEP_W: u32 = 640;
+pub const PIXELS_KEEP_H: u32 = 400;
 
-/// Decoded pixels, shrunk to fit in [`KEEP_W`] × [`KEEP_H`]: RGBA, row by row.
+/// Decoded pixels, shrunk to fit what is kept ([`KEEP_W`] × [`KEEP_H`] for half blocks):
+/// RGBA, row by row.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Picture {
     pub width: u32,
@@ -49,7 +54,14 @@ pub enum DecodeError {
     Broken(String),
 }
 
+/// Decodes for half blocks: kept at most [`KEEP_W`] × [`KEEP_H`].
 pub fn decode(bytes: &[u8]) -> Result<Picture, DecodeError> {
+    decode_to(bytes, (KEEP_W, KEEP_H))
+}
+
+/// Decodes and shrinks the picture to fit in `keep` (width, height) pixels.
+pub fn decode_to(bytes: &[u8], keep: (u32, u32)) -> Result<Picture, DecodeError> {
+    let (keep_w, keep_h) = (keep.0.max(1), keep.1.max(1));
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Broken(e.to_string()))?;
@@ -79,8 +91,8 @@ pub fn decode(bytes: &[u8]) -> Result<Picture, DecodeError> {
         e => DecodeError::Broken(e.to_string()),
     })?;
     // Shrunk, never enlarged: the view scales it to its cells.
-    let small = if image.width() > KEEP_W || image.height() > KEEP_H {
-        image.thumbnail(KEEP_W, KEEP_H)
+    let small = if image.width() > keep_w || image.height() > keep_h {
+        image.thumbnail(keep_w, keep_h)
     } else {
         image
     }

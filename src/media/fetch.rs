@@ -17,6 +17,8 @@ pub struct FetchLimits {
     pub max_bytes: u64,
     /// The whole exchange, body included: a slow or endless body ends here.
     pub timeout: Duration,
+    /// The decoded picture is shrunk to fit in this many pixels (width, height).
+    pub keep: (u32, u32),
 }
 
 impl Default for FetchLimits {
@@ -24,6 +26,7 @@ impl Default for FetchLimits {
         FetchLimits {
             max_bytes: 8 * 1024 * 1024,
             timeout: Duration::from_secs(20),
+            keep: (super::decode::KEEP_W, super::decode::KEEP_H),
         }
     }
 }

@@ -24,7 +24,8 @@ pub async fn load(
         .await
         .map_err(|e| e.to_string())?;
     // Decoding is CPU work: off the runtime's threads.
-    tokio::task::spawn_blocking(move || decode::decode(&bytes))
+    let keep = limits.keep;
+    tokio::task::spawn_blocking(move || decode::decode_to(&bytes, keep))
         .await
         .map_err(|e| format!("the decoder stopped: {e}"))?
         .map(Arc::new)

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
+use super::graphics::{self, PictureArea};
 use super::links::{self, LinkArea};
 use super::status::{LayoutCache, body_lines, header_line, pictures_on, visibility_label};
 use super::theme::Theme;
@@ -24,6 +25,8 @@ pub fn draw_detail(
     theme: &Theme,
     // The pictures drawn, for the view to report.
     wanted: &mut Vec<String>,
+    // Where downloaded pictures were drawn whole, for a pixel protocol.
+    drawn: &mut Vec<PictureArea>,
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     let entry = state
@@ -118,6 +121,7 @@ pub fn draw_detail(
     }
     let body = body_lines(cache, s, &entry.verdict, None, true, pictures, width, theme);
     links::place(&mut links, body.links, inner, 0, lines.len());
+    graphics::place(drawn, body.pictures, inner, 0, lines.len());
     lines.extend(body.lines.iter().cloned());
     lines.push(Line::default());
     lines.push(Line::from(vec![

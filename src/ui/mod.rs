@@ -11,6 +11,7 @@
 
 mod detail;
 mod footer;
+pub mod graphics;
 mod help;
 pub(crate) mod html;
 mod links;
@@ -61,6 +62,10 @@ pub struct ViewState {
     links: Vec<LinkArea>,
     /// The picture URLs the last frame showed or came near, in screen order.
     pictures: Vec<String>,
+    /// Where the last frame drew downloaded pictures whole.
+    picture_areas: Vec<graphics::PictureArea>,
+    /// The pixel protocol, if any, and its encoded pictures.
+    graphics: graphics::Graphics,
 }
 
 impl Default for ViewState {
@@ -72,6 +77,8 @@ impl Default for ViewState {
             cache: LayoutCache::default(),
             links: Vec::new(),
             pictures: Vec::new(),
+            picture_areas: Vec::new(),
+            graphics: graphics::Graphics::default(),
         }
     }
 }
@@ -108,6 +115,21 @@ impl ViewState {
     pub fn pictures(&self) -> &[String] {
         &self.pictures
     }
+
+    /// Draws pictures with `graphics`' pixel protocol from now on.
+    pub fn set_graphics(&mut self, graphics: graphics::Graphics) {
+        self.graphics = graphics;
+    }
+
+    /// The pixel protocol's state: what it draws with, how many pictures it holds encoded.
+    pub fn graphics(&self) -> &graphics::Graphics {
+        &self.graphics
+    }
+
+    /// Where the last frame drew downloaded pictures whole.
+    pub fn picture_areas(&self) -> &[graphics::PictureArea] {
+        &self.picture_areas
+    }
 }
 
 pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Theme) {
@@ -116,12 +138,26 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     view.tab_hits.clear();
     view.links.clear();
     view.pictures.clear();
+    view.picture_areas.clear();
     if area.width == 0 || area.height == 0 {
+        view.graphics.draw(frame.buffer_mut(), &[], |_| None);
         return;
     }
     if let Some(m) = &state.monitor {
-        view.links =
-            monitor::draw_monitor(frame.buffer_mut(), area, state, m, &mut view.cache, theme);
+        view.links = monitor::draw_monitor(
+            frame.buffer_mut(),
+            area,
+            state,
+            m,
+            &mut view.cache,
+            theme,
+            &mut view.pictures,
+            &mut view.picture_areas,
+        );
+        view.graphics
+            .draw(frame.buffer_mut(), &view.picture_areas, |url| {
+                state.pictures.get(url)
+            });
         return;
     }
     let tab_row = Rect::new(area.x, area.y, area.width, 1);
@@ -151,14 +187,22 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
                 &mut view.cache,
                 theme,
                 &mut view.pictures,
+                &mut view.picture_areas,
             );
         }
         _ => draw_main(frame, body, state, view, theme),
     }
     if state.overlay == Overlay::Help {
-        help::draw_help(frame.buffer_mut(), area, theme, &state.settings.keys);
-        // It covers the links under it; the rest can wait until it is closed.
+        // It covers the links and pictures under it; the rest can wait until it is closed.
         view.links.clear();
+        view.picture_areas.clear();
+    }
+    view.graphics
+        .draw(frame.buffer_mut(), &view.picture_areas, |url| {
+            state.pictures.get(url)
+        });
+    if state.overlay == Overlay::Help {
+        help::draw_help(frame.buffer_mut(), area, theme, &state.settings.keys);
     }
 }
 
@@ -175,6 +219,7 @@ fn draw_main(frame: &mut Frame, body: Rect, state: &State, view: &mut ViewState,
         &mut view.links,
         theme,
         &mut view.pictures,
+        &mut view.picture_areas,
     );
     if let Some((pane, side)) = pane {
         notifications::draw_notifications(buf, pane, state, side, theme);

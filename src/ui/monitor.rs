@@ -15,9 +15,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::footer::stream_name;
+use super::graphics::{self, PictureArea, PictureRun};
 use super::html::render_html;
 use super::links::{self, LinkArea, LinkRun};
-use super::status::{LayoutCache, is_revealed, view_body};
+use super::status::{LayoutCache, is_revealed, preview_body, view_body};
 use super::theme::Theme;
 use super::wrap::{
     clean, left_right, line_width, relative_time, truncate, truncate_spans, width as text_width,
@@ -40,8 +41,12 @@ const PADDED: u16 = 50;
 /// Cache variants of a post's text (see [`view_body`]): with or without highlights applied.
 const VARIANT_PLAIN: u8 = 1;
 const VARIANT_HIGHLIGHTED: u8 = 2;
+/// Columns at least this wide show a preview of a post's first picture.
+pub const PREVIEW_MIN_WIDTH: usize = 48;
 
-/// Draws the monitor over `area` (the whole frame) and returns where its links are.
+/// Draws the monitor over `area` (the whole frame) and returns where its links are; the
+/// pictures it shows go into `wanted`, and where it drew downloaded ones whole into `drawn`.
+#[allow(clippy::too_many_arguments)]
 pub fn draw_monitor(
     buf: &mut Buffer,
     area: Rect,
@@ -49,6 +54,8 @@ pub fn draw_monitor(
     monitor: &Monitor,
     cache: &mut LayoutCache,
     theme: &Theme,
+    wanted: &mut Vec<String>,
+    drawn: &mut Vec<PictureArea>,
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     if area.width == 0 || area.height == 0 {
@@ -79,7 +86,8 @@ pub fn draw_monitor(
     } else {
         LINES_SMALL
     };
-    draw_column(buf, column, state, tab, max_lines, cache, &mut links, theme);
+    let mut out = (&mut links, wanted, drawn);
+    draw_column(buf, column, state, tab, max_lines, cache, &mut out, theme);
     links
 }
 
@@ -261,7 +269,7 @@ fn draw_column(
     tab: &Tab,
     max_lines: usize,
     cache: &mut LayoutCache,
-    links: &mut Vec<LinkArea>,
+    (links, wanted, drawn): &mut (&mut Vec<LinkArea>, &mut Vec<String>, &mut Vec<PictureArea>),
     theme: &Theme,
 ) {
     let pad = pad(area.width);
@@ -286,6 +294,13 @@ fn draw_column(
             lines.push(Line::default());
         }
         links::place(links, &post.links, inner, 0, lines.len());
+        graphics::place(drawn, &post.pictures, inner, 0, lines.len());
+        if !super::status::pictures_on(state, theme) {
+        } else if width >= PREVIEW_MIN_WIDTH {
+            super::picture::wanted(state, entry, false, wanted);
+        } else {
+            super::picture::wanted_avatar(state, entry, wanted);
+        }
         lines.extend(post.lines);
         any = true;
         if lines.len() >= height {
@@ -319,6 +334,8 @@ fn draw_waiting(buf: &mut Buffer, area: Rect, tab: &Tab, theme: &Theme) {
 pub struct PostLines {
     pub lines: Vec<Line<'static>>,
     pub links: Vec<LinkRun>,
+    /// Where its downloaded picture is.
+    pub pictures: Vec<PictureRun>,
 }
 
 /// The compact lines of one entry, or `None` for what the monitor does not show (a
@@ -406,6 +423,22 @@ pub fn post_lines(
         out.links.push(run);
     }
 
+    // A preview of the first picture where the column has room for it and its label.
+    if width >= PREVIEW_MIN_WIDTH
+        && super::status::pictures_on(state, theme)
+        && !folded_cw(status, expanded)
+    {
+        let shown = super::picture::Shown::new(state, status, &entry.verdict, revealed);
+        let blurred = entry.verdict == Verdict::Blur;
+        let preview = preview_body(cache, status, &shown, blurred, width, theme);
+        let first = out.lines.len();
+        out.pictures
+            .extend(preview.pictures.iter().map(|r| PictureRun {
+                line: r.line + first,
+                ..r.clone()
+            }));
+        out.lines.extend(preview.lines.iter().cloned());
+    }
     let media = media_summary(status)
         .map(|m| vec![Span::styled(m, theme.dim)])
         .unwrap_or_default();
@@ -446,13 +479,23 @@ pub fn post_lines(
     Some(out)
 }
 
+/// Whether the post's content warning is closed (its media are not shown then).
+fn folded_cw(s: &Status, expanded: bool) -> bool {
+    !s.spoiler_text.trim().is_empty() && !expanded
+}
+
 /// `Name @acct                12m`
 fn header(s: &Status, state: &State, width: usize, theme: &Theme) -> Line<'static> {
-    let left = vec![
+    let mut left = if super::status::pictures_on(state, theme) {
+        super::picture::avatar(state, s)
+    } else {
+        Vec::new()
+    };
+    left.extend([
         Span::styled(clean(s.account.display_name_or_username()), theme.name),
         Span::raw(" "),
         Span::styled(format!("@{}", clean(&s.account.acct)), theme.dim),
-    ];
+    ]);
     let right = vec![Span::styled(
         relative_time(&s.created_at, state.now),
         theme.dim,

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 
+use super::graphics::PictureRun;
 use super::status::media_text;
 use super::theme::Theme;
 use super::wrap::{truncate, width as text_width, wrap_spans};
@@ -73,9 +74,48 @@ fn withheld(s: &Status, verdict: &Verdict, revealed: bool) -> bool {
     (s.sensitive || *verdict == Verdict::Blur) && !revealed
 }
 
-/// The pictures an entry shows, in order (the timeline's preview is its first attachment):
-/// what the view reports so that they are fetched. Withheld media are not asked for.
+/// Cells of an author's avatar, before the name (`[ui] avatars`).
+pub const AVATAR_COLS: u16 = 2;
+
+/// The author's avatar, small (its still version first).
+pub fn avatar_url(s: &Status) -> Option<&str> {
+    [&s.account.avatar_static, &s.account.avatar]
+        .into_iter()
+        .map(String::as_str)
+        .find(|u| !u.is_empty())
+}
+
+/// The spans of the author's avatar before the name: its picture in half blocks once held,
+/// blank cells of the same width before; nothing unless `[ui] avatars` is on.
+pub fn avatar(state: &State, s: &Status) -> Vec<Span<'static>> {
+    if !state.settings.avatars {
+        return Vec::new();
+    }
+    let held = avatar_url(s).and_then(|u| state.pictures.get(u));
+    let mut spans = held
+        .and_then(|p| picture_rows(p, AVATAR_COLS, 1))
+        .and_then(|lines| lines.into_iter().next())
+        .map(|line| line.spans)
+        .unwrap_or_else(|| vec![Span::raw(" ".repeat(usize::from(AVATAR_COLS)))]);
+    spans.push(Span::raw(" "));
+    spans
+}
+
+/// The author's avatar, when `[ui] avatars` is on.
+pub fn wanted_avatar(state: &State, entry: &Entry, out: &mut Vec<String>) {
+    if let Some(s) = entry.item.status()
+        && state.settings.avatars
+        && entry.verdict != Verdict::Hide
+    {
+        out.extend(avatar_url(s).map(str::to_string));
+    }
+}
+
+/// The pictures an entry shows, in order (the author's avatar when `[ui] avatars` is on, then
+/// the media; the timeline's preview is the first attachment): what the view reports so that
+/// they are fetched. Withheld media are not asked for.
 pub fn wanted(state: &State, entry: &Entry, detail: bool, out: &mut Vec<String>) {
+    wanted_avatar(state, entry, out);
     let Some(s) = entry.item.status() else {
         return;
     };
@@ -113,16 +153,24 @@ fn card_url(s: &Status) -> Option<&str> {
 const CARD_ROWS: u16 = 6;
 
 /// The detail view's picture of the post's link card (its preview image once held, else its
-/// blurhash), above the card's title; `None` without either or without room.
-pub fn card_picture(s: &Status, shown: &Shown, width: usize) -> Option<Vec<Line<'static>>> {
+/// blurhash), above the card's title; `None` without either or without room. A held picture's
+/// cells go into `runs` (line 0 is the first returned).
+pub fn card_picture(
+    s: &Status,
+    shown: &Shown,
+    width: usize,
+    runs: &mut Vec<PictureRun>,
+) -> Option<Vec<Line<'static>>> {
     let max_cols = u16::try_from(width).unwrap_or(u16::MAX);
     if max_cols < 8 {
         return None;
     }
     let card = s.card.as_ref()?;
-    if let Some(p) = card_url(s).and_then(|u| shown.get_url(u)) {
+    if let Some((url, p)) = card_url(s).and_then(|u| Some((u, shown.get_url(u)?))) {
         let (cols, rows) = fit(picture_aspect(p), max_cols, CARD_ROWS);
-        return picture_rows(p, cols, rows);
+        let lines = picture_rows(p, cols, rows)?;
+        runs.push(run(0, url, &lines));
+        return Some(lines);
     }
     let (cols, rows) = fit(DEFAULT_ASPECT, max_cols, CARD_ROWS);
     blurhash_rows(card.blurhash.as_deref()?, cols, rows)
@@ -224,20 +272,32 @@ fn half_blocks(pixels: &[u8], w: u32, h: u32) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The cells of one attachment within `max_cols` × `max_rows`: its picture when held, else its
-/// placeholder; `None` when it has neither.
-fn cells(
-    m: &MediaAttachment,
+/// The cells of one attachment within `max_cols` × `max_rows`: its picture when held (with its
+/// URL), else its placeholder; `None` when it has neither.
+fn cells<'m>(
+    m: &'m MediaAttachment,
     shown: &Shown,
     max_cols: u16,
     max_rows: u16,
-) -> Option<Vec<Line<'static>>> {
+) -> Option<(Vec<Line<'static>>, Option<&'m str>)> {
     if let Some(p) = shown.get(m) {
         let (cols, rows) = fit(picture_aspect(p), max_cols, max_rows);
-        return picture_rows(p, cols, rows);
+        return Some((picture_rows(p, cols, rows)?, picture_url(m)));
     }
     let (cols, rows) = fit(aspect(m), max_cols, max_rows);
-    blurhash_rows(m.blurhash.as_deref()?, cols, rows)
+    Some((blurhash_rows(m.blurhash.as_deref()?, cols, rows)?, None))
+}
+
+/// Where the picture of `url` drawn as `lines` is, its first line numbered `line`.
+fn run(line: usize, url: &str, lines: &[Line<'static>]) -> PictureRun {
+    let cols = lines.first().map_or(0, Line::width);
+    PictureRun {
+        line,
+        col: 0,
+        cols: u16::try_from(cols).unwrap_or(u16::MAX),
+        rows: u16::try_from(lines.len()).unwrap_or(u16::MAX),
+        url: url.to_string(),
+    }
 }
 
 fn picture_aspect(p: &Picture) -> f64 {
@@ -259,13 +319,15 @@ fn label(m: &MediaAttachment, sensitive: bool, blurred: bool, theme: &Theme) -> 
 
 /// The timeline's media: a preview a few rows high of the first attachment, with its label
 /// and how many more there are beside it. `None` (the caller writes text lines instead) when
-/// the first attachment has no placeholder or there is no room for one.
+/// the first attachment has no placeholder or there is no room for one. A held picture's
+/// cells go into `runs` (line 0 is the first returned).
 pub fn timeline_preview(
     s: &Status,
     blurred: bool,
     shown: &Shown,
     width: usize,
     theme: &Theme,
+    runs: &mut Vec<PictureRun>,
 ) -> Option<Vec<Line<'static>>> {
     let first = s.media_attachments.first()?;
     let room = u16::try_from(width.saturating_sub(PREVIEW_LABEL_MIN + 1)).unwrap_or(u16::MAX);
@@ -273,7 +335,10 @@ pub fn timeline_preview(
     if room < 8 {
         return None;
     }
-    let mut lines = cells(first, shown, room.min(PREVIEW_MAX_COLS), PREVIEW_ROWS)?;
+    let (mut lines, held) = cells(first, shown, room.min(PREVIEW_MAX_COLS), PREVIEW_ROWS)?;
+    if let Some(url) = held {
+        runs.push(run(0, url, &lines));
+    }
     let cols = lines.first().map_or(0, Line::width);
     let beside = width - cols - 1;
     let mut labels = vec![label(first, s.sensitive, blurred, theme)];
@@ -290,13 +355,15 @@ pub fn timeline_preview(
 
 /// The detail view's media: every attachment as large as [`DETAIL_ROWS`] allows, its label
 /// (the whole alt text) under it. Attachments without a placeholder are their label alone.
-/// `None` when there is no room for pictures.
+/// `None` when there is no room for pictures. Held pictures' cells go into `runs` (line 0 is
+/// the first returned).
 pub fn detail_pictures(
     s: &Status,
     blurred: bool,
     shown: &Shown,
     width: usize,
     theme: &Theme,
+    runs: &mut Vec<PictureRun>,
 ) -> Option<Vec<Line<'static>>> {
     let max_cols = u16::try_from(width).unwrap_or(u16::MAX);
     if max_cols < 8 || s.media_attachments.is_empty() {
@@ -304,7 +371,10 @@ pub fn detail_pictures(
     }
     let mut out = Vec::new();
     for m in &s.media_attachments {
-        if let Some(picture) = cells(m, shown, max_cols, DETAIL_ROWS) {
+        if let Some((picture, held)) = cells(m, shown, max_cols, DETAIL_ROWS) {
+            if let Some(url) = held {
+                runs.push(run(out.len(), url, &picture));
+            }
             out.extend(picture);
         }
         if !blurred {

@@ -6,6 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ratatui::text::{Line, Span};
 
+use super::graphics::PictureRun;
 use super::html::render_html;
 use super::links::{LinkRun, whole_line_runs};
 use super::picture::Shown;
@@ -42,21 +43,28 @@ struct Cached {
     lines: Vec<Line<'static>>,
     /// Where the links of `lines` are.
     links: Vec<LinkRun>,
+    /// Where its downloaded pictures are.
+    pictures: Vec<PictureRun>,
     used: u64,
 }
 
-/// A laid-out body: its lines and where their links are (line numbers count from its first
-/// line).
+/// A laid-out body: its lines and where their links and downloaded pictures are (line
+/// numbers count from its first line).
 #[derive(Debug, Clone, Copy)]
 pub struct Body<'c> {
     pub lines: &'c [Line<'static>],
     pub links: &'c [LinkRun],
+    pub pictures: &'c [PictureRun],
 }
+
+/// What a body's layout makes.
+type Built = (Vec<Line<'static>>, Vec<LinkRun>, Vec<PictureRun>);
 
 impl Body<'_> {
     const EMPTY: Body<'static> = Body {
         lines: &[],
         links: &[],
+        pictures: &[],
     };
 }
 
@@ -82,17 +90,14 @@ impl LayoutCache {
         self.map.len()
     }
 
-    fn get_or_build(
-        &mut self,
-        key: BodyKey,
-        build: impl FnOnce() -> (Vec<Line<'static>>, Vec<LinkRun>),
-    ) -> Body<'_> {
+    fn get_or_build(&mut self, key: BodyKey, build: impl FnOnce() -> Built) -> Body<'_> {
         let frame = self.frame;
         let cached = self.map.entry(key).or_insert_with(|| {
-            let (lines, links) = build();
+            let (lines, links, pictures) = build();
             Cached {
                 lines,
                 links,
+                pictures,
                 used: frame,
             }
         });
@@ -100,6 +105,7 @@ impl LayoutCache {
         Body {
             lines: &cached.lines,
             links: &cached.links,
+            pictures: &cached.pictures,
         }
     }
 }
@@ -248,11 +254,16 @@ pub fn pictures_on(state: &State, theme: &Theme) -> bool {
 
 /// `Name @acct            ↩ 🔒 private (edited) 12m`
 pub fn header_line(s: &Status, state: &State, width: usize, theme: &Theme) -> Line<'static> {
-    let left = vec![
+    let mut left = if pictures_on(state, theme) {
+        super::picture::avatar(state, s)
+    } else {
+        Vec::new()
+    };
+    left.extend([
         Span::styled(clean(s.account.display_name_or_username()), theme.name),
         Span::raw(" "),
         Span::styled(format!("@{}", clean(&s.account.acct)), theme.dim),
-    ];
+    ]);
     let mut right = Vec::new();
     if s.in_reply_to_id.is_some() {
         right.push(Span::styled("↩ ", theme.dim));
@@ -315,6 +326,37 @@ pub fn body_lines<'c>(
     })
 }
 
+/// The timeline's preview of a post's first attachment, for another view (the monitor),
+/// cached like bodies; empty when it has none.
+pub fn preview_body<'c>(
+    cache: &'c mut LayoutCache,
+    s: &Status,
+    shown: &Shown,
+    blurred: bool,
+    width: usize,
+    theme: &Theme,
+) -> Body<'c> {
+    let key = BodyKey {
+        id: s.id.clone(),
+        hash: body_hash(s),
+        width: width.min(u16::MAX as usize) as u16,
+        revealed: false,
+        verdict: u8::from(blurred),
+        detail: false,
+        variant: PREVIEW_VARIANT,
+        pictures: shown.key(s),
+    };
+    cache.get_or_build(key, || {
+        let mut runs = Vec::new();
+        let lines = super::picture::timeline_preview(s, blurred, shown, width, theme, &mut runs)
+            .unwrap_or_default();
+        (lines, Vec::new(), runs)
+    })
+}
+
+/// [`preview_body`]'s cache variant.
+const PREVIEW_VARIANT: u8 = u8::MAX;
+
 /// A body laid out by another view (the monitor) with its own `build`, cached by the same
 /// rules as the timeline's. `variant` (not 0) tells its layouts apart from the timeline's and
 /// must change with anything else `build` depends on.
@@ -337,7 +379,10 @@ pub fn view_body<'c>(
         variant,
         pictures: 0,
     };
-    cache.get_or_build(key, build)
+    cache.get_or_build(key, || {
+        let (lines, links) = build();
+        (lines, links, Vec::new())
+    })
 }
 
 fn build_body(
@@ -348,8 +393,9 @@ fn build_body(
     pictures: Option<&Shown>,
     width: usize,
     theme: &Theme,
-) -> (Vec<Line<'static>>, Vec<LinkRun>) {
+) -> Built {
     let mut out = Vec::new();
+    let mut runs = Vec::new();
     let spoiler = clean(&s.spoiler_text);
     if !spoiler.trim().is_empty() {
         let mut spans = vec![
@@ -361,7 +407,7 @@ fn build_body(
                 spans.push(Span::styled(format!("  [{reveal}: show]"), theme.dim));
             }
             out.extend(wrap_spans(&spans, width));
-            return (out, Vec::new());
+            return (out, Vec::new(), runs);
         }
         out.extend(wrap_spans(&spans, width));
     }
@@ -371,14 +417,19 @@ fn build_body(
     }
     out.extend(content);
     let blurred = *verdict == Verdict::Blur;
+    let mut media_runs = Vec::new();
     let drawn = pictures.map(|shown| {
         if detail {
-            super::picture::detail_pictures(s, blurred, shown, width, theme)
+            super::picture::detail_pictures(s, blurred, shown, width, theme, &mut media_runs)
         } else {
-            super::picture::timeline_preview(s, blurred, shown, width, theme)
+            super::picture::timeline_preview(s, blurred, shown, width, theme, &mut media_runs)
         }
     });
     if let Some(Some(media)) = drawn {
+        runs.extend(media_runs.into_iter().map(|r| PictureRun {
+            line: r.line + out.len(),
+            ..r
+        }));
         out.extend(media);
     } else if blurred && !s.media_attachments.is_empty() {
         out.push(Line::from(Span::styled(
@@ -406,7 +457,14 @@ fn build_body(
             text.push_str(provider.trim());
         }
         if detail {
-            if let Some(card) = pictures.and_then(|p| super::picture::card_picture(s, p, width)) {
+            let mut card_runs = Vec::new();
+            if let Some(card) =
+                pictures.and_then(|p| super::picture::card_picture(s, p, width, &mut card_runs))
+            {
+                runs.extend(card_runs.into_iter().map(|r| PictureRun {
+                    line: r.line + out.len(),
+                    ..r
+                }));
                 out.extend(card);
             }
             out.extend(wrap_text(&text, theme.dim, width));
@@ -419,7 +477,7 @@ fn build_body(
             out.push(Line::from(Span::styled(truncate(&text, width), theme.dim)));
         }
     }
-    (out, links)
+    (out, links, runs)
 }
 
 fn media_kind(m: &MediaAttachment) -> &'static str {

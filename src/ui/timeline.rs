@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::footer::stream_name;
+use super::graphics::{self, PictureArea};
 use super::links::{self, LinkArea};
 use super::status::{LayoutCache, layout_entry};
 use super::theme::Theme;
@@ -49,6 +50,8 @@ pub fn draw_timeline(
     theme: &Theme,
     // The pictures of the entries drawn and of the next few: fetched before they scroll in.
     wanted: &mut Vec<String>,
+    // Where downloaded pictures were drawn whole, for a pixel protocol.
+    drawn: &mut Vec<PictureArea>,
 ) -> usize {
     let Some(tab) = state.active_tab() else {
         return 1;
@@ -151,6 +154,13 @@ pub fn draw_timeline(
         links::place(
             links,
             e.body.links,
+            area,
+            GUTTER,
+            lines.len() + e.head.len(),
+        );
+        graphics::place(
+            drawn,
+            e.body.pictures,
             area,
             GUTTER,
             lines.len() + e.head.len(),

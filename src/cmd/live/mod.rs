@@ -36,8 +36,12 @@ pub struct MonitorOpts {
     /// Leave out posts carrying this tag (repeatable)
     #[arg(long, value_name = "TAG")]
     pub without_tag: Vec<String>,
-    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_name = "auto|halfblocks|off", value_parser = images_arg())]
+    /// How pictures are drawn: auto, kitty, sixel, iterm2, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(
+        long,
+        value_name = "auto|kitty|sixel|iterm2|halfblocks|off",
+        value_parser = images_arg()
+    )]
     pub images: Option<crate::config::Images>,
 }
 
@@ -61,8 +65,12 @@ pub struct DemoArgs {
     /// Config file, for its [ui] settings
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_name = "auto|halfblocks|off", value_parser = images_arg())]
+    /// How pictures are drawn: auto, kitty, sixel, iterm2, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(
+        long,
+        value_name = "auto|kitty|sixel|iterm2|halfblocks|off",
+        value_parser = images_arg()
+    )]
     pub images: Option<crate::config::Images>,
 }
 
@@ -76,8 +84,12 @@ pub struct ReplayArgs {
     /// Config file, for its [ui] settings
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// How pictures are drawn: auto, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(long, value_name = "auto|halfblocks|off", value_parser = images_arg())]
+    /// How pictures are drawn: auto, kitty, sixel, iterm2, halfblocks, or off for text only [default: [ui] images, else auto]
+    #[arg(
+        long,
+        value_name = "auto|kitty|sixel|iterm2|halfblocks|off",
+        value_parser = images_arg()
+    )]
     pub images: Option<crate::config::Images>,
 }
 
@@ -100,13 +112,20 @@ fn images_arg() -> impl clap::builder::TypedValueParser<Value = Images> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
     PossibleValuesParser::new([
         PossibleValue::new("auto").help(
-            "The best this terminal can show: today, blurhash placeholders in coloured half blocks (none under NO_COLOR)",
+            "The best this terminal can show: a pixel protocol when it answers for one (or its variables name a terminal that has one), else coloured half blocks (none under NO_COLOR)",
         ),
+        PossibleValue::new("kitty").help("Kitty's graphics protocol (kitty, Ghostty)"),
+        PossibleValue::new("sixel")
+            .help("Sixel (foot, WezTerm, xterm with sixel, mlterm, Windows Terminal)"),
+        PossibleValue::new("iterm2").help("iTerm2's inline images (iTerm2, WezTerm, mintty)"),
         PossibleValue::new("halfblocks")
             .help("Coloured Unicode half blocks, which every colour terminal and tmux can show"),
         PossibleValue::new("off").help("No pictures: media are the `[image: alt]` text lines"),
     ])
     .map(|value| match value.as_str() {
+        "kitty" => Images::Kitty,
+        "sixel" => Images::Sixel,
+        "iterm2" => Images::Iterm2,
         "halfblocks" => Images::Halfblocks,
         "off" => Images::Off,
         _ => Images::Auto,
@@ -127,6 +146,7 @@ fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
         hyperlinks: ui.hyperlinks,
         keys,
         images: ui.images,
+        avatars: ui.avatars,
         max_image_bytes: ui.max_image_bytes,
     }
 }

@@ -170,6 +170,15 @@ pub async fn run(
         ratatui::try_init().map_err(|e| Failure::usage(format!("{NOT_A_TERMINAL} ({e})")))?;
     let _ = ratatui::crossterm::execute!(std::io::stdout(), term::EnableMouseCapture);
     install_mouse_release_on_panic();
+    // Asked before anything reads the terminal's input: the answer comes on it.
+    let graphics = if options.no_color {
+        ui::graphics::Graphics::default()
+    } else {
+        let (images, picker) = ui::graphics::resolve(state.settings.images);
+        tracing::debug!("pictures: {images:?}");
+        state.settings.images = images;
+        ui::graphics::Graphics::new(picker)
+    };
     let key_read = KeyClock::default();
     spawn_terminal_input(tx.clone(), key_read.clone());
     spawn_signals(tx.clone());
@@ -177,6 +186,7 @@ pub async fn run(
 
     let theme = Theme::new(options.no_color);
     let mut view = ViewState::default();
+    view.set_graphics(graphics);
     let mut last_draw: Option<Instant> = None;
     let mut next_tick = Instant::now() + tick_interval(&state);
     // Media hosts get their own client: the API's token never goes with a picture request.
@@ -572,7 +582,11 @@ fn execute(
             let _ = terminal.flush();
         }
         Command::Quit => {}
-        Command::FetchImage { url, max_bytes } => {
+        Command::FetchImage {
+            url,
+            max_bytes,
+            keep,
+        } => {
             let tx = tx.clone();
             if let Source::Replay(_) = source {
                 // A recording plays without a network: its pictures keep their placeholders.
@@ -584,6 +598,7 @@ fn execute(
                 media.clone(),
                 crate::media::FetchLimits {
                     max_bytes,
+                    keep,
                     ..Default::default()
                 },
             );
