@@ -147,3 +147,68 @@ async fn only_https_media_urls_are_fetched() {
         );
     }
 }
+
+/// A 60 MB picture (under a cap raised to 64 MB): downloaded, decoded off the runtime's
+/// threads, kept shrunk, and the cache's byte count stays under its bound however many come.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_60_mb_picture_is_kept_small_and_the_cache_stays_bounded() {
+    use tootwatch::app::pictures::{self, CACHE_BYTES};
+    use tootwatch::app::state::{State, UiSettings};
+    use tootwatch::media::decode::{PIXELS_KEEP_H, PIXELS_KEEP_W};
+
+    let server = FakeServer::start(Options::default()).await;
+    let client = media::media_client(Duration::from_secs(5));
+    let base = server.base_url();
+    let url = format!("{}/media/60mb.png", base.trim_end_matches('/'));
+    let limits = FetchLimits {
+        max_bytes: 64 << 20,
+        timeout: Duration::from_secs(120),
+        keep: (PIXELS_KEEP_W, PIXELS_KEEP_H),
+    };
+    // The runtime keeps running while it decodes: a timer fires meanwhile.
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let ticker = {
+        let ticks = ticks.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+    };
+    let picture = media::load(&client, &url, limits)
+        .await
+        .expect("it decodes");
+    ticker.abort();
+    assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    let served = fake_mastodon::media::sixty_mb_png().len();
+    assert!(served >= 60_000_000, "{served}");
+    assert!(picture.width <= PIXELS_KEEP_W && picture.height <= PIXELS_KEEP_H);
+    assert_eq!(
+        (picture.width, picture.height),
+        (427, PIXELS_KEEP_H),
+        "its shape kept"
+    );
+    let one = picture.bytes();
+    assert!(one < 1 << 20, "{one}");
+
+    // As many as would fill the cache four times over, each on screen once, then away.
+    let mut state = State::new(
+        vec![("Home".into(), vec![])],
+        UiSettings::default(),
+        jiff::Timestamp::now(),
+    );
+    let n = 4 * CACHE_BYTES / one;
+    for i in 0..n {
+        let url = format!("https://media.example/{i}.png");
+        let commands = pictures::on_screen(&mut state, vec![url.clone()]);
+        assert_eq!(commands.len(), 1);
+        pictures::fetched(&mut state, url, Ok(picture.clone()));
+        assert!(state.pictures.bytes() <= CACHE_BYTES, "after {i}");
+    }
+    assert!(
+        state.pictures.bytes() > CACHE_BYTES / 2,
+        "the cache was used"
+    );
+    server.shutdown().await;
+}

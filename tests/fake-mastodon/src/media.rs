@@ -65,6 +65,16 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
             get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], photo_jpg()) }),
         )
         .route("/media/huge.png", get(huge))
+        .route(
+            "/media/60mb.png",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "image/png")],
+                    sixty_mb_png().clone(),
+                )
+                    .into_response()
+            }),
+        )
         .route("/media/declared-huge.png", get(declared_huge))
         .route("/media/slow.png", get(slow))
         .route("/media/bomb.png", get(|| async { png(bomb_png()) }))
@@ -124,6 +134,83 @@ pub fn bomb_png() -> Vec<u8> {
 
 fn png(bytes: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "image/png")], bytes).into_response()
+}
+
+/// A real PNG of 60 MB: 4000×3750 pixels of noise, RGBA, stored without compression (so it
+/// is as large on the wire as decoded). Made once per process.
+pub fn sixty_mb_png() -> &'static Bytes {
+    static PNG: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    PNG.get_or_init(|| {
+        let (w, h) = (4000u32, 3750u32);
+        let row = 1 + w as usize * 4;
+        let mut raw = vec![0u8; row * h as usize];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for (i, b) in raw.iter_mut().enumerate() {
+            if i % row == 0 {
+                continue; // filter type 0
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        // zlib with stored blocks: no compression to undo, 60 MB either way.
+        let mut z = vec![0x78, 0x01];
+        let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+        for (i, block) in blocks.iter().enumerate() {
+            z.push(u8::from(i + 1 == blocks.len()));
+            let len = block.len() as u16;
+            z.extend_from_slice(&len.to_le_bytes());
+            z.extend_from_slice(&(!len).to_le_bytes());
+            z.extend_from_slice(block);
+        }
+        let (mut a, mut b) = (1u32, 0u32);
+        for chunk in raw.chunks(5552) {
+            for &byte in chunk {
+                a += u32::from(byte);
+                b += a;
+            }
+            a %= 65_521;
+            b %= 65_521;
+        }
+        z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+        let table: Vec<u32> = (0..256u32)
+            .map(|n| {
+                (0..8).fold(n, |c, _| {
+                    if c & 1 != 0 {
+                        0xedb8_8320 ^ (c >> 1)
+                    } else {
+                        c >> 1
+                    }
+                })
+            })
+            .collect();
+        let crc = |parts: &[&[u8]]| {
+            let mut c = 0xffff_ffffu32;
+            for part in parts {
+                for &byte in *part {
+                    c = table[((c ^ u32::from(byte)) & 0xff) as usize] ^ (c >> 8);
+                }
+            }
+            !c
+        };
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8], data: &[u8]| {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            png.extend_from_slice(&crc(&[kind, data]).to_be_bytes());
+        };
+        let mut ihdr = w.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        chunk(b"IHDR", &ihdr);
+        for part in z.chunks(1 << 20) {
+            chunk(b"IDAT", part);
+        }
+        chunk(b"IEND", &[]);
+        Bytes::from(png)
+    })
 }
 
 async fn huge() -> Response {
