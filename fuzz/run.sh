@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")"
 secs=${1:-360}
 [ $# -gt 0 ] && shift
-targets=${*:-sse ws_frame decode html layout sanitize}
+targets=${*:-sse ws_frame decode html layout sanitize picture}
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -s none >build.log 2>&1 || { echo "build failed: fuzz/build.log"; exit 1; }
 bin=target/x86_64-unknown-linux-gnu/release

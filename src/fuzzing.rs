@@ -32,6 +32,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("html", check_html),
     ("layout", check_layout),
     ("sanitize", check_sanitize),
+    ("picture", check_picture),
 ];
 
 /// What must never reach a terminal: controls (C0 but `\n` where lines are kept, DEL, C1),
@@ -133,6 +134,44 @@ pub fn check_ws_frame(data: &[u8]) {
             decode_and_print(&name, payload.as_deref());
         }
         Ok(WsFrame::Error { .. }) | Err(_) => {}
+    }
+}
+
+/// A picture's bytes as a media host sends them: decoded with limits (or refused) without a
+/// panic, within what is kept, and what is decoded is drawn by every protocol without one.
+pub fn check_picture(data: &[u8]) {
+    use crate::media::decode::{KEEP_H, KEEP_W, PIXELS_KEEP_H, PIXELS_KEEP_W, decode_to};
+    use crate::ui::graphics::{Graphics, PictureArea};
+
+    for keep in [(KEEP_W, KEEP_H), (PIXELS_KEEP_W, PIXELS_KEEP_H)] {
+        let Ok(p) = decode_to(data, keep) else {
+            return;
+        };
+        assert!(p.width > 0 && p.height > 0, "{p:?}");
+        assert!(
+            p.width <= keep.0 && p.height <= keep.1,
+            "{p:?} over {keep:?}"
+        );
+        assert_eq!(p.rgba.len(), p.width as usize * p.height as usize * 4);
+        if keep.0 != KEEP_W {
+            continue;
+        }
+        let p = std::sync::Arc::new(p);
+        let areas = [PictureArea {
+            rect: ratatui::layout::Rect::new(1, 1, 6, 3),
+            url: "https://m/p".into(),
+        }];
+        for protocol in [
+            crate::config::Images::Kitty,
+            crate::config::Images::Sixel,
+            crate::config::Images::Iterm2,
+        ] {
+            let mut graphics = Graphics::forced(protocol, (8, 16));
+            let mut terminal = Terminal::new(TestBackend::new(10, 5)).expect("a test backend");
+            terminal
+                .draw(|f| graphics.draw(f.buffer_mut(), &areas, |_| Some(&p)))
+                .expect("a test backend draws");
+        }
     }
 }
 
