@@ -708,69 +708,6 @@ async fn pictures_show_in_half_blocks_in_tmux_and_sensitive_ones_wait_for_reveal
     tmux.keys(&["q"]);
 }
 
-/// BENCHMARKS.md: time from a post's arrival to its picture on screen, then CPU ticks of the
-/// live view over 60 s of quiet with pictures on screen
-/// (`cargo test --test tui idle_cpu_with_pictures -- --ignored --nocapture`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a 60 s measurement"]
-async fn idle_cpu_with_pictures_on_screen() {
-    let server = server(Flavor::Mastodon).await;
-    let base = server.base_url();
-    let base = base.trim_end_matches('/');
-    for (id, picture) in [(302, "green.png"), (303, "photo.jpg")] {
-        let url = format!("{base}/media/{picture}");
-        server.store(
-            &["user"],
-            &picture_status(id, "ria", "A picture", &url, false),
-        );
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(120, 40, &live_view_command(&server, &dir, "user"));
-    tmux.wait_for("the posts", |s| s.matches("A picture").count() == 2);
-    within("the pictures", server.wait_requests("/media/photo.jpg", 1)).await;
-    within("user", server.wait_subscribers("user", 1)).await;
-    let url = format!("{base}/media/red-blue.png");
-    let started = Instant::now();
-    server.post(
-        &["user"],
-        &picture_status(304, "ria", "A picture", &url, false),
-    );
-    while !tmux
-        .tmux(&["capture-pane", "-p", "-e", "-t", &tmux.session])
-        .contains("38;2;255;0;0")
-    {
-        assert!(
-            started.elapsed() < GUARD,
-            "the live post's picture never showed"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    eprintln!(
-        "a live post's picture on screen after {:.0} ms (loopback, screen read every 5 ms)",
-        started.elapsed().as_secs_f64() * 1e3
-    );
-    // Posts from 2026-11-28 are old: the clock ticks hourly.
-    std::thread::sleep(Duration::from_secs(2));
-    let pane = tmux.tmux(&["display-message", "-p", "-t", &tmux.session, "#{pane_pid}"]);
-    let shell: u32 = pane.trim().parse().unwrap();
-    // `env` execs tootwatch: the pane's process is tootwatch itself.
-    let ticks = || {
-        let stat = std::fs::read_to_string(format!("/proc/{shell}/stat")).unwrap();
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .collect();
-        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-    };
-    let before = ticks();
-    std::thread::sleep(Duration::from_secs(60));
-    let idle = ticks() - before;
-    eprintln!("idle CPU with 3 pictures on screen at 120x40: {idle} ticks in 60 s");
-    assert!(idle <= 2, "{idle} ticks");
-}
-
 /// `[ui] avatars` and the monitor's previews: both in half blocks, in tmux.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitor_previews_pictures_and_avatars_show_when_asked_for() {
