@@ -187,6 +187,9 @@ pub fn check_decode(data: &[u8]) {
 }
 
 fn decode_and_print(name: &str, payload: Option<&str>) {
+    if let Some(text) = crate::stream::decode::normalise_payload(payload) {
+        check_light_agrees(text);
+    }
     let Ok(event) = decode_event(name, payload) else {
         return;
     };
@@ -218,6 +221,19 @@ fn decode_and_print(name: &str, payload: Option<&str>) {
             "not JSON ({e}): {:?}",
             String::from_utf8_lossy(&json)
         ),
+    }
+}
+
+/// `tail`'s light status decode accepts a payload exactly when the full model does, and
+/// keeps what the full decode has in the fields `tail` reads.
+pub fn check_light_agrees(text: &str) {
+    use crate::stream::light::{tail_status, tail_view};
+    let full = serde_json::from_str::<Status>(text);
+    let light = tail_status(text);
+    match (&full, &light) {
+        (Ok(full), Ok(light)) => assert_eq!(*light, tail_view(full), "{text:?}"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("the full decode says {full:?}, the light one {light:?}: {text:?}"),
     }
 }
 

@@ -97,6 +97,7 @@ async fn soak_supervisor(transport: TransportChoice) {
         timing,
         max_event_bytes: 1 << 20,
         keep_raw: true,
+        decoding: tootwatch::stream::light::Decoding::Full,
         user_agent: "tootwatch/soak".into(),
     });
     let http = tootwatch::api::http_client(timing.connect_timeout).unwrap();

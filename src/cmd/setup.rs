@@ -402,6 +402,7 @@ pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, F
         timing: resolved.timing,
         max_event_bytes: resolved.limits.max_event_bytes,
         keep_raw,
+        decoding: crate::stream::light::Decoding::Full,
         user_agent: api::USER_AGENT.to_string(),
     });
     Ok(Connected {

@@ -11,11 +11,13 @@ pub(crate) fn is_newer(a: &str, b: &str) -> bool {
 }
 
 /// Ids seen lately, the oldest forgotten first. One allocation per new id, shared by the set
-/// and the queue.
+/// and the queue. Hashed with foldhash, seeded per process: std's SipHash cost more than the
+/// rest of `LiveCore::admit` under a firehose, and a random seed still keeps a server from
+/// choosing ids that collide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecentIds {
     order: VecDeque<Arc<str>>,
-    set: HashSet<Arc<str>>,
+    set: HashSet<Arc<str>, foldhash::fast::RandomState>,
     cap: usize,
 }
 
@@ -23,7 +25,7 @@ impl RecentIds {
     pub fn new(cap: usize) -> Self {
         RecentIds {
             order: VecDeque::new(),
-            set: HashSet::new(),
+            set: HashSet::default(),
             cap: cap.max(1),
         }
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::decode::decode_event;
+use super::light::decode_event_as;
 use super::supervisor::StreamSettings;
 use super::{
     ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, Transport,
@@ -79,7 +79,7 @@ impl<E: From<StreamMessage> + Send + 'static> Link<E> {
         payload: Option<String>,
     ) -> Result<(), Ended> {
         self.events_this_connection = self.events_this_connection.saturating_add(1);
-        let event = match decode_event(&name, payload.as_deref()) {
+        let event = match decode_event_as(self.settings.decoding, &name, payload.as_deref()) {
             Ok(event) => event,
             Err(e) => {
                 tracing::warn!(stream = %self.label, "skipped an event: {e}");

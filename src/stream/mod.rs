@@ -3,6 +3,7 @@
 //! Nothing here knows about the terminal.
 
 pub mod decode;
+pub mod light;
 pub mod link;
 pub mod scan;
 pub mod spec;

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use super::light::Decoding;
 use super::link::{Ended, Link, WsAuth};
 use super::{
     ConnectionState, FailureCause, StreamId, StreamMessage, StreamSpec, Transport, TransportChoice,
@@ -54,6 +55,8 @@ pub struct StreamSettings {
     pub max_event_bytes: usize,
     /// Keep the raw name and payload with each event (for printing or recording them).
     pub keep_raw: bool,
+    /// How much of a status the consumer reads.
+    pub decoding: Decoding,
     pub user_agent: String,
 }
 

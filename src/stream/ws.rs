@@ -327,6 +327,7 @@ mod tests {
             timing: Timing::default(),
             max_event_bytes: 1 << 20,
             keep_raw: false,
+            decoding: crate::stream::light::Decoding::Full,
             user_agent: "tootwatch/test".into(),
         }
     }

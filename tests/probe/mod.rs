@@ -69,6 +69,7 @@ pub fn probe_with(
         timing,
         max_event_bytes: 1 << 20,
         keep_raw: false,
+        decoding: tootwatch::stream::light::Decoding::Full,
         user_agent: "tootwatch/test".into(),
     });
     let (tx, rx) = mpsc::channel(capacity);

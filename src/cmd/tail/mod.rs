@@ -8,6 +8,7 @@ mod resume;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -25,9 +26,10 @@ use crate::exit::Failure;
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Need, Origin, Subscription};
 use crate::model::Filter;
+use crate::stream::light::Decoding;
 use crate::stream::{
-    ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSpec,
-    TransportChoice, spawn_stream,
+    ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSettings,
+    StreamSpec, TransportChoice, spawn_stream,
 };
 
 /// Everything `tail`'s loop hears: the streams, and the answers to what the core needed.
@@ -192,12 +194,21 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         tx: tx.downgrade(),
         catch_up_posts: resolved.limits.catch_up_posts,
     };
+    // Statuses are decoded only as far as the lines and the core read them; an `--exec`
+    // hook gets the whole post (its highlights look at tags, its JSON at every field).
+    let settings = Arc::new(StreamSettings {
+        decoding: match printer.hook {
+            None => Decoding::Tail,
+            Some(_) => Decoding::Full,
+        },
+        ..(*connected.settings).clone()
+    });
     let mut streams: Vec<JoinHandle<()>> = Vec::new();
     for (id, spec) in core.streamed() {
         streams.push(spawn_stream(
             id,
             spec.clone(),
-            connected.settings.clone(),
+            settings.clone(),
             api.http().clone(),
             tx.clone(),
         ));
