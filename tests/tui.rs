@@ -104,11 +104,12 @@ fn fastrand_suffix() -> u64 {
 fn live_view_command(server: &FakeServer, dir: &tempfile::TempDir, args: &str) -> String {
     let config = fast_config(dir);
     format!(
-        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={} TOOTWATCH_TOKEN={} TOOTWATCH_LOG_FILE={} {} {}",
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={} TOOTWATCH_TOKEN={} TOOTWATCH_LOG_FILE={} TOOTWATCH_DATA_DIR={} {} {}",
         config.display(),
         server.base_url(),
         server.token(),
         dir.path().join("tootwatch.log").display(),
+        dir.path().join("data").display(),
         env!("CARGO_BIN_EXE_tootwatch"),
         args
     )
@@ -359,11 +360,12 @@ async fn tabs_open_with_history_and_a_reconnect_fills_the_gap() {
     )
     .unwrap();
     let command = format!(
-        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={} TOOTWATCH_TOKEN={} TOOTWATCH_LOG_FILE={} {} user hashtag:rust",
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={} TOOTWATCH_TOKEN={} TOOTWATCH_LOG_FILE={} TOOTWATCH_DATA_DIR={} {} user hashtag:rust",
         config.display(),
         server.base_url(),
         server.token(),
         dir.path().join("log").display(),
+        dir.path().join("data").display(),
         env!("CARGO_BIN_EXE_tootwatch"),
     );
     let tmux = Tmux::start(120, 40, &command);

@@ -1,6 +1,7 @@
 //! The live view's core: one inbox of events, one owner of the state, a synchronous reducer
 //! whose commands run as tasks that report back through the inbox.
 
+pub mod archive;
 pub mod pictures;
 pub mod reducer;
 pub mod state;
@@ -59,6 +60,8 @@ pub enum AppEvent {
         url: String,
         result: Result<std::sync::Arc<crate::media::Picture>, String>,
     },
+    /// The archive's writer has something to say (it stopped or started taking writes).
+    ArchiveNotice(String),
 }
 
 impl From<StreamMessage> for AppEvent {
@@ -106,6 +109,8 @@ pub enum Command {
         max_bytes: u64,
         keep: (u32, u32),
     },
+    /// Keep what the view showed in the archive (its writer batches them off the run loop).
+    ArchiveWrite(crate::archive::Batch),
 }
 
 pub mod replay;

@@ -106,15 +106,20 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
                     slot.alerted = false;
                 }
             }
+            let mut commands = Vec::new();
             match result {
-                Ok(found) => state.merge_history(stream, since.as_ref(), found),
+                Ok(found) => {
+                    commands.extend(super::archive::record_page(state, stream, &found));
+                    state.merge_history(stream, since.as_ref(), found)
+                }
                 Err(e) => {
                     tracing::warn!("loading history failed: {e}");
                     state.flash = Some(format!("could not load posts: {e}"));
                 }
             }
             state.dirty = true;
-            core_work(state)
+            commands.extend(core_work(state));
+            commands
         }
         AppEvent::NotificationsFetched {
             account,
@@ -131,8 +136,10 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
                 };
                 state.core.notifications_caught_up(account, outcome);
             }
+            let mut commands = Vec::new();
             match result {
                 Ok(found) => {
+                    commands.extend(super::archive::record_notifications(state, account, &found));
                     if let History::Notifications(v) = found.items {
                         for n in &v {
                             state.core.note_notification(account, &n.id);
@@ -146,7 +153,7 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
                 }
             }
             state.dirty = true;
-            Vec::new()
+            commands
         }
         AppEvent::Verified { stream, result } => match result {
             Ok(page) => on_verified(state, stream, page),
@@ -169,6 +176,11 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
         }
         AppEvent::PicturesOnScreen(urls) => super::pictures::on_screen(state, urls),
         AppEvent::ImageFetched { url, result } => super::pictures::fetched(state, url, result),
+        AppEvent::ArchiveNotice(notice) => {
+            state.flash = Some(notice);
+            state.dirty = true;
+            Vec::new()
+        }
     }
 }
 
@@ -203,6 +215,12 @@ fn on_stream_event(
     {
         return commands;
     }
+    commands.extend(super::archive::record(
+        state,
+        StreamId(stream),
+        &event,
+        &admit,
+    ));
     let verdict = match admit {
         Admit::Deleted | Admit::Outside => return commands,
         Admit::Duplicate => {
@@ -308,23 +326,25 @@ fn core_work(state: &mut State) -> Vec<Command> {
 /// A verification answered: what the stream never sent goes on screen as a catch-up would.
 fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Command> {
     let missed = state.core.verified(stream, &page, state.now);
+    let mut commands = Vec::new();
     if !missed.is_empty() {
         let account = state.core.account_of(stream);
         match missed {
             History::Notifications(v) => state.merge_notifications(account, None, v),
-            items => state.merge_history(
-                stream,
-                None,
-                CatchUp {
+            items => {
+                let found = CatchUp {
                     items,
                     complete: true,
                     resume_from: String::new(),
-                },
-            ),
+                };
+                commands.extend(super::archive::record_page(state, stream, &found));
+                state.merge_history(stream, None, found)
+            }
         }
         state.dirty = true;
     }
-    core_work(state)
+    commands.extend(core_work(state));
+    commands
 }
 
 fn select_tab(state: &mut State, i: usize) {

@@ -144,6 +144,9 @@ pub struct State {
     /// Something visible changed since the last frame.
     pub dirty: bool,
     pub quit: bool,
+    /// Per account, its name in the archive; empty: nothing goes to the archive
+    /// (`app/archive.rs`).
+    pub archive_accounts: Vec<String>,
     /// Pictures held, being fetched, and failed.
     pub pictures: super::pictures::Pictures,
 }
@@ -194,6 +197,7 @@ impl State {
             page_len: 5,
             dirty: true,
             quit: false,
+            archive_accounts: Vec::new(),
             pictures: Default::default(),
         }
     }

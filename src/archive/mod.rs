@@ -13,8 +13,13 @@ use rusqlite::{Connection, params};
 
 use crate::api::timeline::Since;
 
+pub mod store;
+pub mod writer;
+
+pub use store::{Batch, Kept, Write};
+
 /// The schema this build writes; each entry of `MIGRATIONS` takes the file one version up.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     // 1: where `tail --resume` got to, per account, per set of streams (`scope`), per stream.
@@ -37,6 +42,43 @@ const MIGRATIONS: &[&str] = &[
         key TEXT NOT NULL,
         PRIMARY KEY (account, scope, grp, seq)
     ) WITHOUT ROWID;",
+    // 3: what the live view showed (`store.rs`): the items, which streams carried each (in
+    // id order, for a tab's newest posts and its catch-up anchor), deletes, and a full-text
+    // index without a copy of the text.
+    "CREATE TABLE items (
+        account TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        status_id TEXT,
+        created_at TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        json TEXT NOT NULL,
+        UNIQUE (account, kind, id)
+    );
+    CREATE INDEX items_status ON items (account, status_id);
+    CREATE TABLE carried (
+        account TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        sort TEXT NOT NULL,
+        item INTEGER NOT NULL,
+        PRIMARY KEY (account, stream, sort, item)
+    ) WITHOUT ROWID;
+    CREATE INDEX carried_item ON carried (item);
+    CREATE TABLE tombstones (
+        account TEXT NOT NULL,
+        id TEXT NOT NULL,
+        deleted_at INTEGER NOT NULL,
+        PRIMARY KEY (account, id)
+    );
+    CREATE INDEX tombstones_age ON tombstones (deleted_at);
+    CREATE VIRTUAL TABLE items_fts USING fts5 (
+        text, cw, names, tags, alt,
+        content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER items_gone AFTER DELETE ON items BEGIN
+        DELETE FROM carried WHERE item = old.rowid;
+        DELETE FROM items_fts WHERE rowid = old.rowid;
+    END;",
 ];
 
 /// How long a second process waits for the other's write before going on without.
@@ -48,6 +90,15 @@ pub enum ArchiveError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What the archive files an account under: its `user@host` when signed in, else the
+/// server's URL (a bare `--token`).
+pub fn account_name(account: Option<&str>, instance: &url::Url) -> String {
+    match account {
+        Some(a) => a.to_string(),
+        None => instance.as_str().trim_end_matches('/').to_string(),
+    }
 }
 
 /// The archive's file name in the data dir.
@@ -64,14 +115,29 @@ impl std::fmt::Debug for Archive {
     }
 }
 
+/// What the archive keeps for one account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountStats {
+    pub account: String,
+    pub statuses: u64,
+    pub notifications: u64,
+    pub conversations: u64,
+    pub tombstones: u64,
+    /// `tail --resume` readers (sets of streams) and their stream cursors.
+    pub readers: u64,
+    pub cursors: u64,
+    /// The oldest and newest post kept (RFC 3339, as the server sent them).
+    pub oldest: Option<String>,
+    pub newest: Option<String>,
+}
+
 /// What `tootwatch archive stats` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stats {
     pub path: PathBuf,
     /// The file with its write-ahead log.
     pub bytes: u64,
-    /// (account, scopes, cursors)
-    pub accounts: Vec<(String, u64, u64)>,
+    pub accounts: Vec<AccountStats>,
 }
 
 impl Archive {
@@ -264,20 +330,60 @@ impl Archive {
     }
 
     pub fn stats(&self) -> Result<Stats, ArchiveError> {
+        let mut accounts: std::collections::BTreeMap<String, AccountStats> = Default::default();
+        let count = |r: &rusqlite::Row<'_>, i| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
         let mut stmt = self.conn.prepare(
-            "SELECT account, COUNT(DISTINCT scope), COUNT(*) FROM cursors
-             GROUP BY account ORDER BY account",
+            "SELECT account, COUNT(DISTINCT scope), COUNT(*) FROM cursors GROUP BY account",
         )?;
-        let accounts = stmt
-            .query_map([], |r| {
-                let count = |i| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
-                Ok((r.get(0)?, count(1)?, count(2)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, count(r, 1)?, count(r, 2)?))
+        })? {
+            let (account, readers, cursors) = row?;
+            let a = accounts.entry(account).or_default();
+            a.readers = readers;
+            a.cursors = cursors;
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT account, kind, COUNT(*), MIN(NULLIF(created_at, '')), MAX(created_at)
+             FROM items GROUP BY account, kind",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                count(r, 2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (account, kind, n, oldest, newest) = row?;
+            let a = accounts.entry(account).or_default();
+            match kind.as_str() {
+                store::KIND_STATUS => a.statuses = n,
+                store::KIND_NOTIFICATION => a.notifications = n,
+                _ => a.conversations = n,
+            }
+            a.oldest = [a.oldest.take(), oldest].into_iter().flatten().min();
+            a.newest = [a.newest.take(), newest.filter(|t| !t.is_empty())]
+                .into_iter()
+                .flatten()
+                .max();
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account, COUNT(*) FROM tombstones GROUP BY account")?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, count(r, 1)?)))? {
+            let (account, n) = row?;
+            accounts.entry(account).or_default().tombstones = n;
+        }
         Ok(Stats {
             path: self.path.clone(),
             bytes: self.bytes(),
-            accounts,
+            accounts: accounts
+                .into_iter()
+                .map(|(account, a)| AccountStats { account, ..a })
+                .collect(),
         })
     }
 
@@ -297,26 +403,29 @@ impl Archive {
             .execute("DELETE FROM cursors WHERE account = ?1", params![account])?;
         self.conn
             .execute("DELETE FROM printed WHERE account = ?1", params![account])?;
+        let gone = gone
+            + self
+                .conn
+                .execute("DELETE FROM items WHERE account = ?1", params![account])?
+            + self.conn.execute(
+                "DELETE FROM tombstones WHERE account = ?1",
+                params![account],
+            )?;
         self.compact()?;
         Ok(gone)
     }
 
-    /// Brings the file under `max_bytes`: the oldest cursors go first (a cursor not moved for
-    /// long is a reader that stopped). Returns how many rows went.
+    /// Brings the file under `max_bytes`: the oldest items go first, then cursors not moved
+    /// for long (a reader that stopped), tombstones last. Returns how many rows went.
     pub fn prune(&mut self, max_bytes: u64) -> Result<usize, ArchiveError> {
-        let mut gone = 0;
         self.compact()?;
-        while self.bytes() > max_bytes {
-            let n = self.conn.execute(
-                "DELETE FROM cursors WHERE updated_at <= (SELECT MIN(updated_at) FROM cursors)",
-                [],
-            )?;
-            if n == 0 {
-                break;
-            }
-            gone += n;
-            self.compact()?;
+        if self.bytes() <= max_bytes {
+            return Ok(0);
         }
+        // The write-ahead log and the file's own overhead are not the live pages' size: a
+        // little room keeps one pass enough.
+        let gone = self.trim(max_bytes.saturating_sub(max_bytes / 20))?;
+        self.compact()?;
         Ok(gone)
     }
 

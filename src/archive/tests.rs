@@ -52,7 +52,12 @@ fn cursors_survive_a_reopen_per_account_and_scope() {
     let stats = a.stats().unwrap();
     assert_eq!(
         stats.accounts,
-        vec![("alice@example.social".to_string(), 2, 3)]
+        vec![AccountStats {
+            account: "alice@example.social".to_string(),
+            readers: 2,
+            cursors: 3,
+            ..Default::default()
+        }]
     );
     assert!(stats.bytes > 0);
     #[cfg(unix)]

@@ -65,12 +65,34 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
             if stats.accounts.is_empty() {
                 println!("nothing kept yet");
             }
-            for (account, scopes, cursors) in &stats.accounts {
-                let account = crate::sanitize::sanitize_line(account);
-                println!(
-                    "{account}: {cursors} stream cursors of {scopes} `tail --resume` reader{}",
-                    if *scopes == 1 { "" } else { "s" }
-                );
+            for a in &stats.accounts {
+                let account = crate::sanitize::sanitize_line(&a.account);
+                let mut parts = Vec::new();
+                if a.statuses + a.notifications + a.conversations > 0 {
+                    parts.push(format!(
+                        "{} posts, {} notifications, {} conversations",
+                        a.statuses, a.notifications, a.conversations
+                    ));
+                }
+                if let (Some(oldest), Some(newest)) = (&a.oldest, &a.newest) {
+                    parts.push(format!(
+                        "from {} to {}",
+                        crate::sanitize::sanitize_line(oldest),
+                        crate::sanitize::sanitize_line(newest)
+                    ));
+                }
+                if a.tombstones > 0 {
+                    parts.push(format!("{} deletes remembered", a.tombstones));
+                }
+                if a.readers > 0 {
+                    parts.push(format!(
+                        "{} stream cursors of {} `tail --resume` reader{}",
+                        a.cursors,
+                        a.readers,
+                        if a.readers == 1 { "" } else { "s" }
+                    ));
+                }
+                println!("{account}: {}", parts.join("; "));
             }
         }
         ArchiveAction::Prune => {

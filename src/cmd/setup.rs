@@ -366,9 +366,21 @@ pub struct Connected {
     pub api: Api,
     pub instance: Option<Instance>,
     pub settings: Arc<StreamSettings>,
+    /// The server could not be reached (only with `offline_ok`): the message `connect` gives.
+    pub offline: Option<String>,
 }
 
 pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, Failure> {
+    connect_with(resolved, keep_raw, false).await
+}
+
+/// As [`connect`]; with `offline_ok`, a server that cannot be reached is not an error: the
+/// live view shows what the archive kept and its streams keep trying.
+pub async fn connect_with(
+    resolved: &Resolved,
+    keep_raw: bool,
+    offline_ok: bool,
+) -> Result<Connected, Failure> {
     let http = api::http_client(resolved.timing.connect_timeout)
         .map_err(|e| Failure::other(format!("cannot set up HTTP: {e}")))?;
     let api = Api::new(
@@ -377,13 +389,20 @@ pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, F
         http,
         resolved.timing.connect_timeout,
     );
+    let mut offline = None;
     let instance = match api.instance().await {
         Ok(i) => Some(i),
         Err(ApiError::Network(e)) => {
-            return Err(Failure::other(format!(
+            let message = format!(
                 "cannot reach {}: {e}; check --instance and your network",
                 resolved.instance
-            )));
+            );
+            if !offline_ok {
+                return Err(Failure::other(message));
+            }
+            tracing::warn!("{message}");
+            offline = Some(message);
+            None
         }
         Err(e) => {
             tracing::warn!("instance discovery failed: {e}");
@@ -409,6 +428,7 @@ pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, F
         api,
         instance,
         settings,
+        offline,
     })
 }
 

@@ -276,9 +276,25 @@ pub async fn live(
     let all_resolved: Vec<&setup::Resolved> = std::iter::once(&resolved).chain(&others).collect();
     // Every usage error above comes first; the terminal is checked before connecting.
     run::require_terminal()?;
-    let connected =
-        futures_util::future::try_join_all(all_resolved.iter().map(|r| setup::connect(r, false)))
-            .await?;
+    // An unreachable server is no reason to stop when the archive has its timelines.
+    let archive_names: Vec<String> = all_resolved
+        .iter()
+        .map(|r| crate::archive::account_name(r.account.as_deref(), &r.instance))
+        .collect();
+    let offline_ok = config.archive.enabled;
+    let connected = futures_util::future::try_join_all(
+        all_resolved
+            .iter()
+            .map(|r| setup::connect_with(r, false, offline_ok)),
+    )
+    .await?;
+    for (c, name) in connected.iter().zip(&archive_names) {
+        if let Some(message) = &c.offline
+            && !crate::app::archive::keeps(name)
+        {
+            return Err(Failure::other(message.clone()));
+        }
+    }
     let names: Vec<String> = all_resolved
         .iter()
         .map(|r| {
@@ -366,6 +382,16 @@ pub async fn live(
         }),
         highlights,
         tag_rules,
+        archive: config
+            .archive
+            .enabled
+            .then(crate::accounts::data_dir)
+            .flatten()
+            .map(|dir| crate::app::archive::ArchiveOptions {
+                dir,
+                max_bytes: config.archive.max_mb.saturating_mul(1024 * 1024),
+                accounts: archive_names,
+            }),
     };
     let groups = plans.into_iter().map(|p| (p.title, p.specs)).collect();
     let source = run::Source::Live(
@@ -400,6 +426,7 @@ pub async fn replay(
         highlights: Highlights::new(&config.watch.highlights).unwrap_or_default(),
         tag_rules: Vec::new(),
         no_color: no_color(),
+        archive: None,
     };
     run::run(groups, run::Source::Replay(recording), options).await
 }

@@ -82,6 +82,8 @@ pub struct Options {
     pub tag_rules: Vec<crate::matching::TagRule>,
     pub channel_capacity: usize,
     pub no_color: bool,
+    /// The archive (`None`: switched off, or a replay).
+    pub archive: Option<crate::app::archive::ArchiveOptions>,
 }
 
 pub async fn run(
@@ -157,7 +159,16 @@ pub async fn run(
         }
         Source::Replay(replay) => replay.spawn(&state.subscriptions(), tx.clone()),
     }
+    // Before the network answers: each tab opens from what the archive kept.
+    let mut archive = options.archive.as_ref().and_then(|archive| {
+        let tx = tx.clone();
+        let notify = Box::new(move |notice: String| {
+            let _ = tx.blocking_send(AppEvent::ArchiveNotice(notice));
+        });
+        crate::app::archive::open(&mut state, archive, notify)
+    });
     let commands = state.initial_fetches().into_iter().filter(|c| match c {
+        _ if archive.as_ref().is_some_and(|a| !a.wants(c)) => false,
         Command::FetchHistory { account, spec, .. } => {
             matches!(source, Source::Live(_)) && disabled(*account, spec).is_none()
         }
@@ -194,6 +205,12 @@ pub async fn run(
     let mut pictures_shown: Vec<String> = Vec::new();
     let result = loop {
         for command in commands.drain(..) {
+            if let Command::ArchiveWrite(batch) = command {
+                if let Some(writer) = archive.as_mut().and_then(|a| a.writer.as_mut()) {
+                    writer.send(batch.0);
+                }
+                continue;
+            }
             execute(
                 command,
                 &source,
@@ -253,6 +270,11 @@ pub async fn run(
     };
     let _ = ratatui::crossterm::execute!(std::io::stdout(), term::DisableMouseCapture);
     ratatui::restore();
+    // The lock is held until the last writes are in.
+    if let Some(writer) = archive.as_mut().and_then(|a| a.writer.take()) {
+        writer.finish(Duration::from_secs(5));
+    }
+    drop(archive);
     result
 }
 
@@ -581,7 +603,7 @@ fn execute(
             let _ = terminal.write_all(b"\x07");
             let _ = terminal.flush();
         }
-        Command::Quit => {}
+        Command::Quit | Command::ArchiveWrite(_) => {}
         Command::FetchImage {
             url,
             max_bytes,

@@ -53,10 +53,7 @@ impl Resume {
         if let Some(notice) = notice {
             eprintln!("tootwatch: {notice}");
         }
-        let account = resolved
-            .account
-            .clone()
-            .unwrap_or_else(|| resolved.instance.as_str().trim_end_matches('/').to_string());
+        let account = crate::archive::account_name(resolved.account.as_deref(), &resolved.instance);
         let scope = groups
             .iter()
             .map(|g| {

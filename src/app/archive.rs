@@ -1,0 +1,355 @@
+//! The live view and the archive: at start each tab opens from what the archive kept (the
+//! newest `timeline_len` posts of its streams, deletes and filters applied) and its streams
+//! catch up from the newest archived id; while it runs, what it shows is handed to the
+//! archive's writer as `Command::ArchiveWrite` batches (`archive/writer.rs`), never written
+//! on the run loop.
+
+use std::path::{Path, PathBuf};
+
+use super::Command;
+use super::state::{Item, State};
+use crate::api::timeline::{CatchUp, History, Since};
+use crate::archive::store::NOTIFICATIONS;
+use crate::archive::writer::{Notify, Writer};
+use crate::archive::{Archive, Batch, Kept, Write};
+use crate::live::Admit;
+use crate::stream::{StreamEvent, StreamId, StreamSpec};
+
+/// Deletes read back into the live core at start (its own memory of them is bounded too).
+const TOMBSTONES_LOADED: usize = 4096;
+
+/// Where the archive is and what it keeps the accounts under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchiveOptions {
+    pub dir: PathBuf,
+    pub max_bytes: u64,
+    /// Per account (as `State::accounts`): its name in the archive, as `tail --resume` files
+    /// it (`user@host`, or the server's URL for a bare token).
+    pub accounts: Vec<String>,
+}
+
+/// The archive as the live view has it open.
+#[derive(Debug)]
+pub struct Opened {
+    /// `None`: another tootwatch writes the archive (this one only read it), or it failed.
+    pub writer: Option<Writer>,
+    /// Streams and accounts that opened from the archive: they catch up from it instead of
+    /// asking for the latest page.
+    pub resumed: Vec<StreamId>,
+    pub resumed_notifications: Vec<usize>,
+    /// Held while this process is the archive's writer.
+    _lock: Option<std::fs::File>,
+}
+
+impl Opened {
+    /// Whether the view's first fetches still include this one.
+    pub fn wants(&self, command: &Command) -> bool {
+        match command {
+            Command::FetchHistory {
+                stream,
+                since: None,
+                ..
+            } => !self.resumed.contains(stream),
+            Command::FetchNotifications {
+                account,
+                since: None,
+            } => !self.resumed_notifications.contains(account),
+            _ => true,
+        }
+    }
+}
+
+/// Opens the archive in `dir`, puts what it kept on screen and in the core, and starts the
+/// writer (unless another process holds it). Failures are said in the view's flash line; the
+/// view goes on without the archive.
+pub fn open(state: &mut State, options: &ArchiveOptions, notify: Notify) -> Option<Opened> {
+    let dir = options.dir.as_path();
+    let (archive, notice) = match Archive::open_in(dir) {
+        Ok(opened) => opened,
+        Err(e) => {
+            tracing::warn!("cannot open the archive: {e}");
+            state.flash = Some(format!(
+                "cannot open the archive ({e}): going on without it"
+            ));
+            return None;
+        }
+    };
+    if let Some(notice) = notice {
+        state.flash = Some(notice);
+    }
+    let (resumed, resumed_notifications) = match load(state, &archive, &options.accounts) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("cannot read the archive: {e}");
+            state.flash = Some(format!("cannot read the archive ({e})"));
+            (Vec::new(), Vec::new())
+        }
+    };
+    let lock = lock_file(dir);
+    let writer = match &lock {
+        Some(_) => match Writer::spawn(archive, options.max_bytes, notify) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!("cannot start the archive's writer: {e}");
+                None
+            }
+        },
+        None => {
+            state.flash = Some(
+                "another tootwatch is writing the archive: this one shows it but keeps nothing new"
+                    .into(),
+            );
+            None
+        }
+    };
+    if writer.is_some() {
+        state.archive_accounts = options.accounts.clone();
+    }
+    Some(Opened {
+        writer,
+        resumed,
+        resumed_notifications,
+        _lock: lock,
+    })
+}
+
+/// Whether the archive keeps timelines of an account (a start without its server shows them).
+pub fn keeps(account: &str) -> bool {
+    let Some(dir) = crate::accounts::data_dir() else {
+        return false;
+    };
+    if !dir.join(crate::archive::FILE_NAME).exists() {
+        return false;
+    }
+    Archive::open_in(&dir).is_ok_and(|(a, _)| a.keeps(account).unwrap_or(false))
+}
+
+/// One writer per archive: the first live view holds `archive.sqlite3.lock` until it quits.
+fn lock_file(dir: &Path) -> Option<std::fs::File> {
+    let path = dir.join(format!("{}.lock", crate::archive::FILE_NAME));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .ok()?;
+    match file.try_lock() {
+        Ok(()) => Some(file),
+        Err(e) => {
+            tracing::info!("the archive's lock {} is held: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Puts the archive's newest posts of each tab, and each account's notifications, into the
+/// state; returns the streams and accounts that had some.
+pub fn load(
+    state: &mut State,
+    archive: &Archive,
+    accounts: &[String],
+) -> Result<(Vec<StreamId>, Vec<usize>), crate::archive::ArchiveError> {
+    let limit = state.settings.timeline_len.max(1);
+    for (account, name) in accounts.iter().enumerate() {
+        for id in archive.tombstones(name, TOMBSTONES_LOADED)? {
+            state.core.bury(account, &id);
+        }
+    }
+    let mut resumed = Vec::new();
+    let mut notifications = Vec::new();
+    for tab in 0..state.tabs.len() {
+        let account = state.tabs[tab].account;
+        let Some(name) = accounts.get(account).cloned() else {
+            continue;
+        };
+        let context = state.tabs[tab].context.clone();
+        let streams: Vec<(usize, StreamId, StreamSpec)> = state.tabs[tab]
+            .streams
+            .iter()
+            .enumerate()
+            .map(|(via, s)| (via, s.id, s.spec.clone()))
+            .collect();
+        for (via, stream, spec) in streams {
+            if spec == StreamSpec::UserNotification {
+                continue;
+            }
+            let stream_name = spec.to_string();
+            let kept = archive.recent(&name, &stream_name, limit)?;
+            let Some(newest) = archive.newest_id(&name, &stream_name)? else {
+                continue;
+            };
+            let mut shown = Vec::new();
+            let mut items = Vec::new();
+            let mut conversations = Vec::new();
+            for k in kept {
+                match k {
+                    Kept::Status(s) => {
+                        if state.is_deleted(account, &s) || !state.tabs[tab].tag_rule.admits(&s) {
+                            continue;
+                        }
+                        shown.push(format!("s:{}", s.id));
+                        let verdict = state.verdict_for(account, &s, &context);
+                        items.push((Item::Status(s), verdict));
+                    }
+                    Kept::Conversation(c) => conversations.push(c),
+                    Kept::Notification(_) => {}
+                }
+            }
+            // Oldest first: the newest ends on top.
+            for c in conversations.into_iter().rev() {
+                state.upsert_conversation(tab, via, c);
+            }
+            state.tabs[tab].insert_history(items, via, limit);
+            state.core.seed_shown(tab, &shown);
+            state.core.resume(stream, Since::Id(newest));
+            resumed.push(stream);
+        }
+        let carries = state.tabs[tab]
+            .streams
+            .iter()
+            .any(|s| matches!(s.spec, StreamSpec::User | StreamSpec::UserNotification));
+        if carries && !notifications.contains(&account) {
+            let kept = archive.recent(&name, NOTIFICATIONS, state.settings.notifications_len)?;
+            let Some(newest) = archive.newest_id(&name, NOTIFICATIONS)? else {
+                continue;
+            };
+            let found = kept
+                .into_iter()
+                .filter_map(|k| match k {
+                    Kept::Notification(n) => Some(*n),
+                    _ => None,
+                })
+                .collect();
+            state.merge_notifications(account, None, found);
+            state.core.resume_notifications(account, Since::Id(newest));
+            notifications.push(account);
+        }
+    }
+    for tab in &mut state.tabs {
+        tab.selected = 0;
+        tab.new_above = 0;
+        tab.unread = 0;
+    }
+    Ok((resumed, notifications))
+}
+
+fn account_name(state: &State, account: usize) -> String {
+    state
+        .archive_accounts
+        .get(account)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn stream_name(state: &State, stream: StreamId) -> Option<String> {
+    let tab = *state.stream_tab.get(stream.0)?;
+    let spec = &state
+        .tabs
+        .get(tab)?
+        .streams
+        .iter()
+        .find(|s| s.id == stream)?
+        .spec;
+    Some(spec.to_string())
+}
+
+/// What the archive keeps of one event the view took (`admit` is what the core made of it).
+pub(crate) fn record(
+    state: &State,
+    stream: StreamId,
+    event: &StreamEvent,
+    admit: &Admit,
+) -> Option<Command> {
+    if state.archive_accounts.is_empty() || matches!(admit, Admit::Deleted | Admit::Outside) {
+        return None;
+    }
+    let account = account_name(state, state.account_of(stream));
+    let write = match (event, admit) {
+        (StreamEvent::Update(s), _) => Write::Status {
+            account,
+            stream: stream_name(state, stream)?,
+            status: s.clone(),
+        },
+        (_, Admit::Duplicate) => return None,
+        (StreamEvent::StatusUpdate(s), _) => Write::Edit {
+            account,
+            status: s.clone(),
+        },
+        (StreamEvent::Delete(id), _) => Write::Delete {
+            account,
+            id: id.clone(),
+        },
+        (StreamEvent::Notification(n), _) => Write::Notification {
+            account,
+            notification: n.clone(),
+        },
+        (StreamEvent::Conversation(c), _) => Write::Conversation {
+            account,
+            stream: stream_name(state, stream)?,
+            conversation: c.clone(),
+        },
+        _ => return None,
+    };
+    Some(Command::ArchiveWrite(Batch(vec![write])))
+}
+
+/// What the archive keeps of a page from REST (a start page, a catch-up, a verification's
+/// finds), as the view will show it.
+pub fn record_page(state: &State, stream: StreamId, found: &CatchUp) -> Option<Command> {
+    if state.archive_accounts.is_empty() {
+        return None;
+    }
+    let tab = state.tabs.get(*state.stream_tab.get(stream.0)?)?;
+    let account = account_name(state, tab.account);
+    let name = stream_name(state, stream)?;
+    let writes: Vec<Write> = match &found.items {
+        History::Statuses(v) => v
+            .iter()
+            .filter(|s| tab.tag_rule.admits(s) && state.core.admits_rest(stream, s))
+            .map(|s| Write::Status {
+                account: account.clone(),
+                stream: name.clone(),
+                status: Box::new(s.clone()),
+            })
+            .collect(),
+        History::Conversations(v) => v
+            .iter()
+            .map(|c| Write::Conversation {
+                account: account.clone(),
+                stream: name.clone(),
+                conversation: Box::new(c.clone()),
+            })
+            .collect(),
+        History::Notifications(v) => v
+            .iter()
+            .map(|n| Write::Notification {
+                account: account.clone(),
+                notification: Box::new(n.clone()),
+            })
+            .collect(),
+    };
+    (!writes.is_empty()).then_some(Command::ArchiveWrite(Batch(writes)))
+}
+
+/// The same for an account's notifications from REST.
+pub fn record_notifications(state: &State, account: usize, found: &CatchUp) -> Option<Command> {
+    if state.archive_accounts.is_empty() {
+        return None;
+    }
+    let History::Notifications(v) = &found.items else {
+        return None;
+    };
+    let name = account_name(state, account);
+    let writes: Vec<Write> = v
+        .iter()
+        .map(|n| Write::Notification {
+            account: name.clone(),
+            notification: Box::new(n.clone()),
+        })
+        .collect();
+    (!writes.is_empty()).then_some(Command::ArchiveWrite(Batch(writes)))
+}
+
+#[cfg(test)]
+#[path = "archive_tests.rs"]
+mod tests;

@@ -1,0 +1,249 @@
+//! The live view and the archive through the reducer: what a run showed is what the next one
+//! opens with, and its streams catch up from the newest archived id.
+
+use serde_json::json;
+
+use super::*;
+use crate::api::timeline::{CatchUp, History};
+use crate::app::AppEvent;
+use crate::app::reducer::update;
+use crate::app::state::UiSettings;
+use crate::model::{Notification, Status};
+use crate::stream::{ConnectionState, StreamMessage, Transport};
+
+const ME: &str = "alice@example.social";
+
+fn now() -> jiff::Timestamp {
+    "2026-12-06T12:00:00Z".parse().unwrap()
+}
+
+/// Tab 0 home (stream 0); tab 1 #rust + #tokio (1, 2); tab 2 direct (3).
+fn state(archiving: bool) -> State {
+    let mut s = State::new(
+        vec![
+            ("Home".into(), vec![StreamSpec::User]),
+            (
+                "Rust".into(),
+                vec!["#rust".parse().unwrap(), "#tokio".parse().unwrap()],
+            ),
+            ("DMs".into(), vec![StreamSpec::Direct]),
+        ],
+        UiSettings::default(),
+        now(),
+    );
+    s.set_accounts(vec![ME.into()], &[0, 0, 0]);
+    if archiving {
+        s.archive_accounts = vec![ME.into()];
+    }
+    s
+}
+
+fn status(id: &str, minute: u32) -> Box<Status> {
+    Box::new(
+        serde_json::from_value(json!({
+            "id": id, "content": format!("<p>post {id}</p>"),
+            "created_at": format!("2026-12-06T11:{minute:02}:00Z"),
+            "account": {"id": "1", "acct": "bob", "username": "bob"},
+        }))
+        .unwrap(),
+    )
+}
+
+fn event(s: &mut State, stream: usize, e: StreamEvent) -> Vec<Command> {
+    update(
+        s,
+        AppEvent::Stream(StreamMessage::Event {
+            stream: StreamId(stream),
+            event: e,
+            raw: None,
+        }),
+    )
+}
+
+fn live(s: &mut State, stream: usize) -> Vec<Command> {
+    update(
+        s,
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(stream),
+            state: ConnectionState::Live {
+                transport: Transport::Ws,
+            },
+        }),
+    )
+}
+
+fn ids(s: &State, tab: usize) -> Vec<String> {
+    s.tabs[tab]
+        .entries
+        .iter()
+        .map(|e| e.item.id().to_string())
+        .collect()
+}
+
+/// Carries out the commands' writes, as the writer thread would.
+fn keep(archive: &mut Archive, commands: &[Command]) -> usize {
+    let mut n = 0;
+    for c in commands {
+        if let Command::ArchiveWrite(batch) = c {
+            archive.write(&batch.0).unwrap();
+            n += batch.0.len();
+        }
+    }
+    n
+}
+
+#[test]
+fn nothing_is_written_unless_archiving() {
+    let mut s = state(false);
+    let commands = event(&mut s, 0, StreamEvent::Update(status("1", 1)));
+    assert!(
+        !commands
+            .iter()
+            .any(|c| matches!(c, Command::ArchiveWrite(_))),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn what_one_run_showed_the_next_opens_with_then_catches_up_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open_in(dir.path()).unwrap();
+
+    // The first run: posts that came only over streams, a delete, a notification.
+    let mut first = state(true);
+    let mut written = 0;
+    written += keep(
+        &mut archive,
+        &event(&mut first, 1, StreamEvent::Update(status("10", 10))),
+    );
+    written += keep(
+        &mut archive,
+        &event(&mut first, 1, StreamEvent::Update(status("11", 11))),
+    );
+    written += keep(
+        &mut archive,
+        &event(&mut first, 0, StreamEvent::Update(status("20", 20))),
+    );
+    written += keep(
+        &mut archive,
+        &event(&mut first, 0, StreamEvent::Update(status("21", 21))),
+    );
+    written += keep(
+        &mut archive,
+        &event(&mut first, 0, StreamEvent::Delete("21".into())),
+    );
+    let n: Box<Notification> = Box::new(
+        serde_json::from_value(json!({"id": "n5", "type": "mention", "created_at": "2026-12-06T11:30:00Z", "account": {"acct": "bob"}, "status": status("30", 30)}))
+            .unwrap(),
+    );
+    written += keep(
+        &mut archive,
+        &event(&mut first, 0, StreamEvent::Notification(n)),
+    );
+    assert_eq!(written, 6);
+
+    // The next run opens from the archive before any network.
+    let mut next = state(true);
+    let (resumed, notifications) = load(&mut next, &archive, &[ME.into()]).unwrap();
+    assert_eq!(ids(&next, 0), ["20"], "the deleted post stays deleted");
+    assert_eq!(ids(&next, 1), ["11", "10"]);
+    assert!(ids(&next, 2).is_empty());
+    assert_eq!(next.notifications.entries.len(), 1);
+    assert_eq!(resumed, [StreamId(0), StreamId(1)]);
+    assert_eq!(notifications, [0]);
+    let opened = Opened {
+        writer: None,
+        resumed,
+        resumed_notifications: notifications,
+        _lock: None,
+    };
+    let first_fetches: Vec<Command> = next
+        .initial_fetches()
+        .into_iter()
+        .filter(|c| opened.wants(c))
+        .collect();
+    assert!(
+        first_fetches.iter().all(|c| !matches!(
+            c,
+            Command::FetchHistory {
+                stream: StreamId(0 | 1),
+                ..
+            } | Command::FetchNotifications { .. }
+        )),
+        "what opened from the archive catches up instead: {first_fetches:?}"
+    );
+    assert!(first_fetches.contains(&Command::FetchHistory {
+        account: 0,
+        stream: StreamId(2),
+        spec: "#tokio".parse().unwrap(),
+        since: None
+    }));
+
+    // Going live, the tab catches up from the newest archived id, and the notifications too.
+    let commands = live(&mut next, 1);
+    assert!(
+        commands.contains(&Command::FetchHistory {
+            account: 0,
+            stream: StreamId(1),
+            spec: "#rust".parse().unwrap(),
+            since: Some(Since::Id("11".into())),
+        }),
+        "{commands:?}"
+    );
+    let commands = live(&mut next, 0);
+    assert!(
+        commands.contains(&Command::FetchNotifications {
+            account: 0,
+            since: Some(Since::Id("n5".into())),
+        }),
+        "{commands:?}"
+    );
+    // What was posted while closed appears once, above the archive's posts, and is kept.
+    let found = CatchUp {
+        items: History::Statuses(vec![*status("12", 40), *status("11", 11)]),
+        complete: true,
+        resume_from: String::new(),
+    };
+    let commands = update(
+        &mut next,
+        AppEvent::HistoryFetched {
+            stream: StreamId(1),
+            since: Some(Since::Id("11".into())),
+            result: Ok(found),
+        },
+    );
+    assert_eq!(ids(&next, 1), ["12", "11", "10"]);
+    keep(&mut archive, &commands);
+    // A post the stream sends again after the catch-up is not shown twice.
+    event(&mut next, 1, StreamEvent::Update(status("12", 40)));
+    assert_eq!(ids(&next, 1), ["12", "11", "10"]);
+    assert_eq!(
+        archive.newest_id(ME, "hashtag:rust").unwrap().as_deref(),
+        Some("12")
+    );
+}
+
+#[test]
+fn a_tab_opens_at_the_top_with_nothing_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open_in(dir.path()).unwrap();
+    let mut first = state(true);
+    for i in 0..5u32 {
+        let id = (100 + i).to_string();
+        keep(
+            &mut archive,
+            &event(&mut first, 0, StreamEvent::Update(status(&id, i))),
+        );
+    }
+    let mut next = state(true);
+    next.settings.timeline_len = 3;
+    load(&mut next, &archive, &[ME.into()]).unwrap();
+    assert_eq!(
+        ids(&next, 0),
+        ["104", "103", "102"],
+        "the newest timeline_len"
+    );
+    assert_eq!(next.tabs[0].selected, 0);
+    assert_eq!(next.tabs[0].unread, 0);
+    assert_eq!(next.tabs[0].new_above, 0);
+}

@@ -1,0 +1,294 @@
+use serde_json::json;
+
+use super::*;
+use crate::archive::{Archive, MIGRATIONS};
+
+fn open(dir: &tempfile::TempDir) -> Archive {
+    Archive::open_in(dir.path()).unwrap().0
+}
+
+fn status(id: &str, text: &str) -> Box<Status> {
+    Box::new(
+        serde_json::from_value(json!({
+            "id": id,
+            "created_at": format!("2026-12-06T10:00:{:02}Z", id.len()),
+            "content": format!("<p>{text}</p>"),
+            "account": {"id": "1", "acct": "alice@example.social", "display_name": "Alice"},
+            "tags": [{"name": "rust"}],
+            "media_attachments": [{"id": "m", "type": "image", "description": "a red kite"}],
+        }))
+        .unwrap(),
+    )
+}
+
+fn boost(id: &str, of: Box<Status>) -> Box<Status> {
+    let mut b = status(id, "");
+    b.reblog = Some(of);
+    b
+}
+
+fn post(stream: &str, s: Box<Status>) -> Write {
+    Write::Status {
+        account: "alice".into(),
+        stream: stream.into(),
+        status: s,
+    }
+}
+
+fn ids(kept: &[Kept]) -> Vec<String> {
+    kept.iter()
+        .map(|k| match k {
+            Kept::Status(s) => s.id.clone(),
+            Kept::Notification(n) => n.id.clone(),
+            Kept::Conversation(c) => c.id.clone(),
+        })
+        .collect()
+}
+
+fn found(a: &Archive, query: &str) -> Vec<String> {
+    let mut stmt = a
+        .conn
+        .prepare("SELECT i.id FROM items_fts f JOIN items i ON i.rowid = f.rowid WHERE items_fts MATCH ?1 ORDER BY i.id")
+        .unwrap();
+    stmt.query_map([query], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_stream_reads_back_its_newest_posts_in_id_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    // A catch-up brings older ids after newer ones; "10" is newer than "9".
+    a.write(&[
+        post("hashtag:rust", status("9", "nine")),
+        post("hashtag:rust", status("11", "eleven")),
+        post("public", status("11", "eleven")),
+        post("hashtag:rust", status("10", "ten")),
+    ])
+    .unwrap();
+    assert_eq!(
+        ids(&a.recent("alice", "hashtag:rust", 10).unwrap()),
+        ["11", "10", "9"]
+    );
+    assert_eq!(
+        ids(&a.recent("alice", "hashtag:rust", 2).unwrap()),
+        ["11", "10"]
+    );
+    assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), ["11"]);
+    assert!(
+        a.recent("bob", "public", 10).unwrap().is_empty(),
+        "per account"
+    );
+    assert_eq!(
+        a.newest_id("alice", "hashtag:rust").unwrap().as_deref(),
+        Some("11")
+    );
+    assert_eq!(a.newest_id("alice", "user").unwrap(), None);
+    let stats = a.stats().unwrap();
+    assert_eq!(
+        stats.accounts[0].statuses, 3,
+        "one row per status, two streams"
+    );
+}
+
+#[test]
+fn a_delete_takes_the_post_its_boosts_and_notifications_and_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    let n: Box<Notification> = Box::new(
+        serde_json::from_value(json!({"id": "n1", "type": "favourite", "account": {"acct": "bob"}, "status": status("5", "five")})).unwrap(),
+    );
+    a.write(&[
+        post("user", status("5", "five")),
+        post("user", boost("6", status("5", "five"))),
+        post("user", status("7", "seven")),
+        Write::Notification {
+            account: "alice".into(),
+            notification: n,
+        },
+    ])
+    .unwrap();
+    assert_eq!(found(&a, "five"), ["5", "6", "n1"]);
+    a.write(&[Write::Delete {
+        account: "alice".into(),
+        id: "5".into(),
+    }])
+    .unwrap();
+    assert_eq!(ids(&a.recent("alice", "user", 10).unwrap()), ["7"]);
+    assert!(a.recent("alice", NOTIFICATIONS, 10).unwrap().is_empty());
+    assert!(found(&a, "five").is_empty(), "gone from the index too");
+    // A stream that reorders sends the post after its delete: it stays deleted.
+    a.write(&[post("public", status("5", "five"))]).unwrap();
+    assert!(a.recent("alice", "public", 10).unwrap().is_empty());
+    assert_eq!(a.tombstones("alice", 10).unwrap(), ["5"]);
+}
+
+#[test]
+fn an_edit_replaces_the_post_wherever_it_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    a.write(&[
+        post("user", status("5", "before")),
+        post("public", boost("6", status("5", "before"))),
+    ])
+    .unwrap();
+    let mut edited = status("5", "after");
+    edited.edited_at = Some("2026-12-06T11:00:00Z".into());
+    a.write(&[Write::Edit {
+        account: "alice".into(),
+        status: edited,
+    }])
+    .unwrap();
+    let Kept::Status(s) = &a.recent("alice", "user", 1).unwrap()[0] else {
+        panic!()
+    };
+    assert_eq!(s.content, "<p>after</p>");
+    let Kept::Status(b) = &a.recent("alice", "public", 1).unwrap()[0] else {
+        panic!()
+    };
+    assert_eq!(b.id, "6");
+    assert_eq!(b.reblog.as_ref().unwrap().content, "<p>after</p>");
+    assert!(found(&a, "before").is_empty());
+    assert_eq!(found(&a, "after"), ["5", "6"]);
+}
+
+#[test]
+fn the_index_covers_text_warnings_names_tags_and_alt_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    let mut s = status("1", "plain words");
+    s.spoiler_text = "spoilers ahead".into();
+    a.write(&[post("user", s)]).unwrap();
+    for query in [
+        "plain",
+        "spoilers",
+        "alice",
+        "Alice",
+        "rust",
+        "kite",
+        "cw:spoilers",
+    ] {
+        assert_eq!(found(&a, query), ["1"], "{query}");
+    }
+    assert!(found(&a, "missing").is_empty());
+}
+
+#[test]
+fn a_conversation_is_replaced_and_moves_to_its_newest_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    let conv = |last: &str| Write::Conversation {
+        account: "alice".into(),
+        stream: "direct".into(),
+        conversation: Box::new(Conversation {
+            id: "c1".into(),
+            last_status: Some(status(last, last)),
+            ..Default::default()
+        }),
+    };
+    a.write(&[conv("3"), conv("8")]).unwrap();
+    let kept = a.recent("alice", "direct", 10).unwrap();
+    assert_eq!(ids(&kept), ["c1"]);
+    let Kept::Conversation(c) = &kept[0] else {
+        panic!()
+    };
+    assert_eq!(c.last_status.as_ref().unwrap().id, "8");
+    assert_eq!(
+        a.newest_id("alice", "direct").unwrap().as_deref(),
+        Some("8")
+    );
+}
+
+#[test]
+fn a_file_of_schema_two_is_migrated_and_keeps_its_cursors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(crate::archive::FILE_NAME);
+    {
+        // A file as the previous release wrote it.
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        for step in &MIGRATIONS[..2] {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO cursors VALUES ('alice', 'public', 'public', 'id:7', 0);
+             INSERT INTO printed VALUES ('alice', 'public', 0, 0, 's:7');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let (mut a, notice) = Archive::open(&p).unwrap();
+    assert_eq!(notice, None, "migrated, not moved aside");
+    assert_eq!(
+        a.cursors("alice", "public").unwrap(),
+        vec![(
+            "public".to_string(),
+            crate::api::timeline::Since::Id("7".into())
+        )]
+    );
+    assert_eq!(
+        a.printed("alice", "public").unwrap(),
+        vec![(0, vec!["s:7".to_string()])]
+    );
+    a.write(&[post("public", status("8", "eight"))]).unwrap();
+    assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), ["8"]);
+    let version: i64 = a
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+}
+
+#[test]
+fn trimming_lets_the_oldest_posts_go_first_and_tombstones_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    let long = "word ".repeat(400);
+    let batch: Vec<Write> = (1000..1600)
+        .map(|i| post("public", status(&i.to_string(), &long)))
+        .chain(std::iter::once(Write::Delete {
+            account: "alice".into(),
+            id: "1".into(),
+        }))
+        .collect();
+    a.write(&batch).unwrap();
+    let before = a.used_bytes().unwrap();
+    let gone = a.trim(before / 2).unwrap();
+    assert!(gone > 0);
+    assert!(a.used_bytes().unwrap() <= before / 2);
+    let kept = ids(&a.recent("alice", "public", 1000).unwrap());
+    assert!(kept.len() < 600 && !kept.is_empty(), "{}", kept.len());
+    assert_eq!(kept[0], "1599", "the newest stay");
+    assert_eq!(
+        a.tombstones("alice", 10).unwrap(),
+        ["1"],
+        "the tombstone stays"
+    );
+    // Past every post, the tombstones go too.
+    a.trim(0).unwrap();
+    assert!(a.recent("alice", "public", 1000).unwrap().is_empty());
+    assert!(a.tombstones("alice", 10).unwrap().is_empty());
+}
+
+#[test]
+fn the_writer_thread_writes_what_it_is_sent_and_finishes_on_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = open(&dir);
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let said = notices.clone();
+    let mut w = crate::archive::writer::Writer::spawn(
+        a,
+        u64::MAX,
+        Box::new(move |n| said.lock().unwrap().push(n)),
+    )
+    .unwrap();
+    for i in 0..100 {
+        w.send(vec![post("public", status(&(100 + i).to_string(), "x"))]);
+    }
+    w.finish(std::time::Duration::from_secs(20));
+    let a = open(&dir);
+    assert_eq!(a.recent("alice", "public", 1000).unwrap().len(), 100);
+    assert!(notices.lock().unwrap().is_empty());
+}

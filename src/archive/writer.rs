@@ -1,0 +1,174 @@
+//! The archive's writer: a thread owning the connection, fed batches through a bounded
+//! channel that the run loop never waits on. What the thread has not taken yet waits in a
+//! bounded backlog; past it posts are let go (counted, said once) but deletes never are.
+//! A failing write (a full disk) is said once; writes are tried again a while later.
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::{Archive, Write};
+
+/// Batches in flight between the run loop and the thread.
+const CHANNEL: usize = 256;
+/// Writes held while the thread is busy, before posts are let go.
+const BACKLOG: usize = 50_000;
+/// After a failed write, how long to go without before trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// Writes between two checks of the size limit.
+const TRIM_EVERY: usize = 2_000;
+
+/// Said to the user through the notice callback.
+pub type Notify = Box<dyn Fn(String) + Send>;
+
+pub struct Writer {
+    tx: Option<SyncSender<Vec<Write>>>,
+    thread: Option<JoinHandle<()>>,
+    backlog: Vec<Write>,
+    dropped: u64,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("backlog", &self.backlog.len())
+            .field("dropped", &self.dropped)
+            .finish()
+    }
+}
+
+/// A write error, for tests and benchmarks: `TOOTWATCH_ARCHIVE_FAIL=full` makes every write
+/// fail as a full disk would.
+fn injected_failure() -> Option<rusqlite::Error> {
+    (std::env::var("TOOTWATCH_ARCHIVE_FAIL").as_deref() == Ok("full")).then(|| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full (injected)".into()),
+        )
+    })
+}
+
+impl Writer {
+    /// Starts the thread; the archive moves into it.
+    pub fn spawn(archive: Archive, max_bytes: u64, notify: Notify) -> std::io::Result<Writer> {
+        let (tx, rx) = sync_channel(CHANNEL);
+        let thread = std::thread::Builder::new()
+            .name("archive".into())
+            .spawn(move || write_loop(archive, rx, max_bytes, notify))?;
+        Ok(Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+            backlog: Vec::new(),
+            dropped: 0,
+        })
+    }
+
+    /// Hands a batch to the thread without waiting.
+    pub fn send(&mut self, batch: Vec<Write>) {
+        if self.backlog.len() + batch.len() > BACKLOG {
+            let before = batch.len();
+            self.backlog.extend(
+                batch
+                    .into_iter()
+                    .filter(|w| matches!(w, Write::Delete { .. })),
+            );
+            if self.dropped == 0 {
+                tracing::warn!("the archive falls behind: posts are let go until it catches up");
+            }
+            self.dropped += before as u64;
+        } else {
+            self.backlog.extend(batch);
+        }
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        let Some(tx) = &self.tx else {
+            self.backlog.clear();
+            return;
+        };
+        if self.backlog.is_empty() {
+            return;
+        }
+        match tx.try_send(std::mem::take(&mut self.backlog)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(batch)) => self.backlog = batch,
+            Err(TrySendError::Disconnected(_)) => self.tx = None,
+        }
+    }
+
+    /// Hands over what is left and waits up to `wait` for the thread to write it.
+    pub fn finish(mut self, wait: Duration) {
+        let Some(tx) = self.tx.take() else {
+            return;
+        };
+        let backlog = std::mem::take(&mut self.backlog);
+        let deadline = Instant::now() + wait;
+        let mut pending = Some(backlog).filter(|b| !b.is_empty());
+        while let Some(batch) = pending.take() {
+            match tx.try_send(batch) {
+                Ok(()) => {}
+                Err(TrySendError::Full(batch)) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                    pending = Some(batch);
+                }
+                Err(_) => break,
+            }
+        }
+        drop(tx);
+        if let Some(thread) = self.thread.take() {
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                tracing::warn!("the archive's last writes did not finish in time");
+            }
+        }
+    }
+}
+
+fn write_loop(mut archive: Archive, rx: Receiver<Vec<Write>>, max_bytes: u64, notify: Notify) {
+    let mut failing_since: Option<Instant> = None;
+    let mut since_trim = 0usize;
+    while let Ok(mut batch) = rx.recv() {
+        // Whatever else is queued goes in the same transaction: a firehose costs one commit
+        // per wake-up, not one per post.
+        while let Ok(more) = rx.try_recv() {
+            batch.extend(more);
+        }
+        if failing_since.is_some_and(|t| t.elapsed() < RETRY_AFTER) {
+            continue;
+        }
+        let result = match injected_failure() {
+            Some(e) => Err(e.into()),
+            None => archive.write(&batch),
+        };
+        match result {
+            Ok(()) => {
+                if failing_since.take().is_some() {
+                    notify("the archive takes writes again".into());
+                }
+                since_trim += batch.len();
+                if since_trim >= TRIM_EVERY {
+                    since_trim = 0;
+                    match archive.trim(max_bytes) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!("the archive let go of its {n} oldest rows"),
+                        Err(e) => tracing::warn!("trimming the archive failed: {e}"),
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!("writing to the archive failed: {e}");
+                if failing_since.is_none() {
+                    notify(format!(
+                        "cannot write to the archive ({e}): going on without it"
+                    ));
+                }
+                failing_since = Some(Instant::now());
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The live view and the archive, through the real binary in tmux against the fake server:
+//! what a run showed is back after a restart, what was posted meanwhile appears once, and a
+//! start without the server shows the archive with the connection saying so.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A tmux server of its own (its own socket), killed when the test ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let socket = format!("tootwatch-archive-{}-{nanos}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "tw"])
+            .args(["-x", "120", "-y", "40"])
+            .arg(command)
+            .status()
+            .expect("tmux is installed (.ci/run installs it)");
+        assert!(status.success());
+        let t = Tmux { socket };
+        t.tmux(&["set-option", "-t", "tw", "remain-on-exit", "on"]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "tw"])
+    }
+
+    /// Polls the screen until `pred` holds; the screen is observable state, not a timer.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > GUARD {
+                panic!("screen never showed {what}:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn quit(&self) {
+        self.tmux(&["send-keys", "-t", "tw", "q"]);
+        let start = Instant::now();
+        while self
+            .tmux(&["display-message", "-p", "-t", "tw", "#{pane_dead}"])
+            .trim()
+            != "1"
+        {
+            assert!(start.elapsed() < GUARD, "q did not quit");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn command(base_url: &str, token: &str, dir: &tempfile::TempDir, args: &str) -> String {
+    let config = fast_config(dir);
+    format!(
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_INSTANCE={base_url} TOOTWATCH_TOKEN={token} TOOTWATCH_LOG_FILE={} TOOTWATCH_DATA_DIR={} {} {args}",
+        config.display(),
+        dir.path().join("tootwatch.log").display(),
+        dir.path().join("data").display(),
+        env!("CARGO_BIN_EXE_tootwatch"),
+    )
+}
+
+fn status(id: u64, text: &str) -> String {
+    serde_json::json!({
+        "id": id.to_string(), "created_at": "2026-12-06T12:00:00.000Z",
+        "content": format!("<p>{text}</p>"), "visibility": "public",
+        "tags": [{"name": "rust"}],
+        "account": {"id": "7", "username": "olga", "acct": "olga", "display_name": "Olga"},
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
+    let server = server(Flavor::Mastodon).await;
+    let (base, token) = (server.base_url(), server.token());
+    let dir = tempfile::tempdir().unwrap();
+    let run = || command(&base, &token, &dir, "hashtag:rust");
+
+    // The first run sees a post that only ever came over the stream.
+    let first = Tmux::start(&run());
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    server.publish(
+        "hashtag:rust",
+        "update",
+        Some(&status(500, "Only over the stream")),
+    );
+    first.wait_for("the streamed post", |s| s.contains("Only over the stream"));
+    first.quit();
+    drop(first);
+
+    // Posted while closed: the next run shows it once, above what the archive kept.
+    server.store(&["hashtag:rust"], &status(501, "Posted while closed"));
+    let second = Tmux::start(&run());
+    let screen = second.wait_for("the archive and the catch-up", |s| {
+        s.contains("Only over the stream") && s.contains("Posted while closed")
+    });
+    within("rust again", server.wait_subscribers("hashtag:rust", 1)).await;
+    let screen = second.wait_for("live", |s| s.contains("hashtag:rust live")).max(screen);
+    assert_eq!(screen.matches("Posted while closed").count(), 1, "{screen}");
+    assert_eq!(screen.matches("Only over the stream").count(), 1, "{screen}");
+    let closed_at = screen.find("Posted while closed").unwrap();
+    assert!(
+        closed_at < screen.find("Only over the stream").unwrap(),
+        "newest on top:\n{screen}"
+    );
+    second.quit();
+    drop(second);
+
+    // The server is gone: the archive still shows, and the tab says it is not connected.
+    server.shutdown().await;
+    let third = Tmux::start(&run());
+    let screen = third.wait_for("the archive offline", |s| {
+        s.contains("Only over the stream") && s.contains("Posted while closed")
+    });
+    let screen = third
+        .wait_for("a reconnecting stream", |s| s.contains("reconnecting"))
+        .max(screen);
+    assert!(!screen.contains("live"), "{screen}");
+    third.quit();
+}
