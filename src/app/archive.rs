@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Command;
 use super::state::{Item, State};
+use super::{AppEvent, Command};
 use crate::api::timeline::{CatchUp, History, Since};
 use crate::archive::store::NOTIFICATIONS;
 use crate::archive::writer::{Notify, Writer};
@@ -33,6 +33,8 @@ pub struct ArchiveOptions {
 pub struct Opened {
     /// `None`: another tootwatch writes the archive (this one only read it), or it failed.
     pub writer: Option<Writer>,
+    /// A connection of its own for searches, which run as blocking tasks.
+    pub reader: Option<std::sync::Arc<std::sync::Mutex<Archive>>>,
     /// Streams and accounts that opened from the archive: they catch up from it instead of
     /// asking for the latest page.
     pub resumed: Vec<StreamId>,
@@ -102,15 +104,50 @@ pub fn open(state: &mut State, options: &ArchiveOptions, notify: Notify) -> Opti
             None
         }
     };
-    if writer.is_some() {
-        state.archive_accounts = options.accounts.clone();
-    }
+    state.archive_accounts = options.accounts.clone();
+    state.archive_writing = writer.is_some();
+    let reader = match Archive::open_reader(dir) {
+        Ok(reader) => reader.map(|r| std::sync::Arc::new(std::sync::Mutex::new(r))),
+        Err(e) => {
+            tracing::warn!("cannot open the archive for searches: {e}");
+            None
+        }
+    };
     Some(Opened {
         writer,
+        reader,
         resumed,
         resumed_notifications,
         _lock: lock,
     })
+}
+
+/// Runs `Command::SearchArchive` on a blocking task; the answer comes back as
+/// `AppEvent::ArchiveSearched`.
+pub fn search(opened: Option<&Opened>, command: Command, tx: &tokio::sync::mpsc::Sender<AppEvent>) {
+    let Command::SearchArchive {
+        tab,
+        account,
+        streams,
+        query,
+    } = command
+    else {
+        return;
+    };
+    let reader = opened.and_then(|o| o.reader.clone());
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = match reader {
+            Some(reader) => match reader.lock() {
+                Ok(archive) => archive
+                    .search(&account, &streams, &query, super::search::RESULTS)
+                    .map_err(|e| e.to_string()),
+                Err(_) => Err("the archive's reader failed earlier".to_string()),
+            },
+            None => Err("the archive cannot be read".to_string()),
+        };
+        let _ = tx.blocking_send(AppEvent::ArchiveSearched { tab, query, result });
+    });
 }
 
 /// Whether the archive keeps timelines of an account (a start without its server shows them).
@@ -260,7 +297,7 @@ pub(crate) fn record(
     event: &StreamEvent,
     admit: &Admit,
 ) -> Option<Command> {
-    if state.archive_accounts.is_empty() || matches!(admit, Admit::Deleted | Admit::Outside) {
+    if !state.archive_writing || matches!(admit, Admit::Deleted | Admit::Outside) {
         return None;
     }
     let account = account_name(state, state.account_of(stream));
@@ -296,7 +333,7 @@ pub(crate) fn record(
 /// What the archive keeps of a page from REST (a start page, a catch-up, a verification's
 /// finds), as the view will show it.
 pub fn record_page(state: &State, stream: StreamId, found: &CatchUp) -> Option<Command> {
-    if state.archive_accounts.is_empty() {
+    if !state.archive_writing {
         return None;
     }
     let tab = state.tabs.get(*state.stream_tab.get(stream.0)?)?;
@@ -333,7 +370,7 @@ pub fn record_page(state: &State, stream: StreamId, found: &CatchUp) -> Option<C
 
 /// The same for an account's notifications from REST.
 pub fn record_notifications(state: &State, account: usize, found: &CatchUp) -> Option<Command> {
-    if state.archive_accounts.is_empty() {
+    if !state.archive_writing {
         return None;
     }
     let History::Notifications(v) = &found.items else {

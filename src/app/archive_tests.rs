@@ -34,6 +34,7 @@ fn state(archiving: bool) -> State {
     s.set_accounts(vec![ME.into()], &[0, 0, 0]);
     if archiving {
         s.archive_accounts = vec![ME.into()];
+        s.archive_writing = true;
     }
     s
 }
@@ -153,6 +154,7 @@ fn what_one_run_showed_the_next_opens_with_then_catches_up_from() {
     assert_eq!(notifications, [0]);
     let opened = Opened {
         writer: None,
+        reader: None,
         resumed,
         resumed_notifications: notifications,
         _lock: None,
@@ -246,4 +248,112 @@ fn a_tab_opens_at_the_top_with_nothing_unread() {
     assert_eq!(next.tabs[0].selected, 0);
     assert_eq!(next.tabs[0].unread, 0);
     assert_eq!(next.tabs[0].new_above, 0);
+}
+
+fn key(s: &mut State, code: ratatui::crossterm::event::KeyCode) -> Vec<Command> {
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+    update(s, AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_query(s: &mut State, text: &str) -> Vec<Command> {
+    use ratatui::crossterm::event::KeyCode;
+    key(s, KeyCode::Char('/'));
+    for c in text.chars() {
+        key(s, KeyCode::Char(c));
+    }
+    key(s, KeyCode::Enter)
+}
+
+#[test]
+fn a_search_asks_the_archive_and_its_results_replace_the_tab_until_esc() {
+    use ratatui::crossterm::event::KeyCode;
+    let mut s = state(true);
+    s.active = 1;
+    for i in 0..3u32 {
+        event(
+            &mut s,
+            1,
+            StreamEvent::Update(status(&(10 + i).to_string(), i)),
+        );
+    }
+    key(&mut s, KeyCode::Char('j'));
+    let live_selected = s.tabs[1].selected;
+    assert_eq!(live_selected, 1);
+
+    let commands = type_query(&mut s, "old post");
+    assert_eq!(
+        commands,
+        [Command::SearchArchive {
+            tab: 1,
+            account: ME.into(),
+            streams: vec!["hashtag:rust".into(), "hashtag:tokio".into()],
+            query: "old post".into(),
+        }]
+    );
+    // An answer to another query (typed since) is not shown.
+    let results = vec![Kept::Status(status("3", 1)), Kept::Status(status("2", 0))];
+    update(
+        &mut s,
+        AppEvent::ArchiveSearched {
+            tab: 1,
+            query: "older".into(),
+            result: Ok(results.clone()),
+        },
+    );
+    assert!(s.found.is_none());
+    update(
+        &mut s,
+        AppEvent::ArchiveSearched {
+            tab: 1,
+            query: "old post".into(),
+            result: Ok(results),
+        },
+    );
+    let shown: Vec<&str> = s
+        .active_tab()
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.item.id())
+        .collect();
+    assert_eq!(shown, ["3", "2"], "the results, not the loaded posts");
+    assert!(
+        s.flash
+            .as_deref()
+            .unwrap()
+            .contains("2 posts in the archive")
+    );
+
+    // The live timeline goes on filling underneath.
+    event(&mut s, 1, StreamEvent::Update(status("13", 5)));
+    assert_eq!(ids(&s, 1), ["13", "12", "11", "10"]);
+
+    // Down, Enter: the second result in the detail view; Esc closes it, Esc again goes back.
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.overlay,
+        crate::app::state::Overlay::Detail {
+            tab: 1,
+            id: "2".into()
+        }
+    );
+    key(&mut s, KeyCode::Esc);
+    assert!(s.found.is_some());
+    key(&mut s, KeyCode::Esc);
+    assert!(s.found.is_none());
+    assert!(s.search.query.is_empty());
+    assert_eq!(
+        s.active_tab().unwrap().selected_entry().unwrap().item.id(),
+        "11",
+        "back where the reader was (one post arrived above)"
+    );
+}
+
+#[test]
+fn without_the_archive_a_search_filters_the_loaded_posts_only() {
+    let mut s = state(false);
+    event(&mut s, 0, StreamEvent::Update(status("1", 1)));
+    assert!(type_query(&mut s, "post").is_empty());
+    assert_eq!(s.search.query, "post");
 }

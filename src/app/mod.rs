@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod pictures;
 pub mod reducer;
+pub mod search;
 pub mod state;
 pub mod tab;
 
@@ -62,6 +63,12 @@ pub enum AppEvent {
     },
     /// The archive's writer has something to say (it stopped or started taking writes).
     ArchiveNotice(String),
+    /// What the archive found for a tab's search.
+    ArchiveSearched {
+        tab: usize,
+        query: String,
+        result: Result<Vec<crate::archive::Kept>, String>,
+    },
 }
 
 impl From<StreamMessage> for AppEvent {
@@ -111,6 +118,13 @@ pub enum Command {
     },
     /// Keep what the view showed in the archive (its writer batches them off the run loop).
     ArchiveWrite(crate::archive::Batch),
+    /// Search what the archive kept of a tab's streams.
+    SearchArchive {
+        tab: usize,
+        account: String,
+        streams: Vec<String>,
+        query: String,
+    },
 }
 
 pub mod replay;

@@ -176,6 +176,10 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
         }
         AppEvent::PicturesOnScreen(urls) => super::pictures::on_screen(state, urls),
         AppEvent::ImageFetched { url, result } => super::pictures::fetched(state, url, result),
+        AppEvent::ArchiveSearched { tab, query, result } => {
+            super::search::found(state, tab, query, result);
+            Vec::new()
+        }
         AppEvent::ArchiveNotice(notice) => {
             state.flash = Some(notice);
             state.dirty = true;
@@ -349,6 +353,7 @@ fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Comman
 
 fn select_tab(state: &mut State, i: usize) {
     if i < state.tabs.len() {
+        state.found = None;
         state.active = i;
         state.tabs[i].unread = 0;
         state.overlay = Overlay::None;
@@ -358,7 +363,7 @@ fn select_tab(state: &mut State, i: usize) {
 
 /// Moves the selection over what the reader sees: visible entries that match the search.
 fn step(state: &mut State, steps: isize) {
-    let Some(tab) = state.tabs.get(state.active) else {
+    let Some(tab) = state.active_tab() else {
         return;
     };
     let candidates: Vec<usize> = tab
@@ -366,7 +371,9 @@ fn step(state: &mut State, steps: isize) {
         .filter(|(_, e)| state.matches_search(e))
         .map(|(i, _)| i)
         .collect();
-    state.tabs[state.active].move_within(&candidates, steps);
+    if let Some(tab) = state.active_tab_mut() {
+        tab.move_within(&candidates, steps);
+    }
 }
 
 fn selected_status_url(state: &State) -> Option<String> {
@@ -401,9 +408,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     }
     if state.search.editing {
+        let mut commands = Vec::new();
         match key.code {
             KeyCode::Esc => state.search = Default::default(),
-            KeyCode::Enter => state.search.editing = false,
+            KeyCode::Enter => {
+                state.search.editing = false;
+                state.found = None;
+                commands.extend(super::search::submit(state));
+            }
             KeyCode::Backspace => {
                 state.search.query.pop();
             }
@@ -413,7 +425,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         // Keep the selection on a match as the query narrows.
         step(state, 0);
         state.dirty = true;
-        return Vec::new();
+        return commands;
     }
     let had_flash = state.flash.take().is_some();
     state.dirty |= had_flash;
@@ -436,8 +448,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         Action::Back => {
             if state.overlay != Overlay::None {
                 state.overlay = Overlay::None;
-            } else if !state.search.query.is_empty() {
+            } else if !state.search.query.is_empty() || state.found.is_some() {
                 state.search = Default::default();
+                state.found = None;
             } else if !had_flash {
                 return commands;
             }

@@ -144,9 +144,12 @@ pub struct State {
     /// Something visible changed since the last frame.
     pub dirty: bool,
     pub quit: bool,
-    /// Per account, its name in the archive; empty: nothing goes to the archive
-    /// (`app/archive.rs`).
+    /// Per account, its name in the archive (`app/archive.rs`); empty: no archive.
     pub archive_accounts: Vec<String>,
+    /// What the view shows goes to the archive (this process is its writer).
+    pub archive_writing: bool,
+    /// The archive's answer to a search, shown in its tab (`app/search.rs`).
+    pub found: Option<super::search::Found>,
     /// Pictures held, being fetched, and failed.
     pub pictures: super::pictures::Pictures,
 }
@@ -198,6 +201,8 @@ impl State {
             dirty: true,
             quit: false,
             archive_accounts: Vec::new(),
+            archive_writing: false,
+            found: None,
             pictures: Default::default(),
         }
     }
@@ -509,8 +514,33 @@ impl State {
         })
     }
 
+    /// The tab on screen: the archive's search results while they are shown in it.
     pub fn active_tab(&self) -> Option<&Tab> {
-        self.tabs.get(self.active)
+        self.tab_view(self.active)
+    }
+
+    /// A tab as it is drawn: its search results while they are shown, else its timeline.
+    pub fn tab_view(&self, tab: usize) -> Option<&Tab> {
+        match &self.found {
+            Some(found) if found.tab == tab => Some(&found.view),
+            _ => self.tabs.get(tab),
+        }
+    }
+
+    pub fn active_tab_mut(&mut self) -> Option<&mut Tab> {
+        match &mut self.found {
+            Some(found) if found.tab == self.active => Some(&mut found.view),
+            _ => self.tabs.get_mut(self.active),
+        }
+    }
+
+    /// Where the timeline's viewport is remembered: search results have a place of their own,
+    /// so that going back finds the reader where they were.
+    pub fn view_key(&self) -> usize {
+        match &self.found {
+            Some(found) if found.tab == self.active => usize::MAX - self.active,
+            _ => self.active,
+        }
     }
 
     /// What the account's filters make of a status in a context.
@@ -573,6 +603,16 @@ impl State {
         self.notifications.entries.retain(|n| {
             n.account != account || !n.notification.status.as_deref().is_some_and(gone)
         });
+        if let Some(found) = &mut self.found
+            && found.view.account == account
+        {
+            while let Some(i) = found.view.entries.iter().position(|e| match &e.item {
+                Item::Status(s) => gone(s),
+                _ => false,
+            }) {
+                found.view.remove_entry(i);
+            }
+        }
         if let Overlay::Detail { id: shown, tab } = &self.overlay
             && shown == id
             && self.tabs.get(*tab).is_some_and(|t| t.account == account)
@@ -687,7 +727,8 @@ impl State {
     /// Entries of the active tab matching the search, if one is set.
     pub fn matches_search(&self, entry: &Entry) -> bool {
         let q = self.search.query.trim();
-        if q.is_empty() {
+        // The archive's results matched already (by words, which a substring may not).
+        if q.is_empty() || self.found.as_ref().is_some_and(|f| f.tab == self.active) {
             return true;
         }
         let Some(s) = entry.item.status() else {

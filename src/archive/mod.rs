@@ -13,6 +13,7 @@ use rusqlite::{Connection, params};
 
 use crate::api::timeline::Since;
 
+pub mod search;
 pub mod store;
 pub mod writer;
 
@@ -82,7 +83,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// How long a second process waits for the other's write before going on without.
-const BUSY_WAIT: Duration = Duration::from_secs(2);
+pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {

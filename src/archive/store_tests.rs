@@ -292,3 +292,50 @@ fn the_writer_thread_writes_what_it_is_sent_and_finishes_on_quit() {
     assert_eq!(a.recent("alice", "public", 1000).unwrap().len(), 100);
     assert!(notices.lock().unwrap().is_empty());
 }
+
+#[test]
+fn search_finds_every_word_as_a_prefix_in_the_streams_asked_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    let mut warned = status("14", "behind the warning");
+    warned.spoiler_text = "Finale spoilers".into();
+    a.write(&[
+        post("hashtag:rust", status("10", "async closures landed")),
+        post("hashtag:rust", status("12", "Async traits, finally")),
+        post("public", status("13", "async elsewhere")),
+        post("hashtag:rust", warned),
+    ])
+    .unwrap();
+    let search = |streams: &[&str], q: &str| {
+        let streams: Vec<String> = streams.iter().map(|s| s.to_string()).collect();
+        ids(&a.search("alice", &streams, q, 50).unwrap())
+    };
+    assert_eq!(search(&["hashtag:rust"], "async"), ["12", "10"]);
+    assert_eq!(
+        search(&["hashtag:rust", "public"], "asy"),
+        ["13", "12", "10"]
+    );
+    assert_eq!(search(&["hashtag:rust"], "async final"), ["12"]);
+    assert_eq!(search(&["hashtag:rust"], "spoilers"), ["14"], "the CW");
+    assert_eq!(
+        search(&["hashtag:rust"], "kite"),
+        ["14", "12", "10"],
+        "alt text"
+    );
+    // What FTS5 would read as syntax is only words.
+    assert!(search(&["hashtag:rust"], "\"unbalanced (NEAR OR").is_empty());
+    assert!(search(&["hashtag:rust"], "  ").is_empty());
+    assert!(
+        a.search("bob", &["hashtag:rust".into()], "async", 50)
+            .unwrap()
+            .is_empty()
+    );
+    // A reader beside the writer sees what was committed.
+    let reader = Archive::open_reader(dir.path()).unwrap().unwrap();
+    assert_eq!(
+        ids(&reader
+            .search("alice", &["public".into()], "async", 50)
+            .unwrap()),
+        ["13"]
+    );
+}

@@ -30,8 +30,7 @@ pub fn draw_detail(
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     let entry = state
-        .tabs
-        .get(tab)
+        .tab_view(tab)
         .and_then(|t| t.entries.iter().find(|e| e.item.id() == id));
     let status = entry.and_then(|e| e.item.status());
     let title = match status {

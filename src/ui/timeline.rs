@@ -61,7 +61,7 @@ pub fn draw_timeline(
     }
     let vis = visible_entries(state, tab);
     if vis.is_empty() {
-        anchors.remove(&state.active);
+        anchors.remove(&state.view_key());
         draw_empty(buf, area, state, tab, theme);
         return 1;
     }
@@ -81,7 +81,7 @@ pub fn draw_timeline(
         .unwrap_or(vis.len() - 1);
     let mut h = |p: usize| layout_entry(cache, state, &tab.entries[vis[p]], width, theme).height();
 
-    let anchor = anchors.get(&state.active);
+    let anchor = anchors.get(&state.view_key());
     let mut top = if selected == 0 {
         0
     } else {
@@ -120,7 +120,7 @@ pub fn draw_timeline(
         }
     }
     anchors.insert(
-        state.active,
+        state.view_key(),
         Anchor {
             id: tab.entries[vis[top]].item.id().to_string(),
             pos: top,

@@ -211,6 +211,10 @@ pub async fn run(
                 }
                 continue;
             }
+            if let Command::SearchArchive { .. } = command {
+                crate::app::archive::search(archive.as_ref(), command, &tx);
+                continue;
+            }
             execute(
                 command,
                 &source,
@@ -603,7 +607,7 @@ fn execute(
             let _ = terminal.write_all(b"\x07");
             let _ = terminal.flush();
         }
-        Command::Quit | Command::ArchiveWrite(_) => {}
+        Command::Quit | Command::ArchiveWrite(_) | Command::SearchArchive { .. } => {}
         Command::FetchImage {
             url,
             max_bytes,
