@@ -71,6 +71,12 @@ impl Tmux {
         }
     }
 
+    fn pid(&self) -> String {
+        self.tmux(&["display-message", "-p", "-t", "tw", "#{pane_pid}"])
+            .trim()
+            .to_string()
+    }
+
     fn quit(&self) {
         self.tmux(&["send-keys", "-t", "tw", "q"]);
         let start = Instant::now();
@@ -167,4 +173,123 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
     });
     assert!(!screen.contains('●'), "{screen}");
     third.quit();
+}
+
+/// `archive stats` of a data dir, through the binary.
+fn stats(dir: &tempfile::TempDir) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tootwatch"))
+        .args(["archive", "stats"])
+        .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
+        .env("TOOTWATCH_CONFIG", fast_config(dir))
+        .env("TOOTWATCH_LOG_FILE", dir.path().join("stats.log"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Posts on `stream` as fast as the server takes them, until dropped.
+fn firehose(
+    server: &std::sync::Arc<FakeServer>,
+    stream: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    let server = server.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_millis(1));
+        for id in 10_000u64.. {
+            interval.tick().await;
+            server.publish(
+                stream,
+                "update",
+                Some(&status(id, &format!("Firehose {id}"))),
+            );
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_killed_mid_write_opens_clean_with_what_it_had() {
+    let server = std::sync::Arc::new(server(Flavor::Mastodon).await);
+    let (base, token) = (server.base_url(), server.token());
+    let dir = tempfile::tempdir().unwrap();
+    let run = || command(&base, &token, &dir, "hashtag:rust");
+    let first = Tmux::start(&run());
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    let hose = firehose(&server, "hashtag:rust");
+    first.wait_for("the firehose", |s| s.contains("Firehose"));
+    // Writes are going on: the log has grown past its first pages.
+    let wal = dir.path().join("data").join("archive.sqlite3-wal");
+    let start = Instant::now();
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 64 * 1024 {
+        assert!(start.elapsed() < GUARD, "the archive was never written");
+        tokio::task::yield_now().await;
+    }
+    let killed = Command::new("kill")
+        .args(["-9", &first.pid()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    hose.abort();
+    drop(first);
+
+    let second = Tmux::start(&run());
+    let screen = second.wait_for("the archive after kill -9", |s| s.contains("Firehose"));
+    assert!(!screen.contains("moved to"), "{screen}");
+    second.quit();
+    let stats = stats(&dir);
+    assert!(stats.contains(" posts, "), "{stats}");
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains("unusable")),
+        "nothing was moved aside: {names:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_said_and_the_view_goes_on_without_the_archive() {
+    let server = server(Flavor::Mastodon).await;
+    let (base, token) = (server.base_url(), server.token());
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(&format!(
+        "env TOOTWATCH_ARCHIVE_FAIL=full {}",
+        command(&base, &token, &dir, "hashtag:rust")
+    ));
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    server.publish("hashtag:rust", "update", Some(&status(600, "First")));
+    tmux.wait_for("the failure said", |s| {
+        s.contains("cannot write to the archive") && s.contains("going on without it")
+    });
+    server.publish("hashtag:rust", "update", Some(&status(601, "Still live")));
+    tmux.wait_for("posts still shown", |s| {
+        s.contains("Still live") && s.contains("First")
+    });
+    tmux.quit();
+    assert!(!stats(&dir).contains(" posts, "), "nothing was kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_views_at_once_one_writes_and_the_other_says_it_does_not() {
+    let server = server(Flavor::Mastodon).await;
+    let (base, token) = (server.base_url(), server.token());
+    let dir = tempfile::tempdir().unwrap();
+    let run = || command(&base, &token, &dir, "hashtag:rust");
+    let writer = Tmux::start(&run());
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    // The archive is opened (and its lock taken) before the first frame.
+    writer.wait_for("the first view", |s| s.contains("#rust"));
+    let other = Tmux::start(&run());
+    within("rust twice", server.wait_subscribers("hashtag:rust", 2)).await;
+    other.wait_for("the second view says it keeps nothing", |s| {
+        s.contains("another tootwatch is writing the archive")
+    });
+    server.publish("hashtag:rust", "update", Some(&status(700, "Seen by both")));
+    writer.wait_for("the post", |s| s.contains("Seen by both"));
+    other.wait_for("the post", |s| s.contains("Seen by both"));
+    other.quit();
+    writer.quit();
+    let stats = stats(&dir);
+    assert!(stats.contains("1 posts, "), "kept once: {stats}");
 }

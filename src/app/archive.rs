@@ -89,7 +89,12 @@ pub fn open(state: &mut State, options: &ArchiveOptions, notify: Notify) -> Opti
     };
     let lock = lock_file(dir);
     let writer = match &lock {
-        Some(_) => match Writer::spawn(archive, options.max_bytes, notify) {
+        Some(_) => match Writer::spawn(
+            archive,
+            options.max_bytes,
+            notify,
+            crate::archive::writer::full_disk_injected(),
+        ) {
             Ok(w) => Some(w),
             Err(e) => {
                 tracing::warn!("cannot start the archive's writer: {e}");

@@ -282,6 +282,7 @@ fn the_writer_thread_writes_what_it_is_sent_and_finishes_on_quit() {
         a,
         u64::MAX,
         Box::new(move |n| said.lock().unwrap().push(n)),
+        false,
     )
     .unwrap();
     for i in 0..100 {
@@ -338,4 +339,27 @@ fn search_finds_every_word_as_a_prefix_in_the_streams_asked_newest_first() {
             .unwrap()),
         ["13"]
     );
+}
+
+#[test]
+fn a_full_disk_is_said_once_and_the_writer_goes_on_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let said = notices.clone();
+    let mut w = crate::archive::writer::Writer::spawn(
+        open(&dir),
+        u64::MAX,
+        Box::new(move |n| said.lock().unwrap().push(n)),
+        true,
+    )
+    .unwrap();
+    for i in 0..50 {
+        w.send(vec![post("public", status(&(100 + i).to_string(), "x"))]);
+    }
+    w.finish(std::time::Duration::from_secs(20));
+    let notices = notices.lock().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("disk is full"), "{notices:?}");
+    assert!(notices[0].contains("going on without it"), "{notices:?}");
+    assert!(open(&dir).recent("alice", "public", 10).unwrap().is_empty());
 }

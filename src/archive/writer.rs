@@ -37,24 +37,33 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-/// A write error, for tests and benchmarks: `TOOTWATCH_ARCHIVE_FAIL=full` makes every write
-/// fail as a full disk would.
-fn injected_failure() -> Option<rusqlite::Error> {
-    (std::env::var("TOOTWATCH_ARCHIVE_FAIL").as_deref() == Ok("full")).then(|| {
-        rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-            Some("database or disk is full (injected)".into()),
-        )
-    })
+/// A full disk, for tests: `TOOTWATCH_ARCHIVE_FAIL=full` in the environment makes every
+/// write of the live view fail as a full disk would.
+pub fn full_disk_injected() -> bool {
+    std::env::var("TOOTWATCH_ARCHIVE_FAIL").as_deref() == Ok("full")
+}
+
+fn full_disk() -> super::ArchiveError {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+        Some("database or disk is full (injected)".into()),
+    )
+    .into()
 }
 
 impl Writer {
-    /// Starts the thread; the archive moves into it.
-    pub fn spawn(archive: Archive, max_bytes: u64, notify: Notify) -> std::io::Result<Writer> {
+    /// Starts the thread; the archive moves into it. With `full`, every write fails as on a
+    /// full disk (tests).
+    pub fn spawn(
+        archive: Archive,
+        max_bytes: u64,
+        notify: Notify,
+        full: bool,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = sync_channel(CHANNEL);
         let thread = std::thread::Builder::new()
             .name("archive".into())
-            .spawn(move || write_loop(archive, rx, max_bytes, notify))?;
+            .spawn(move || write_loop(archive, rx, max_bytes, notify, full))?;
         Ok(Writer {
             tx: Some(tx),
             thread: Some(thread),
@@ -129,7 +138,13 @@ impl Writer {
     }
 }
 
-fn write_loop(mut archive: Archive, rx: Receiver<Vec<Write>>, max_bytes: u64, notify: Notify) {
+fn write_loop(
+    mut archive: Archive,
+    rx: Receiver<Vec<Write>>,
+    max_bytes: u64,
+    notify: Notify,
+    full: bool,
+) {
     let mut failing_since: Option<Instant> = None;
     let mut since_trim = 0usize;
     while let Ok(mut batch) = rx.recv() {
@@ -141,9 +156,10 @@ fn write_loop(mut archive: Archive, rx: Receiver<Vec<Write>>, max_bytes: u64, no
         if failing_since.is_some_and(|t| t.elapsed() < RETRY_AFTER) {
             continue;
         }
-        let result = match injected_failure() {
-            Some(e) => Err(e.into()),
-            None => archive.write(&batch),
+        let result = if full {
+            Err(full_disk())
+        } else {
+            archive.write(&batch)
         };
         match result {
             Ok(()) => {
