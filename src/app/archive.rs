@@ -39,6 +39,8 @@ pub struct Opened {
     /// asking for the latest page.
     pub resumed: Vec<StreamId>,
     pub resumed_notifications: Vec<usize>,
+    /// The rest of what opened from the archive, to load off the run loop.
+    pub rest: Vec<Command>,
     /// Held while this process is the archive's writer.
     _lock: Option<std::fs::File>,
 }
@@ -66,7 +68,7 @@ impl Opened {
 /// view goes on without the archive.
 pub fn open(state: &mut State, options: &ArchiveOptions, notify: Notify) -> Option<Opened> {
     let dir = options.dir.as_path();
-    let (archive, notice) = match Archive::open_in(dir) {
+    let (archive, notice) = match Archive::open_unchecked_in(dir) {
         Ok(opened) => opened,
         Err(e) => {
             tracing::warn!("cannot open the archive: {e}");
@@ -79,12 +81,12 @@ pub fn open(state: &mut State, options: &ArchiveOptions, notify: Notify) -> Opti
     if let Some(notice) = notice {
         state.flash = Some(notice);
     }
-    let (resumed, resumed_notifications) = match load(state, &archive, &options.accounts) {
-        Ok(r) => r,
+    let loaded = match load(state, &archive, &options.accounts, FIRST) {
+        Ok(loaded) => loaded,
         Err(e) => {
             tracing::warn!("cannot read the archive: {e}");
             state.flash = Some(format!("cannot read the archive ({e})"));
-            (Vec::new(), Vec::new())
+            Loaded::default()
         }
     };
     let lock = lock_file(dir);
@@ -121,8 +123,9 @@ pub fn open(state: &mut State, options: &ArchiveOptions, notify: Notify) -> Opti
     Some(Opened {
         writer,
         reader,
-        resumed,
-        resumed_notifications,
+        resumed: loaded.resumed,
+        resumed_notifications: loaded.resumed_notifications,
+        rest: loaded.rest,
         _lock: lock,
     })
 }
@@ -163,7 +166,10 @@ pub fn keeps(account: &str) -> bool {
     if !dir.join(crate::archive::FILE_NAME).exists() {
         return false;
     }
-    Archive::open_in(&dir).is_ok_and(|(a, _)| a.keeps(account).unwrap_or(false))
+    Archive::open_reader(&dir)
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.keeps(account).unwrap_or(false))
 }
 
 /// One writer per archive: the first live view holds `archive.sqlite3.lock` until it quits.
@@ -184,27 +190,58 @@ fn lock_file(dir: &Path) -> Option<std::fs::File> {
     }
 }
 
-/// Puts the archive's newest posts of each tab, and each account's notifications, into the
-/// state; returns the streams and accounts that had some.
+/// What each tab and notification pane opens with before the first frame: a few screens.
+/// The rest (up to `timeline_len`) follows from a blocking task (`Command::LoadArchive`):
+/// decoding nine full tabs takes longer than a start may.
+pub const FIRST: usize = 60;
+
+/// Where posts loaded from the archive go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadTarget {
+    /// A stream of a tab (`via`: its index in the tab).
+    Stream {
+        tab: usize,
+        via: usize,
+    },
+    Notifications {
+        account: usize,
+    },
+}
+
+/// What the archive had for the view at start.
+#[derive(Debug, Default, PartialEq)]
+pub struct Loaded {
+    /// Streams and accounts whose timelines opened from the archive.
+    pub resumed: Vec<StreamId>,
+    pub resumed_notifications: Vec<usize>,
+    /// The rest of each, to load off the run loop.
+    pub rest: Vec<Command>,
+}
+
+/// Puts the archive's newest `first` posts of each tab's streams, and of each account's
+/// notifications, into the state (deletes and filters applied), and sets the core's catch-up
+/// anchors at the newest archived ids.
 pub fn load(
     state: &mut State,
     archive: &Archive,
     accounts: &[String],
-) -> Result<(Vec<StreamId>, Vec<usize>), crate::archive::ArchiveError> {
-    let limit = state.settings.timeline_len.max(1);
+    first: usize,
+) -> Result<Loaded, crate::archive::ArchiveError> {
     for (account, name) in accounts.iter().enumerate() {
         for id in archive.tombstones(name, TOMBSTONES_LOADED)? {
             state.core.bury(account, &id);
         }
     }
-    let mut resumed = Vec::new();
-    let mut notifications = Vec::new();
+    let mut loaded = Loaded::default();
+    let (timeline_len, notifications_len) = (
+        state.settings.timeline_len.max(1),
+        state.settings.notifications_len.max(1),
+    );
     for tab in 0..state.tabs.len() {
         let account = state.tabs[tab].account;
         let Some(name) = accounts.get(account).cloned() else {
             continue;
         };
-        let context = state.tabs[tab].context.clone();
         let streams: Vec<(usize, StreamId, StreamSpec)> = state.tabs[tab]
             .streams
             .iter()
@@ -216,10 +253,63 @@ pub fn load(
                 continue;
             }
             let stream_name = spec.to_string();
-            let kept = archive.recent(&name, &stream_name, limit)?;
             let Some(newest) = archive.newest_id(&name, &stream_name)? else {
                 continue;
             };
+            let kept = archive.recent(&name, &stream_name, first.min(timeline_len))?;
+            let target = LoadTarget::Stream { tab, via };
+            show_kept(state, &target, kept);
+            state.core.resume(stream, Since::Id(newest));
+            loaded.resumed.push(stream);
+            if first < timeline_len {
+                loaded.rest.push(Command::LoadArchive {
+                    target,
+                    account: name.clone(),
+                    stream: stream_name,
+                    limit: timeline_len,
+                });
+            }
+        }
+        let carries = state.tabs[tab]
+            .streams
+            .iter()
+            .any(|s| matches!(s.spec, StreamSpec::User | StreamSpec::UserNotification));
+        if carries && !loaded.resumed_notifications.contains(&account) {
+            let Some(newest) = archive.newest_id(&name, NOTIFICATIONS)? else {
+                continue;
+            };
+            let kept = archive.recent(&name, NOTIFICATIONS, first.min(notifications_len))?;
+            let target = LoadTarget::Notifications { account };
+            show_kept(state, &target, kept);
+            state.core.resume_notifications(account, Since::Id(newest));
+            loaded.resumed_notifications.push(account);
+            if first < notifications_len {
+                loaded.rest.push(Command::LoadArchive {
+                    target,
+                    account: name.clone(),
+                    stream: NOTIFICATIONS.to_string(),
+                    limit: notifications_len,
+                });
+            }
+        }
+    }
+    for tab in &mut state.tabs {
+        tab.selected = 0;
+        tab.new_above = 0;
+        tab.unread = 0;
+    }
+    state.notifications.unread = 0;
+    Ok(loaded)
+}
+
+/// Puts posts from the archive where they belong (by time, below what is newer; each once).
+pub fn show_kept(state: &mut State, target: &LoadTarget, kept: Vec<Kept>) {
+    match *target {
+        LoadTarget::Stream { tab, via } => {
+            let Some(t) = state.tabs.get(tab) else {
+                return;
+            };
+            let (account, context) = (t.account, t.context.clone());
             let mut shown = Vec::new();
             let mut items = Vec::new();
             let mut conversations = Vec::new();
@@ -237,24 +327,17 @@ pub fn load(
                     Kept::Notification(_) => {}
                 }
             }
-            // Oldest first: the newest ends on top.
+            // Oldest first: the newest ends on top; one already held is not moved.
             for c in conversations.into_iter().rev() {
-                state.upsert_conversation(tab, via, c);
+                if state.tabs[tab].position_of(&c.id).is_none() {
+                    state.upsert_conversation(tab, via, c);
+                }
             }
+            let limit = state.settings.timeline_len;
             state.tabs[tab].insert_history(items, via, limit);
             state.core.seed_shown(tab, &shown);
-            state.core.resume(stream, Since::Id(newest));
-            resumed.push(stream);
         }
-        let carries = state.tabs[tab]
-            .streams
-            .iter()
-            .any(|s| matches!(s.spec, StreamSpec::User | StreamSpec::UserNotification));
-        if carries && !notifications.contains(&account) {
-            let kept = archive.recent(&name, NOTIFICATIONS, state.settings.notifications_len)?;
-            let Some(newest) = archive.newest_id(&name, NOTIFICATIONS)? else {
-                continue;
-            };
+        LoadTarget::Notifications { account } => {
             let found = kept
                 .into_iter()
                 .filter_map(|k| match k {
@@ -263,16 +346,42 @@ pub fn load(
                 })
                 .collect();
             state.merge_notifications(account, None, found);
-            state.core.resume_notifications(account, Since::Id(newest));
-            notifications.push(account);
         }
     }
-    for tab in &mut state.tabs {
-        tab.selected = 0;
-        tab.new_above = 0;
-        tab.unread = 0;
-    }
-    Ok((resumed, notifications))
+}
+
+/// Runs `Command::LoadArchive` on a blocking task; the posts come back as
+/// `AppEvent::ArchiveLoaded`.
+pub fn load_rest(
+    opened: Option<&Opened>,
+    command: Command,
+    tx: &tokio::sync::mpsc::Sender<AppEvent>,
+) {
+    let Command::LoadArchive {
+        target,
+        account,
+        stream,
+        limit,
+    } = command
+    else {
+        return;
+    };
+    let Some(reader) = opened.and_then(|o| o.reader.clone()) else {
+        return;
+    };
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let kept = match reader.lock() {
+            Ok(archive) => archive.recent(&account, &stream, limit),
+            Err(_) => return,
+        };
+        match kept {
+            Ok(kept) => {
+                let _ = tx.blocking_send(AppEvent::ArchiveLoaded { target, kept });
+            }
+            Err(e) => tracing::warn!("cannot read the archive: {e}"),
+        }
+    });
 }
 
 fn account_name(state: &State, account: usize) -> String {

@@ -145,7 +145,12 @@ fn what_one_run_showed_the_next_opens_with_then_catches_up_from() {
 
     // The next run opens from the archive before any network.
     let mut next = state(true);
-    let (resumed, notifications) = load(&mut next, &archive, &[ME.into()]).unwrap();
+    let Loaded {
+        resumed,
+        resumed_notifications: notifications,
+        rest,
+    } = load(&mut next, &archive, &[ME.into()], usize::MAX).unwrap();
+    assert!(rest.is_empty(), "all of it loaded at once");
     assert_eq!(ids(&next, 0), ["20"], "the deleted post stays deleted");
     assert_eq!(ids(&next, 1), ["11", "10"]);
     assert!(ids(&next, 2).is_empty());
@@ -157,6 +162,7 @@ fn what_one_run_showed_the_next_opens_with_then_catches_up_from() {
         reader: None,
         resumed,
         resumed_notifications: notifications,
+        rest: Vec::new(),
         _lock: None,
     };
     let first_fetches: Vec<Command> = next
@@ -238,11 +244,33 @@ fn a_tab_opens_at_the_top_with_nothing_unread() {
         );
     }
     let mut next = state(true);
-    next.settings.timeline_len = 3;
-    load(&mut next, &archive, &[ME.into()]).unwrap();
+    next.settings.timeline_len = 4;
+    // The first screens at once, the rest from a task.
+    let loaded = load(&mut next, &archive, &[ME.into()], 2).unwrap();
+    assert_eq!(ids(&next, 0), ["104", "103"]);
+    let [
+        Command::LoadArchive {
+            target,
+            account,
+            stream,
+            limit: 4,
+        },
+    ] = &loaded.rest[..]
+    else {
+        panic!("{:?}", loaded.rest)
+    };
+    assert_eq!((account.as_str(), stream.as_str()), (ME, "user"));
+    let kept = archive.recent(account, stream, 4).unwrap();
+    update(
+        &mut next,
+        AppEvent::ArchiveLoaded {
+            target: target.clone(),
+            kept,
+        },
+    );
     assert_eq!(
         ids(&next, 0),
-        ["104", "103", "102"],
+        ["104", "103", "102", "101"],
         "the newest timeline_len"
     );
     assert_eq!(next.tabs[0].selected, 0);

@@ -63,6 +63,11 @@ pub enum AppEvent {
     },
     /// The archive's writer has something to say (it stopped or started taking writes).
     ArchiveNotice(String),
+    /// The rest of a timeline that opened from the archive.
+    ArchiveLoaded {
+        target: archive::LoadTarget,
+        kept: Vec<crate::archive::Kept>,
+    },
     /// What the archive found for a tab's search.
     ArchiveSearched {
         tab: usize,
@@ -118,6 +123,13 @@ pub enum Command {
     },
     /// Keep what the view showed in the archive (its writer batches them off the run loop).
     ArchiveWrite(crate::archive::Batch),
+    /// Load more of what the archive kept of a stream (or an account's notifications).
+    LoadArchive {
+        target: archive::LoadTarget,
+        account: String,
+        stream: String,
+        limit: usize,
+    },
     /// Search what the archive kept of a tab's streams.
     SearchArchive {
         tab: usize,

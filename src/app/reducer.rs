@@ -176,6 +176,11 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
         }
         AppEvent::PicturesOnScreen(urls) => super::pictures::on_screen(state, urls),
         AppEvent::ImageFetched { url, result } => super::pictures::fetched(state, url, result),
+        AppEvent::ArchiveLoaded { target, kept } => {
+            super::archive::show_kept(state, &target, kept);
+            state.dirty = true;
+            Vec::new()
+        }
         AppEvent::ArchiveSearched { tab, query, result } => {
             super::search::found(state, tab, query, result);
             Vec::new()

@@ -102,6 +102,9 @@ pub fn account_name(account: Option<&str>, instance: &url::Url) -> String {
     }
 }
 
+/// Beside the file: it was found damaged while in use (the next open moves it aside).
+const DAMAGED: &str = ".damaged";
+
 /// The archive's file name in the data dir.
 pub const FILE_NAME: &str = "archive.sqlite3";
 
@@ -145,10 +148,21 @@ impl Archive {
     /// Opens (or creates) the archive. Returns a notice for the user when the file had to be
     /// moved aside.
     pub fn open(path: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
+        Self::open_with(path, true)
+    }
+
+    /// As [`Archive::open`], without reading the whole file for damage first (that takes
+    /// most of a second per 100 MB): the live view's start, whose writer checks it in the
+    /// background ([`Archive::check`]) and has a damaged file moved aside at the next start.
+    pub fn open_unchecked_in(data_dir: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
+        Self::open_with(&data_dir.join(FILE_NAME), false)
+    }
+
+    fn open_with(path: &Path, check: bool) -> Result<(Archive, Option<String>), ArchiveError> {
         if let Some(dir) = path.parent() {
             create_private_dir(dir)?;
         }
-        match Self::open_checked(path) {
+        match Self::open_checked(path, check) {
             Ok(archive) => Ok((archive, None)),
             Err(Unusable::Error(e)) => Err(e),
             Err(Unusable::Replace(why)) => {
@@ -161,7 +175,8 @@ impl Archive {
                         std::fs::rename(&log, with_suffix(&aside, suffix))?;
                     }
                 }
-                let archive = Self::open_checked(path).map_err(|e| match e {
+                let _ = std::fs::remove_file(with_suffix(path, DAMAGED));
+                let archive = Self::open_checked(path, false).map_err(|e| match e {
                     Unusable::Error(e) => e,
                     Unusable::Replace(why) => ArchiveError::Io(std::io::Error::other(why)),
                 })?;
@@ -181,7 +196,7 @@ impl Archive {
         Self::open(&data_dir.join(FILE_NAME))
     }
 
-    fn open_checked(path: &Path) -> Result<Archive, Unusable> {
+    fn open_checked(path: &Path, check: bool) -> Result<Archive, Unusable> {
         let conn = Connection::open(path).map_err(|e| Unusable::Error(e.into()))?;
         conn.busy_timeout(BUSY_WAIT)
             .map_err(|e| Unusable::Error(e.into()))?;
@@ -195,11 +210,19 @@ impl Archive {
             }
             Err(e) => return Err(Unusable::Error(e.into())),
         };
-        let check: String = conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .unwrap_or_else(|e| e.to_string());
-        if check != "ok" {
-            return Err(Unusable::Replace(format!("is damaged ({check})")));
+        if let Ok(why) = std::fs::read_to_string(with_suffix(path, DAMAGED)) {
+            return Err(Unusable::Replace(format!(
+                "was found damaged while in use ({})",
+                why.trim()
+            )));
+        }
+        if check {
+            let check: String = conn
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .unwrap_or_else(|e| e.to_string());
+            if check != "ok" {
+                return Err(Unusable::Replace(format!("is damaged ({check})")));
+            }
         }
         if version > SCHEMA_VERSION {
             return Err(Unusable::Replace(format!(
@@ -212,7 +235,8 @@ impl Archive {
         if !wal.eq_ignore_ascii_case("wal") {
             tracing::warn!("the archive is not in WAL mode ({wal})");
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL;")
+        // Pages read through a map, not copied from the kernel for each statement.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;")
             .map_err(|e| Unusable::Error(e.into()))?;
         let mut archive = Archive {
             conn,
@@ -243,6 +267,20 @@ impl Archive {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Reads the whole file for damage. A damaged one is marked (`archive.sqlite3.damaged`,
+    /// holding why) so that the next open moves it aside; returns why.
+    pub fn check(&self) -> Result<(), String> {
+        let check: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .unwrap_or_else(|e| e.to_string());
+        if check == "ok" {
+            return Ok(());
+        }
+        let _ = std::fs::write(with_suffix(&self.path, DAMAGED), &check);
+        Err(check)
     }
 
     /// Where a reader of `scope` on `account` got to, per stream.

@@ -80,7 +80,7 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write, now: i64) -> Result<(),
             let Ok(json) = serde_json::to_string(status) else {
                 return Ok(());
             };
-            let item = upsert(
+            let (item, new) = upsert(
                 tx,
                 account,
                 KIND_STATUS,
@@ -91,7 +91,9 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write, now: i64) -> Result<(),
                 now,
                 false,
             )?;
-            index(tx, item, Some(shown), None)?;
+            if new {
+                index(tx, item, Some(shown), None)?;
+            }
             carry(tx, item, account, stream, &sort_key(&status.id))?;
         }
         Write::Notification {
@@ -107,7 +109,7 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write, now: i64) -> Result<(),
             let Ok(json) = serde_json::to_string(notification) else {
                 return Ok(());
             };
-            let item = upsert(
+            let (item, new) = upsert(
                 tx,
                 account,
                 KIND_NOTIFICATION,
@@ -118,7 +120,9 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write, now: i64) -> Result<(),
                 now,
                 false,
             )?;
-            index(tx, item, shown, Some(&notification.account))?;
+            if new {
+                index(tx, item, shown, Some(&notification.account))?;
+            }
             carry(
                 tx,
                 item,
@@ -137,7 +141,7 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write, now: i64) -> Result<(),
                 return Ok(());
             };
             let created = shown.map_or("", |s| s.created_at.as_str());
-            let item = upsert(
+            let (item, _) = upsert(
                 tx,
                 account,
                 KIND_CONVERSATION,
@@ -178,7 +182,8 @@ fn buried(tx: &Transaction<'_>, account: &str, id: &str) -> Result<bool, Archive
     Ok(stmt.exists(params![account, id])?)
 }
 
-/// Inserts an item (or replaces its JSON, when `replace`); returns its row id.
+/// Inserts an item (or replaces its JSON, when `replace`); returns its row id and whether
+/// it needs indexing (new or replaced).
 #[allow(clippy::too_many_arguments)]
 fn upsert(
     tx: &Transaction<'_>,
@@ -190,7 +195,7 @@ fn upsert(
     json: &str,
     now: i64,
     replace: bool,
-) -> Result<i64, ArchiveError> {
+) -> Result<(i64, bool), ArchiveError> {
     let existing: Option<i64> = tx
         .prepare_cached("SELECT rowid FROM items WHERE account = ?1 AND kind = ?2 AND id = ?3")?
         .query_row(params![account, kind, id], |r| r.get(0))
@@ -202,14 +207,14 @@ fn upsert(
             tx.prepare_cached("DELETE FROM items_fts WHERE rowid = ?1")?
                 .execute(params![item])?;
         }
-        return Ok(item);
+        return Ok((item, replace));
     }
     tx.prepare_cached(
         "INSERT INTO items (account, kind, id, status_id, created_at, seen_at, json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![account, kind, id, status_id, created_at, now, json])?;
-    Ok(tx.last_insert_rowid())
+    Ok((tx.last_insert_rowid(), true))
 }
 
 fn carry(
@@ -226,20 +231,15 @@ fn carry(
     Ok(())
 }
 
-/// What search finds a status by: its text, content warning, names, tags and alt text. An
-/// item already indexed is left as it is (an edit removes its entry first).
+/// What search finds a status by: its text, content warning, names, tags and alt text. Only
+/// for an item not indexed yet (new, or its entry removed by a replace or an edit): a lookup
+/// by rowid in a contentless index is a scan.
 fn index(
     tx: &Transaction<'_>,
     item: i64,
     status: Option<&Status>,
     from: Option<&crate::model::Account>,
 ) -> Result<(), ArchiveError> {
-    let indexed = tx
-        .prepare_cached("SELECT 1 FROM items_fts WHERE rowid = ?1")?
-        .exists(params![item])?;
-    if indexed {
-        return Ok(());
-    }
     let mut names = String::new();
     let mut text = String::new();
     let (mut cw, mut tags, mut alt) = (String::new(), String::new(), String::new());

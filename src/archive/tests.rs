@@ -210,3 +210,35 @@ fn a_file_of_the_first_schema_is_migrated_and_keeps_its_cursors() {
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
 }
+
+#[test]
+fn damage_found_in_the_background_moves_the_file_aside_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = path(&dir);
+    {
+        let (mut a, _) = Archive::open(&p).unwrap();
+        let many: Vec<(String, Since)> = (0..2000)
+            .map(|i| (format!("hashtag:t{i}"), Since::Id(format!("{i:030}"))))
+            .collect();
+        a.save_resume("alice", "many", &many, &[]).unwrap();
+        a.compact().unwrap();
+    }
+    let mut bytes = std::fs::read(&p).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 4096].fill(0xA5);
+    std::fs::write(&p, &bytes).unwrap();
+    // The live view's start does not read the whole file…
+    let (a, notice) = Archive::open_unchecked_in(p.parent().unwrap()).unwrap();
+    assert_eq!(notice, None);
+    // …its writer does, and marks it.
+    assert!(a.check().is_err());
+    drop(a);
+    let (a, notice) = Archive::open_unchecked_in(p.parent().unwrap()).unwrap();
+    let notice = notice.expect("the user is told");
+    assert!(notice.contains("found damaged while in use"), "{notice}");
+    assert!(a.cursors("alice", "many").unwrap().is_empty(), "a new one");
+    assert!(a.check().is_ok());
+    drop(a);
+    let (_, notice) = Archive::open(&p).unwrap();
+    assert_eq!(notice, None, "the mark went with the file");
+}

@@ -15,6 +15,9 @@ const CHANNEL: usize = 256;
 const BACKLOG: usize = 50_000;
 /// After a failed write, how long to go without before trying again.
 const RETRY_AFTER: Duration = Duration::from_secs(30);
+/// How long, and up to how many writes, one transaction gathers.
+const GATHER: Duration = Duration::from_millis(250);
+const GATHER_MAX: usize = 5_000;
 /// Writes between two checks of the size limit.
 const TRIM_EVERY: usize = 2_000;
 
@@ -145,13 +148,27 @@ fn write_loop(
     notify: Notify,
     full: bool,
 ) {
+    // The start did not read the whole file: it is checked here, off the run loop.
+    if let Err(why) = archive.check() {
+        notify(format!(
+            "the archive is damaged ({why}): nothing more is kept; the next start moves it aside"
+        ));
+        while rx.recv().is_ok() {}
+        return;
+    }
     let mut failing_since: Option<Instant> = None;
     let mut since_trim = 0usize;
     while let Ok(mut batch) = rx.recv() {
-        // Whatever else is queued goes in the same transaction: a firehose costs one commit
-        // per wake-up, not one per post.
-        while let Ok(more) = rx.try_recv() {
-            batch.extend(more);
+        // What arrives within a moment goes in the same transaction: a commit (and the
+        // full-text index's new segment) costs as much as ten posts, so a firehose is
+        // written a few times a second, not once per post. A kill -9 loses that moment.
+        let deadline = Instant::now() + GATHER;
+        while batch.len() < GATHER_MAX {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(more) => batch.extend(more),
+                Err(_) => break,
+            }
         }
         if failing_since.is_some_and(|t| t.elapsed() < RETRY_AFTER) {
             continue;

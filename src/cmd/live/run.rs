@@ -176,6 +176,12 @@ pub async fn run(
         _ => true,
     });
     let mut commands: Vec<Command> = commands.collect();
+    commands.extend(
+        archive
+            .as_mut()
+            .map(|a| std::mem::take(&mut a.rest))
+            .unwrap_or_default(),
+    );
 
     let mut terminal =
         ratatui::try_init().map_err(|e| Failure::usage(format!("{NOT_A_TERMINAL} ({e})")))?;
@@ -213,6 +219,10 @@ pub async fn run(
             }
             if let Command::SearchArchive { .. } = command {
                 crate::app::archive::search(archive.as_ref(), command, &tx);
+                continue;
+            }
+            if let Command::LoadArchive { .. } = command {
+                crate::app::archive::load_rest(archive.as_ref(), command, &tx);
                 continue;
             }
             execute(
@@ -607,7 +617,10 @@ fn execute(
             let _ = terminal.write_all(b"\x07");
             let _ = terminal.flush();
         }
-        Command::Quit | Command::ArchiveWrite(_) | Command::SearchArchive { .. } => {}
+        Command::Quit
+        | Command::ArchiveWrite(_)
+        | Command::SearchArchive { .. }
+        | Command::LoadArchive { .. } => {}
         Command::FetchImage {
             url,
             max_bytes,
