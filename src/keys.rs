@@ -160,7 +160,7 @@ pub(crate) const ROWS: &[Row] = &[
     Row {
         actions: &[Action::Search],
         help: "search",
-        readme: "search the loaded posts of the tab (`Enter` keeps the query, `Esc` clears it)",
+        readme: "search the tab: typing filters the loaded posts, `Enter` searches everything the archive kept of the tab's streams (`Esc` clears, back to the timeline)",
     },
     Row {
         actions: &[Action::DismissAnnouncement],
