@@ -24,8 +24,8 @@ url=$(sed -n 's/.*listening on \([^ ]*\) token=.*/\1/p' "$dir/server.txt")
 token=$(sed -n 's/.*token=\(.*\)/\1/p' "$dir/server.txt")
 
 tmux -S "$sock" new-session -d -s bench -x 120 -y 40 \
-  "env TOOTWATCH_INSTANCE=$url TOOTWATCH_TOKEN=$token TOOTWATCH_CONFIG=/dev/null \
-   TOOTWATCH_LOG=tootwatch=debug TOOTWATCH_LOG_FILE=$dir/tootwatch.log \
+  "env TOOTWATCH_INSTANCE=$url TOOTWATCH_TOKEN=$token TOOTWATCH_CONFIG=${CONFIG:-/dev/null} \
+   TOOTWATCH_LOG=tootwatch=debug TOOTWATCH_LOG_FILE=$dir/tootwatch.log TOOTWATCH_DATA_DIR=$dir/data \
    $BIN/tootwatch user public public:local public:remote direct '#rust' '#tokio' list:42 user:notification"
 pid=$(tmux -S "$sock" display -p -t bench '#{pane_pid}')
 sleep 5 # start-up and history

@@ -235,8 +235,7 @@ impl Archive {
         if !wal.eq_ignore_ascii_case("wal") {
             tracing::warn!("the archive is not in WAL mode ({wal})");
         }
-        // Pages read through a map, not copied from the kernel for each statement.
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;")
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")
             .map_err(|e| Unusable::Error(e.into()))?;
         let mut archive = Archive {
             conn,
