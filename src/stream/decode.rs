@@ -34,7 +34,7 @@ pub enum DecodeError {
 }
 
 /// The payload as a server sent it, made uniform: `None` for absent, empty or `undefined`.
-pub fn normalise_payload(payload: Option<&str>) -> Option<&str> {
+pub(crate) fn normalise_payload(payload: Option<&str>) -> Option<&str> {
     let p = payload?.trim_matches(|c: char| c.is_ascii_whitespace());
     if p.is_empty() || p == "undefined" || p == "null" {
         None
@@ -208,7 +208,7 @@ pub fn parse_ws_frame(text: &str) -> Result<WsFrame, DecodeError> {
 
 /// `parse_ws_frame` without the scanner: every shape, through serde (public for the fuzzing
 /// checks, which hold the scanner to the same results).
-pub fn parse_ws_frame_with_serde(text: &str) -> Result<WsFrame, DecodeError> {
+pub(crate) fn parse_ws_frame_with_serde(text: &str) -> Result<WsFrame, DecodeError> {
     // One pass over the frame for Mastodon's string payloads; other shapes (an object
     // payload, an error frame) are read again, rarely.
     if let Ok(TextFrame {

@@ -37,7 +37,7 @@ pub enum Decoding {
 /// [`decode_event`], with statuses (`update`, `status.update`) decoded as `decoding` says.
 /// A status the light decode refuses goes through the full decode, which refuses it too and
 /// says why in its own words.
-pub fn decode_event_as(
+pub(crate) fn decode_event_as(
     decoding: Decoding,
     name: &str,
     payload: Option<&str>,
@@ -58,12 +58,12 @@ pub fn decode_event_as(
 
 /// A status's JSON text → the fields `tail` reads ([`tail_view`] of the full decode), or an
 /// error exactly when `serde_json::from_str::<Status>` errs.
-pub fn tail_status(text: &str) -> Result<Status, serde_json::Error> {
+pub(crate) fn tail_status(text: &str) -> Result<Status, serde_json::Error> {
     serde_json::from_str::<LStatus>(text).map(LStatus::into_status)
 }
 
 /// What `tail` keeps of a fully decoded status: the specification of [`tail_status`].
-pub fn tail_view(s: &Status) -> Status {
+pub(crate) fn tail_view(s: &Status) -> Status {
     Status {
         id: s.id.clone(),
         edited_at: s.edited_at.clone(),

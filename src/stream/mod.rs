@@ -4,19 +4,19 @@
 
 pub mod decode;
 pub mod light;
-pub mod link;
-pub mod scan;
-pub mod spec;
+pub(crate) mod link;
+pub(crate) mod scan;
+pub(crate) mod spec;
 pub mod sse;
-pub mod supervisor;
-pub mod ws;
+pub(crate) mod supervisor;
+pub(crate) mod ws;
 
 use std::fmt;
 use std::time::Duration;
 
 use crate::model::{Announcement, AnnouncementReaction, Conversation, Notification, Status};
 
-pub use spec::{StreamParseError, StreamSpec, parse_group};
+pub use spec::{StreamSpec, parse_group};
 pub use supervisor::{StreamSettings, Timing, spawn_stream};
 
 /// Which subscription an event or state change belongs to; the spawner chooses the numbers.
@@ -45,7 +45,7 @@ pub enum StreamEvent {
 }
 
 impl StreamEvent {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             StreamEvent::Update(_) => "update",
             StreamEvent::StatusUpdate(_) => "status.update",
@@ -177,7 +177,7 @@ impl fmt::Display for ConnectionState {
 }
 
 /// "3 s", "0.4 s", "2 min": short enough for a tab bar.
-pub fn format_delay(d: Duration) -> String {
+pub(crate) fn format_delay(d: Duration) -> String {
     let secs = d.as_secs_f64();
     if secs < 1.0 {
         format!("{secs:.1} s")

@@ -182,7 +182,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// The frame, when it has the shape servers send; `None`: ask serde.
-pub fn scan_ws_frame(text: &str) -> Option<WsFrame> {
+pub(crate) fn scan_ws_frame(text: &str) -> Option<WsFrame> {
     let mut s = Scanner { text, at: 0 };
     s.eat(b'{')?;
     let mut name: Option<String> = None;

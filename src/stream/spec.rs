@@ -136,7 +136,7 @@ impl fmt::Display for StreamSpec {
 
 impl StreamSpec {
     /// The stream's name on the WebSocket endpoint (`stream=` parameter).
-    pub fn ws_name(&self) -> &'static str {
+    pub(crate) fn ws_name(&self) -> &'static str {
         match self {
             StreamSpec::User => "user",
             StreamSpec::UserNotification => "user:notification",
@@ -156,7 +156,7 @@ impl StreamSpec {
     }
 
     /// Extra query parameters for both transports (`tag=`, `list=`).
-    pub fn params(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn params(&self) -> Vec<(&'static str, &str)> {
         match self {
             StreamSpec::Hashtag { tag, .. } => vec![("tag", tag.as_str())],
             StreamSpec::List { list } => vec![("list", list.as_str())],
@@ -189,7 +189,7 @@ impl StreamSpec {
     }
 
     /// Whether the filters of this stream's context are `home` or `public` (docs/cli.md, Mastodon's contexts).
-    pub fn filter_context(&self) -> crate::model::FilterContext {
+    pub(crate) fn filter_context(&self) -> crate::model::FilterContext {
         use crate::model::FilterContext;
         match self {
             StreamSpec::User | StreamSpec::List { .. } | StreamSpec::Direct => FilterContext::Home,
