@@ -27,10 +27,10 @@ use crate::api::auth::App;
 use crate::exit::Failure;
 
 /// Environment variable that moves the data dir (tests use it).
-pub const DATA_DIR_ENV: &str = "TOOTWATCH_DATA_DIR";
+pub(crate) const DATA_DIR_ENV: &str = "TOOTWATCH_DATA_DIR";
 
 /// The data dir: `TOOTWATCH_DATA_DIR`, else the platform's (`~/.local/share/tootwatch`).
-pub fn data_dir() -> Option<PathBuf> {
+pub(crate) fn data_dir() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(DATA_DIR_ENV).filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
@@ -86,7 +86,7 @@ struct CachedApp {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum StoreError {
+pub(crate) enum StoreError {
     #[error(
         "{} is open to other users (mode {mode:o}: they may read or change it), so tootwatch will not use the tokens in it; run `chmod 600 {}`",
         path.display(),
@@ -114,17 +114,17 @@ impl From<StoreError> for Failure {
 
 /// The files in one data dir.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub(crate) struct Store {
     dir: PathBuf,
 }
 
 impl Store {
-    pub fn new(dir: impl Into<PathBuf>) -> Store {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> Store {
         Store { dir: dir.into() }
     }
 
     /// The store in [`data_dir`].
-    pub fn open_default() -> Result<Store, Failure> {
+    pub(crate) fn open_default() -> Result<Store, Failure> {
         data_dir().map(Store::new).ok_or_else(|| {
             Failure::other(format!(
                 "this system has no data directory for tootwatch; set {DATA_DIR_ENV} to one"
@@ -132,16 +132,16 @@ impl Store {
         })
     }
 
-    pub fn accounts_path(&self) -> PathBuf {
+    pub(crate) fn accounts_path(&self) -> PathBuf {
         self.dir.join("accounts.json")
     }
 
-    pub fn apps_path(&self) -> PathBuf {
+    pub(crate) fn apps_path(&self) -> PathBuf {
         self.dir.join("apps.json")
     }
 
     /// The stored accounts by name; none when there is no file yet.
-    pub fn accounts(&self) -> Result<BTreeMap<String, StoredAccount>, StoreError> {
+    pub(crate) fn accounts(&self) -> Result<BTreeMap<String, StoredAccount>, StoreError> {
         let path = self.accounts_path();
         Ok(read_json::<AccountsFile>(&path, true)?
             .unwrap_or_default()
@@ -149,14 +149,18 @@ impl Store {
     }
 
     /// Adds or replaces an account.
-    pub fn save_account(&self, name: &str, account: StoredAccount) -> Result<(), StoreError> {
+    pub(crate) fn save_account(
+        &self,
+        name: &str,
+        account: StoredAccount,
+    ) -> Result<(), StoreError> {
         let mut accounts = self.accounts()?;
         accounts.insert(name.to_string(), account);
         write_private(&self.accounts_path(), &AccountsFile { accounts })
     }
 
     /// Removes an account; returns it if it was there.
-    pub fn remove_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
+    pub(crate) fn remove_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
         let mut accounts = self.accounts()?;
         let removed = accounts.remove(name);
         if removed.is_some() {
@@ -166,7 +170,7 @@ impl Store {
     }
 
     /// The app registered on `instance` with exactly these scopes, if any.
-    pub fn cached_app(&self, instance: &Url, scopes: &str) -> Option<App> {
+    pub(crate) fn cached_app(&self, instance: &Url, scopes: &str) -> Option<App> {
         let file = match read_json::<AppsFile>(&self.apps_path(), false) {
             Ok(f) => f.unwrap_or_default(),
             Err(e) => {
@@ -181,7 +185,7 @@ impl Store {
     }
 
     /// Remembers an app, replacing one for the same instance and scopes.
-    pub fn cache_app(&self, instance: &Url, app: &App) -> Result<(), StoreError> {
+    pub(crate) fn cache_app(&self, instance: &Url, app: &App) -> Result<(), StoreError> {
         let mut file = read_json::<AppsFile>(&self.apps_path(), false)
             .ok()
             .flatten()
@@ -286,7 +290,7 @@ fn write_private<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError>
 }
 
 /// `user@host`, with `:port` when the instance URL names a port.
-pub fn account_name(username: &str, instance: &Url) -> String {
+pub(crate) fn account_name(username: &str, instance: &Url) -> String {
     let host = instance.host_str().unwrap_or("");
     match instance.port() {
         Some(port) => format!("{username}@{host}:{port}"),
@@ -295,7 +299,7 @@ pub fn account_name(username: &str, instance: &Url) -> String {
 }
 
 /// Same server, whatever the trailing slash.
-pub fn same_instance(a: &str, b: &str) -> bool {
+pub(crate) fn same_instance(a: &str, b: &str) -> bool {
     match (Url::parse(a.trim()), Url::parse(b.trim())) {
         (Ok(a), Ok(b)) => {
             a.scheme() == b.scheme()

@@ -18,7 +18,7 @@ pub struct Hook {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum HookError {
+pub(crate) enum HookError {
     #[error("--exec needs a program to run")]
     Empty,
     #[error("--exec `{0}`: unbalanced quotes")]
@@ -28,7 +28,11 @@ pub enum HookError {
 impl Hook {
     /// Splits `command` into a program and arguments with shell-like quoting, but runs no
     /// shell: `notify-send "new post"` is two words, `$(rm -rf ~)` is a literal argument.
-    pub fn parse(command: &str, concurrency: usize, timeout: Duration) -> Result<Hook, HookError> {
+    pub(crate) fn parse(
+        command: &str,
+        concurrency: usize,
+        timeout: Duration,
+    ) -> Result<Hook, HookError> {
         let argv =
             shell_words::split(command).map_err(|_| HookError::Quotes(command.to_string()))?;
         if argv.is_empty() {
@@ -45,7 +49,7 @@ impl Hook {
 
     /// Starts the hook for one post. When as many hooks run as allowed, this post's is
     /// skipped (and logged) rather than queued: a burst must not pile up processes.
-    pub fn fire(&self, json: String) {
+    pub(crate) fn fire(&self, json: String) {
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
             tracing::warn!(
                 "--exec: {} hooks still running; skipped one post",
@@ -67,7 +71,7 @@ impl Hook {
 impl Hook {
     /// Waits (at most one hook timeout) for running hooks to finish, so that a command that
     /// ends does not cut off the hooks of its last posts.
-    pub async fn finish(&self) {
+    pub(crate) async fn finish(&self) {
         let _ =
             tokio::time::timeout(self.timeout, self.permits.acquire_many(self.concurrency)).await;
     }

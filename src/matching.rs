@@ -8,7 +8,7 @@ use crate::model::Status;
 
 /// A hashtag as Mastodon normalises it: compatibility form, case-folded, accents dropped
 /// (`#Über` streams as `uber`), without a leading `#`.
-pub fn normalise_tag(tag: &str) -> String {
+pub(crate) fn normalise_tag(tag: &str) -> String {
     tag.trim_start_matches('#')
         .nfkd()
         .filter(|c| !is_combining_mark(*c))
@@ -37,7 +37,7 @@ pub struct TagRule {
 }
 
 impl TagRule {
-    pub fn new(tags: &[String], mode: TagMatch, none: &[String]) -> TagRule {
+    pub(crate) fn new(tags: &[String], mode: TagMatch, none: &[String]) -> TagRule {
         TagRule {
             tags: tags.iter().map(|t| normalise_tag(t)).collect(),
             mode,
@@ -45,12 +45,12 @@ impl TagRule {
         }
     }
 
-    pub fn is_trivial(&self) -> bool {
+    pub(crate) fn is_trivial(&self) -> bool {
         (self.mode == TagMatch::Any || self.tags.len() < 2) && self.none.is_empty()
     }
 
     /// Judged on the status's own tags (a boost by what it boosts).
-    pub fn admits(&self, status: &Status) -> bool {
+    pub(crate) fn admits(&self, status: &Status) -> bool {
         if self.is_trivial() {
             return true;
         }
@@ -90,7 +90,7 @@ impl PartialEq for Highlights {
 /// Highlights are user input; a bad one is a usage error naming it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("highlight `{pattern}` is not a valid regular expression: {reason}")]
-pub struct PatternError {
+pub(crate) struct PatternError {
     pub pattern: String,
     pub reason: String,
 }
@@ -99,7 +99,7 @@ pub struct PatternError {
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 impl Highlights {
-    pub fn new(patterns: &[String]) -> Result<Highlights, PatternError> {
+    pub(crate) fn new(patterns: &[String]) -> Result<Highlights, PatternError> {
         let mut compiled = Vec::new();
         for p in patterns.iter().filter(|p| !p.trim().is_empty()) {
             let source = match p.strip_prefix('/').and_then(|r| r.strip_suffix('/')) {
@@ -119,16 +119,16 @@ impl Highlights {
         Ok(Highlights { patterns: compiled })
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
-    pub fn is_match(&self, text: &str) -> bool {
+    pub(crate) fn is_match(&self, text: &str) -> bool {
         self.patterns.iter().any(|p| p.is_match(text))
     }
 
     /// Byte ranges of `text` to highlight, sorted and merged.
-    pub fn ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+    pub(crate) fn ranges(&self, text: &str) -> Vec<std::ops::Range<usize>> {
         let mut ranges: Vec<std::ops::Range<usize>> = self
             .patterns
             .iter()
@@ -147,7 +147,7 @@ impl Highlights {
     }
 
     /// Does this status's text (content, content warning, media descriptions) match?
-    pub fn matches_status(&self, status: &Status) -> bool {
+    pub(crate) fn matches_status(&self, status: &Status) -> bool {
         !self.is_empty() && self.is_match(&crate::filter::searchable_text(status.original()))
     }
 }

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 /// Opens a web link in the user's browser: `open` on macOS, the URL handler on Windows,
 /// `xdg-open` elsewhere. Only http(s) links, and never through a shell: the URL may come from a
 /// server. The opener is waited for on its own thread, so no process is left a zombie.
-pub fn open_in_browser(url: &str) -> std::io::Result<()> {
+pub(crate) fn open_in_browser(url: &str) -> std::io::Result<()> {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Ok(());
     }
@@ -33,7 +33,7 @@ pub fn open_in_browser(url: &str) -> std::io::Result<()> {
 }
 
 /// Whether `o` may start a browser here: not over ssh, and only with a display on Linux.
-pub fn can_open_locally() -> bool {
+pub(crate) fn can_open_locally() -> bool {
     let over_ssh =
         std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
     if over_ssh {
@@ -46,7 +46,7 @@ pub fn can_open_locally() -> bool {
 }
 
 /// OSC 52 "set clipboard", wrapped for tmux's passthrough when inside tmux.
-pub fn osc52(text: &str, in_tmux: bool) -> String {
+pub(crate) fn osc52(text: &str, in_tmux: bool) -> String {
     let sequence = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
     if in_tmux {
         format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
@@ -56,12 +56,12 @@ pub fn osc52(text: &str, in_tmux: bool) -> String {
 }
 
 /// Standard base64, padded (OSC 52 takes it).
-pub fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
 /// URL-safe base64 without padding (PKCE, OAuth `state`).
-pub fn base64url(bytes: &[u8]) -> String {
+pub(crate) fn base64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
