@@ -15,17 +15,17 @@ use super::{ApiError, MAX_BODY_BYTES};
 use crate::http::describe_reqwest;
 
 /// The out-of-band redirect: the server shows the code for the user to paste.
-pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
+pub(crate) const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
 
 /// The path of the loopback redirect (`http://127.0.0.1:PORT/callback`).
-pub const CALLBACK_PATH: &str = "/callback";
+pub(crate) const CALLBACK_PATH: &str = "/callback";
 
-pub const CLIENT_NAME: &str = "tootwatch";
-pub const WEBSITE: &str = "https://github.com/tootwatch/tootwatch";
+pub(crate) const CLIENT_NAME: &str = "tootwatch";
+pub(crate) const WEBSITE: &str = "https://github.com/tootwatch/tootwatch";
 
 /// A registered application: what `POST /api/v1/apps` answered.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct App {
+pub(crate) struct App {
     pub client_id: String,
     pub client_secret: String,
     /// The redirect URIs it was registered with.
@@ -47,7 +47,7 @@ impl fmt::Debug for App {
 
 impl App {
     /// The loopback redirect URI it was registered with, if any.
-    pub fn loopback_redirect(&self) -> Option<&str> {
+    pub(crate) fn loopback_redirect(&self) -> Option<&str> {
         self.redirect_uris
             .iter()
             .map(String::as_str)
@@ -56,12 +56,12 @@ impl App {
 }
 
 /// `http://127.0.0.1:PORT/callback` for a port.
-pub fn loopback_redirect_uri(port: u16) -> String {
+pub(crate) fn loopback_redirect_uri(port: u16) -> String {
     format!("http://127.0.0.1:{port}{CALLBACK_PATH}")
 }
 
 /// The port of a loopback redirect URI of ours.
-pub fn loopback_port(uri: &str) -> Option<u16> {
+pub(crate) fn loopback_port(uri: &str) -> Option<u16> {
     let url = Url::parse(uri).ok()?;
     (url.scheme() == "http" && url.host_str() == Some("127.0.0.1") && url.path() == CALLBACK_PATH)
         .then(|| url.port())
@@ -86,13 +86,13 @@ impl fmt::Debug for Grant {
 }
 
 /// One sign-in attempt: the state checked on the redirect and the PKCE verifier.
-pub struct Attempt {
+pub(crate) struct Attempt {
     pub state: String,
     pub verifier: String,
 }
 
 impl Attempt {
-    pub fn new() -> Result<Attempt, ApiError> {
+    pub(crate) fn new() -> Result<Attempt, ApiError> {
         Ok(Attempt {
             state: random_string(24)?,
             verifier: random_string(48)?,
@@ -101,14 +101,14 @@ impl Attempt {
 }
 
 /// The OAuth client for one server.
-pub struct OAuth {
+pub(crate) struct OAuth {
     pub base: Url,
     http: reqwest::Client,
     timeout: Duration,
 }
 
 impl OAuth {
-    pub fn new(base: Url, http: reqwest::Client, timeout: Duration) -> OAuth {
+    pub(crate) fn new(base: Url, http: reqwest::Client, timeout: Duration) -> OAuth {
         OAuth {
             base,
             http,
@@ -152,7 +152,11 @@ impl OAuth {
     }
 
     /// `POST /api/v1/apps` with several redirect URIs (one per line, as Mastodon takes them).
-    pub async fn register(&self, redirect_uris: &[String], scopes: &str) -> Result<App, ApiError> {
+    pub(crate) async fn register(
+        &self,
+        redirect_uris: &[String],
+        scopes: &str,
+    ) -> Result<App, ApiError> {
         #[derive(Deserialize)]
         struct Registered {
             client_id: Option<String>,
@@ -188,7 +192,7 @@ impl OAuth {
     }
 
     /// `/oauth/authorize?response_type=code&...` with PKCE S256.
-    pub fn authorize_url(&self, app: &App, redirect_uri: &str, attempt: &Attempt) -> Url {
+    pub(crate) fn authorize_url(&self, app: &App, redirect_uri: &str, attempt: &Attempt) -> Url {
         let mut url = self.url("oauth/authorize");
         url.query_pairs_mut()
             .append_pair("response_type", "code")
@@ -202,7 +206,7 @@ impl OAuth {
     }
 
     /// `POST /oauth/token` with `grant_type=authorization_code`.
-    pub async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         app: &App,
         code: &str,
@@ -230,7 +234,7 @@ impl OAuth {
     }
 
     /// `POST /oauth/revoke`.
-    pub async fn revoke(
+    pub(crate) async fn revoke(
         &self,
         client_id: &str,
         client_secret: &str,
@@ -270,7 +274,7 @@ fn oauth_error_message(status: u16, body: &[u8]) -> String {
 
 /// Scopes as the user typed them (`"read write"`, `"read,write:statuses"`): checked, deduplicated,
 /// space-separated.
-pub fn normalize_scopes(text: &str) -> Result<String, String> {
+pub(crate) fn normalize_scopes(text: &str) -> Result<String, String> {
     let mut out: Vec<&str> = Vec::new();
     for scope in text.split(|c: char| c.is_whitespace() || c == ',') {
         if scope.is_empty() {
@@ -320,7 +324,7 @@ fn random_string(len: usize) -> Result<String, ApiError> {
 
 /// What arrived on the loopback redirect.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Callback {
+pub(crate) enum Callback {
     Code(String),
     /// The server (or the user) refused: `error` and its description.
     Refused(String),
@@ -328,7 +332,11 @@ pub enum Callback {
 
 /// Serves `GET /callback?code=..&state=..` on a bound loopback listener and sends the first
 /// callback whose `state` matches. Other requests get a 404 or 400 page; it keeps listening.
-pub async fn serve_callbacks(listener: TcpListener, state: String, tx: mpsc::Sender<Callback>) {
+pub(crate) async fn serve_callbacks(
+    listener: TcpListener,
+    state: String,
+    tx: mpsc::Sender<Callback>,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -395,7 +403,7 @@ async fn answer_callback(
 }
 
 /// `None`: not the callback path. `Some(Err)`: the state does not match.
-pub fn parse_callback(target: &str, state: &str) -> Option<Result<Callback, ()>> {
+pub(crate) fn parse_callback(target: &str, state: &str) -> Option<Result<Callback, ()>> {
     let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
     if url.path() != CALLBACK_PATH {
         return None;

@@ -14,7 +14,7 @@ use url::Url;
 use crate::http::{BodyError, describe_reqwest, read_body, refusal_message};
 use crate::model::{Account, Filter, Instance, List};
 
-pub const USER_AGENT: &str = concat!(
+pub(crate) const USER_AGENT: &str = concat!(
     "tootwatch/",
     env!("CARGO_PKG_VERSION"),
     " (+https://github.com/tootwatch/tootwatch)"
@@ -41,7 +41,7 @@ pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ApiErro
 }
 
 /// Redirects followed per request; a loop ends with an error after this many.
-pub const MAX_REDIRECTS: usize = 5;
+pub(crate) const MAX_REDIRECTS: usize = 5;
 
 /// At most [`MAX_REDIRECTS`], and none from a safe URL to an unsafe one (see
 /// [`redirect_refusal`]). reqwest itself drops `Authorization` whenever a redirect changes
@@ -58,7 +58,7 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 /// Why a redirect to `next` must not be followed, after `previous` (the first being the URL
 /// asked for): too many of them, or one that leaves https (or loopback http) for plain http to
 /// another machine, where what we send and what we read would cross the network unencrypted.
-pub fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
+pub(crate) fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
     if previous.len() > MAX_REDIRECTS {
         return Some(format!("more than {MAX_REDIRECTS} redirects (a loop?)"));
     }
@@ -86,14 +86,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn status(&self) -> Option<u16> {
+    pub(crate) fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
             _ => None,
         }
     }
 
-    pub fn is_auth(&self) -> bool {
+    pub(crate) fn is_auth(&self) -> bool {
         matches!(self.status(), Some(401 | 403))
     }
 }
@@ -129,11 +129,11 @@ impl Api {
         }
     }
 
-    pub fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
-    pub fn url(&self, path: &str) -> Url {
+    pub(crate) fn url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
         url.path_segments_mut()
             .map(|mut p| {
@@ -157,7 +157,7 @@ impl Api {
     }
 
     /// `/api/v2/instance`, falling back to v1 for servers that lack v2.
-    pub async fn instance(&self) -> Result<Instance, ApiError> {
+    pub(crate) async fn instance(&self) -> Result<Instance, ApiError> {
         match self.get::<Instance>("api/v2/instance", false).await {
             Ok(i) => Ok(i),
             Err(v2) => match self.get::<Instance>("api/v1/instance", false).await {
@@ -168,12 +168,12 @@ impl Api {
         }
     }
 
-    pub async fn verify_credentials(&self) -> Result<Account, ApiError> {
+    pub(crate) async fn verify_credentials(&self) -> Result<Account, ApiError> {
         self.get("api/v1/accounts/verify_credentials", true).await
     }
 
     /// The token's scopes, where the server says (Mastodon 4.3+ `apps/verify_credentials`).
-    pub async fn scopes(&self) -> Option<Vec<String>> {
+    pub(crate) async fn scopes(&self) -> Option<Vec<String>> {
         #[derive(serde::Deserialize)]
         struct App {
             #[serde(default)]
@@ -186,16 +186,16 @@ impl Api {
         app.scopes
     }
 
-    pub async fn filters(&self) -> Result<Vec<Filter>, ApiError> {
+    pub(crate) async fn filters(&self) -> Result<Vec<Filter>, ApiError> {
         self.get("api/v2/filters", true).await
     }
 
-    pub async fn lists(&self) -> Result<Vec<List>, ApiError> {
+    pub(crate) async fn lists(&self) -> Result<Vec<List>, ApiError> {
         self.get("api/v1/lists", true).await
     }
 
     /// `GET /api/v1/streaming/health` on a streaming base.
-    pub async fn streaming_health(&self, base: &Url) -> Result<(), ApiError> {
+    pub(crate) async fn streaming_health(&self, base: &Url) -> Result<(), ApiError> {
         let mut url = base.clone();
         url.path_segments_mut()
             .map(|mut p| {
@@ -223,7 +223,7 @@ impl Api {
 
     /// The streaming base URL: the override, else what the instance advertises (as http(s)),
     /// else the instance itself. A discovered host that cannot be reached is not used.
-    pub async fn streaming_base(&self, instance: Option<&Instance>) -> Url {
+    pub(crate) async fn streaming_base(&self, instance: Option<&Instance>) -> Url {
         let Some(advertised) = instance.and_then(|i| i.streaming_url()) else {
             return self.base.clone();
         };
@@ -275,7 +275,7 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
 }
 
 /// `wss://streaming.example` → `https://streaming.example`; the path is kept.
-pub fn streaming_http_url(advertised: &str) -> Option<Url> {
+pub(crate) fn streaming_http_url(advertised: &str) -> Option<Url> {
     let url = Url::parse(advertised.trim()).ok()?;
     let scheme = match url.scheme() {
         "wss" | "https" => "https",
@@ -305,7 +305,10 @@ fn same_origin(a: &Url, b: &Url) -> bool {
 
 /// Mastodon 4.5 can switch live and hashtag feeds off (`configuration.timelines_access`); such
 /// a stream then delivers nothing but deletes. Says which feed, when this stream's is off.
-pub fn disabled_feed(instance: &Instance, spec: &crate::stream::StreamSpec) -> Option<String> {
+pub(crate) fn disabled_feed(
+    instance: &Instance,
+    spec: &crate::stream::StreamSpec,
+) -> Option<String> {
     use crate::stream::StreamSpec;
     use crate::stream::spec::Scope;
     let access = instance.configuration.timelines_access.as_ref()?;
@@ -333,14 +336,14 @@ pub fn disabled_feed(instance: &Instance, spec: &crate::stream::StreamSpec) -> O
 
 /// Which server software answers, as far as its instance endpoint tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerKind {
+pub(crate) enum ServerKind {
     Mastodon,
     GoToSocial,
     Pleroma,
     Other,
 }
 
-pub fn server_kind(instance: &Instance) -> ServerKind {
+pub(crate) fn server_kind(instance: &Instance) -> ServerKind {
     let version = instance.version.to_ascii_lowercase();
     let source = instance
         .source_url
@@ -365,7 +368,10 @@ pub fn server_kind(instance: &Instance) -> ServerKind {
 
 /// Streams a server accepts and never feeds, as known of each server: they are polled over
 /// REST instead. Says why, for the stream's state.
-pub fn unstreamable(instance: &Instance, spec: &crate::stream::StreamSpec) -> Option<String> {
+pub(crate) fn unstreamable(
+    instance: &Instance,
+    spec: &crate::stream::StreamSpec,
+) -> Option<String> {
     use crate::stream::StreamSpec;
     use crate::stream::spec::Scope;
     match (server_kind(instance), spec) {
@@ -382,7 +388,7 @@ pub fn unstreamable(instance: &Instance, spec: &crate::stream::StreamSpec) -> Op
 }
 
 /// Is this base URL allowed without `--insecure`? https anywhere, http only on loopback.
-pub fn is_safe_base(url: &Url) -> bool {
+pub(crate) fn is_safe_base(url: &Url) -> bool {
     match url.scheme() {
         "https" => true,
         "http" => match url.host() {

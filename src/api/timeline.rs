@@ -35,7 +35,7 @@ pub enum History {
 }
 
 impl History {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             History::Statuses(v) => v.len(),
             History::Conversations(v) => v.len(),
@@ -43,11 +43,11 @@ impl History {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn newest_id(&self) -> Option<&str> {
+    pub(crate) fn newest_id(&self) -> Option<&str> {
         match self {
             History::Statuses(v) => v.first().map(|s| s.id.as_str()),
             History::Conversations(v) => v
@@ -249,7 +249,7 @@ impl Api {
 
     /// Everything newer than `since`, up to `bound` items, newest first: page after page from
     /// `since` forwards, each page starting where the server's `Link` says the last one ended.
-    pub async fn catch_up(
+    pub(crate) async fn catch_up(
         &self,
         spec: &StreamSpec,
         since: &str,
@@ -298,7 +298,7 @@ impl Api {
 
     /// Everything after `since`: by id where we know one, else the latest page, cut at the
     /// moment (a timeline empty at start has only new posts; a full page is all we take).
-    pub async fn catch_up_since(
+    pub(crate) async fn catch_up_since(
         &self,
         spec: &StreamSpec,
         since: &Since,
@@ -320,7 +320,7 @@ impl Api {
     }
 
     /// The newest notifications, for the notification pane when it opens.
-    pub async fn notifications(
+    pub(crate) async fn notifications(
         &self,
         paging: &Paging,
         limit: usize,
@@ -338,7 +338,7 @@ impl Api {
 /// One budget per account: `X-RateLimit-Remaining` / `-Reset` from every answer, a pause when
 /// little is left, and `Retry-After` honoured after a 429.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     permits: Semaphore,
     state: std::sync::Mutex<LimitState>,
 }
