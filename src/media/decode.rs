@@ -8,15 +8,15 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits};
 
 /// Widest and tallest picture decoded, in pixels.
-pub const MAX_SIDE: u32 = 8192;
+pub(crate) const MAX_SIDE: u32 = 8192;
 /// Most pixels decoded (a 6000×4000 photo has 24 M).
-pub const MAX_PIXELS: u64 = 40_000_000;
+pub(crate) const MAX_PIXELS: u64 = 40_000_000;
 /// Most bytes the decoder may allocate for one picture.
-pub const MAX_ALLOC: u64 = 192 * 1024 * 1024;
+pub(crate) const MAX_ALLOC: u64 = 192 * 1024 * 1024;
 /// Kept pictures fit in this: half blocks at 12 rows need 24 pixels of height and at most 4
 /// times that of width; twice as many pixels each way leave room to shrink smoothly.
-pub const KEEP_W: u32 = 192;
-pub const KEEP_H: u32 = 48;
+pub(crate) const KEEP_W: u32 = 192;
+pub(crate) const KEEP_H: u32 = 48;
 /// Kept pictures fit in this when the terminal draws real pixels: a detail view's picture of
 /// 12 rows is about 240 pixels high, a wide one up to twice as wide as this.
 pub const PIXELS_KEEP_W: u32 = 640;
@@ -55,7 +55,8 @@ pub enum DecodeError {
 }
 
 /// Decodes for half blocks: kept at most [`KEEP_W`] × [`KEEP_H`].
-pub fn decode(bytes: &[u8]) -> Result<Picture, DecodeError> {
+#[cfg(test)]
+pub(crate) fn decode(bytes: &[u8]) -> Result<Picture, DecodeError> {
     decode_to(bytes, (KEEP_W, KEEP_H))
 }
 

@@ -34,7 +34,7 @@ pub async fn load(
 
 /// The file to show for an attachment: its preview (small, and an image also for videos and
 /// GIFs), else the original when that is a picture.
-pub fn picture_url(m: &crate::model::MediaAttachment) -> Option<&str> {
+pub(crate) fn picture_url(m: &crate::model::MediaAttachment) -> Option<&str> {
     use crate::model::MediaType;
     let ok = |u: &&str| !u.is_empty();
     m.preview_url
