@@ -13,9 +13,9 @@ use rusqlite::{Connection, params};
 
 use crate::api::timeline::Since;
 
-pub mod search;
-pub mod store;
-pub mod writer;
+pub(crate) mod search;
+pub(crate) mod store;
+pub(crate) mod writer;
 
 pub use store::{Batch, Kept, Write};
 
@@ -95,7 +95,7 @@ pub enum ArchiveError {
 
 /// What the archive files an account under: its `user@host` when signed in, else the
 /// server's URL (a bare `--token`).
-pub fn account_name(account: Option<&str>, instance: &url::Url) -> String {
+pub(crate) fn account_name(account: Option<&str>, instance: &url::Url) -> String {
     match account {
         Some(a) => a.to_string(),
         None => instance.as_str().trim_end_matches('/').to_string(),
@@ -106,7 +106,7 @@ pub fn account_name(account: Option<&str>, instance: &url::Url) -> String {
 const DAMAGED: &str = ".damaged";
 
 /// The archive's file name in the data dir.
-pub const FILE_NAME: &str = "archive.sqlite3";
+pub(crate) const FILE_NAME: &str = "archive.sqlite3";
 
 pub struct Archive {
     conn: Connection,
@@ -121,7 +121,7 @@ impl std::fmt::Debug for Archive {
 
 /// What the archive keeps for one account.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AccountStats {
+pub(crate) struct AccountStats {
     pub account: String,
     pub statuses: u64,
     pub notifications: u64,
@@ -137,7 +137,7 @@ pub struct AccountStats {
 
 /// What `tootwatch archive stats` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub path: PathBuf,
     /// The file with its write-ahead log.
     pub bytes: u64,
@@ -147,7 +147,7 @@ pub struct Stats {
 impl Archive {
     /// Opens (or creates) the archive. Returns a notice for the user when the file had to be
     /// moved aside.
-    pub fn open(path: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
+    pub(crate) fn open(path: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
         Self::open_with(path, true)
     }
 
@@ -264,13 +264,13 @@ impl Archive {
         tx.commit()
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Reads the whole file for damage. A damaged one is marked (`archive.sqlite3.damaged`,
     /// holding why) so that the next open moves it aside; returns why.
-    pub fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         let check: String = self
             .conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
@@ -283,7 +283,7 @@ impl Archive {
     }
 
     /// Where a reader of `scope` on `account` got to, per stream.
-    pub fn cursors(
+    pub(crate) fn cursors(
         &self,
         account: &str,
         scope: &str,
@@ -306,7 +306,7 @@ impl Archive {
     }
 
     /// What a reader printed last, per group, oldest first.
-    pub fn printed(
+    pub(crate) fn printed(
         &self,
         account: &str,
         scope: &str,
@@ -331,7 +331,7 @@ impl Archive {
 
     /// Where a reader got to (per stream) and what it printed last (per group), in one
     /// transaction: the printed keys of `scope` are replaced, the cursors updated.
-    pub fn save_resume(
+    pub(crate) fn save_resume(
         &mut self,
         account: &str,
         scope: &str,
@@ -367,7 +367,7 @@ impl Archive {
         Ok(())
     }
 
-    pub fn stats(&self) -> Result<Stats, ArchiveError> {
+    pub(crate) fn stats(&self) -> Result<Stats, ArchiveError> {
         let mut accounts: std::collections::BTreeMap<String, AccountStats> = Default::default();
         let count = |r: &rusqlite::Row<'_>, i| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
         let mut stmt = self.conn.prepare(
@@ -426,7 +426,7 @@ impl Archive {
     }
 
     /// The file and its write-ahead log, in bytes.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         ["", "-wal"]
             .iter()
             .filter_map(|s| std::fs::metadata(with_suffix(&self.path, s)).ok())
@@ -435,7 +435,7 @@ impl Archive {
     }
 
     /// Forgets everything kept for an account. Returns how many rows went.
-    pub fn forget(&mut self, account: &str) -> Result<usize, ArchiveError> {
+    pub(crate) fn forget(&mut self, account: &str) -> Result<usize, ArchiveError> {
         let gone = self
             .conn
             .execute("DELETE FROM cursors WHERE account = ?1", params![account])?;
@@ -455,7 +455,7 @@ impl Archive {
 
     /// Brings the file under `max_bytes`: the oldest items go first, then cursors not moved
     /// for long (a reader that stopped), tombstones last. Returns how many rows went.
-    pub fn prune(&mut self, max_bytes: u64) -> Result<usize, ArchiveError> {
+    pub(crate) fn prune(&mut self, max_bytes: u64) -> Result<usize, ArchiveError> {
         self.compact()?;
         if self.bytes() <= max_bytes {
             return Ok(0);

@@ -9,7 +9,7 @@ use super::{Archive, ArchiveError, BUSY_WAIT, FILE_NAME};
 impl Archive {
     /// A second connection to the archive in `dir`, for reading only (searches run beside the
     /// writer; WAL lets them). `None` when there is no archive yet.
-    pub fn open_reader(dir: &std::path::Path) -> Result<Option<Archive>, ArchiveError> {
+    pub(crate) fn open_reader(dir: &std::path::Path) -> Result<Option<Archive>, ArchiveError> {
         let path = dir.join(FILE_NAME);
         if !path.exists() {
             return Ok(None);
@@ -65,7 +65,7 @@ impl Archive {
 
 /// The words of what a person typed as an FTS5 query: each one quoted (FTS5's operators and
 /// punctuation lose their meaning) and matched as a prefix; all must match. `None`: no words.
-pub fn fts_query(typed: &str) -> Option<String> {
+pub(crate) fn fts_query(typed: &str) -> Option<String> {
     let words: Vec<String> = typed
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())

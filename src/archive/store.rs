@@ -11,7 +11,7 @@ use crate::model::{Conversation, Notification, Status};
 
 /// The stream name notifications are filed under (they come with `user`, whatever tab shows
 /// them).
-pub const NOTIFICATIONS: &str = "notifications";
+pub(crate) const NOTIFICATIONS: &str = "notifications";
 
 /// One thing to keep. Serialised in the writer, off the render path.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,7 @@ pub enum Kept {
 }
 
 /// Sorts as `live::is_newer` compares ids: longer is newer, then by text.
-pub fn sort_key(id: &str) -> String {
+pub(crate) fn sort_key(id: &str) -> String {
     format!("{id:0>32}")
 }
 
@@ -398,7 +398,7 @@ impl Archive {
     }
 
     /// Whether anything is kept for an account.
-    pub fn keeps(&self, account: &str) -> Result<bool, ArchiveError> {
+    pub(crate) fn keeps(&self, account: &str) -> Result<bool, ArchiveError> {
         Ok(self
             .conn
             .prepare_cached("SELECT 1 FROM carried WHERE account = ?1 LIMIT 1")?
@@ -406,7 +406,11 @@ impl Archive {
     }
 
     /// The newest id a stream carried (for conversations: the newest status's).
-    pub fn newest_id(&self, account: &str, stream: &str) -> Result<Option<String>, ArchiveError> {
+    pub(crate) fn newest_id(
+        &self,
+        account: &str,
+        stream: &str,
+    ) -> Result<Option<String>, ArchiveError> {
         let sort: Option<String> = self
             .conn
             .prepare_cached(
@@ -422,7 +426,11 @@ impl Archive {
     }
 
     /// The account's newest `limit` deletes, for the live core to bury.
-    pub fn tombstones(&self, account: &str, limit: usize) -> Result<Vec<String>, ArchiveError> {
+    pub(crate) fn tombstones(
+        &self,
+        account: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, ArchiveError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM tombstones WHERE account = ?1 ORDER BY deleted_at DESC LIMIT ?2",
         )?;
@@ -433,7 +441,7 @@ impl Archive {
     }
 
     /// Bytes the file's live pages take (freed pages are reused before the file grows).
-    pub fn used_bytes(&self) -> Result<u64, ArchiveError> {
+    pub(crate) fn used_bytes(&self) -> Result<u64, ArchiveError> {
         let get = |pragma: &str| -> Result<i64, rusqlite::Error> {
             self.conn
                 .query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
@@ -445,7 +453,7 @@ impl Archive {
     /// Drops the oldest kept items (a twentieth at a time, tombstones last) until the live
     /// pages fit in `max_bytes`. Returns how many rows went. Pages freed are reused; only
     /// `archive prune` gives them back to the file system.
-    pub fn trim(&mut self, max_bytes: u64) -> Result<usize, ArchiveError> {
+    pub(crate) fn trim(&mut self, max_bytes: u64) -> Result<usize, ArchiveError> {
         let mut gone = 0;
         while self.used_bytes()? > max_bytes {
             let items: i64 = self

@@ -22,7 +22,7 @@ const GATHER_MAX: usize = 5_000;
 const TRIM_EVERY: usize = 2_000;
 
 /// Said to the user through the notice callback.
-pub type Notify = Box<dyn Fn(String) + Send>;
+pub(crate) type Notify = Box<dyn Fn(String) + Send>;
 
 pub struct Writer {
     tx: Option<SyncSender<Vec<Write>>>,
@@ -42,7 +42,7 @@ impl std::fmt::Debug for Writer {
 
 /// A full disk, for tests: `TOOTWATCH_ARCHIVE_FAIL=full` in the environment makes every
 /// write of the live view fail as a full disk would.
-pub fn full_disk_injected() -> bool {
+pub(crate) fn full_disk_injected() -> bool {
     std::env::var("TOOTWATCH_ARCHIVE_FAIL").as_deref() == Ok("full")
 }
 
@@ -57,7 +57,7 @@ fn full_disk() -> super::ArchiveError {
 impl Writer {
     /// Starts the thread; the archive moves into it. With `full`, every write fails as on a
     /// full disk (tests).
-    pub fn spawn(
+    pub(crate) fn spawn(
         archive: Archive,
         max_bytes: u64,
         notify: Notify,
@@ -76,7 +76,7 @@ impl Writer {
     }
 
     /// Hands a batch to the thread without waiting.
-    pub fn send(&mut self, batch: Vec<Write>) {
+    pub(crate) fn send(&mut self, batch: Vec<Write>) {
         if self.backlog.len() + batch.len() > BACKLOG {
             let before = batch.len();
             self.backlog.extend(
@@ -110,7 +110,7 @@ impl Writer {
     }
 
     /// Hands over what is left and waits up to `wait` for the thread to write it.
-    pub fn finish(mut self, wait: Duration) {
+    pub(crate) fn finish(mut self, wait: Duration) {
         let Some(tx) = self.tx.take() else {
             return;
         };
