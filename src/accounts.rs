@@ -27,7 +27,7 @@ use crate::api::auth::App;
 use crate::exit::Failure;
 
 /// Environment variable that moves the data dir (tests use it).
-pub(crate) const DATA_DIR_ENV: &str = "TOOTWATCH_DATA_DIR";
+const DATA_DIR_ENV: &str = "TOOTWATCH_DATA_DIR";
 
 /// The data dir: `TOOTWATCH_DATA_DIR`, else the platform's (`~/.local/share/tootwatch`).
 pub(crate) fn data_dir() -> Option<PathBuf> {
@@ -136,7 +136,7 @@ impl Store {
         self.dir.join("accounts.json")
     }
 
-    pub(crate) fn apps_path(&self) -> PathBuf {
+    fn apps_path(&self) -> PathBuf {
         self.dir.join("apps.json")
     }
 

@@ -8,7 +8,7 @@ use crate::model::Status;
 
 /// A hashtag as Mastodon normalises it: compatibility form, case-folded, accents dropped
 /// (`#Über` streams as `uber`), without a leading `#`.
-pub(crate) fn normalise_tag(tag: &str) -> String {
+fn normalise_tag(tag: &str) -> String {
     tag.trim_start_matches('#')
         .nfkd()
         .filter(|c| !is_combining_mark(*c))
@@ -45,7 +45,7 @@ impl TagRule {
         }
     }
 
-    pub(crate) fn is_trivial(&self) -> bool {
+    fn is_trivial(&self) -> bool {
         (self.mode == TagMatch::Any || self.tags.len() < 2) && self.none.is_empty()
     }
 
@@ -123,7 +123,7 @@ impl Highlights {
         self.patterns.is_empty()
     }
 
-    pub(crate) fn is_match(&self, text: &str) -> bool {
+    fn is_match(&self, text: &str) -> bool {
         self.patterns.iter().any(|p| p.is_match(text))
     }
 

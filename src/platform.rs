@@ -56,7 +56,7 @@ pub(crate) fn osc52(text: &str, in_tmux: bool) -> String {
 }
 
 /// Standard base64, padded (OSC 52 takes it).
-pub(crate) fn base64(bytes: &[u8]) -> String {
+fn base64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 

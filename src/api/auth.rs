@@ -18,10 +18,10 @@ use crate::http::describe_reqwest;
 pub(crate) const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
 
 /// The path of the loopback redirect (`http://127.0.0.1:PORT/callback`).
-pub(crate) const CALLBACK_PATH: &str = "/callback";
+const CALLBACK_PATH: &str = "/callback";
 
-pub(crate) const CLIENT_NAME: &str = "tootwatch";
-pub(crate) const WEBSITE: &str = "https://github.com/tootwatch/tootwatch";
+const CLIENT_NAME: &str = "tootwatch";
+const WEBSITE: &str = "https://github.com/tootwatch/tootwatch";
 
 /// A registered application: what `POST /api/v1/apps` answered.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, Deserialize)]

@@ -41,7 +41,7 @@ pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ApiErro
 }
 
 /// Redirects followed per request; a loop ends with an error after this many.
-pub(crate) const MAX_REDIRECTS: usize = 5;
+const MAX_REDIRECTS: usize = 5;
 
 /// At most [`MAX_REDIRECTS`], and none from a safe URL to an unsafe one (see
 /// [`redirect_refusal`]). reqwest itself drops `Authorization` whenever a redirect changes
@@ -58,7 +58,7 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 /// Why a redirect to `next` must not be followed, after `previous` (the first being the URL
 /// asked for): too many of them, or one that leaves https (or loopback http) for plain http to
 /// another machine, where what we send and what we read would cross the network unencrypted.
-pub(crate) fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
+fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
     if previous.len() > MAX_REDIRECTS {
         return Some(format!("more than {MAX_REDIRECTS} redirects (a loop?)"));
     }
@@ -86,7 +86,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn status(&self) -> Option<u16> {
+    fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
             _ => None,
@@ -133,7 +133,7 @@ impl Api {
         &self.http
     }
 
-    pub(crate) fn url(&self, path: &str) -> Url {
+    fn url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
         url.path_segments_mut()
             .map(|mut p| {

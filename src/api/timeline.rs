@@ -249,7 +249,7 @@ impl Api {
 
     /// Everything newer than `since`, up to `bound` items, newest first: page after page from
     /// `since` forwards, each page starting where the server's `Link` says the last one ended.
-    pub(crate) async fn catch_up(
+    async fn catch_up(
         &self,
         spec: &StreamSpec,
         since: &str,

@@ -147,7 +147,7 @@ pub(crate) struct Stats {
 impl Archive {
     /// Opens (or creates) the archive. Returns a notice for the user when the file had to be
     /// moved aside.
-    pub(crate) fn open(path: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
+    fn open(path: &Path) -> Result<(Archive, Option<String>), ArchiveError> {
         Self::open_with(path, true)
     }
 
@@ -270,7 +270,7 @@ impl Archive {
 
     /// Reads the whole file for damage. A damaged one is marked (`archive.sqlite3.damaged`,
     /// holding why) so that the next open moves it aside; returns why.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         let check: String = self
             .conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))

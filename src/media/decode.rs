@@ -8,11 +8,11 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits};
 
 /// Widest and tallest picture decoded, in pixels.
-pub(crate) const MAX_SIDE: u32 = 8192;
+const MAX_SIDE: u32 = 8192;
 /// Most pixels decoded (a 6000×4000 photo has 24 M).
-pub(crate) const MAX_PIXELS: u64 = 40_000_000;
+const MAX_PIXELS: u64 = 40_000_000;
 /// Most bytes the decoder may allocate for one picture.
-pub(crate) const MAX_ALLOC: u64 = 192 * 1024 * 1024;
+const MAX_ALLOC: u64 = 192 * 1024 * 1024;
 /// Kept pictures fit in this: half blocks at 12 rows need 24 pixels of height and at most 4
 /// times that of width; twice as many pixels each way leave room to shrink smoothly.
 pub(crate) const KEEP_W: u32 = 192;

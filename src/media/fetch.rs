@@ -9,7 +9,7 @@ use url::Url;
 use crate::api::is_safe_base;
 
 /// Redirects followed for one media file (object stores redirect once or twice).
-pub(crate) const MAX_REDIRECTS: usize = 3;
+const MAX_REDIRECTS: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FetchLimits {

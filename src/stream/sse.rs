@@ -224,7 +224,7 @@ fn utf8(value: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub(crate) fn sse_url(settings: &StreamSettings, spec: &StreamSpec) -> url::Url {
+fn sse_url(settings: &StreamSettings, spec: &StreamSpec) -> url::Url {
     let (path, params) = spec.sse_path();
     let mut url = settings.base.clone();
     url.path_segments_mut()

@@ -16,7 +16,7 @@ use crate::http::{describe_error, parse_retry_after, refusal_message};
 
 /// The socket URL: `ws(s)://host/api/v1/streaming?stream=...`, with the token only when the
 /// server accepts it nowhere else.
-pub(crate) fn ws_url(settings: &StreamSettings, spec: &StreamSpec, auth: WsAuthInUrl) -> url::Url {
+fn ws_url(settings: &StreamSettings, spec: &StreamSpec, auth: WsAuthInUrl) -> url::Url {
     let mut url = settings.base.clone();
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
     // Only http(s) bases reach here; set_scheme cannot fail between these special schemes.
@@ -38,7 +38,7 @@ pub(crate) fn ws_url(settings: &StreamSettings, spec: &StreamSpec, auth: WsAuthI
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WsAuthInUrl {
+enum WsAuthInUrl {
     No,
     Yes,
 }
