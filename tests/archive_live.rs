@@ -217,12 +217,23 @@ async fn an_archive_killed_mid_write_opens_clean_with_what_it_had() {
     within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
     let hose = firehose(&server, "hashtag:rust");
     first.wait_for("the firehose", |s| s.contains("Firehose"));
-    // Writes are going on: the log has grown past its first pages.
-    let wal = dir.path().join("data").join("archive.sqlite3-wal");
+    // Writes are going on: some batches are committed (a reader sees posts) and the log has
+    // grown past its first pages. The size of the log alone is no proof: a large first batch
+    // can fill it before its commit, and kill -9 then leaves nothing to find.
+    let data = dir.path().join("data");
+    let wal = data.join("archive.sqlite3-wal");
+    let committed = || {
+        rusqlite::Connection::open_with_flags(
+            data.join("archive.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .and_then(|c| c.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0)))
+        .unwrap_or(0)
+    };
     let start = Instant::now();
-    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 64 * 1024 {
+    while committed() == 0 || std::fs::metadata(&wal).map_or(0, |m| m.len()) < 64 * 1024 {
         assert!(start.elapsed() < GUARD, "the archive was never written");
-        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let killed = Command::new("kill")
         .args(["-9", &first.pid()])
