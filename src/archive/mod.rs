@@ -20,7 +20,7 @@ pub(crate) mod writer;
 pub use store::{Batch, Kept, Write};
 
 /// The schema this build writes; each entry of `MIGRATIONS` takes the file one version up.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // 1: where `tail --resume` got to, per account, per set of streams (`scope`), per stream.
@@ -80,6 +80,15 @@ const MIGRATIONS: &[&str] = &[
         DELETE FROM carried WHERE item = old.rowid;
         DELETE FROM items_fts WHERE rowid = old.rowid;
     END;",
+    // 4: the live view's read position per tab (`tab` is its streams, as `read_key` names
+    // them): the newest post the reader had on screen, kept across restarts.
+    "CREATE TABLE read_positions (
+        account TEXT NOT NULL,
+        tab TEXT NOT NULL,
+        id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account, tab)
+    ) WITHOUT ROWID;",
 ];
 
 /// How long a second process waits for the other's write before going on without.
@@ -441,6 +450,10 @@ impl Archive {
             .execute("DELETE FROM cursors WHERE account = ?1", params![account])?;
         self.conn
             .execute("DELETE FROM printed WHERE account = ?1", params![account])?;
+        self.conn.execute(
+            "DELETE FROM read_positions WHERE account = ?1",
+            params![account],
+        )?;
         let gone = gone
             + self
                 .conn

@@ -39,6 +39,12 @@ pub enum Write {
     },
     /// A delete: the status and what carries it go; its tombstone stays.
     Delete { account: String, id: String },
+    /// Where the reader of a tab got to; an older position never replaces a newer one.
+    ReadPosition {
+        account: String,
+        tab: String,
+        id: String,
+    },
 }
 
 /// A batch of writes as one command of the reducer.
@@ -159,6 +165,24 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write, now: i64) -> Result<(),
             carry(tx, item, account, stream, &sort)?;
         }
         Write::Edit { account, status } => edit(tx, account, status)?,
+        Write::ReadPosition { account, tab, id } => {
+            let kept: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM read_positions WHERE account = ?1 AND tab = ?2",
+                    params![account, tab],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if kept.is_none_or(|k| crate::live::is_newer(id, &k)) {
+                tx.execute(
+                    "INSERT INTO read_positions (account, tab, id, updated_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (account, tab)
+                     DO UPDATE SET id = excluded.id, updated_at = excluded.updated_at",
+                    params![account, tab, id, now],
+                )?;
+            }
+        }
         Write::Delete { account, id } => {
             tx.execute(
                 "INSERT INTO tombstones (account, id, deleted_at) VALUES (?1, ?2, ?3)
@@ -370,6 +394,18 @@ impl Archive {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Where the reader of `tab` (its streams, as `read_key` names them) got to.
+    pub fn read_position(&self, account: &str, tab: &str) -> Result<Option<String>, ArchiveError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM read_positions WHERE account = ?1 AND tab = ?2",
+                params![account, tab],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// The newest `limit` items a stream carried, newest first.

@@ -238,7 +238,7 @@ fn a_file_of_schema_two_is_migrated_and_keeps_its_cursors() {
         .conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 #[test]
@@ -362,4 +362,56 @@ fn a_full_disk_is_said_once_and_the_writer_goes_on_without() {
     assert!(notices[0].contains("disk is full"), "{notices:?}");
     assert!(notices[0].contains("going on without it"), "{notices:?}");
     assert!(open(&dir).recent("alice", "public", 10).unwrap().is_empty());
+}
+
+fn read(id: &str) -> Write {
+    Write::ReadPosition {
+        account: "alice".into(),
+        tab: "user".into(),
+        id: id.into(),
+    }
+}
+
+#[test]
+fn a_read_position_only_moves_forward_and_is_kept_per_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    assert_eq!(a.read_position("alice", "user").unwrap(), None);
+    a.write(&[read("100"), read("99")]).unwrap();
+    assert_eq!(
+        a.read_position("alice", "user").unwrap().as_deref(),
+        Some("100")
+    );
+    a.write(&[read("1000")]).unwrap();
+    assert_eq!(
+        a.read_position("alice", "user").unwrap().as_deref(),
+        Some("1000")
+    );
+    assert_eq!(a.read_position("alice", "public").unwrap(), None);
+    assert_eq!(a.read_position("bob", "user").unwrap(), None);
+}
+
+#[test]
+fn a_file_of_schema_three_gains_read_positions_and_keeps_its_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("archive.sqlite3");
+    {
+        let c = rusqlite::Connection::open(&p).unwrap();
+        for m in &MIGRATIONS[..3] {
+            c.execute_batch(m).unwrap();
+        }
+        c.execute_batch("PRAGMA user_version = 3;").unwrap();
+    }
+    {
+        let mut a = Archive::open(&p).unwrap().0;
+        a.write(&[post("public", status("5", "kept"))]).unwrap();
+    }
+    let (mut a, notice) = Archive::open(&p).unwrap();
+    assert_eq!(notice, None);
+    a.write(&[read("5")]).unwrap();
+    assert_eq!(
+        a.read_position("alice", "user").unwrap().as_deref(),
+        Some("5")
+    );
+    assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), vec!["5"]);
 }
