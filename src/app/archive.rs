@@ -297,6 +297,11 @@ pub fn load(
         tab.selected = 0;
         tab.new_above = 0;
         tab.unread = 0;
+        if let Some(name) = accounts.get(tab.account)
+            && let Some(id) = archive.read_position(name, &super::read::read_key(tab))?
+        {
+            tab.restore_read(id, true);
+        }
     }
     state.notifications.unread = 0;
     Ok(loaded)

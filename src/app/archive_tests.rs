@@ -141,7 +141,8 @@ fn what_one_run_showed_the_next_opens_with_then_catches_up_from() {
         &mut archive,
         &event(&mut first, 0, StreamEvent::Notification(n)),
     );
-    assert_eq!(written, 6);
+    // Six posts and deletes, and where the reader of the home tab got to.
+    assert_eq!(written, 7);
 
     // The next run opens from the archive before any network.
     let mut next = state(true);
@@ -152,6 +153,13 @@ fn what_one_run_showed_the_next_opens_with_then_catches_up_from() {
     } = load(&mut next, &archive, &[ME.into()], usize::MAX).unwrap();
     assert!(rest.is_empty(), "all of it loaded at once");
     assert_eq!(ids(&next, 0), ["20"], "the deleted post stays deleted");
+    assert_eq!(
+        next.tabs[0].read_id.as_deref(),
+        Some("20"),
+        "the place is back"
+    );
+    assert_eq!(next.tabs[0].divider_id.as_deref(), Some("20"));
+    assert_eq!(next.tabs[1].read_id, None, "a tab never looked at has none");
     assert_eq!(ids(&next, 1), ["11", "10"]);
     assert!(ids(&next, 2).is_empty());
     assert_eq!(next.notifications.entries.len(), 1);

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod pictures;
+pub mod read;
 pub mod reducer;
 pub mod search;
 pub mod state;

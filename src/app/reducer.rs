@@ -12,6 +12,20 @@ use crate::live::{self, Admit, CaughtUp, Need, Origin};
 use crate::stream::{ConnectionState, StreamEvent, StreamId, StreamMessage};
 
 pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
+    // Pages put posts anywhere in a timeline: what is unread is counted again after one.
+    let paged = matches!(
+        event,
+        AppEvent::HistoryFetched { .. } | AppEvent::ArchiveLoaded { .. }
+    );
+    let mut commands = take(state, event);
+    if paged {
+        state.tabs.iter_mut().for_each(|t| t.count_unread());
+    }
+    super::read::after(state, &mut commands);
+    commands
+}
+
+fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
     match event {
         AppEvent::Stream(StreamMessage::Event { stream, event, .. }) => {
             on_stream_event(state, stream.0, event, Origin::Stream)
@@ -360,7 +374,8 @@ fn select_tab(state: &mut State, i: usize) {
     if i < state.tabs.len() {
         state.found = None;
         state.active = i;
-        state.tabs[i].unread = 0;
+        // The line stays where the reader's place was when they came, while they read on.
+        state.tabs[i].divider_id = state.tabs[i].read_id.clone();
         state.overlay = Overlay::None;
         state.dirty = true;
     }
@@ -576,3 +591,7 @@ mod accounts_tests;
 #[cfg(test)]
 #[path = "reducer_history_tests.rs"]
 mod history_tests;
+
+#[cfg(test)]
+#[path = "reducer_read_tests.rs"]
+mod read_tests;

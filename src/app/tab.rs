@@ -151,6 +151,15 @@ pub struct Tab {
     pub tag_rule: crate::matching::TagRule,
     /// Index into `State::accounts`: whose server the tab streams from.
     pub account: usize,
+    /// The read position: the newest post the reader had selected on this tab (it only
+    /// moves forward; kept in the archive across restarts).
+    pub read_id: Option<String>,
+    /// Where the "read up to here" line is drawn: the read position when the reader came to
+    /// the tab, so that it stays put while they read on.
+    pub divider_id: Option<String>,
+    /// The read position the archive has last been given, and when.
+    pub read_saved: Option<String>,
+    pub read_saved_at: Timestamp,
 }
 
 impl Tab {
@@ -182,6 +191,10 @@ impl Tab {
             new_above: 0,
             tag_rule: Default::default(),
             account: 0,
+            read_id: None,
+            divider_id: None,
+            read_saved: None,
+            read_saved_at: Timestamp::UNIX_EPOCH,
         }
     }
 
@@ -399,6 +412,53 @@ impl Tab {
 
     pub fn jump_to_bottom(&mut self) {
         self.move_selection(isize::MAX / 2);
+    }
+
+    /// Moves the read position forward to the selected entry (the newest one the reader has
+    /// on screen when they follow the top) and counts what is unread from it.
+    pub fn mark_read(&mut self) {
+        let Some(id) = self.selected_entry().map(|e| e.item.id().to_string()) else {
+            return;
+        };
+        if self
+            .read_id
+            .as_deref()
+            .is_none_or(|r| crate::live::is_newer(&id, r))
+        {
+            self.read_id = Some(id);
+        }
+        self.count_unread();
+    }
+
+    /// Sets a read position kept from before (the archive, the server's markers) unless the
+    /// tab's own is newer; the divider follows it while the reader has not come to the tab.
+    pub fn restore_read(&mut self, id: String, divider: bool) {
+        if self
+            .read_id
+            .as_deref()
+            .is_none_or(|r| crate::live::is_newer(&id, r))
+        {
+            if divider {
+                self.divider_id = Some(id.clone());
+            }
+            self.read_saved = Some(id.clone());
+            self.read_id = Some(id);
+            self.count_unread();
+        }
+    }
+
+    /// Unread: the visible entries newer than the read position (newest first, so the count
+    /// stops at the first one that is not). Without a position, the count kept as they came.
+    pub fn count_unread(&mut self) {
+        let Some(read) = self.read_id.as_deref() else {
+            return;
+        };
+        self.unread = self
+            .entries
+            .iter()
+            .take_while(|e| crate::live::is_newer(e.item.id(), read))
+            .filter(|e| e.verdict != Verdict::Hide)
+            .count();
     }
 
     /// Drops the oldest entries past `limit`, keeping the selection in range.

@@ -1,4 +1,4 @@
-//! The tab bar: `1 Home 3 ●` per tab, the active one reversed, scrolled so that the active
+//! The tab bar: `1 Home 3 ●` per tab (3: posts newer than the tab's read position), the active one reversed, scrolled so that the active
 //! tab is always on screen. The drawn label areas are kept for mouse clicks.
 
 use ratatui::buffer::Buffer;
@@ -39,7 +39,9 @@ fn label(i: usize, tab: &Tab, active: bool, now: jiff::Timestamp, theme: &Theme)
         spans.push(Span::styled(format!("{} ", i + 1), theme.dim));
     }
     spans.push(Span::raw(truncate(&clean(&tab.title), 24)));
-    if tab.unread > 0 {
+    // The active tab's unread posts are above the reader, and its "↑ N new" line counts
+    // them: one number, where it is read.
+    if tab.unread > 0 && !active {
         spans.push(Span::styled(format!(" {}", tab.unread), theme.unread));
     }
     if let Some(marker) = connection_marker(tab.worst_stream(), now, theme) {

@@ -175,10 +175,31 @@ pub fn draw_timeline(
             shown += 1;
         }
         used += entry_h + 1;
-        lines.push(Line::default());
+        // The gap below the last unread post, when read ones follow, says so.
+        let read_below = tab.divider_id.as_deref().is_some_and(|d| {
+            crate::live::is_newer(tab.entries[i].item.id(), d)
+                && vis
+                    .get(p + 1)
+                    .is_some_and(|&n| !crate::live::is_newer(tab.entries[n].item.id(), d))
+        });
+        if read_below {
+            lines.push(read_line(width + GUTTER as usize, theme));
+        } else {
+            lines.push(Line::default());
+        }
     }
     Paragraph::new(lines).render(area, buf);
     shown.max(1)
+}
+
+/// The "read up to here" line, across the timeline.
+fn read_line(width: usize, theme: &Theme) -> Line<'static> {
+    let label = " read up to here ";
+    let side = width.saturating_sub(label.chars().count()) / 2;
+    Line::from(Span::styled(
+        format!("{}{label}{}", "─".repeat(side), "─".repeat(side)),
+        theme.new_marker,
+    ))
 }
 
 fn draw_empty(buf: &mut Buffer, area: Rect, state: &State, tab: &Tab, theme: &Theme) {

@@ -268,3 +268,45 @@ fn tiny_terminals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn the_read_line_sits_below_the_unread_posts_and_only_when_there_are_some() {
+    let mut state = State::new(
+        vec![("Home".into(), vec![StreamSpec::User])],
+        UiSettings::default(),
+        now(),
+    );
+    state.show_notifications = false;
+    for i in 0..4 {
+        let s = status_json(
+            &format!("{}", 100 + i),
+            ("Poster", "poster"),
+            "2026-11-28T11:00:00Z",
+            &format!("<p>Post number {i}</p>"),
+        );
+        push(&mut state, 0, status(s), Verdict::Show);
+    }
+    let mut view = ViewState::default();
+    let text = |t: &Terminal<TestBackend>| rows(t).join("\n");
+    let none = text(&render(&state, &mut view, 80, 24));
+    assert!(!none.contains("read up to here"), "{none}");
+    state.tabs[0].divider_id = Some("101".into());
+    let t = render(&state, &mut view, 80, 24);
+    let lines = rows(&t);
+    let line = lines
+        .iter()
+        .position(|l| l.contains("read up to here"))
+        .unwrap_or_else(|| panic!("{}", lines.join("\n")));
+    let newer = lines
+        .iter()
+        .position(|l| l.contains("Post number 2"))
+        .unwrap();
+    let read = lines
+        .iter()
+        .position(|l| l.contains("Post number 1"))
+        .unwrap();
+    assert!(newer < line && line < read, "{}", lines.join("\n"));
+    state.tabs[0].divider_id = Some("103".into());
+    let all_read = text(&render(&state, &mut view, 80, 24));
+    assert!(!all_read.contains("read up to here"), "{all_read}");
+}

@@ -1,0 +1,127 @@
+//! Read positions through the reducer: where they move, what counts as unread, where the
+//! "read up to here" line goes, and what the archive is given.
+
+use ratatui::crossterm::event::KeyCode;
+
+use super::tests::*;
+use super::*;
+use crate::archive::{Batch, Write};
+
+fn post(s: &mut State, stream: usize, id: &str) -> Vec<Command> {
+    event(s, stream, StreamEvent::Update(status(id, "x")))
+}
+
+fn read_writes(commands: &[Command]) -> Vec<(String, String)> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::ArchiveWrite(Batch(w)) => Some(w),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|w| match w {
+            Write::ReadPosition { tab, id, .. } => Some((tab.clone(), id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_active_tab_is_read_up_to_the_top_while_it_follows_it() {
+    let mut s = state();
+    post(&mut s, 0, "10");
+    post(&mut s, 0, "11");
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("11"));
+    assert_eq!(s.tabs[0].unread, 0);
+}
+
+#[test]
+fn unread_counts_posts_newer_than_the_position_and_it_only_moves_forward() {
+    let mut s = state();
+    for id in ["1", "2", "3"] {
+        post(&mut s, 0, id);
+    }
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    // Scrolling down to older posts does not take the position back.
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("3"));
+    post(&mut s, 0, "4");
+    post(&mut s, 0, "5");
+    assert_eq!(s.tabs[0].unread, 2, "two posts came above the reader");
+    key(&mut s, KeyCode::Char('2'));
+    post(&mut s, 0, "6");
+    assert_eq!(s.tabs[0].unread, 3);
+    key(&mut s, KeyCode::Char('1'));
+    // Coming back, the reader is where they were (on "1"): the three stay unread.
+    assert_eq!(s.tabs[0].unread, 3);
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("6"));
+    assert_eq!(s.tabs[0].unread, 0);
+}
+
+#[test]
+fn the_line_stays_where_the_position_was_when_the_reader_came_to_the_tab() {
+    let mut s = state();
+    post(&mut s, 1, "1");
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(s.tabs[1].read_id.as_deref(), Some("1"));
+    key(&mut s, KeyCode::Char('1'));
+    post(&mut s, 1, "2");
+    post(&mut s, 1, "3");
+    assert_eq!(s.tabs[1].unread, 2);
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(
+        s.tabs[1].divider_id.as_deref(),
+        Some("1"),
+        "the line is below the two new posts"
+    );
+    assert_eq!(
+        s.tabs[1].read_id.as_deref(),
+        Some("3"),
+        "and they are read now"
+    );
+    assert_eq!(s.tabs[1].unread, 0);
+}
+
+#[test]
+fn a_kept_position_comes_back_only_if_newer() {
+    let mut s = state();
+    post(&mut s, 1, "5");
+    s.tabs[1].restore_read("3".into(), true);
+    assert_eq!(s.tabs[1].unread, 1);
+    assert_eq!(s.tabs[1].divider_id.as_deref(), Some("3"));
+    s.tabs[1].restore_read("2".into(), true);
+    assert_eq!(s.tabs[1].read_id.as_deref(), Some("3"));
+}
+
+#[test]
+fn positions_go_to_the_archive_when_the_reader_leaves_a_tab_and_on_quit() {
+    let mut s = state();
+    s.archive_writing = true;
+    s.archive_accounts = vec!["alice@example.social".into()];
+    let first = post(&mut s, 0, "1");
+    assert_eq!(
+        read_writes(&first),
+        [("user".to_string(), "1".to_string())],
+        "the first position is kept at once"
+    );
+    let soon = post(&mut s, 0, "2");
+    assert!(read_writes(&soon).is_empty(), "at most every few seconds");
+    let left = key(&mut s, KeyCode::Char('2'));
+    assert_eq!(read_writes(&left), [("user".to_string(), "2".to_string())]);
+    key(&mut s, KeyCode::Char('1'));
+    post(&mut s, 0, "3");
+    let quit = key(&mut s, KeyCode::Char('q'));
+    assert_eq!(read_writes(&quit), [("user".to_string(), "3".to_string())]);
+    assert!(
+        matches!(quit.first(), Some(Command::ArchiveWrite(_))),
+        "written before the run loop ends: {quit:?}"
+    );
+}
+
+#[test]
+fn nothing_goes_to_the_archive_when_it_is_not_written() {
+    let mut s = state();
+    assert!(read_writes(&post(&mut s, 0, "1")).is_empty());
+    assert!(read_writes(&key(&mut s, KeyCode::Char('q'))).is_empty());
+}
