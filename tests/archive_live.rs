@@ -147,6 +147,7 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
         s.contains("Only over the stream")
             && s.contains("Posted while closed")
             && s.contains("hashtag:rust live")
+            && s.contains("read up to here")
     });
     assert_eq!(screen.matches("Posted while closed").count(), 1, "{screen}");
     assert_eq!(
@@ -158,6 +159,12 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
     assert!(
         closed_at < screen.find("Only over the stream").unwrap(),
         "newest on top:\n{screen}"
+    );
+    // The first run had read up to the streamed post: the line is between it and what came.
+    let line_at = screen.find("read up to here").unwrap();
+    assert!(
+        closed_at < line_at && line_at < screen.find("Only over the stream").unwrap(),
+        "the read line below the new post:\n{screen}"
     );
     second.quit();
     drop(second);
@@ -172,6 +179,10 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
             && s.lines().next().is_some_and(|l| l.contains('⟳'))
     });
     assert!(!screen.contains('●'), "{screen}");
+    assert!(
+        !screen.contains("read up to here"),
+        "everything was read in the second run:\n{screen}"
+    );
     third.quit();
 }
 
