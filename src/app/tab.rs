@@ -426,8 +426,11 @@ impl Tab {
             .is_none_or(|r| crate::live::is_newer(&id, r))
         {
             self.read_id = Some(id);
+            // Only when it moved: this runs after every event, and a reader scrolled away
+            // under a firehose has a timeline of unread posts above them (new ones are
+            // counted as they come, in `push_newest`).
+            self.count_unread();
         }
-        self.count_unread();
     }
 
     /// Sets a read position kept from before (the archive, the server's markers) unless the
