@@ -375,7 +375,11 @@ fn select_tab(state: &mut State, i: usize) {
         state.found = None;
         state.active = i;
         // The line stays where the reader's place was when they came, while they read on.
-        state.tabs[i].divider_id = state.tabs[i].read_id.clone();
+        let tab = &mut state.tabs[i];
+        tab.divider_id = tab
+            .read_id
+            .clone()
+            .or_else(|| tab.first_read_below_unread());
         state.overlay = Overlay::None;
         state.dirty = true;
     }

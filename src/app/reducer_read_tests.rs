@@ -125,3 +125,31 @@ fn nothing_goes_to_the_archive_when_it_is_not_written() {
     assert!(read_writes(&post(&mut s, 0, "1")).is_empty());
     assert!(read_writes(&key(&mut s, KeyCode::Char('q'))).is_empty());
 }
+
+#[test]
+fn a_tab_first_visited_draws_its_line_below_what_it_counted_unread() {
+    let mut s = state();
+    // The tab's start page: read before anything came live (never counted unread).
+    update(
+        &mut s,
+        AppEvent::HistoryFetched {
+            stream: crate::stream::StreamId(1),
+            since: None,
+            result: Ok(crate::api::timeline::CatchUp {
+                items: crate::api::timeline::History::Statuses(vec![*status("1", "x")]),
+                complete: true,
+                resume_from: "1".into(),
+            }),
+        },
+    );
+    post(&mut s, 1, "2");
+    post(&mut s, 1, "3");
+    assert_eq!(s.tabs[1].read_id, None, "never visited");
+    assert_eq!(s.tabs[1].unread, 2);
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(
+        s.tabs[1].divider_id.as_deref(),
+        Some("1"),
+        "the line sits below the two counted unread"
+    );
+}

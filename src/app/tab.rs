@@ -450,6 +450,18 @@ impl Tab {
         }
     }
 
+    /// Without a read position (a tab not yet visited, nothing kept from before): the newest
+    /// entry below the ones counted unread as they came, where the line goes when the reader
+    /// first comes, so the count in the tab bar and the line agree.
+    pub fn first_read_below_unread(&self) -> Option<String> {
+        if self.read_id.is_some() || self.unread == 0 {
+            return None;
+        }
+        self.visible()
+            .nth(self.unread)
+            .map(|(_, e)| e.item.id().to_string())
+    }
+
     /// Unread: the visible entries newer than the read position (newest first, so the count
     /// stops at the first one that is not). Without a position, the count kept as they came.
     pub fn count_unread(&mut self) {
