@@ -156,6 +156,7 @@ fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::live::PlaybackOpts;
     use crate::cmd::tail::Format;
 
     #[test]
@@ -177,7 +178,9 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.streams.len(), 2);
         let cli = Cli::try_parse_from(["tootwatch", "demo", "--speed", "2"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::Demo(DemoArgs { speed, .. })) if speed == 2.0));
+        assert!(
+            matches!(cli.command, Some(Command::Demo(DemoArgs { playback })) if playback.speed == 2.0)
+        );
     }
 
     #[test]
@@ -192,8 +195,10 @@ mod tests {
         assert!(matches!(
             cli.command,
             Some(Command::Demo(DemoArgs {
-                images: Some(Images::Off),
-                ..
+                playback: PlaybackOpts {
+                    images: Some(Images::Off),
+                    ..
+                }
             }))
         ));
         let cli = Cli::try_parse_from(["tootwatch", "--images", "kitty", "user"]).unwrap();

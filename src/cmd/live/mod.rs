@@ -59,25 +59,21 @@ pub struct WatchOpts {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Playback speed (2 = twice as fast)
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
-    pub speed: f64,
-    /// Config file, for its [ui] settings
-    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How pictures are drawn: auto, kitty, sixel, iterm2, halfblocks, or off for text only [default: [ui] images, else auto]
-    #[arg(
-        long,
-        value_name = "auto|kitty|sixel|iterm2|halfblocks|off",
-        value_parser = images_arg()
-    )]
-    pub images: Option<crate::config::Images>,
+    #[command(flatten)]
+    pub playback: PlaybackOpts,
 }
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// A file written by `tootwatch tail --record FILE`
     pub file: PathBuf,
+    #[command(flatten)]
+    pub playback: PlaybackOpts,
+}
+
+/// What `demo` and `replay` both take: how fast, and the config's [ui] with its pictures.
+#[derive(Debug, Args)]
+pub struct PlaybackOpts {
     /// Playback speed (2 = twice as fast)
     #[arg(long, default_value_t = 1.0, value_name = "X")]
     pub speed: f64,
@@ -433,20 +429,27 @@ pub async fn replay(
 
 /// `tootwatch demo`: the bundled recording.
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, Failure> {
-    let mut config = setup::load_config(args.config.as_deref())?;
-    config.ui.images = args.images.unwrap_or(config.ui.images);
-    replay(replay::demo(valid_speed(args.speed)?), &config).await
+    let (config, speed) = args.playback.settings()?;
+    replay(replay::demo(speed), &config).await
 }
 
 /// `tootwatch replay FILE`: a recording made with `tail --record`.
 pub async fn replay_file(args: ReplayArgs) -> Result<ExitCode, Failure> {
-    let mut config = setup::load_config(args.config.as_deref())?;
-    config.ui.images = args.images.unwrap_or(config.ui.images);
+    let (config, speed) = args.playback.settings()?;
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.file.display())))?;
-    let recording = replay::Replay::parse(&text, valid_speed(args.speed)?)
+    let recording = replay::Replay::parse(&text, speed)
         .map_err(|e| Failure::usage(format!("{}: {e}", args.file.display())))?;
     replay(recording, &config).await
+}
+
+impl PlaybackOpts {
+    /// The config with `--images` applied, and the speed checked.
+    fn settings(&self) -> Result<(crate::config::Config, f64), Failure> {
+        let mut config = setup::load_config(self.config.as_deref())?;
+        config.ui.images = self.images.unwrap_or(config.ui.images);
+        Ok((config, valid_speed(self.speed)?))
+    }
 }
 
 fn valid_speed(speed: f64) -> Result<f64, Failure> {
