@@ -165,6 +165,9 @@ pub struct UiConfig {
     pub avatars: bool,
     /// The largest picture downloaded, in bytes; larger ones keep their placeholder.
     pub max_image_bytes: u64,
+    /// Share the read position of the home tab and the notifications with the server's
+    /// markers (read at start; written when the token may, `write:statuses`).
+    pub markers: bool,
 }
 
 /// `[ui] max_image_bytes` unless set: 8 MB.
@@ -182,6 +185,7 @@ impl Default for UiConfig {
             images: Images::Auto,
             avatars: false,
             max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
+            markers: true,
         }
     }
 }

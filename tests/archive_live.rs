@@ -315,3 +315,129 @@ async fn of_two_views_at_once_one_writes_and_the_other_says_it_does_not() {
     let stats = stats(&dir);
     assert!(stats.contains("1 posts, "), "kept once: {stats}");
 }
+
+/// The live view on the account stored in `dir`'s data dir with `scopes` (no --token), as a
+/// `tootwatch login` leaves it.
+fn stored_command(base_url: &str, token: &str, scopes: &str, dir: &tempfile::TempDir) -> String {
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let store = data.join("accounts.json");
+    let json = serde_json::json!({"accounts": {"tester@127.0.0.1": {
+        "instance": base_url, "token": token, "scopes": scopes,
+        "client_id": "", "client_secret": "", "created_at": ""
+    }}});
+    std::fs::write(&store, json.to_string()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    format!(
+        "env TOOTWATCH_CONFIG={} TOOTWATCH_LOG_FILE={} TOOTWATCH_DATA_DIR={} {} user",
+        fast_config(dir).display(),
+        dir.path().join("tootwatch.log").display(),
+        data.display(),
+        env!("CARGO_BIN_EXE_tootwatch"),
+    )
+}
+
+fn home_posts(server: &FakeServer) {
+    for id in 1..=3 {
+        server.store(&["user"], &status(id, &format!("Home post {id}")));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markers_are_read_at_start_and_written_on_quit_with_a_write_token() {
+    let server = server(Flavor::Mastodon).await;
+    home_posts(&server);
+    // Read up to 2 in another app.
+    server.set_markers(Some("2"), None);
+    // The view waits for the answer before it exits (a post is kept only if it does).
+    server.set_markers_delay(Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let run = stored_command(
+        &server.base_url(),
+        &server.token(),
+        "read write:statuses",
+        &dir,
+    );
+    let view = Tmux::start(&run);
+    let screen = view.wait_for("the home timeline with the marker's line", |s| {
+        s.contains("Home post 1") && s.contains("read up to here")
+    });
+    let line_at = screen.find("read up to here").unwrap();
+    assert!(
+        screen.find("Home post 3").unwrap() < line_at
+            && line_at < screen.find("Home post 2").unwrap(),
+        "what came after the marker is above the line:\n{screen}"
+    );
+    assert!(
+        server.marker_posts().is_empty(),
+        "nothing posted while it ran"
+    );
+    within("user", server.wait_subscribers("user", 1)).await;
+    server.post(&["user"], &status(4, "Home post 4"));
+    view.wait_for("the streamed post", |s| s.contains("Home post 4"));
+    view.quit();
+    within("the post of the markers", server.wait_marker_posts(1)).await;
+    assert_eq!(
+        server.marker_posts(),
+        [vec![("home[last_read_id]".to_string(), "4".to_string())]],
+        "the top of the home tab, once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_token_reads_the_markers_and_posts_nothing() {
+    let server = server(Flavor::Mastodon).await;
+    home_posts(&server);
+    server.set_markers(Some("2"), None);
+    let dir = tempfile::tempdir().unwrap();
+    let run = stored_command(&server.base_url(), &server.token(), "read", &dir);
+    let view = Tmux::start(&run);
+    view.wait_for("the marker's line", |s| {
+        s.contains("Home post 1") && s.contains("read up to here")
+    });
+    view.quit();
+    let asked = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/markers")
+        .map(|r| r.method.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(asked, ["GET"], "read once, never posted");
+    assert!(server.marker_posts().is_empty());
+    let log = std::fs::read_to_string(dir.path().join("tootwatch.log")).unwrap_or_default();
+    assert!(
+        !log.contains("markers of account"),
+        "nothing complained of:\n{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_token_posts_markers_only_if_the_server_lists_a_write_scope() {
+    let server = server(Flavor::Mastodon).await;
+    home_posts(&server);
+    server.set_token_scopes("read");
+    let dir = tempfile::tempdir().unwrap();
+    let view = Tmux::start(&command(&server.base_url(), &server.token(), &dir, "user"));
+    view.wait_for("the home timeline", |s| s.contains("Home post 3"));
+    view.quit();
+    let posts = |server: &FakeServer| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/markers" && r.method == "POST")
+            .count()
+    };
+    assert_eq!(posts(&server), 0, "not even tried");
+
+    server.set_token_scopes("read write");
+    let view = Tmux::start(&command(&server.base_url(), &server.token(), &dir, "user"));
+    view.wait_for("the home timeline", |s| s.contains("Home post 3"));
+    view.quit();
+    within("the post of the markers", server.wait_marker_posts(1)).await;
+    assert_eq!(server.markers().0.as_deref(), Some("3"));
+    assert_eq!(posts(&server), 1);
+}

@@ -3,6 +3,8 @@
 
 pub mod auth;
 
+pub mod markers;
+
 pub mod timeline;
 
 use std::fmt;

@@ -176,7 +176,7 @@ fn prev_min_id(headers: &HeaderMap) -> Option<String> {
 }
 
 impl Api {
-    async fn limited_get<T: DeserializeOwned>(
+    pub(super) async fn limited_get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],

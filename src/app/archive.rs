@@ -303,7 +303,15 @@ pub fn load(
             tab.restore_read(id, true);
         }
     }
-    state.notifications.unread = 0;
+    for (account, name) in accounts.iter().enumerate() {
+        if let Some(id) = archive.read_position(name, NOTIFICATIONS)? {
+            let read = state.notifications.read_mut(account);
+            read.divider = Some(id.clone());
+            read.saved = Some(id.clone());
+            read.id = Some(id);
+        }
+    }
+    state.recount_notifications_unread();
     Ok(loaded)
 }
 

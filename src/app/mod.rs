@@ -2,6 +2,7 @@
 //! whose commands run as tasks that report back through the inbox.
 
 pub mod archive;
+pub mod markers;
 pub mod pictures;
 pub mod read;
 pub mod reducer;
@@ -69,6 +70,19 @@ pub enum AppEvent {
         target: archive::LoadTarget,
         kept: Vec<crate::archive::Kept>,
     },
+    /// The server's markers (or why not), and whether the token may write them when the
+    /// command asked the server.
+    MarkersFetched {
+        account: usize,
+        result: Result<crate::api::markers::Markers, String>,
+        writable: Option<bool>,
+    },
+    /// The answer to a post of markers.
+    MarkersSaved {
+        account: usize,
+        posted: crate::api::markers::Markers,
+        result: Result<(), markers::SaveFailure>,
+    },
     /// What the archive found for a tab's search.
     ArchiveSearched {
         tab: usize,
@@ -130,6 +144,17 @@ pub enum Command {
         account: String,
         stream: String,
         limit: usize,
+    },
+    /// Read the account's markers; `ask_scopes`: ask the server too whether the token may
+    /// write them (the token store did not say).
+    FetchMarkers {
+        account: usize,
+        ask_scopes: bool,
+    },
+    /// Post the read positions that moved (the run loop waits for it before exiting).
+    SaveMarkers {
+        account: usize,
+        markers: crate::api::markers::Markers,
     },
     /// Search what the archive kept of a tab's streams.
     SearchArchive {

@@ -5,8 +5,22 @@
 //! the reader leaves a tab or quits.
 
 use super::Command;
-use super::state::{Item, Overlay, State};
+use super::state::{Item, Notifications, Overlay, State};
+use crate::archive::store::NOTIFICATIONS;
 use crate::archive::{Batch, Write};
+use crate::filter::Verdict;
+
+/// An account's read position in the notifications: the newest one on screen while the pane
+/// shows; the line stays where the position was at start (the archive's, the server's
+/// marker) for the session.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsRead {
+    pub id: Option<String>,
+    pub divider: Option<String>,
+    /// What the archive has last been given, and when.
+    pub saved: Option<String>,
+    pub saved_at: Option<jiff::Timestamp>,
+}
 
 /// How often a moving read position is handed to the archive.
 const SAVE_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(10);
@@ -33,10 +47,14 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
     {
         tab.mark_read();
     }
+    if state.show_notifications && state.notifications_drawn {
+        notifications_seen(state);
+    }
+    let quitting = state.quit || commands.contains(&Command::Quit);
+    super::markers::after(state, quitting, commands);
     if !state.archive_writing {
         return;
     }
-    let quitting = state.quit || commands.contains(&Command::Quit);
     let now = state.now;
     let mut writes = Vec::new();
     for (i, tab) in state.tabs.iter_mut().enumerate() {
@@ -61,8 +79,105 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
         tab.read_saved = Some(id);
         tab.read_saved_at = now;
     }
+    for (account, read) in state.notifications.read.iter_mut().enumerate() {
+        let Some(id) = read.id.clone() else {
+            continue;
+        };
+        let due = quitting
+            || read
+                .saved_at
+                .is_none_or(|at| now.duration_since(at) >= SAVE_EVERY);
+        if read.saved.as_deref() == Some(id.as_str()) || !due {
+            continue;
+        }
+        let Some(name) = state.archive_accounts.get(account).cloned() else {
+            continue;
+        };
+        writes.push(Write::ReadPosition {
+            account: name,
+            tab: NOTIFICATIONS.to_string(),
+            id: id.clone(),
+        });
+        read.saved = Some(id);
+        read.saved_at = Some(now);
+    }
     if !writes.is_empty() {
         // Before a quit, which ends the run loop.
         commands.insert(0, Command::ArchiveWrite(Batch(writes)));
+    }
+}
+
+/// The pane shows: each account's newest notification there (the first of its, newest
+/// first) is read. After every event, so it stops as soon as each account has its own.
+fn notifications_seen(state: &mut State) {
+    let accounts = state.accounts.len();
+    let mut top: Vec<Option<String>> = vec![None; accounts];
+    let mut found = 0;
+    for e in &state.notifications.entries {
+        if e.verdict == Verdict::Hide {
+            continue;
+        }
+        if let Some(slot) = top.get_mut(e.account)
+            && slot.is_none()
+        {
+            *slot = Some(e.notification.id.clone());
+            found += 1;
+            if found == accounts {
+                break;
+            }
+        }
+    }
+    for (account, id) in top.into_iter().enumerate() {
+        let Some(id) = id else {
+            continue;
+        };
+        let read = state.notifications.read_mut(account);
+        if read
+            .id
+            .as_deref()
+            .is_none_or(|r| crate::live::is_newer(&id, r))
+        {
+            read.id = Some(id);
+        }
+    }
+}
+
+impl Notifications {
+    pub fn read_mut(&mut self, account: usize) -> &mut NotificationsRead {
+        if self.read.len() <= account {
+            self.read.resize(account + 1, Default::default());
+        }
+        &mut self.read[account]
+    }
+
+    /// Whether the entry is above its account's "read up to here" line.
+    pub fn above_divider(&self, e: &super::state::NotificationEntry) -> bool {
+        self.read
+            .get(e.account)
+            .and_then(|r| r.divider.as_deref())
+            .is_some_and(|d| crate::live::is_newer(&e.notification.id, d))
+    }
+}
+
+impl State {
+    /// Unread notifications after a position came from before (the archive, the markers):
+    /// those newer than their account's position, while the pane is hidden.
+    pub fn recount_notifications_unread(&mut self) {
+        let n = &self.notifications;
+        let unread = if self.show_notifications {
+            0
+        } else {
+            n.entries
+                .iter()
+                .filter(|e| e.verdict != Verdict::Hide)
+                .filter(|e| {
+                    n.read
+                        .get(e.account)
+                        .and_then(|r| r.id.as_deref())
+                        .is_some_and(|r| crate::live::is_newer(&e.notification.id, r))
+                })
+                .count()
+        };
+        self.notifications.unread = unread;
     }
 }

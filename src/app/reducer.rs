@@ -204,6 +204,22 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
+        AppEvent::MarkersFetched {
+            account,
+            result,
+            writable,
+        } => {
+            super::markers::fetched(state, account, result, writable);
+            Vec::new()
+        }
+        AppEvent::MarkersSaved {
+            account,
+            posted,
+            result,
+        } => {
+            super::markers::saved(state, account, posted, result);
+            Vec::new()
+        }
     }
 }
 
@@ -599,3 +615,7 @@ mod history_tests;
 #[cfg(test)]
 #[path = "reducer_read_tests.rs"]
 mod read_tests;
+
+#[cfg(test)]
+#[path = "reducer_markers_tests.rs"]
+mod markers_tests;

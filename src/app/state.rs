@@ -33,6 +33,8 @@ pub struct UiSettings {
     pub avatars: bool,
     /// The largest picture download; bigger ones keep their placeholder.
     pub max_image_bytes: u64,
+    /// Read and write the server's markers (`[ui] markers`, `app/markers.rs`).
+    pub markers: bool,
 }
 
 impl UiSettings {
@@ -55,6 +57,7 @@ impl Default for UiSettings {
             images: crate::config::Images::Auto,
             avatars: false,
             max_image_bytes: crate::config::DEFAULT_MAX_IMAGE_BYTES,
+            markers: true,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct Notifications {
     /// Newest first.
     pub entries: VecDeque<NotificationEntry>,
     pub unread: usize,
+    /// Per account (index into `State::accounts`), its read position.
+    pub read: Vec<super::read::NotificationsRead>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +146,8 @@ pub struct State {
     pub has_hook: bool,
     /// Entries of the active timeline on one screen (the PgUp/PgDn step), as last drawn.
     pub page_len: usize,
+    /// The last frame showed the notification pane: what is at its top is read.
+    pub notifications_drawn: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
     pub quit: bool,
@@ -152,6 +159,8 @@ pub struct State {
     pub found: Option<super::search::Found>,
     /// Pictures held, being fetched, and failed.
     pub pictures: super::pictures::Pictures,
+    /// Per account, the server's markers as the view knows them.
+    pub markers: Vec<super::markers::MarkerSync>,
 }
 
 impl State {
@@ -198,12 +207,14 @@ impl State {
             monitor: None,
             has_hook: false,
             page_len: 5,
+            notifications_drawn: false,
             dirty: true,
             quit: false,
             archive_accounts: Vec::new(),
             archive_writing: false,
             found: None,
             pictures: Default::default(),
+            markers: Vec::new(),
         }
     }
 

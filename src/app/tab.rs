@@ -450,6 +450,19 @@ impl Tab {
         }
     }
 
+    /// The server's marker (read on another device, perhaps): the position moves forward to
+    /// it, and so does the line, so that what was read elsewhere is above it.
+    pub fn restore_server_read(&mut self, id: String) {
+        if self
+            .divider_id
+            .as_deref()
+            .is_none_or(|d| crate::live::is_newer(&id, d))
+        {
+            self.divider_id = Some(id.clone());
+        }
+        self.restore_read(id, false);
+    }
+
     /// Without a read position (a tab not yet visited, nothing kept from before): the newest
     /// entry below the ones counted unread as they came, where the line goes when the reader
     /// first comes, so the count in the tab bar and the line agree.

@@ -295,6 +295,31 @@ fn the_writer_thread_writes_what_it_is_sent_and_finishes_on_quit() {
 }
 
 #[test]
+fn writes_wait_to_be_handed_over_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w =
+        crate::archive::writer::Writer::spawn(open(&dir), u64::MAX, Box::new(|_| {}), false)
+            .unwrap();
+    assert_eq!(w.handoff_due(), None);
+    let before = std::time::Instant::now();
+    w.send(vec![post("public", status("100", "x"))]);
+    let due = w.handoff_due().expect("held for a handoff");
+    w.send(vec![post("public", status("101", "x"))]);
+    assert_eq!(
+        w.handoff_due(),
+        Some(due),
+        "a second send does not postpone it"
+    );
+    assert!(
+        due > before && due <= std::time::Instant::now() + std::time::Duration::from_millis(50)
+    );
+    w.handoff();
+    assert_eq!(w.handoff_due(), None);
+    w.finish(std::time::Duration::from_secs(20));
+    assert_eq!(open(&dir).recent("alice", "public", 10).unwrap().len(), 2);
+}
+
+#[test]
 fn search_finds_every_word_as_a_prefix_in_the_streams_asked_newest_first() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = open(&dir);

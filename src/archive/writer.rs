@@ -13,6 +13,10 @@ use super::{Archive, Write};
 const CHANNEL: usize = 256;
 /// Writes held while the thread is busy, before posts are let go.
 const BACKLOG: usize = 50_000;
+/// How long writes wait in the run loop's backlog before they are handed over: the thread
+/// wakes for a handoff, and under a firehose the run loop has something for it after
+/// nearly every event.
+const HANDOFF: Duration = Duration::from_millis(50);
 /// After a failed write, how long to go without before trying again.
 const RETRY_AFTER: Duration = Duration::from_secs(30);
 /// How long, and up to how many writes, one transaction gathers.
@@ -28,6 +32,8 @@ pub struct Writer {
     tx: Option<SyncSender<Vec<Write>>>,
     thread: Option<JoinHandle<()>>,
     backlog: Vec<Write>,
+    /// Since when the backlog holds writes not yet handed over.
+    pending_since: Option<Instant>,
     dropped: u64,
 }
 
@@ -71,11 +77,14 @@ impl Writer {
             tx: Some(tx),
             thread: Some(thread),
             backlog: Vec::new(),
+            pending_since: None,
             dropped: 0,
         })
     }
 
-    /// Hands a batch to the thread without waiting.
+    /// Takes a batch for the thread without waiting; it is handed over within `HANDOFF`
+    /// (when [`handoff_due`](Self::handoff_due) says, the run loop calls
+    /// [`handoff`](Self::handoff)).
     pub(crate) fn send(&mut self, batch: Vec<Write>) {
         if self.backlog.len() + batch.len() > BACKLOG {
             let before = batch.len();
@@ -91,21 +100,40 @@ impl Writer {
         } else {
             self.backlog.extend(batch);
         }
-        self.flush();
+        if self.pending_since.is_none() {
+            self.pending_since = Some(Instant::now());
+        }
+        if self.backlog.len() >= GATHER_MAX {
+            self.handoff();
+        }
     }
 
-    fn flush(&mut self) {
+    /// When the backlog is due to be handed over, if it holds anything.
+    pub(crate) fn handoff_due(&self) -> Option<Instant> {
+        self.pending_since.map(|t| t + HANDOFF)
+    }
+
+    /// Hands the backlog to the thread (kept for the next handoff if the thread is busy).
+    pub(crate) fn handoff(&mut self) {
         let Some(tx) = &self.tx else {
             self.backlog.clear();
+            self.pending_since = None;
             return;
         };
         if self.backlog.is_empty() {
+            self.pending_since = None;
             return;
         }
         match tx.try_send(std::mem::take(&mut self.backlog)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(batch)) => self.backlog = batch,
-            Err(TrySendError::Disconnected(_)) => self.tx = None,
+            Ok(()) => self.pending_since = None,
+            Err(TrySendError::Full(batch)) => {
+                self.backlog = batch;
+                self.pending_since = Some(Instant::now());
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.tx = None;
+                self.pending_since = None;
+            }
         }
     }
 

@@ -142,6 +142,8 @@ pub struct Resolved {
     pub account: Option<String>,
     pub instance: Url,
     pub token: Option<String>,
+    /// The token's scopes where the token store kept them (a token from `tootwatch login`).
+    pub scopes: Option<String>,
     pub streaming_url: Option<Url>,
     pub transport: TransportChoice,
     pub timing: Timing,
@@ -156,6 +158,7 @@ impl std::fmt::Debug for Resolved {
             .field("account", &self.account)
             .field("instance", &self.instance.as_str())
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("scopes", &self.scopes)
             .field(
                 "streaming_url",
                 &self.streaming_url.as_ref().map(Url::as_str),
@@ -243,6 +246,7 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
         }
         None => names.first().map(|n| n.to_string()),
     };
+    let mut stored_scopes = None;
     let account = match &account_name {
         None => None,
         Some(name) => Some(match (config.accounts.get(name), stored.get(name)) {
@@ -251,6 +255,7 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
                 account.token = config_token(name).or_else(|| {
                     let stored = stored?;
                     if crate::accounts::same_instance(&stored.instance, &configured.instance) {
+                        stored_scopes = Some(stored.scopes.clone());
                         Some(stored.token.clone())
                     } else {
                         tracing::warn!(
@@ -263,11 +268,14 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
                 });
                 account
             }
-            (None, Some(stored)) => AccountConfig {
-                instance: stored.instance.clone(),
-                token: Some(stored.token.clone()),
-                streaming_url: None,
-            },
+            (None, Some(stored)) => {
+                stored_scopes = Some(stored.scopes.clone());
+                AccountConfig {
+                    instance: stored.instance.clone(),
+                    token: Some(stored.token.clone()),
+                    streaming_url: None,
+                }
+            }
             (None, None) => {
                 return Err(Failure::usage(if names.is_empty() {
                     format!(
@@ -333,6 +341,8 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
         config_path,
         account: account_name,
         instance,
+        // Scopes say something only of the stored token, not of one given with --token.
+        scopes: stored_scopes.filter(|_| opts.token.is_none()),
         token,
         streaming_url,
     })

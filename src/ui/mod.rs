@@ -66,6 +66,8 @@ pub struct ViewState {
     picture_areas: Vec<graphics::PictureArea>,
     /// The pixel protocol, if any, and its encoded pictures.
     graphics: graphics::Graphics,
+    /// The last frame drew the notification pane (with room for it, not under the help).
+    notifications_drawn: bool,
 }
 
 impl Default for ViewState {
@@ -79,6 +81,7 @@ impl Default for ViewState {
             pictures: Vec::new(),
             picture_areas: Vec::new(),
             graphics: graphics::Graphics::default(),
+            notifications_drawn: false,
         }
     }
 }
@@ -97,6 +100,11 @@ impl ViewState {
     /// at least 1.
     pub fn page_len(&self) -> usize {
         self.page_len.max(1)
+    }
+
+    /// Whether the reader could see the notification pane in the last frame.
+    pub fn notifications_drawn(&self) -> bool {
+        self.notifications_drawn
     }
 
     /// Laid-out post bodies held in the layout cache (at most [`LAYOUT_CACHE_CAP`]).
@@ -139,6 +147,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     view.links.clear();
     view.pictures.clear();
     view.picture_areas.clear();
+    view.notifications_drawn = false;
     if area.width == 0 || area.height == 0 {
         view.graphics.draw(frame.buffer_mut(), &[], |_| None);
         return;
@@ -196,6 +205,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
         // It covers the links and pictures under it; the rest can wait until it is closed.
         view.links.clear();
         view.picture_areas.clear();
+        view.notifications_drawn = false;
     }
     view.graphics
         .draw(frame.buffer_mut(), &view.picture_areas, |url| {
@@ -223,6 +233,7 @@ fn draw_main(frame: &mut Frame, body: Rect, state: &State, view: &mut ViewState,
     );
     if let Some((pane, side)) = pane {
         notifications::draw_notifications(buf, pane, state, side, theme);
+        view.notifications_drawn = true;
     }
 }
 

@@ -135,6 +135,7 @@ pub fn draw_notifications(buf: &mut Buffer, area: Rect, state: &State, side: boo
     let inner = Rect::new(inner.x + 1, inner.y, inner.width - 1, inner.height);
     let width = inner.width as usize;
     let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut above = false;
     for e in state
         .notifications
         .entries
@@ -144,9 +145,14 @@ pub fn draw_notifications(buf: &mut Buffer, area: Rect, state: &State, side: boo
         if lines.len() >= inner.height as usize {
             break;
         }
-        if !lines.is_empty() {
+        // Where the read position was at start: what came since is above the line.
+        let now_above = state.notifications.above_divider(e);
+        if above && !now_above {
+            lines.push(super::timeline::read_line(width, theme));
+        } else if !lines.is_empty() {
             lines.push(Line::default());
         }
+        above = now_above;
         lines.extend(entry_lines(state, e, width, theme));
     }
     if lines.is_empty() {

@@ -193,7 +193,7 @@ pub fn draw_timeline(
 }
 
 /// The "read up to here" line, across the timeline.
-fn read_line(width: usize, theme: &Theme) -> Line<'static> {
+pub(super) fn read_line(width: usize, theme: &Theme) -> Line<'static> {
     let label = " read up to here ";
     let side = width.saturating_sub(label.chars().count()) / 2;
     Line::from(Span::styled(

@@ -310,3 +310,34 @@ fn the_read_line_sits_below_the_unread_posts_and_only_when_there_are_some() {
     let all_read = text(&render(&state, &mut view, 80, 24));
     assert!(!all_read.contains("read up to here"), "{all_read}");
 }
+
+#[test]
+fn the_notification_pane_draws_its_read_line_below_what_came_since_the_start() {
+    let mut state = sample_state();
+    add_notifications(&mut state);
+    let mut view = ViewState::default();
+    let pane = |t: &Terminal<TestBackend>| -> Vec<String> {
+        rows(t)
+            .iter()
+            .map(|r| r.chars().skip(120).collect::<String>())
+            .collect()
+    };
+    let before = pane(&render(&state, &mut view, 200, 50)).join("\n");
+    assert!(!before.contains("read up to here"), "{before}");
+    assert!(view.notifications_drawn());
+    state.notifications.read_mut(0).divider = Some("n5".into());
+    let lines = pane(&render(&state, &mut view, 200, 50));
+    let at = |what: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what}:\n{}", lines.join("\n")))
+    };
+    // n6 (Alice's favourite) came since; n5 and older were read.
+    let line = at("read up to here");
+    assert!(at("Ferris") < line, "{}", lines.join("\n"));
+    assert!(line < at("boosted your post"), "{}", lines.join("\n"));
+    state.show_notifications = false;
+    render(&state, &mut view, 200, 50);
+    assert!(!view.notifications_drawn());
+}

@@ -144,6 +144,7 @@ fn ui_settings(ui: &UiConfig, keys: crate::keys::Keymap) -> UiSettings {
         images: ui.images,
         avatars: ui.avatars,
         max_image_bytes: ui.max_image_bytes,
+        markers: ui.markers,
     }
 }
 
@@ -393,9 +394,14 @@ pub async fn live(
     let source = run::Source::Live(
         connected
             .into_iter()
-            .map(|c| run::LiveAccount {
+            .zip(&all_resolved)
+            .map(|(c, r)| run::LiveAccount {
                 api: c.api,
                 settings: c.settings,
+                writes_markers: r
+                    .scopes
+                    .as_deref()
+                    .map(|s| crate::api::markers::scopes_write_markers(s.split_whitespace())),
             })
             .collect(),
     );

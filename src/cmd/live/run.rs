@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
+use crate::app::markers::SaveFailure;
 use crate::app::reducer::update;
 use crate::app::state::{State, UiSettings};
 use crate::app::{AppEvent, Command};
@@ -41,6 +42,9 @@ const FRAME: Duration = Duration::from_millis(33);
 pub struct LiveAccount {
     pub api: Api,
     pub settings: std::sync::Arc<StreamSettings>,
+    /// Whether the token may write markers, where the token store says; `None`: the
+    /// server is asked.
+    pub writes_markers: Option<bool>,
 }
 
 /// Where the live view's events come from.
@@ -176,6 +180,12 @@ pub async fn run(
         _ => true,
     });
     let mut commands: Vec<Command> = commands.collect();
+    if let Source::Live(accounts) = &source {
+        for (account, live) in accounts.iter().enumerate() {
+            crate::app::markers::sync_mut(&mut state, account).writable = live.writes_markers;
+        }
+        commands.extend(crate::app::markers::initial(&mut state));
+    }
     commands.extend(
         archive
             .as_mut()
@@ -209,6 +219,8 @@ pub async fn run(
     // Media hosts get their own client: the API's token never goes with a picture request.
     let media = crate::media::media_client(Duration::from_secs(10));
     let mut pictures_shown: Vec<String> = Vec::new();
+    // Posts of markers: the last ones must land before the process ends.
+    let mut saving: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let result = loop {
         for command in commands.drain(..) {
             if let Command::ArchiveWrite(batch) = command {
@@ -225,7 +237,7 @@ pub async fn run(
                 crate::app::archive::load_rest(archive.as_ref(), command, &tx);
                 continue;
             }
-            execute(
+            if let Some(task) = execute(
                 command,
                 &source,
                 &tx,
@@ -233,7 +245,10 @@ pub async fn run(
                 hook.as_ref(),
                 terminal.backend_mut(),
                 &media,
-            );
+            ) {
+                saving.retain(|t| !t.is_finished());
+                saving.push(task);
+            }
         }
         if state.quit {
             break Ok(ExitCode::SUCCESS);
@@ -241,6 +256,11 @@ pub async fn run(
         let draw_due = state
             .dirty
             .then(|| last_draw.map_or_else(Instant::now, |t| t + FRAME));
+        let handoff_due = archive
+            .as_ref()
+            .and_then(|a| a.writer.as_ref())
+            .and_then(|w| w.handoff_due())
+            .map(Instant::from_std);
         // A post arriving may need faster ticks; a stream of events must not postpone them.
         next_tick = next_tick.min(Instant::now() + tick_interval(&state));
         let event = tokio::select! {
@@ -257,6 +277,12 @@ pub async fn run(
                     pictures_shown = view.pictures().to_vec();
                     let shown = AppEvent::PicturesOnScreen(pictures_shown.clone());
                     commands.extend(update(&mut state, shown));
+                }
+                continue;
+            }
+            _ = sleep_until_some(handoff_due) => {
+                if let Some(writer) = archive.as_mut().and_then(|a| a.writer.as_mut()) {
+                    writer.handoff();
                 }
                 continue;
             }
@@ -289,6 +315,13 @@ pub async fn run(
         writer.finish(Duration::from_secs(5));
     }
     drop(archive);
+    let posts = futures_util::future::join_all(saving);
+    if tokio::time::timeout(Duration::from_secs(5), posts)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the markers were not posted within 5 s of quitting");
+    }
     result
 }
 
@@ -329,6 +362,7 @@ fn draw(
     }
     state.dirty = false;
     state.page_len = view.page_len();
+    state.notifications_drawn = view.notifications_drawn();
     Ok(())
 }
 
@@ -519,13 +553,11 @@ fn execute(
     hook: Option<&crate::hooks::Hook>,
     terminal: &mut impl Write,
     media: &reqwest::Client,
-) {
+) -> Option<tokio::task::JoinHandle<()>> {
     match command {
         Command::FetchFilters { account } => match source {
             Source::Live(_) => {
-                let Some(api) = source.api(account).cloned() else {
-                    return;
-                };
+                let api = source.api(account).cloned()?;
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let result = api.filters().await.map_err(|e| e.to_string());
@@ -545,9 +577,7 @@ fn execute(
             spec,
             since,
         } => {
-            let Some(api) = source.api(account) else {
-                return;
-            };
+            let api = source.api(account)?;
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let result = load(&api, &spec, since.as_ref(), catch_up_posts).await;
@@ -565,9 +595,7 @@ fn execute(
             stream,
             spec,
         } => {
-            let Some(api) = source.api(account) else {
-                return;
-            };
+            let api = source.api(account)?;
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let result = api
@@ -579,9 +607,7 @@ fn execute(
             });
         }
         Command::FetchNotifications { account, since } => {
-            let Some(api) = source.api(account) else {
-                return;
-            };
+            let api = source.api(account)?;
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let spec = StreamSpec::UserNotification;
@@ -617,6 +643,53 @@ fn execute(
             let _ = terminal.write_all(b"\x07");
             let _ = terminal.flush();
         }
+        Command::FetchMarkers {
+            account,
+            ask_scopes,
+        } => {
+            let api = source.api(account)?.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (result, scopes) = if ask_scopes {
+                    tokio::join!(api.markers(), api.scopes())
+                } else {
+                    (api.markers().await, None)
+                };
+                // A server that does not list the token's scopes gets no posts.
+                let writable = ask_scopes.then(|| {
+                    scopes.is_some_and(|s| {
+                        crate::api::markers::scopes_write_markers(s.iter().map(String::as_str))
+                    })
+                });
+                let result = result.map_err(|e| e.to_string());
+                let event = AppEvent::MarkersFetched {
+                    account,
+                    result,
+                    writable,
+                };
+                let _ = tx.send(event).await;
+            });
+        }
+        Command::SaveMarkers { account, markers } => {
+            let api = source.api(account)?.clone();
+            let tx = tx.clone();
+            return Some(tokio::spawn(async move {
+                let result = api.save_markers(&markers).await.map_err(|e| {
+                    if e.is_auth() {
+                        SaveFailure::Refused(e.to_string())
+                    } else {
+                        SaveFailure::Failed(e.to_string())
+                    }
+                });
+                let event = AppEvent::MarkersSaved {
+                    account,
+                    posted: markers,
+                    result,
+                };
+                // After a quit nobody reads the inbox; the post itself is what mattered.
+                let _ = tx.try_send(event);
+            }));
+        }
         Command::Quit
         | Command::ArchiveWrite(_)
         | Command::SearchArchive { .. }
@@ -631,7 +704,7 @@ fn execute(
                 // A recording plays without a network: its pictures keep their placeholders.
                 let result = Err("no network in a replay".to_string());
                 let _ = tx.try_send(AppEvent::ImageFetched { url, result });
-                return;
+                return None;
             }
             let (media, limits) = (
                 media.clone(),
@@ -647,6 +720,7 @@ fn execute(
             });
         }
     }
+    None
 }
 
 /// The latest page of a stream's timeline, or everything after `since` up to `bound`.

@@ -48,6 +48,7 @@ mod hub;
 pub use hub::Encoded;
 /// A raw event-stream endpoint that writes any bytes, for hostile-input tests.
 pub mod inject;
+mod markers;
 pub mod media;
 /// OAuth: app registration, authorize, token, revoke.
 pub mod oauth;
@@ -210,6 +211,7 @@ pub(crate) struct Shared {
     pub(crate) timelines: timelines::Timelines,
     pub(crate) hub: hub::Hub,
     pub(crate) oauth: Mutex<oauth::OAuthState>,
+    pub(crate) markers: Mutex<markers::MarkerState>,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not cascade into the server).
@@ -273,6 +275,7 @@ impl FakeServer {
             timelines: timelines::Timelines::new(format!("http://{addr}")),
             hub: hub::Hub::new(),
             oauth: Mutex::new(oauth::OAuthState::default()),
+            markers: Mutex::new(Default::default()),
         });
         let app = rest::router(shared.clone());
         let (stop, mut stop_rx) = watch::channel(false);

@@ -26,6 +26,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v2/filters", get(filters))
         .merge(crate::timelines::routes())
         .merge(crate::media::routes())
+        .merge(crate::markers::routes())
         .route("/api/v1/lists", get(lists))
         .route(
             "/api/v1/apps",

@@ -1,0 +1,224 @@
+//! The server's markers (`api::markers`): the read position of the home tab and of the
+//! notifications, shared with the account's other clients. Read once at start (each moves a
+//! position forward, never back); written on quit and at most every `POST_EVERY` while a
+//! position moves, only when the token may write them (`write:statuses`) and only after they
+//! were read, so that a position from before is never posted over a newer one.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::Command;
+use super::state::State;
+use crate::api::markers::Markers;
+use crate::live::is_newer;
+use crate::stream::StreamSpec;
+
+/// How often a moving position is posted while the view runs.
+const POST_EVERY: SignedDuration = SignedDuration::from_secs(60);
+
+/// One account's markers, as the view knows them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MarkerSync {
+    /// Whether the token may write markers: from the token store's scopes, else from the
+    /// server's answer at start; `None` until known. Unknown is never "yes".
+    pub writable: Option<bool>,
+    /// The server's markers were read: from then on the view may post its own.
+    pub fetched: bool,
+    /// A read (or a post) is on its way.
+    pub in_flight: bool,
+    /// What the server has, as far as the view knows: fetched, then posted.
+    pub server: Markers,
+    /// When the last post (or read) went out.
+    pub sent_at: Option<Timestamp>,
+}
+
+/// Why a post of markers did not land.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveFailure {
+    /// The server refused the token (401/403): it may not write markers.
+    Refused(String),
+    /// Anything else (network, a server error): worth another try.
+    Failed(String),
+}
+
+/// The tab that is the account's home timeline: the one of its tabs streaming `user` alone.
+pub fn home_tab(state: &State, account: usize) -> Option<usize> {
+    state.tabs.iter().position(|t| {
+        t.account == account
+            && t.streams.len() == 1
+            && t.streams
+                .first()
+                .is_some_and(|s| s.spec == StreamSpec::User)
+    })
+}
+
+/// Whether the account's notifications are in the view (a stream of its carries them).
+fn has_notifications(state: &State, account: usize) -> bool {
+    state.tabs.iter().any(|t| {
+        t.account == account
+            && t.streams
+                .iter()
+                .any(|s| matches!(s.spec, StreamSpec::User | StreamSpec::UserNotification))
+    })
+}
+
+/// At start: the markers of each account with a home tab or notifications.
+pub fn initial(state: &mut State) -> Vec<Command> {
+    if !state.settings.markers {
+        return Vec::new();
+    }
+    let now = state.now;
+    let mut commands = Vec::new();
+    for account in 0..state.accounts.len() {
+        if home_tab(state, account).is_none() && !has_notifications(state, account) {
+            continue;
+        }
+        let sync = sync_mut(state, account);
+        sync.in_flight = true;
+        sync.sent_at = Some(now);
+        commands.push(Command::FetchMarkers {
+            account,
+            ask_scopes: sync.writable.is_none(),
+        });
+    }
+    commands
+}
+
+pub fn sync_mut(state: &mut State, account: usize) -> &mut MarkerSync {
+    if state.markers.len() <= account {
+        state.markers.resize(account + 1, MarkerSync::default());
+    }
+    &mut state.markers[account]
+}
+
+/// The server's markers arrived: each moves its position forward (the line with it, so that
+/// what was read on another device is above the line).
+pub fn fetched(
+    state: &mut State,
+    account: usize,
+    result: Result<Markers, String>,
+    writable: Option<bool>,
+) {
+    let sync = sync_mut(state, account);
+    sync.in_flight = false;
+    if writable.is_some() {
+        sync.writable = writable;
+    }
+    let markers = match result {
+        Ok(m) => m,
+        Err(e) => {
+            // Offline or a server without markers: the local positions stand; the next
+            // attempt is when a post would be due.
+            tracing::info!("markers of account {account}: {e}");
+            return;
+        }
+    };
+    sync.fetched = true;
+    sync.server = markers.clone();
+    if let Some(id) = markers.home
+        && let Some(tab) = home_tab(state, account)
+    {
+        state.tabs[tab].restore_server_read(id);
+    }
+    if let Some(id) = markers.notifications {
+        let read = state.notifications.read_mut(account);
+        if read.divider.as_deref().is_none_or(|d| is_newer(&id, d)) {
+            read.divider = Some(id.clone());
+        }
+        if read.id.as_deref().is_none_or(|r| is_newer(&id, r)) {
+            read.id = Some(id.clone());
+            read.saved = Some(id);
+        }
+        state.recount_notifications_unread();
+    }
+    state.dirty = true;
+}
+
+/// A post's answer. A refusal (the token may not write markers after all) ends the posting
+/// for the account; anything else tries again when the next post is due.
+pub fn saved(state: &mut State, account: usize, posted: Markers, result: Result<(), SaveFailure>) {
+    let sync = sync_mut(state, account);
+    sync.in_flight = false;
+    match result {
+        Ok(()) => {}
+        Err(SaveFailure::Refused(e)) => {
+            tracing::info!("markers of account {account} not kept on the server: {e}");
+            sync.writable = Some(false);
+        }
+        Err(SaveFailure::Failed(e)) => {
+            tracing::info!("markers of account {account}: {e}");
+            // Posted again when due, unless the position moved on (then the newer goes).
+            if sync.server.home == posted.home && posted.home.is_some() {
+                sync.server.home = None;
+            }
+            if sync.server.notifications == posted.notifications && posted.notifications.is_some() {
+                sync.server.notifications = None;
+            }
+        }
+    }
+}
+
+/// After each event: the positions that moved since the server last heard of them, when a
+/// post is due (quitting, or `POST_EVERY` since the last).
+pub fn after(state: &mut State, quitting: bool, commands: &mut Vec<Command>) {
+    if !state.settings.markers {
+        return;
+    }
+    let now = state.now;
+    for account in 0..state.markers.len() {
+        let due = |sync: &MarkerSync| {
+            quitting
+                || sync
+                    .sent_at
+                    .is_none_or(|at| now.duration_since(at) >= POST_EVERY)
+        };
+        let home = home_tab(state, account).and_then(|t| state.tabs[t].read_id.clone());
+        let notifications = state
+            .notifications
+            .read
+            .get(account)
+            .and_then(|r| r.id.clone());
+        let sync = &mut state.markers[account];
+        // A quit posts what moved even with an earlier post still on its way.
+        let busy = sync.in_flight && !(quitting && sync.fetched);
+        if busy || sync.writable == Some(false) || !due(sync) {
+            continue;
+        }
+        if !sync.fetched {
+            // The read at start failed (offline?): try it again rather than post blindly.
+            if !quitting && (home.is_some() || notifications.is_some()) {
+                sync.in_flight = true;
+                sync.sent_at = Some(now);
+                commands.push(Command::FetchMarkers {
+                    account,
+                    ask_scopes: sync.writable.is_none(),
+                });
+            }
+            continue;
+        }
+        if sync.writable != Some(true) {
+            continue;
+        }
+        let moved = |ours: Option<String>, theirs: &Option<String>| {
+            ours.filter(|id| theirs.as_deref().is_none_or(|t| is_newer(id, t)))
+        };
+        let post = Markers {
+            home: moved(home, &sync.server.home),
+            notifications: moved(notifications, &sync.server.notifications),
+        };
+        if post == Markers::default() {
+            continue;
+        }
+        if let Some(id) = &post.home {
+            sync.server.home = Some(id.clone());
+        }
+        if let Some(id) = &post.notifications {
+            sync.server.notifications = Some(id.clone());
+        }
+        sync.in_flight = true;
+        sync.sent_at = Some(now);
+        commands.push(Command::SaveMarkers {
+            account,
+            markers: post,
+        });
+    }
+}

@@ -1,0 +1,265 @@
+//! The server's markers through the reducer: read at start, moving positions forward only,
+//! posted on quit and at most once a minute, and only with a token that may write them.
+
+use ratatui::crossterm::event::KeyCode;
+
+use super::tests::*;
+use super::*;
+use crate::api::markers::Markers;
+use crate::app::markers::{self, SaveFailure};
+
+fn post(s: &mut State, stream: usize, id: &str) -> Vec<Command> {
+    event(s, stream, StreamEvent::Update(status(id, "x")))
+}
+
+fn fetched(s: &mut State, home: Option<&str>, notifications: Option<&str>, writable: bool) {
+    update(
+        s,
+        AppEvent::MarkersFetched {
+            account: 0,
+            result: Ok(Markers {
+                home: home.map(str::to_string),
+                notifications: notifications.map(str::to_string),
+            }),
+            writable: Some(writable),
+        },
+    );
+}
+
+fn saves(commands: &[Command]) -> Vec<Markers> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::SaveMarkers {
+                account: 0,
+                markers,
+            } => Some(markers.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn home(id: &str) -> Markers {
+    Markers {
+        home: Some(id.into()),
+        notifications: None,
+    }
+}
+
+#[test]
+fn markers_are_read_at_start_asking_the_scopes_only_when_the_store_did_not_say() {
+    let mut s = state();
+    assert_eq!(
+        markers::initial(&mut s),
+        [Command::FetchMarkers {
+            account: 0,
+            ask_scopes: true
+        }]
+    );
+    let mut s = state();
+    markers::sync_mut(&mut s, 0).writable = Some(false);
+    assert_eq!(
+        markers::initial(&mut s),
+        [Command::FetchMarkers {
+            account: 0,
+            ask_scopes: false
+        }]
+    );
+    // Without a home tab or notifications there is nothing to read; nor when switched off.
+    let mut s = State::new(
+        vec![("Rust".into(), vec!["#rust".parse().unwrap()])],
+        Default::default(),
+        now(),
+    );
+    assert!(markers::initial(&mut s).is_empty());
+    let mut s = state();
+    s.settings.markers = false;
+    assert!(markers::initial(&mut s).is_empty());
+}
+
+#[test]
+fn a_marker_moves_the_home_position_and_its_line_forward_never_back() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('2'));
+    for id in ["10", "11", "12"] {
+        post(&mut s, 0, id);
+    }
+    assert_eq!(s.tabs[0].unread, 3);
+    fetched(&mut s, Some("11"), None, false);
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("11"));
+    assert_eq!(s.tabs[0].unread, 1, "12 is all that was not read elsewhere");
+    fetched(&mut s, Some("5"), None, false);
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("11"), "an older marker");
+    key(&mut s, KeyCode::Char('1'));
+    assert_eq!(s.tabs[0].divider_id.as_deref(), Some("11"));
+}
+
+#[test]
+fn the_marker_of_the_tab_being_read_moves_its_line() {
+    let mut s = state();
+    for id in ["10", "11", "12"] {
+        post(&mut s, 0, id);
+    }
+    s.tabs[0].divider_id = Some("9".into());
+    fetched(&mut s, Some("11"), None, false);
+    assert_eq!(
+        s.tabs[0].divider_id.as_deref(),
+        Some("11"),
+        "what was read on another device is above the line"
+    );
+}
+
+#[test]
+fn positions_are_posted_on_quit_and_at_most_once_a_minute_with_a_write_token() {
+    let mut s = state();
+    markers::initial(&mut s);
+    fetched(&mut s, Some("5"), None, true);
+    let soon = post(&mut s, 0, "10");
+    assert!(saves(&soon).is_empty(), "not within a minute of the read");
+    s.now = now() + jiff::SignedDuration::from_secs(61);
+    let due = post(&mut s, 0, "11");
+    assert_eq!(saves(&due), [home("11")]);
+    update(
+        &mut s,
+        AppEvent::MarkersSaved {
+            account: 0,
+            posted: home("11"),
+            result: Ok(()),
+        },
+    );
+    post(&mut s, 0, "12");
+    let quit = key(&mut s, KeyCode::Char('q'));
+    assert_eq!(saves(&quit), [home("12")]);
+}
+
+#[test]
+fn nothing_is_posted_with_a_read_token_nor_before_the_markers_were_read() {
+    let mut s = state();
+    markers::initial(&mut s);
+    fetched(&mut s, None, None, false);
+    post(&mut s, 0, "10");
+    assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
+
+    let mut s = state();
+    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::initial(&mut s);
+    post(&mut s, 0, "10");
+    assert!(
+        saves(&key(&mut s, KeyCode::Char('q'))).is_empty(),
+        "a position posted blind could take the server's back"
+    );
+}
+
+#[test]
+fn a_position_older_than_the_servers_is_not_posted() {
+    let mut s = state();
+    markers::initial(&mut s);
+    post(&mut s, 0, "10");
+    fetched(&mut s, Some("20"), None, true);
+    assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
+}
+
+#[test]
+fn a_refused_post_ends_the_posting_and_a_failed_one_is_tried_again() {
+    let mut s = state();
+    markers::initial(&mut s);
+    fetched(&mut s, None, None, true);
+    s.now = now() + jiff::SignedDuration::from_secs(61);
+    assert_eq!(saves(&post(&mut s, 0, "10")), [home("10")]);
+    update(
+        &mut s,
+        AppEvent::MarkersSaved {
+            account: 0,
+            posted: home("10"),
+            result: Err(SaveFailure::Failed("timed out".into())),
+        },
+    );
+    s.now = now() + jiff::SignedDuration::from_secs(122);
+    assert_eq!(saves(&key(&mut s, KeyCode::Char('j'))), [home("10")]);
+    update(
+        &mut s,
+        AppEvent::MarkersSaved {
+            account: 0,
+            posted: home("10"),
+            result: Err(SaveFailure::Refused("HTTP 403".into())),
+        },
+    );
+    post(&mut s, 0, "11");
+    assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
+}
+
+#[test]
+fn a_failed_read_is_tried_again_when_a_post_would_be_due() {
+    let mut s = state();
+    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::initial(&mut s);
+    update(
+        &mut s,
+        AppEvent::MarkersFetched {
+            account: 0,
+            result: Err("cannot reach the server".into()),
+            writable: None,
+        },
+    );
+    assert!(
+        post(&mut s, 0, "10")
+            .iter()
+            .all(|c| !matches!(c, Command::FetchMarkers { .. }))
+    );
+    s.now = now() + jiff::SignedDuration::from_secs(61);
+    assert!(post(&mut s, 0, "11").contains(&Command::FetchMarkers {
+        account: 0,
+        ask_scopes: false
+    }));
+}
+
+#[test]
+fn notifications_are_read_while_the_pane_shows_and_counted_from_the_marker_when_hidden() {
+    let mut s = state();
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("6", "favourite", None)),
+    );
+    assert_eq!(
+        s.notifications.read.first().and_then(|r| r.id.clone()),
+        None,
+        "not drawn yet"
+    );
+    s.notifications_drawn = true;
+    markers::initial(&mut s);
+    event(
+        &mut s,
+        0,
+        StreamEvent::Notification(notification("7", "favourite", None)),
+    );
+    assert_eq!(s.notifications.read[0].id.as_deref(), Some("7"));
+    fetched(&mut s, None, Some("3"), true);
+    assert_eq!(
+        s.notifications.read[0].id.as_deref(),
+        Some("7"),
+        "ours is newer"
+    );
+    assert_eq!(s.notifications.read[0].divider.as_deref(), Some("3"));
+    let quit = key(&mut s, KeyCode::Char('q'));
+    assert_eq!(
+        saves(&quit),
+        [Markers {
+            home: None,
+            notifications: Some("7".into())
+        }]
+    );
+
+    let mut s = state();
+    s.show_notifications = false;
+    for id in ["7", "8", "9"] {
+        event(
+            &mut s,
+            0,
+            StreamEvent::Notification(notification(id, "favourite", None)),
+        );
+    }
+    fetched(&mut s, None, Some("8"), false);
+    assert_eq!(s.notifications.unread, 1, "9 was not read anywhere");
+    assert!(s.notifications.read[0].id.as_deref() == Some("8"));
+}
