@@ -153,3 +153,18 @@ fn a_tab_first_visited_draws_its_line_below_what_it_counted_unread() {
         "the line sits below the two counted unread"
     );
 }
+
+#[test]
+fn a_deleted_unread_post_is_no_longer_counted() {
+    let mut s = state();
+    for id in ["1", "2", "3"] {
+        post(&mut s, 1, id);
+    }
+    assert_eq!(s.tabs[1].unread, 3, "no position yet: counted as they came");
+    event(&mut s, 1, StreamEvent::Delete("2".into()));
+    assert_eq!(s.tabs[1].unread, 2);
+    s.tabs[1].restore_read("1".into(), true);
+    assert_eq!(s.tabs[1].unread, 1);
+    event(&mut s, 1, StreamEvent::Delete("3".into()));
+    assert_eq!(s.tabs[1].unread, 0);
+}

@@ -351,8 +351,16 @@ impl Tab {
 
     /// Removes an entry, keeping the selection on the same neighbourhood.
     pub(super) fn remove_at(&mut self, i: usize) {
+        // A deleted post that was counted unread is not any more.
+        let counted =
+            self.read_id.is_none() && self.visible().take(self.unread).any(|(at, _)| at == i);
         if let Some(gone) = self.entries.remove(i) {
             self.ids.remove(gone.item.id());
+        }
+        if counted {
+            self.unread -= 1;
+        } else {
+            self.count_unread();
         }
         if i < self.selected {
             self.selected -= 1;
