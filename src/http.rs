@@ -187,7 +187,13 @@ pub(crate) fn describe_reqwest(e: reqwest::Error) -> String {
     describe_error(&e.without_url())
 }
 
+/// What went wrong, in words: the usual ways a connection fails get a plain sentence (the
+/// footer shows it to someone whose laptop just lost its network); anything else is the
+/// error's own chain of causes.
 pub(crate) fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(words) = connect_failure(e) {
+        return words.to_string();
+    }
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -201,9 +207,66 @@ pub(crate) fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+fn connect_failure(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::ConnectionRefused => {
+                    return Some("connection refused (is the server up?)");
+                }
+                ErrorKind::TimedOut => return Some("the connection timed out"),
+                ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => {
+                    return Some("no route to the server (is the network up?)");
+                }
+                _ => {}
+            }
+        }
+        let text = e.to_string();
+        if text.contains("failed to lookup address") || text.starts_with("dns error") {
+            return Some("the server's name does not resolve (is the network up?)");
+        }
+        at = e.source();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_usual_connection_failures_are_said_in_words() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            describe_error(&refused),
+            "connection refused (is the server up?)"
+        );
+        #[derive(Debug)]
+        struct Wrapped(std::io::Error);
+        impl std::fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let timed_out = Wrapped(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        assert_eq!(describe_error(&timed_out), "the connection timed out");
+        let dns = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
+        assert!(describe_error(&dns).contains("does not resolve"));
+        let other = Wrapped(std::io::Error::other("tls handshake eof"));
+        assert_eq!(
+            describe_error(&other),
+            "client error (Connect): tls handshake eof"
+        );
+    }
 
     #[test]
     fn refusal_messages_come_from_where_servers_put_them() {

@@ -24,7 +24,7 @@ async fn connection_refused_is_retried_until_the_server_comes_up() {
         let mut p = probe(&format!("http://127.0.0.1:{port}"), transport, timing());
         for _ in 0..3 {
             let (_, reason) = p.reconnecting().await;
-            assert!(reason.contains("Connection refused"), "{reason}");
+            assert!(reason.contains("connection refused"), "{reason}");
         }
         let server = FakeServer::start_on_port(Options::default(), port)
             .await

@@ -86,10 +86,23 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             }
             Vec::new()
         }
-        AppEvent::FiltersFetched { result: Err(e), .. } => {
+        AppEvent::FiltersFetched {
+            account,
+            result: Err(e),
+        } => {
             tracing::warn!("fetching filters failed: {e}");
-            state.flash = Some(format!("could not fetch filters: {e}"));
-            state.dirty = true;
+            state.core.filters_failed(account);
+            // Offline, the streams' states say what is wrong, and the footer keeps them.
+            let online = state
+                .tabs
+                .iter()
+                .filter(|t| t.account == account)
+                .flat_map(|t| &t.streams)
+                .any(|s| matches!(s.state, ConnectionState::Live { .. }));
+            if online {
+                state.flash = Some(format!("could not fetch filters: {e}"));
+                state.dirty = true;
+            }
             Vec::new()
         }
         AppEvent::HistoryFetched {

@@ -768,3 +768,28 @@ fn remapped_keys_do_their_actions_and_free_the_defaults() {
     key(&mut s, KeyCode::Char('h'));
     assert_eq!(s.overlay, Overlay::None);
 }
+
+#[test]
+fn filters_that_fail_offline_leave_the_footer_to_the_streams_and_come_when_live() {
+    let mut s = state();
+    let failed = || AppEvent::FiltersFetched {
+        account: 0,
+        result: Err("connection refused (is the server up?)".into()),
+    };
+    update(&mut s, failed());
+    assert_eq!(s.flash, None, "the streams' states say what is wrong");
+    let commands = connection(
+        &mut s,
+        0,
+        ConnectionState::Live {
+            transport: Transport::Ws,
+        },
+    );
+    assert!(
+        commands.contains(&Command::FetchFilters { account: 0 }),
+        "{commands:?}"
+    );
+    // With a stream live, a failure is news.
+    update(&mut s, failed());
+    assert!(s.flash.as_deref().is_some_and(|f| f.contains("filters")));
+}

@@ -194,7 +194,12 @@ impl LiveCore {
         t.live = Some((now, state.clone()));
         let account = t.sub.account;
         let spec = t.sub.spec.clone();
-        if reconnected {
+        let refetch = self.accounts.get_mut(account).is_some_and(|a| {
+            let failed = a.filters_failed;
+            a.filters_failed = false;
+            failed
+        });
+        if reconnected || refetch {
             self.needs.push(Need::Filters { account });
         }
         // On the first connection a start page still on its way covers the time before.

@@ -8,6 +8,15 @@ impl LiveCore {
     pub fn set_filters(&mut self, account: usize, filters: Vec<Filter>) {
         if let Some(a) = self.accounts.get_mut(account) {
             a.filters = Some(filters);
+            a.filters_failed = false;
+        }
+    }
+
+    /// The fetch of an account's filters failed (a start without the network, say): they are
+    /// fetched again when one of its streams is next live, not only after a reconnect.
+    pub fn filters_failed(&mut self, account: usize) {
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.filters_failed = true;
         }
     }
 

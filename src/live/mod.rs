@@ -184,6 +184,8 @@ struct AccountTrack {
     /// As `Track::open`, for the account's notifications.
     open: Option<Since>,
     open_failed: bool,
+    /// The last fetch of the filters failed: the next stream to go live fetches them again.
+    filters_failed: bool,
 }
 
 impl Default for AccountTrack {
@@ -194,6 +196,7 @@ impl Default for AccountTrack {
             notifications: Anchor::Pending,
             open: None,
             open_failed: false,
+            filters_failed: false,
         }
     }
 }

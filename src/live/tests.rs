@@ -548,3 +548,23 @@ fn deletes_alone_do_not_prove_a_stream_delivers() {
     c.admit(StreamId(0), &d, Origin::Stream, t(START));
     assert!(c.take_notices().is_empty(), "still not delivering");
 }
+
+#[test]
+fn filters_that_failed_to_load_are_fetched_when_a_stream_is_next_live() {
+    // A first live without a failure fetches nothing more (the start's fetch covers it).
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    assert!(!c.take_needs().contains(&Need::Filters { account: 0 }));
+
+    // A start without the network: the fetch fails before any stream was live.
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.filters_failed(0);
+    c.on_state(StreamId(0), &live(), t(START));
+    assert!(c.take_needs().contains(&Need::Filters { account: 0 }));
+    // A fetch that then succeeds clears it: the next going live is a reconnect's.
+    let mut c = core(vec![sub("#rust", 0), sub("#tokio", 0)]);
+    c.filters_failed(0);
+    c.set_filters(0, Vec::new());
+    c.on_state(StreamId(1), &live(), t(START));
+    assert!(!c.take_needs().contains(&Need::Filters { account: 0 }));
+}

@@ -295,6 +295,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
                 Heard::Filters(Err(e)) => {
                     tracing::warn!("fetching filters failed: {e}");
+                    core.filters_failed(0);
                     Ok(false)
                 }
                 Heard::CaughtUp {
