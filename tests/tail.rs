@@ -94,6 +94,8 @@ async fn the_token_travels_in_a_header_never_in_a_url() {
         server.publish("public", "delete", Some("1"));
         assert_eq!(run.line().await, "[public] delete 1");
         assert_eq!(run.exit_code().await, 0);
+        // Else the next run's wait could be met by this run's subscription, not yet gone.
+        within("unsubscribed", server.wait_subscribers_at_most("public", 0)).await;
     }
     let requests = server.requests();
     let streaming: Vec<_> = requests
