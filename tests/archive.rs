@@ -92,6 +92,14 @@ async fn tail_resume_prints_exactly_what_was_posted_between_two_runs() {
 
     let stats = archive_cmd(data.path(), &["archive", "stats"]).await;
     assert_eq!(stats.0, 0, "{stats:?}");
+    // What the runs printed is kept, as the live view keeps what it shows.
+    assert!(
+        stats
+            .1
+            .contains("5 posts, 0 notifications, 0 conversations"),
+        "{stats:?}"
+    );
+    assert!(stats.1.contains("1 deletes remembered"), "{stats:?}");
     assert!(
         stats
             .1
@@ -142,7 +150,7 @@ async fn the_archive_command_reports_prunes_and_forgets() {
     let account = server.base_url();
     assert!(
         out.contains(&format!(
-            "{account}: 1 stream cursors of 1 `tail --resume` reader"
+            "{account}: 1 deletes remembered; 1 stream cursors of 1 `tail --resume` reader"
         )),
         "{out}"
     );
@@ -155,7 +163,10 @@ async fn the_archive_command_reports_prunes_and_forgets() {
     assert!(err.contains("keeps nothing for `nobody@nowhere`"), "{err}");
     let (code, out, _) = archive_cmd(data.path(), &["archive", "forget", &account]).await;
     assert_eq!(code, 0);
-    assert!(out.contains("forgot 1 entries"), "{out}");
+    assert!(
+        out.contains("forgot 2 entries"),
+        "a delete and a cursor: {out}"
+    );
     let (_, out, _) = archive_cmd(data.path(), &["archive", "stats"]).await;
     assert!(out.contains("nothing kept yet"), "{out}");
 }

@@ -80,7 +80,15 @@ struct Printer {
     count: Option<u64>,
     hook: Option<crate::hooks::Hook>,
     highlights: crate::matching::Highlights,
+    /// With `--resume`: the account whose archive keeps what is printed, and what waits
+    /// for the next save.
+    archive_account: Option<String>,
+    kept: Vec<crate::archive::Write>,
 }
+
+/// What waits for a save at most; past it only deletes are kept (the archive falls behind
+/// only when it cannot be written, and the lines are printed all the same).
+const KEPT_MAX: usize = 10_000;
 
 /// Why the loop stops.
 enum Stop {
@@ -185,6 +193,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         count: args.count,
         hook: crate::cmd::live::watch_hook(&args.watch, &resolved.config.watch)?,
         highlights,
+        archive_account: resume.as_ref().map(|r| r.account().to_string()),
+        kept: Vec::new(),
     };
 
     let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
@@ -195,11 +205,12 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         catch_up_posts: resolved.limits.catch_up_posts,
     };
     // Statuses are decoded only as far as the lines and the core read them; an `--exec`
-    // hook gets the whole post (its highlights look at tags, its JSON at every field).
+    // hook gets the whole post (its highlights look at tags, its JSON at every field), and
+    // so does the archive of `--resume`.
     let settings = Arc::new(StreamSettings {
-        decoding: match printer.hook {
-            None => Decoding::Tail,
-            Some(_) => Decoding::Full,
+        decoding: match (&printer.hook, &printer.archive_account) {
+            (None, None) => Decoding::Tail,
+            _ => Decoding::Full,
         },
         ..(*connected.settings).clone()
     });
@@ -234,14 +245,16 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
     let mut terminate = terminate_signal();
     let stop = 'events: loop {
-        let checkpoint = resume.as_ref().and_then(|r| r.due(&core));
+        let checkpoint = resume
+            .as_ref()
+            .and_then(|r| r.due(&core, !printer.kept.is_empty()));
         let first = tokio::select! {
             m = rx.recv() => m,
             _ = &mut interrupt => break 'events Stop::Done,
             _ = &mut terminate => break 'events Stop::Done,
             _ = sleep_until_some(checkpoint) => {
                 if let Some(r) = resume.as_mut() {
-                    r.save(&core);
+                    r.save(&core, std::mem::take(&mut printer.kept));
                 }
                 continue;
             }
@@ -366,7 +379,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     };
     let flushed = printer.flush();
     if let Some(r) = resume.as_mut() {
-        r.save(&core);
+        r.save(&core, std::mem::take(&mut printer.kept));
     }
     // Streams close their sockets politely once nobody listens; give them a moment.
     drop(rx);
@@ -427,8 +440,41 @@ impl Printer {
             };
             hook.fire(json);
         }
+        self.keep(name, event);
         self.printed += 1;
         Ok(self.count.is_some_and(|n| self.printed >= n))
+    }
+
+    /// What was printed goes to the archive at the next save (`--resume` only).
+    fn keep(&mut self, stream: &str, event: StreamEvent) {
+        use crate::archive::Write;
+        let Some(account) = self.archive_account.clone() else {
+            return;
+        };
+        let write = match event {
+            StreamEvent::Update(status) => Write::Status {
+                account,
+                stream: stream.to_string(),
+                status,
+            },
+            StreamEvent::StatusUpdate(status) => Write::Edit { account, status },
+            StreamEvent::Delete(id) => Write::Delete { account, id },
+            StreamEvent::Notification(notification) => Write::Notification {
+                account,
+                notification,
+            },
+            StreamEvent::Conversation(conversation) => Write::Conversation {
+                account,
+                stream: stream.to_string(),
+                conversation,
+            },
+            _ => return,
+        };
+        if self.kept.len() >= KEPT_MAX && !matches!(write, Write::Delete { .. }) {
+            tracing::debug!("--resume: the archive falls behind; a printed post is not kept");
+            return;
+        }
+        self.kept.push(write);
     }
 
     /// What REST found (a catch-up, a poll, a verification), oldest first, as if it had

@@ -110,6 +110,11 @@ impl Resume {
         })
     }
 
+    /// The account's name in the archive.
+    pub(super) fn account(&self) -> &str {
+        &self.account
+    }
+
     pub(super) fn resumed(&self, stream: StreamId) -> bool {
         self.resumed.get(stream.0).copied().unwrap_or(false)
     }
@@ -134,21 +139,33 @@ impl Resume {
         cursors
     }
 
-    /// When the cursors that moved should be saved (`None`: nothing moved).
-    pub(super) fn due(&self, core: &LiveCore) -> Option<Instant> {
+    /// When the cursors that moved (or what was printed, `kept`) should be saved (`None`:
+    /// nothing moved).
+    pub(super) fn due(&self, core: &LiveCore, kept: bool) -> Option<Instant> {
         self.archive.as_ref()?;
+        if kept {
+            return Some(self.last_save + SAVE_EVERY);
+        }
         let mut saved = self.saved.clone();
         saved.sort_by(|a, b| a.0.cmp(&b.0));
         let moved = self.current(core) != saved || newest_shown(core) != self.saved_newest;
         moved.then(|| self.last_save + SAVE_EVERY)
     }
 
-    pub(super) fn save(&mut self, core: &LiveCore) {
+    /// Keeps what was printed, then the cursors: a run killed between the two prints its
+    /// last second again next time, and the archive keeps each post once.
+    pub(super) fn save(&mut self, core: &LiveCore, printed_posts: Vec<crate::archive::Write>) {
         let cursors = self.current(core);
         self.last_save = Instant::now();
         let Some(archive) = self.archive.as_mut() else {
             return;
         };
+        if !printed_posts.is_empty()
+            && let Err(e) = archive.write(&printed_posts)
+        {
+            // The cursors below fail the same way and say so; the lines were printed.
+            tracing::warn!("--resume: the printed posts are not kept: {e}");
+        }
         let printed: Vec<(usize, Vec<String>)> = (0..core.groups())
             .map(|g| (g, core.shown(g, PRINTED_KEPT)))
             .collect();
