@@ -63,7 +63,8 @@ fn has_notifications(state: &State, account: usize) -> bool {
 
 /// At start: the markers of each account with a home tab or notifications.
 pub fn initial(state: &mut State) -> Vec<Command> {
-    if !state.settings.markers {
+    // A side screen shows posts go by; nobody reads them there.
+    if !state.settings.markers || state.monitor.is_some() {
         return Vec::new();
     }
     let now = state.now;
@@ -160,7 +161,7 @@ pub fn saved(state: &mut State, account: usize, posted: Markers, result: Result<
 /// After each event: the positions that moved since the server last heard of them, when a
 /// post is due (quitting, or `POST_EVERY` since the last).
 pub fn after(state: &mut State, quitting: bool, commands: &mut Vec<Command>) {
-    if !state.settings.markers {
+    if !state.settings.markers || state.monitor.is_some() {
         return;
     }
     let now = state.now;

@@ -75,6 +75,17 @@ fn markers_are_read_at_start_asking_the_scopes_only_when_the_store_did_not_say()
     let mut s = state();
     s.settings.markers = false;
     assert!(markers::initial(&mut s).is_empty());
+    // A side screen is not reading.
+    let mut s = state();
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: false,
+    });
+    assert!(markers::initial(&mut s).is_empty());
+    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::sync_mut(&mut s, 0).fetched = true;
+    post(&mut s, 0, "10");
+    assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
 }
 
 #[test]
