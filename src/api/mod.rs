@@ -88,7 +88,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn status(&self) -> Option<u16> {
+    pub(crate) fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
             _ => None,

@@ -31,12 +31,13 @@ pub struct MarkerSync {
     pub sent_at: Option<Timestamp>,
 }
 
-/// Why a post of markers did not land.
+/// Why a read or a post of markers did not land.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveFailure {
-    /// The server refused the token (401/403): it may not write markers.
+pub enum MarkerFailure {
+    /// The server answered no (a 4xx: the token may not, or the server has no markers):
+    /// asking again in this run would get the same answer.
     Refused(String),
-    /// Anything else (network, a server error): worth another try.
+    /// Anything else (no network, a timeout, a server error): worth another try.
     Failed(String),
 }
 
@@ -96,7 +97,7 @@ pub fn sync_mut(state: &mut State, account: usize) -> &mut MarkerSync {
 pub fn fetched(
     state: &mut State,
     account: usize,
-    result: Result<Markers, String>,
+    result: Result<Markers, MarkerFailure>,
     writable: Option<bool>,
 ) {
     let sync = sync_mut(state, account);
@@ -106,9 +107,15 @@ pub fn fetched(
     }
     let markers = match result {
         Ok(m) => m,
-        Err(e) => {
-            // Offline or a server without markers: the local positions stand; the next
-            // attempt is when a post would be due.
+        Err(MarkerFailure::Refused(e)) => {
+            // A server without markers (or a token that may not read them): the local
+            // positions are all there is, and nothing is posted.
+            tracing::info!("markers of account {account}: {e}; not used in this run");
+            sync.writable = Some(false);
+            return;
+        }
+        Err(MarkerFailure::Failed(e)) => {
+            // Offline: the local positions stand; the next attempt is when a post would be.
             tracing::info!("markers of account {account}: {e}");
             return;
         }
@@ -136,16 +143,21 @@ pub fn fetched(
 
 /// A post's answer. A refusal (the token may not write markers after all) ends the posting
 /// for the account; anything else tries again when the next post is due.
-pub fn saved(state: &mut State, account: usize, posted: Markers, result: Result<(), SaveFailure>) {
+pub fn saved(
+    state: &mut State,
+    account: usize,
+    posted: Markers,
+    result: Result<(), MarkerFailure>,
+) {
     let sync = sync_mut(state, account);
     sync.in_flight = false;
     match result {
         Ok(()) => {}
-        Err(SaveFailure::Refused(e)) => {
+        Err(MarkerFailure::Refused(e)) => {
             tracing::info!("markers of account {account} not kept on the server: {e}");
             sync.writable = Some(false);
         }
-        Err(SaveFailure::Failed(e)) => {
+        Err(MarkerFailure::Failed(e)) => {
             tracing::info!("markers of account {account}: {e}");
             // Posted again when due, unless the position moved on (then the newer goes).
             if sync.server.home == posted.home && posted.home.is_some() {

@@ -74,14 +74,14 @@ pub enum AppEvent {
     /// command asked the server.
     MarkersFetched {
         account: usize,
-        result: Result<crate::api::markers::Markers, String>,
+        result: Result<crate::api::markers::Markers, markers::MarkerFailure>,
         writable: Option<bool>,
     },
     /// The answer to a post of markers.
     MarkersSaved {
         account: usize,
         posted: crate::api::markers::Markers,
-        result: Result<(), markers::SaveFailure>,
+        result: Result<(), markers::MarkerFailure>,
     },
     /// What the archive found for a tab's search.
     ArchiveSearched {

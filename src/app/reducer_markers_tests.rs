@@ -6,7 +6,7 @@ use ratatui::crossterm::event::KeyCode;
 use super::tests::*;
 use super::*;
 use crate::api::markers::Markers;
-use crate::app::markers::{self, SaveFailure};
+use crate::app::markers::{self, MarkerFailure};
 
 fn post(s: &mut State, stream: usize, id: &str) -> Vec<Command> {
     event(s, stream, StreamEvent::Update(status(id, "x")))
@@ -182,7 +182,7 @@ fn a_refused_post_ends_the_posting_and_a_failed_one_is_tried_again() {
         AppEvent::MarkersSaved {
             account: 0,
             posted: home("10"),
-            result: Err(SaveFailure::Failed("timed out".into())),
+            result: Err(MarkerFailure::Failed("timed out".into())),
         },
     );
     s.now = now() + jiff::SignedDuration::from_secs(122);
@@ -192,7 +192,7 @@ fn a_refused_post_ends_the_posting_and_a_failed_one_is_tried_again() {
         AppEvent::MarkersSaved {
             account: 0,
             posted: home("10"),
-            result: Err(SaveFailure::Refused("HTTP 403".into())),
+            result: Err(MarkerFailure::Refused("HTTP 403".into())),
         },
     );
     post(&mut s, 0, "11");
@@ -208,7 +208,7 @@ fn a_failed_read_is_tried_again_when_a_post_would_be_due() {
         &mut s,
         AppEvent::MarkersFetched {
             account: 0,
-            result: Err("cannot reach the server".into()),
+            result: Err(MarkerFailure::Failed("cannot reach the server".into())),
             writable: None,
         },
     );
@@ -273,4 +273,27 @@ fn notifications_are_read_while_the_pane_shows_and_counted_from_the_marker_when_
     fetched(&mut s, None, Some("8"), false);
     assert_eq!(s.notifications.unread, 1, "9 was not read anywhere");
     assert!(s.notifications.read[0].id.as_deref() == Some("8"));
+}
+
+#[test]
+fn a_server_without_markers_is_not_asked_again_nor_posted_to() {
+    let mut s = state();
+    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::initial(&mut s);
+    update(
+        &mut s,
+        AppEvent::MarkersFetched {
+            account: 0,
+            result: Err(MarkerFailure::Refused("HTTP 404: Record not found".into())),
+            writable: None,
+        },
+    );
+    s.now = now() + jiff::SignedDuration::from_secs(61);
+    let later = post(&mut s, 0, "10");
+    assert!(
+        later
+            .iter()
+            .all(|c| !matches!(c, Command::FetchMarkers { .. }))
+    );
+    assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
 }

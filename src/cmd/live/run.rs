@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
-use crate::app::markers::SaveFailure;
+use crate::app::markers::MarkerFailure;
 use crate::app::reducer::update;
 use crate::app::state::{State, UiSettings};
 use crate::app::{AppEvent, Command};
@@ -661,7 +661,7 @@ fn execute(
                         crate::api::markers::scopes_write_markers(s.iter().map(String::as_str))
                     })
                 });
-                let result = result.map_err(|e| e.to_string());
+                let result = result.map_err(marker_failure);
                 let event = AppEvent::MarkersFetched {
                     account,
                     result,
@@ -674,13 +674,7 @@ fn execute(
             let api = source.api(account)?.clone();
             let tx = tx.clone();
             return Some(tokio::spawn(async move {
-                let result = api.save_markers(&markers).await.map_err(|e| {
-                    if e.is_auth() {
-                        SaveFailure::Refused(e.to_string())
-                    } else {
-                        SaveFailure::Failed(e.to_string())
-                    }
-                });
+                let result = api.save_markers(&markers).await.map_err(marker_failure);
                 let event = AppEvent::MarkersSaved {
                     account,
                     posted: markers,
@@ -721,6 +715,16 @@ fn execute(
         }
     }
     None
+}
+
+/// A 4xx is the server's answer for the whole run (but for a timeout or a rate limit).
+fn marker_failure(e: crate::api::ApiError) -> MarkerFailure {
+    match e.status() {
+        Some(s) if (400..500).contains(&s) && s != 408 && s != 429 => {
+            MarkerFailure::Refused(e.to_string())
+        }
+        _ => MarkerFailure::Failed(e.to_string()),
+    }
 }
 
 /// The latest page of a stream's timeline, or everything after `since` up to `bound`.
