@@ -91,7 +91,8 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ),
         Some(_) => match connected.api.verify_credentials().await {
             Ok(account) => {
-                let scopes = match connected.api.scopes().await {
+                let listed = connected.api.scopes().await;
+                let scopes = match &listed {
                     Some(s) => format!("scopes: {}", crate::text::plain_line(&s.join(" "), 80)),
                     None => "the server does not list its scopes".to_string(),
                 };
@@ -102,7 +103,9 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
                         "valid for @{} ({scopes})",
                         crate::text::plain_line(&account.acct, 80)
                     ),
-                )
+                );
+                let (outcome, text) = markers_line(&resolved, &connected.api, listed).await;
+                report.line(outcome, "markers", &text);
             }
             Err(e) if e.is_auth() => report.line(
                 Outcome::Refused,
@@ -279,4 +282,46 @@ async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome
     ));
     task.abort();
     verdict
+}
+
+/// Whether the live view shares its read positions with the server's markers, and if not,
+/// what would make it.
+async fn markers_line(
+    resolved: &setup::Resolved,
+    api: &crate::api::Api,
+    listed: Option<Vec<String>>,
+) -> (Outcome, String) {
+    use crate::api::markers::scopes_write_markers;
+    if !resolved.config.ui.markers {
+        return (
+            Outcome::Note,
+            "switched off in the config ([ui] markers = false): read positions stay here".into(),
+        );
+    }
+    if let Err(e) = api.markers().await {
+        return (
+            Outcome::Note,
+            format!("the server keeps none ({e}): read positions stay here"),
+        );
+    }
+    let writes = match (&resolved.scopes, listed) {
+        (Some(stored), _) => Some(scopes_write_markers(stored.split_whitespace())),
+        (None, Some(listed)) => Some(scopes_write_markers(listed.iter().map(String::as_str))),
+        (None, None) => None,
+    };
+    match writes {
+        Some(true) => (
+            Outcome::Ok,
+            "read positions of home and notifications are shared with the server's markers"
+                .into(),
+        ),
+        Some(false) => (
+            Outcome::Note,
+            "read from the server, not written: the token may not (tootwatch login --scopes \"read write:statuses\")".into(),
+        ),
+        None => (
+            Outcome::Note,
+            "read from the server, not written: the server does not say whether the token may".into(),
+        ),
+    }
 }
