@@ -311,7 +311,11 @@ pub fn load(
             read.id = Some(id);
         }
     }
-    state.recount_notifications_unread();
+    state.notifications.unread = 0;
+    state.notifications.unread_of.clear();
+    for account in 0..accounts.len() {
+        state.recount_notifications_unread(account);
+    }
     Ok(loaded)
 }
 

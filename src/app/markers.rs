@@ -18,9 +18,12 @@ const POST_EVERY: SignedDuration = SignedDuration::from_secs(60);
 /// One account's markers, as the view knows them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MarkerSync {
-    /// Whether the token may write markers: from the token store's scopes, else from the
-    /// server's answer at start; `None` until known. Unknown is never "yes".
-    pub writable: Option<bool>,
+    /// The token may write markers: only a stored token says so (`tootwatch login` keeps its
+    /// scopes). The server lists its app's scopes, not the token's, so any other token
+    /// reads the markers and posts nothing.
+    pub writable: bool,
+    /// The server answered a read or a post with a refusal: not asked again in this run.
+    pub refused: bool,
     /// The server's markers were read: from then on the view may post its own.
     pub fetched: bool,
     /// A read (or a post) is on its way.
@@ -77,10 +80,7 @@ pub fn initial(state: &mut State) -> Vec<Command> {
         let sync = sync_mut(state, account);
         sync.in_flight = true;
         sync.sent_at = Some(now);
-        commands.push(Command::FetchMarkers {
-            account,
-            ask_scopes: sync.writable.is_none(),
-        });
+        commands.push(Command::FetchMarkers { account });
     }
     commands
 }
@@ -94,24 +94,16 @@ pub fn sync_mut(state: &mut State, account: usize) -> &mut MarkerSync {
 
 /// The server's markers arrived: each moves its position forward (the line with it, so that
 /// what was read on another device is above the line).
-pub fn fetched(
-    state: &mut State,
-    account: usize,
-    result: Result<Markers, MarkerFailure>,
-    writable: Option<bool>,
-) {
+pub fn fetched(state: &mut State, account: usize, result: Result<Markers, MarkerFailure>) {
     let sync = sync_mut(state, account);
     sync.in_flight = false;
-    if writable.is_some() {
-        sync.writable = writable;
-    }
     let markers = match result {
         Ok(m) => m,
         Err(MarkerFailure::Refused(e)) => {
             // A server without markers (or a token that may not read them): the local
             // positions are all there is, and nothing is posted.
             tracing::info!("markers of account {account}: {e}; not used in this run");
-            sync.writable = Some(false);
+            sync.refused = true;
             return;
         }
         Err(MarkerFailure::Failed(e)) => {
@@ -128,15 +120,15 @@ pub fn fetched(
         state.tabs[tab].restore_server_read(id);
     }
     if let Some(id) = markers.notifications {
+        // Not marked saved: the archive is given it, for the next start without a network.
         let read = state.notifications.read_mut(account);
         if read.divider.as_deref().is_none_or(|d| is_newer(&id, d)) {
             read.divider = Some(id.clone());
         }
         if read.id.as_deref().is_none_or(|r| is_newer(&id, r)) {
-            read.id = Some(id.clone());
-            read.saved = Some(id);
+            read.id = Some(id);
         }
-        state.recount_notifications_unread();
+        state.recount_notifications_unread(account);
     }
     state.dirty = true;
 }
@@ -155,7 +147,7 @@ pub fn saved(
         Ok(()) => {}
         Err(MarkerFailure::Refused(e)) => {
             tracing::info!("markers of account {account} not kept on the server: {e}");
-            sync.writable = Some(false);
+            sync.refused = true;
         }
         Err(MarkerFailure::Failed(e)) => {
             tracing::info!("markers of account {account}: {e}");
@@ -178,41 +170,36 @@ pub fn after(state: &mut State, quitting: bool, commands: &mut Vec<Command>) {
     }
     let now = state.now;
     for account in 0..state.markers.len() {
-        let due = |sync: &MarkerSync| {
-            quitting
-                || sync
-                    .sent_at
-                    .is_none_or(|at| now.duration_since(at) >= POST_EVERY)
-        };
-        let home = home_tab(state, account).and_then(|t| state.tabs[t].read_id.clone());
-        let notifications = state
-            .notifications
-            .read
-            .get(account)
-            .and_then(|r| r.id.clone());
-        let sync = &mut state.markers[account];
-        // A quit posts what moved even with an earlier post still on its way.
+        let sync = &state.markers[account];
+        // A quit posts what moved even with an earlier post still on its way (the run loop
+        // sends it after that one).
         let busy = sync.in_flight && !(quitting && sync.fetched);
-        if busy || sync.writable == Some(false) || !due(sync) {
+        let due = quitting
+            || sync
+                .sent_at
+                .is_none_or(|at| now.duration_since(at) >= POST_EVERY);
+        if sync.refused || busy || !due || (sync.fetched && !sync.writable) {
             continue;
         }
         if !sync.fetched {
             // The read at start failed (offline?): try it again rather than post blindly.
-            if !quitting && (home.is_some() || notifications.is_some()) {
+            if !quitting {
+                let sync = &mut state.markers[account];
                 sync.in_flight = true;
                 sync.sent_at = Some(now);
-                commands.push(Command::FetchMarkers {
-                    account,
-                    ask_scopes: sync.writable.is_none(),
-                });
+                commands.push(Command::FetchMarkers { account });
             }
             continue;
         }
-        if sync.writable != Some(true) {
-            continue;
-        }
-        let moved = |ours: Option<String>, theirs: &Option<String>| {
+        let home = home_tab(state, account).and_then(|t| state.tabs[t].read_id.as_ref());
+        let notifications = state
+            .notifications
+            .read
+            .get(account)
+            .and_then(|r| r.id.as_ref());
+        let moved = |ours: Option<&String>, theirs: &Option<String>| {
             ours.filter(|id| theirs.as_deref().is_none_or(|t| is_newer(id, t)))
+                .cloned()
         };
         let post = Markers {
             home: moved(home, &sync.server.home),
@@ -221,6 +208,7 @@ pub fn after(state: &mut State, quitting: bool, commands: &mut Vec<Command>) {
         if post == Markers::default() {
             continue;
         }
+        let sync = &mut state.markers[account];
         if let Some(id) = &post.home {
             sync.server.home = Some(id.clone());
         }

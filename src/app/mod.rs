@@ -70,12 +70,10 @@ pub enum AppEvent {
         target: archive::LoadTarget,
         kept: Vec<crate::archive::Kept>,
     },
-    /// The server's markers (or why not), and whether the token may write them when the
-    /// command asked the server.
+    /// The server's markers, or why not.
     MarkersFetched {
         account: usize,
         result: Result<crate::api::markers::Markers, markers::MarkerFailure>,
-        writable: Option<bool>,
     },
     /// The answer to a post of markers.
     MarkersSaved {
@@ -145,11 +143,9 @@ pub enum Command {
         stream: String,
         limit: usize,
     },
-    /// Read the account's markers; `ask_scopes`: ask the server too whether the token may
-    /// write them (the token store did not say).
+    /// Read the account's markers.
     FetchMarkers {
         account: usize,
-        ask_scopes: bool,
     },
     /// Post the read positions that moved (the run loop waits for it before exiting).
     SaveMarkers {

@@ -34,11 +34,17 @@ pub fn read_key(tab: &super::state::Tab) -> String {
         .join(" ")
 }
 
+/// A view left alone this long (no key, no click) is not being read: its positions stay
+/// where the reader left them, and the server's markers with them.
+const AWAY_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+
 /// After each event: the active tab's position moves to what the reader has selected, and
 /// positions that moved are kept.
 pub fn after(state: &mut State, commands: &mut Vec<Command>) {
     let active = state.active;
-    if state.found.is_none()
+    let present = state.now.duration_since(state.last_input) < AWAY_AFTER;
+    if present
+        && state.found.is_none()
         && matches!(state.overlay, Overlay::None)
         && let Some(tab) = state.tabs.get_mut(active)
         && tab
@@ -47,7 +53,7 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
     {
         tab.mark_read();
     }
-    if state.show_notifications && state.notifications_drawn {
+    if present && state.show_notifications && state.notifications_drawn {
         notifications_seen(state);
     }
     let quitting = state.quit || commands.contains(&Command::Quit);
@@ -108,37 +114,30 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
 }
 
 /// The pane shows: each account's newest notification there (the first of its, newest
-/// first) is read. After every event, so it stops as soon as each account has its own.
+/// first) is read. After every event, so it stops as soon as each account has its own and
+/// copies an id only when a position moves.
 fn notifications_seen(state: &mut State) {
     let accounts = state.accounts.len();
-    let mut top: Vec<Option<String>> = vec![None; accounts];
+    let n = &mut state.notifications;
+    let mut looked = vec![false; accounts];
+    let mut moved: Vec<(usize, String)> = Vec::new();
     let mut found = 0;
-    for e in &state.notifications.entries {
-        if e.verdict == Verdict::Hide {
+    for e in &n.entries {
+        if e.verdict == Verdict::Hide || looked.get(e.account) != Some(&false) {
             continue;
         }
-        if let Some(slot) = top.get_mut(e.account)
-            && slot.is_none()
-        {
-            *slot = Some(e.notification.id.clone());
-            found += 1;
-            if found == accounts {
-                break;
-            }
+        looked[e.account] = true;
+        found += 1;
+        let read = n.read.get(e.account).and_then(|r| r.id.as_deref());
+        if read.is_none_or(|r| crate::live::is_newer(&e.notification.id, r)) {
+            moved.push((e.account, e.notification.id.clone()));
+        }
+        if found == accounts {
+            break;
         }
     }
-    for (account, id) in top.into_iter().enumerate() {
-        let Some(id) = id else {
-            continue;
-        };
-        let read = state.notifications.read_mut(account);
-        if read
-            .id
-            .as_deref()
-            .is_none_or(|r| crate::live::is_newer(&id, r))
-        {
-            read.id = Some(id);
-        }
+    for (account, id) in moved {
+        n.read_mut(account).id = Some(id);
     }
 }
 
@@ -159,25 +158,37 @@ impl Notifications {
     }
 }
 
+impl Notifications {
+    /// A notification of `account` arrived while the pane was hidden.
+    pub fn count_new(&mut self, account: usize) {
+        if self.unread_of.len() <= account {
+            self.unread_of.resize(account + 1, 0);
+        }
+        self.unread_of[account] += 1;
+        self.unread += 1;
+    }
+}
+
 impl State {
-    /// Unread notifications after a position came from before (the archive, the markers):
-    /// those newer than their account's position, while the pane is hidden.
-    pub fn recount_notifications_unread(&mut self) {
-        let n = &self.notifications;
-        let unread = if self.show_notifications {
-            0
-        } else {
-            n.entries
+    /// Unread notifications of an account after its position came from before (the archive,
+    /// the markers): those newer than it, while the pane is hidden. Other accounts' counts
+    /// stay as they are.
+    pub fn recount_notifications_unread(&mut self, account: usize) {
+        let n = &mut self.notifications;
+        let count = match n.read.get(account).and_then(|r| r.id.as_deref()) {
+            Some(read) if !self.show_notifications => n
+                .entries
                 .iter()
-                .filter(|e| e.verdict != Verdict::Hide)
-                .filter(|e| {
-                    n.read
-                        .get(e.account)
-                        .and_then(|r| r.id.as_deref())
-                        .is_some_and(|r| crate::live::is_newer(&e.notification.id, r))
-                })
-                .count()
+                .filter(|e| e.account == account && e.verdict != Verdict::Hide)
+                .filter(|e| crate::live::is_newer(&e.notification.id, read))
+                .count(),
+            Some(_) => 0,
+            None => return,
         };
-        self.notifications.unread = unread;
+        if n.unread_of.len() <= account {
+            n.unread_of.resize(account + 1, 0);
+        }
+        n.unread_of[account] = count;
+        n.unread = n.unread_of.iter().sum();
     }
 }

@@ -26,6 +26,12 @@ pub fn update(state: &mut State, event: AppEvent) -> Vec<Command> {
 }
 
 fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
+    if matches!(
+        event,
+        AppEvent::Key(_) | AppEvent::Mouse(_) | AppEvent::TabClicked(_)
+    ) {
+        state.last_input = state.now;
+    }
     match event {
         AppEvent::Stream(StreamMessage::Event { stream, event, .. }) => {
             on_stream_event(state, stream.0, event, Origin::Stream)
@@ -98,7 +104,12 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
                 .iter()
                 .filter(|t| t.account == account)
                 .flat_map(|t| &t.streams)
-                .any(|s| matches!(s.state, ConnectionState::Live { .. }));
+                .any(|s| {
+                    matches!(
+                        s.state,
+                        ConnectionState::Live { .. } | ConnectionState::Polling { .. }
+                    )
+                });
             if online {
                 state.flash = Some(format!("could not fetch filters: {e}"));
                 state.dirty = true;
@@ -217,12 +228,8 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.dirty = true;
             Vec::new()
         }
-        AppEvent::MarkersFetched {
-            account,
-            result,
-            writable,
-        } => {
-            super::markers::fetched(state, account, result, writable);
+        AppEvent::MarkersFetched { account, result } => {
+            super::markers::fetched(state, account, result);
             Vec::new()
         }
         AppEvent::MarkersSaved {
@@ -595,6 +602,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
             state.show_notifications = !state.show_notifications;
             if state.show_notifications {
                 state.notifications.unread = 0;
+                state.notifications.unread_of.clear();
             }
         }
         Action::Search => {

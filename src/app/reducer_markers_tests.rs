@@ -7,12 +7,15 @@ use super::tests::*;
 use super::*;
 use crate::api::markers::Markers;
 use crate::app::markers::{self, MarkerFailure};
+use crate::stream::StreamSpec;
 
 fn post(s: &mut State, stream: usize, id: &str) -> Vec<Command> {
     event(s, stream, StreamEvent::Update(status(id, "x")))
 }
 
+/// The markers arrive; `writable`: the token store said the token may write them.
 fn fetched(s: &mut State, home: Option<&str>, notifications: Option<&str>, writable: bool) {
+    markers::sync_mut(s, 0).writable = writable;
     update(
         s,
         AppEvent::MarkersFetched {
@@ -21,7 +24,6 @@ fn fetched(s: &mut State, home: Option<&str>, notifications: Option<&str>, writa
                 home: home.map(str::to_string),
                 notifications: notifications.map(str::to_string),
             }),
-            writable: Some(writable),
         },
     );
 }
@@ -47,23 +49,11 @@ fn home(id: &str) -> Markers {
 }
 
 #[test]
-fn markers_are_read_at_start_asking_the_scopes_only_when_the_store_did_not_say() {
+fn markers_are_read_at_start_whatever_the_token_may_write() {
     let mut s = state();
     assert_eq!(
         markers::initial(&mut s),
-        [Command::FetchMarkers {
-            account: 0,
-            ask_scopes: true
-        }]
-    );
-    let mut s = state();
-    markers::sync_mut(&mut s, 0).writable = Some(false);
-    assert_eq!(
-        markers::initial(&mut s),
-        [Command::FetchMarkers {
-            account: 0,
-            ask_scopes: false
-        }]
+        [Command::FetchMarkers { account: 0 }]
     );
     // Without a home tab or notifications there is nothing to read; nor when switched off.
     let mut s = State::new(
@@ -82,7 +72,7 @@ fn markers_are_read_at_start_asking_the_scopes_only_when_the_store_did_not_say()
         bell: false,
     });
     assert!(markers::initial(&mut s).is_empty());
-    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::sync_mut(&mut s, 0).writable = true;
     markers::sync_mut(&mut s, 0).fetched = true;
     post(&mut s, 0, "10");
     assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
@@ -152,7 +142,7 @@ fn nothing_is_posted_with_a_read_token_nor_before_the_markers_were_read() {
     assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
 
     let mut s = state();
-    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::sync_mut(&mut s, 0).writable = true;
     markers::initial(&mut s);
     post(&mut s, 0, "10");
     assert!(
@@ -200,28 +190,29 @@ fn a_refused_post_ends_the_posting_and_a_failed_one_is_tried_again() {
 }
 
 #[test]
-fn a_failed_read_is_tried_again_when_a_post_would_be_due() {
-    let mut s = state();
-    markers::sync_mut(&mut s, 0).writable = Some(true);
-    markers::initial(&mut s);
-    update(
-        &mut s,
-        AppEvent::MarkersFetched {
-            account: 0,
-            result: Err(MarkerFailure::Failed("cannot reach the server".into())),
-            writable: None,
-        },
-    );
-    assert!(
-        post(&mut s, 0, "10")
-            .iter()
-            .all(|c| !matches!(c, Command::FetchMarkers { .. }))
-    );
-    s.now = now() + jiff::SignedDuration::from_secs(61);
-    assert!(post(&mut s, 0, "11").contains(&Command::FetchMarkers {
-        account: 0,
-        ask_scopes: false
-    }));
+fn a_failed_read_is_tried_again_a_minute_later_with_any_token() {
+    for writable in [true, false] {
+        let mut s = state();
+        markers::sync_mut(&mut s, 0).writable = writable;
+        markers::initial(&mut s);
+        update(
+            &mut s,
+            AppEvent::MarkersFetched {
+                account: 0,
+                result: Err(MarkerFailure::Failed("cannot reach the server".into())),
+            },
+        );
+        assert!(
+            post(&mut s, 0, "10")
+                .iter()
+                .all(|c| !matches!(c, Command::FetchMarkers { .. }))
+        );
+        s.now = now() + jiff::SignedDuration::from_secs(61);
+        assert!(
+            post(&mut s, 0, "11").contains(&Command::FetchMarkers { account: 0 }),
+            "writable: {writable}"
+        );
+    }
 }
 
 #[test]
@@ -278,14 +269,13 @@ fn notifications_are_read_while_the_pane_shows_and_counted_from_the_marker_when_
 #[test]
 fn a_server_without_markers_is_not_asked_again_nor_posted_to() {
     let mut s = state();
-    markers::sync_mut(&mut s, 0).writable = Some(true);
+    markers::sync_mut(&mut s, 0).writable = true;
     markers::initial(&mut s);
     update(
         &mut s,
         AppEvent::MarkersFetched {
             account: 0,
             result: Err(MarkerFailure::Refused("HTTP 404: Record not found".into())),
-            writable: None,
         },
     );
     s.now = now() + jiff::SignedDuration::from_secs(61);
@@ -296,4 +286,68 @@ fn a_server_without_markers_is_not_asked_again_nor_posted_to() {
             .all(|c| !matches!(c, Command::FetchMarkers { .. }))
     );
     assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
+}
+
+#[test]
+fn a_view_left_alone_moves_no_position_until_the_reader_is_back() {
+    let mut s = state();
+    markers::initial(&mut s);
+    fetched(&mut s, None, None, true);
+    post(&mut s, 0, "10");
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("10"));
+    // Ten minutes without a key: posts still come in, unread.
+    s.now = now() + jiff::SignedDuration::from_mins(11);
+    let away = post(&mut s, 0, "11");
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("10"));
+    assert_eq!(saves(&away), [home("10")], "what was read before, not more");
+    update(
+        &mut s,
+        AppEvent::MarkersSaved {
+            account: 0,
+            posted: home("10"),
+            result: Ok(()),
+        },
+    );
+    // Back: a key, and what is on screen is read.
+    key(&mut s, KeyCode::Char('k'));
+    assert_eq!(s.tabs[0].read_id.as_deref(), Some("11"));
+}
+
+#[test]
+fn a_marker_recounts_only_its_own_accounts_unread_notifications() {
+    let mut s = State::new(
+        vec![
+            ("Home".into(), vec![StreamSpec::User]),
+            ("Other".into(), vec![StreamSpec::User]),
+        ],
+        Default::default(),
+        now(),
+    );
+    s.set_accounts(vec!["a@x".into(), "b@y".into()], &[0, 1]);
+    s.show_notifications = false;
+    for id in ["1", "2"] {
+        event(
+            &mut s,
+            0,
+            StreamEvent::Notification(notification(id, "favourite", None)),
+        );
+        event(
+            &mut s,
+            1,
+            StreamEvent::Notification(notification(id, "favourite", None)),
+        );
+    }
+    assert_eq!(s.notifications.unread, 4);
+    // Account 0 had read up to 1 elsewhere: its 2 is unread; account 1's two stay counted.
+    update(
+        &mut s,
+        AppEvent::MarkersFetched {
+            account: 0,
+            result: Ok(Markers {
+                home: None,
+                notifications: Some("1".into()),
+            }),
+        },
+    );
+    assert_eq!(s.notifications.unread, 3);
 }

@@ -83,7 +83,9 @@ pub struct NotificationEntry {
 pub struct Notifications {
     /// Newest first.
     pub entries: VecDeque<NotificationEntry>,
+    /// What arrived while the pane was hidden (all accounts; `unread_of` per account).
     pub unread: usize,
+    pub unread_of: Vec<usize>,
     /// Per account (index into `State::accounts`), its read position.
     pub read: Vec<super::read::NotificationsRead>,
 }
@@ -135,6 +137,8 @@ pub struct State {
     /// A short message for the footer ("link copied").
     pub flash: Option<String>,
     pub now: Timestamp,
+    /// The reader's last key or click: read positions move only while they are there.
+    pub last_input: Timestamp,
     pub settings: UiSettings,
     /// Where each stream's events go: `StreamId.0` → tab index.
     pub stream_tab: Vec<usize>,
@@ -201,6 +205,7 @@ impl State {
             revealed: HashSet::new(),
             flash: None,
             now,
+            last_input: now,
             settings,
             stream_tab,
             highlights: Default::default(),
@@ -465,7 +470,7 @@ impl State {
                 self.verdict_for(account, s, &FilterContext::Notifications)
             });
             if since.is_some() && verdict != Verdict::Hide && !self.show_notifications {
-                self.notifications.unread += 1;
+                self.notifications.count_new(account);
             }
             self.notifications.entries.insert(
                 pos,
@@ -700,7 +705,7 @@ impl State {
         });
         let mention = n.kind == NotificationType::Mention && verdict != Verdict::Hide;
         if verdict != Verdict::Hide && !self.show_notifications {
-            self.notifications.unread += 1;
+            self.notifications.count_new(account);
         }
         self.notifications.entries.push_front(NotificationEntry {
             notification: n,

@@ -468,7 +468,10 @@ impl Tab {
         {
             self.divider_id = Some(id.clone());
         }
+        // Not marked saved: the archive is given it, for the next start without a network.
+        let saved = self.read_saved.take();
         self.restore_read(id, false);
+        self.read_saved = saved;
     }
 
     /// Without a read position (a tab not yet visited, nothing kept from before): the newest

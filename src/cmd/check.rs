@@ -83,6 +83,21 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ),
     }
 
+    let mut groups = if args.streams.is_empty() {
+        let tabs = resolved.config.tab_streams();
+        if tabs.is_empty() {
+            vec![vec![StreamSpec::User]]
+        } else {
+            tabs
+        }
+    } else {
+        args.streams.clone()
+    };
+    // The live view shares read positions of home and notifications only.
+    let uses_markers = groups
+        .iter()
+        .flatten()
+        .any(|s| matches!(s, StreamSpec::User | StreamSpec::UserNotification));
     match &resolved.token {
         None => report.line(
             Outcome::Fail,
@@ -91,10 +106,13 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ),
         Some(_) => match connected.api.verify_credentials().await {
             Ok(account) => {
-                let listed = connected.api.scopes().await;
-                let scopes = match &listed {
-                    Some(s) => format!("scopes: {}", crate::text::plain_line(&s.join(" "), 80)),
-                    None => "the server does not list its scopes".to_string(),
+                // The server lists its app's scopes, not the token's (which may be fewer).
+                let scopes = match connected.api.scopes().await {
+                    Some(s) => format!(
+                        "the app's scopes: {}",
+                        crate::text::plain_line(&s.join(" "), 80)
+                    ),
+                    None => "the server does not list the app's scopes".to_string(),
                 };
                 report.line(
                     Outcome::Ok,
@@ -104,8 +122,10 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
                         crate::text::plain_line(&account.acct, 80)
                     ),
                 );
-                let (outcome, text) = markers_line(&resolved, &connected.api, listed).await;
-                report.line(outcome, "markers", &text);
+                if uses_markers {
+                    let (outcome, text) = markers_line(&resolved, &connected.api).await;
+                    report.line(outcome, "markers", &text);
+                }
             }
             Err(e) if e.is_auth() => report.line(
                 Outcome::Refused,
@@ -136,16 +156,6 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ),
     }
 
-    let mut groups = if args.streams.is_empty() {
-        let tabs = resolved.config.tab_streams();
-        if tabs.is_empty() {
-            vec![vec![StreamSpec::User]]
-        } else {
-            tabs
-        }
-    } else {
-        args.streams.clone()
-    };
     if let Err(f) = setup::resolve_lists(&connected.api, &mut groups)
         .await
         .map(drop)
@@ -286,29 +296,37 @@ async fn try_stream(connected: &setup::Connected, spec: &StreamSpec) -> (Outcome
 
 /// Whether the live view shares its read positions with the server's markers, and if not,
 /// what would make it.
-async fn markers_line(
-    resolved: &setup::Resolved,
-    api: &crate::api::Api,
-    listed: Option<Vec<String>>,
-) -> (Outcome, String) {
-    use crate::api::markers::scopes_write_markers;
+async fn markers_line(resolved: &setup::Resolved, api: &crate::api::Api) -> (Outcome, String) {
     if !resolved.config.ui.markers {
         return (
             Outcome::Note,
             "switched off in the config ([ui] markers = false): read positions stay here".into(),
         );
     }
-    if let Err(e) = api.markers().await {
-        return (
-            Outcome::Note,
-            format!("the server keeps none ({e}): read positions stay here"),
-        );
+    match api.markers().await {
+        Ok(_) => {}
+        Err(ApiError::Status { status, message })
+            if (400..500).contains(&status) && !matches!(status, 408 | 409 | 429) =>
+        {
+            return (
+                Outcome::Note,
+                format!(
+                    "the server keeps none ({status} {}): read positions stay here",
+                    crate::text::plain_line(&message, 80)
+                ),
+            );
+        }
+        Err(e) => {
+            return (
+                Outcome::Note,
+                format!("cannot read them: {e}; the live view tries again each minute"),
+            );
+        }
     }
-    let writes = match (&resolved.scopes, listed) {
-        (Some(stored), _) => Some(scopes_write_markers(stored.split_whitespace())),
-        (None, Some(listed)) => Some(scopes_write_markers(listed.iter().map(String::as_str))),
-        (None, None) => None,
-    };
+    let writes = resolved
+        .scopes
+        .as_deref()
+        .map(|s| crate::api::markers::scopes_write_markers(s.split_whitespace()));
     match writes {
         Some(true) => (
             Outcome::Ok,
@@ -321,7 +339,7 @@ async fn markers_line(
         ),
         None => (
             Outcome::Note,
-            "read from the server, not written: the server does not say whether the token may".into(),
+            "read from the server, not written: only a token from `tootwatch login` keeps what it may do".into(),
         ),
     }
 }

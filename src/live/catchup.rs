@@ -125,6 +125,14 @@ impl LiveCore {
         let Some(t) = self.tracks.get_mut(stream.0) else {
             return;
         };
+        // The server answers again (a polled stream has no "live" to say so).
+        if outcome != CaughtUp::Failed {
+            let account = t.sub.account;
+            self.refetch_failed_filters(account);
+        }
+        let Some(t) = self.tracks.get_mut(stream.0) else {
+            return;
+        };
         match outcome {
             CaughtUp::Done => t.open = None,
             CaughtUp::GoesOn(id) => {
@@ -194,14 +202,6 @@ impl LiveCore {
         t.live = Some((now, state.clone()));
         let account = t.sub.account;
         let spec = t.sub.spec.clone();
-        let refetch = self.accounts.get_mut(account).is_some_and(|a| {
-            let failed = a.filters_failed;
-            a.filters_failed = false;
-            failed
-        });
-        if reconnected || refetch {
-            self.needs.push(Need::Filters { account });
-        }
         // On the first connection a start page still on its way covers the time before.
         let first_and_covered = !reconnected && t.anchor == Anchor::Pending;
         tracing::debug!(
@@ -210,6 +210,11 @@ impl LiveCore {
             if reconnected { "again" } else { "first" },
             t.anchor
         );
+        if reconnected {
+            self.needs.push(Need::Filters { account });
+        } else {
+            self.refetch_failed_filters(account);
+        }
         if spec != StreamSpec::UserNotification && !first_and_covered {
             self.queue_catch_up(stream);
         }

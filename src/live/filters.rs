@@ -20,6 +20,15 @@ impl LiveCore {
         }
     }
 
+    /// The server answers again: filters whose fetch failed are fetched now.
+    pub(crate) fn refetch_failed_filters(&mut self, account: usize) {
+        if let Some(a) = self.accounts.get_mut(account)
+            && std::mem::take(&mut a.filters_failed)
+        {
+            self.needs.push(Need::Filters { account });
+        }
+    }
+
     pub fn filters(&self, account: usize) -> Option<&[Filter]> {
         self.accounts.get(account)?.filters.as_deref()
     }

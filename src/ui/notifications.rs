@@ -135,7 +135,8 @@ pub fn draw_notifications(buf: &mut Buffer, area: Rect, state: &State, side: boo
     let inner = Rect::new(inner.x + 1, inner.y, inner.width - 1, inner.height);
     let width = inner.width as usize;
     let mut lines: Vec<Line<'static>> = Vec::new();
-    let mut above = false;
+    // Once, below the first run of what came since (accounts' positions may interleave).
+    let (mut above, mut line_drawn) = (false, false);
     for e in state
         .notifications
         .entries
@@ -147,8 +148,9 @@ pub fn draw_notifications(buf: &mut Buffer, area: Rect, state: &State, side: boo
         }
         // Where the read position was at start: what came since is above the line.
         let now_above = state.notifications.above_divider(e);
-        if above && !now_above {
+        if above && !now_above && !line_drawn {
             lines.push(super::timeline::read_line(width, theme));
+            line_drawn = true;
         } else if !lines.is_empty() {
             lines.push(Line::default());
         }

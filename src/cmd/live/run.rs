@@ -42,9 +42,8 @@ const FRAME: Duration = Duration::from_millis(33);
 pub struct LiveAccount {
     pub api: Api,
     pub settings: std::sync::Arc<StreamSettings>,
-    /// Whether the token may write markers, where the token store says; `None`: the
-    /// server is asked.
-    pub writes_markers: Option<bool>,
+    /// The token may write markers (its stored scopes say so).
+    pub writes_markers: bool,
 }
 
 /// Where the live view's events come from.
@@ -219,8 +218,10 @@ pub async fn run(
     // Media hosts get their own client: the API's token never goes with a picture request.
     let media = crate::media::media_client(Duration::from_secs(10));
     let mut pictures_shown: Vec<String> = Vec::new();
-    // Posts of markers: the last ones must land before the process ends.
-    let mut saving: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    // Per account, its latest post of markers: the last ones must land before the process
+    // ends.
+    let mut saving: std::collections::HashMap<usize, tokio::task::JoinHandle<()>> =
+        Default::default();
     let result = loop {
         for command in commands.drain(..) {
             if let Command::ArchiveWrite(batch) = command {
@@ -237,7 +238,15 @@ pub async fn run(
                 crate::app::archive::load_rest(archive.as_ref(), command, &tx);
                 continue;
             }
-            if let Some(task) = execute(
+            if let Command::SaveMarkers { account, markers } = command {
+                // One account's posts go one after the other: the last to land is the newest.
+                let before = saving.remove(&account);
+                if let Some(task) = save_markers(&source, &tx, account, markers, before) {
+                    saving.insert(account, task);
+                }
+                continue;
+            }
+            execute(
                 command,
                 &source,
                 &tx,
@@ -245,10 +254,7 @@ pub async fn run(
                 hook.as_ref(),
                 terminal.backend_mut(),
                 &media,
-            ) {
-                saving.retain(|t| !t.is_finished());
-                saving.push(task);
-            }
+            );
         }
         if state.quit {
             break Ok(ExitCode::SUCCESS);
@@ -297,8 +303,12 @@ pub async fn run(
         };
         pacing.handling(&event);
         commands.extend(handle(&mut state, &view, event, now()));
-        // Take everything already queued before drawing: a burst costs one frame.
+        // Take everything already queued before drawing: a burst costs one frame. Not past
+        // a quit: what comes after it would move the read positions it posts.
         for _ in 0..4096 {
+            if state.quit {
+                break;
+            }
             match rx.try_recv() {
                 Ok(event) => {
                     pacing.handling(&event);
@@ -315,7 +325,9 @@ pub async fn run(
         writer.finish(Duration::from_secs(5));
     }
     drop(archive);
-    let posts = futures_util::future::join_all(saving);
+    // Nobody reads the inbox any more: a task's report fails at once instead of waiting.
+    drop(rx);
+    let posts = futures_util::future::join_all(saving.into_values());
     if tokio::time::timeout(Duration::from_secs(5), posts)
         .await
         .is_err()
@@ -326,8 +338,9 @@ pub async fn run(
 }
 
 fn handle(state: &mut State, view: &ViewState, event: AppEvent, now: Timestamp) -> Vec<Command> {
-    // Arrival times ("last post 3 s ago") are read off the state's clock.
-    if let AppEvent::Stream(_) = event {
+    // Arrival times ("last post 3 s ago") and the reader's last key are read off the
+    // state's clock.
+    if let AppEvent::Stream(_) | AppEvent::Key(_) | AppEvent::Mouse(_) = event {
         state.now = now;
     }
     // Clicks are resolved against what was drawn; the reducer sees tabs, not cells.
@@ -553,7 +566,7 @@ fn execute(
     hook: Option<&crate::hooks::Hook>,
     terminal: &mut impl Write,
     media: &reqwest::Client,
-) -> Option<tokio::task::JoinHandle<()>> {
+) -> Option<()> {
     match command {
         Command::FetchFilters { account } => match source {
             Source::Live(_) => {
@@ -643,48 +656,16 @@ fn execute(
             let _ = terminal.write_all(b"\x07");
             let _ = terminal.flush();
         }
-        Command::FetchMarkers {
-            account,
-            ask_scopes,
-        } => {
+        Command::FetchMarkers { account } => {
             let api = source.api(account)?.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
-                let (result, scopes) = if ask_scopes {
-                    tokio::join!(api.markers(), api.scopes())
-                } else {
-                    (api.markers().await, None)
-                };
-                // A server that does not list the token's scopes gets no posts.
-                let writable = ask_scopes.then(|| {
-                    scopes.is_some_and(|s| {
-                        crate::api::markers::scopes_write_markers(s.iter().map(String::as_str))
-                    })
-                });
-                let result = result.map_err(marker_failure);
-                let event = AppEvent::MarkersFetched {
-                    account,
-                    result,
-                    writable,
-                };
-                let _ = tx.send(event).await;
+                let result = api.markers().await.map_err(marker_failure);
+                let _ = tx.send(AppEvent::MarkersFetched { account, result }).await;
             });
         }
-        Command::SaveMarkers { account, markers } => {
-            let api = source.api(account)?.clone();
-            let tx = tx.clone();
-            return Some(tokio::spawn(async move {
-                let result = api.save_markers(&markers).await.map_err(marker_failure);
-                let event = AppEvent::MarkersSaved {
-                    account,
-                    posted: markers,
-                    result,
-                };
-                // After a quit nobody reads the inbox; the post itself is what mattered.
-                let _ = tx.try_send(event);
-            }));
-        }
         Command::Quit
+        | Command::SaveMarkers { .. }
         | Command::ArchiveWrite(_)
         | Command::SearchArchive { .. }
         | Command::LoadArchive { .. } => {}
@@ -717,10 +698,35 @@ fn execute(
     None
 }
 
+/// Posts the positions that moved, after the account's previous post (`before`) landed.
+fn save_markers(
+    source: &Source,
+    tx: &mpsc::Sender<AppEvent>,
+    account: usize,
+    markers: crate::api::markers::Markers,
+    before: Option<tokio::task::JoinHandle<()>>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let api = source.api(account)?.clone();
+    let tx = tx.clone();
+    Some(tokio::spawn(async move {
+        if let Some(before) = before {
+            let _ = before.await;
+        }
+        let result = api.save_markers(&markers).await.map_err(marker_failure);
+        let event = AppEvent::MarkersSaved {
+            account,
+            posted: markers,
+            result,
+        };
+        let _ = tx.send(event).await;
+    }))
+}
+
 /// A 4xx is the server's answer for the whole run (but for a timeout or a rate limit).
 fn marker_failure(e: crate::api::ApiError) -> MarkerFailure {
     match e.status() {
-        Some(s) if (400..500).contains(&s) && s != 408 && s != 429 => {
+        // 409: another client moved the marker at the same moment; 408, 429: try later.
+        Some(s) if (400..500).contains(&s) && !matches!(s, 408 | 409 | 429) => {
             MarkerFailure::Refused(e.to_string())
         }
         _ => MarkerFailure::Failed(e.to_string()),

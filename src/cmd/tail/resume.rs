@@ -36,7 +36,13 @@ pub(super) struct Resume {
     /// The newest key each group had printed at the last save.
     saved_newest: Vec<Option<String>>,
     last_save: Instant,
+    /// `[archive] max_mb`, kept as the live view's writer keeps it: checked every
+    /// `TRIM_EVERY` posts written.
+    max_bytes: u64,
+    since_trim: usize,
 }
+
+const TRIM_EVERY: usize = 2_000;
 
 impl Resume {
     /// Opens the archive and puts the previous run's cursors into the core.
@@ -107,6 +113,8 @@ impl Resume {
             saved: cursors,
             saved_newest: newest_shown(core),
             last_save: Instant::now(),
+            max_bytes: resolved.config.archive.max_mb.saturating_mul(1024 * 1024),
+            since_trim: 0,
         })
     }
 
@@ -160,11 +168,18 @@ impl Resume {
         let Some(archive) = self.archive.as_mut() else {
             return;
         };
-        if !printed_posts.is_empty()
-            && let Err(e) = archive.write(&printed_posts)
-        {
-            // The cursors below fail the same way and say so; the lines were printed.
-            tracing::warn!("--resume: the printed posts are not kept: {e}");
+        if !printed_posts.is_empty() {
+            match archive.write(&printed_posts) {
+                Ok(()) => self.since_trim += printed_posts.len(),
+                // The cursors below fail the same way and say so; the lines were printed.
+                Err(e) => tracing::warn!("--resume: the printed posts are not kept: {e}"),
+            }
+        }
+        if self.since_trim >= TRIM_EVERY {
+            self.since_trim = 0;
+            if let Err(e) = archive.trim(self.max_bytes) {
+                tracing::warn!("--resume: trimming the archive failed: {e}");
+            }
         }
         let printed: Vec<(usize, Vec<String>)> = (0..core.groups())
             .map(|g| (g, core.shown(g, PRINTED_KEPT)))

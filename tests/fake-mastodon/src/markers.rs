@@ -20,7 +20,8 @@ pub(crate) struct MarkerState {
     /// The form fields of each accepted `POST /api/v1/markers`, in order.
     posts: Vec<Vec<(String, String)>>,
     /// The main token's scopes: `None` lists none (404, as before Mastodon 4.3) and lets it
-    /// write; `Some` lists them and refuses a post without `write` or `write:statuses`.
+    /// write; `Some` lists them as the app's (`apps/verify_credentials`) and refuses a post
+    /// without `write` or `write:statuses`.
     scopes: Option<Vec<String>>,
     /// How long a post takes to be answered; it counts only if the client waits that long.
     delay: std::time::Duration,
@@ -136,8 +137,8 @@ impl FakeServer {
         lock(&self.shared.markers).posts.clone()
     }
 
-    /// The main token's scopes, listed by `/api/v1/apps/verify_credentials`; a post of
-    /// markers without a write scope is refused (403).
+    /// The main token's scopes, listed by `/api/v1/apps/verify_credentials` as Mastodon
+    /// lists its app's; a post of markers without a write scope is refused (403).
     pub fn set_token_scopes(&self, scopes: &str) {
         lock(&self.shared.markers).scopes =
             Some(scopes.split_whitespace().map(str::to_owned).collect());
