@@ -20,7 +20,7 @@ pub(crate) mod writer;
 pub use store::{Batch, Kept, Write};
 
 /// The schema this build writes; each entry of `MIGRATIONS` takes the file one version up.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: &[&str] = &[
     // 1: where `tail --resume` got to, per account, per set of streams (`scope`), per stream.
@@ -89,6 +89,10 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL,
         PRIMARY KEY (account, tab)
     ) WITHOUT ROWID;",
+    // 5: `items.json` is written deflated, as a BLOB (`store::pack`); rows written before
+    // stay text and read as they are. Nothing to change in the file: the version tells an
+    // older tootwatch that it cannot read the new rows (it moves the file aside).
+    "-- items.json: deflated BLOBs from here on",
 ];
 
 /// How long a second process waits for the other's write before going on without.

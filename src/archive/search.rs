@@ -48,12 +48,12 @@ impl Archive {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, super::store::StoredJson>(2)?,
             ))
         })?;
         let mut found: Vec<(String, Kept)> = Vec::new();
         for row in rows {
-            let (id, kind, json) = row?;
+            let (id, kind, super::store::StoredJson(json)) = row?;
             if let Some(kept) = decode(&kind, &json) {
                 found.push((sort_key(&id), kept));
             }

@@ -4,6 +4,7 @@
 //! (`writer.rs`), read at start and by search.
 
 use jiff::Timestamp;
+use rusqlite::types::{FromSql, FromSqlResult, ValueRef};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Archive, ArchiveError};
@@ -12,6 +13,38 @@ use crate::model::{Conversation, Notification, Status};
 /// The stream name notifications are filed under (they come with `user`, whatever tab shows
 /// them).
 pub(crate) const NOTIFICATIONS: &str = "notifications";
+
+/// How hard the JSON is deflated: the fastest level keeps nearly all of the gain (a 2.5 kB
+/// status: 1,127 bytes at 1, 1,080 at 6) at a fraction of the writer's time.
+const DEFLATE_LEVEL: u8 = 1;
+/// A kept item larger than this once inflated is not one this build wrote (events are
+/// capped well below it): it is skipped, not inflated.
+const MAX_JSON_BYTES: usize = 16 << 20;
+
+/// An item's JSON as it goes into `items.json`: deflated, about half the size of the text.
+pub(super) fn pack(json: &str) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(json.as_bytes(), DEFLATE_LEVEL)
+}
+
+/// An item's JSON as kept: deflated (schema 5) or text (rows from before). One that does not
+/// inflate reads as empty, and the item is skipped like any that does not decode.
+pub(super) struct StoredJson(pub(super) String);
+
+impl FromSql for StoredJson {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = match value {
+            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            ValueRef::Blob(b) => {
+                miniz_oxide::inflate::decompress_to_vec_with_limit(b, MAX_JSON_BYTES)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        Ok(StoredJson(text))
+    }
+}
 
 /// One thing to keep. Serialised in the writer, off the render path.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,7 +264,7 @@ fn upsert(
     if let Some(item) = existing {
         if replace {
             tx.prepare_cached("UPDATE items SET json = ?2, status_id = ?3 WHERE rowid = ?1")?
-                .execute(params![item, json, status_id])?;
+                .execute(params![item, pack(json), status_id])?;
             tx.prepare_cached("DELETE FROM items_fts WHERE rowid = ?1")?
                 .execute(params![item])?;
         }
@@ -241,7 +274,15 @@ fn upsert(
         "INSERT INTO items (account, kind, id, status_id, created_at, seen_at, json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![account, kind, id, status_id, created_at, now, json])?;
+    .execute(params![
+        account,
+        kind,
+        id,
+        status_id,
+        created_at,
+        now,
+        pack(json)
+    ])?;
     Ok((tx.last_insert_rowid(), true))
 }
 
@@ -320,7 +361,7 @@ fn edit(tx: &Transaction<'_>, account: &str, edited: &Status) -> Result<(), Arch
             .as_deref_mut()
             .is_some_and(|inner| replace(inner, edited))
     }
-    let rows: Vec<(i64, String, String)> = tx
+    let rows: Vec<(i64, String, StoredJson)> = tx
         .prepare_cached(
             // `status_id` is the shown status's id for every kind (a status's own, a boost's
             // original): one index lookup, where `OR id = ?` would read the whole table.
@@ -330,7 +371,7 @@ fn edit(tx: &Transaction<'_>, account: &str, edited: &Status) -> Result<(), Arch
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
-    for (item, kind, json) in rows {
+    for (item, kind, StoredJson(json)) in rows {
         let Some(kept) = decode(&kind, &json) else {
             continue;
         };
@@ -365,7 +406,7 @@ fn edit(tx: &Transaction<'_>, account: &str, edited: &Status) -> Result<(), Arch
         };
         let Some(json) = json else { continue };
         tx.prepare_cached("UPDATE items SET json = ?2 WHERE rowid = ?1")?
-            .execute(params![item, json])?;
+            .execute(params![item, pack(&json)])?;
         tx.prepare_cached("DELETE FROM items_fts WHERE rowid = ?1")?
             .execute(params![item])?;
         index(tx, item, shown.as_ref(), from.as_ref())?;
@@ -420,11 +461,11 @@ impl Archive {
              WHERE c.account = ?1 AND c.stream = ?2 ORDER BY c.sort DESC LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![account, stream, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get::<_, String>(0)?, r.get::<_, StoredJson>(1)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (kind, json) = row?;
+            let (kind, StoredJson(json)) = row?;
             match decode(&kind, &json) {
                 Some(kept) => out.push(kept),
                 None => tracing::debug!("skipped an unreadable {kind} in the archive"),

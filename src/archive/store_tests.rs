@@ -238,7 +238,7 @@ fn a_file_of_schema_two_is_migrated_and_keeps_its_cursors() {
         .conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 #[test]
@@ -439,4 +439,61 @@ fn a_file_of_schema_three_gains_read_positions_and_keeps_its_posts() {
         Some("5")
     );
     assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), vec!["5"]);
+}
+
+#[test]
+fn items_are_kept_deflated_and_the_text_rows_of_schema_four_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("archive.sqlite3");
+    let old = serde_json::to_string(&status("5", "written as text by schema four")).unwrap();
+    {
+        let c = rusqlite::Connection::open(&p).unwrap();
+        for m in &MIGRATIONS[..4] {
+            c.execute_batch(m).unwrap();
+        }
+        c.execute_batch("PRAGMA user_version = 4;").unwrap();
+        c.execute(
+            "INSERT INTO items (account, kind, id, status_id, created_at, seen_at, json)
+             VALUES ('alice', 'status', '5', '5', '2026-12-06T10:00:01Z', 0, ?1)",
+            [&old],
+        )
+        .unwrap();
+        let item = c.last_insert_rowid();
+        c.execute(
+            "INSERT INTO carried (account, stream, sort, item) VALUES ('alice', 'public', ?1, ?2)",
+            rusqlite::params![sort_key("5"), item],
+        )
+        .unwrap();
+    }
+    let (mut a, notice) = Archive::open(&p).unwrap();
+    assert_eq!(notice, None);
+    let long = "a long post that says the same things again and again ".repeat(20);
+    a.write(&[post("public", status("6", &long))]).unwrap();
+    assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), ["6", "5"]);
+    let (kind, bytes, text): (String, i64, i64) = a
+        .conn
+        .query_row(
+            "SELECT typeof(json), length(json), ?1 FROM items WHERE id = '6'",
+            [serde_json::to_string(&status("6", &long)).unwrap().len() as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(kind, "blob");
+    assert!(bytes * 2 < text, "{bytes} bytes kept for {text} of text");
+    // An edit of the old row writes it anew, deflated, and it reads back edited.
+    a.write(&[Write::Edit {
+        account: "alice".into(),
+        status: status("5", "edited"),
+    }])
+    .unwrap();
+    let kept = a.recent("alice", "public", 10).unwrap();
+    assert!(
+        matches!(&kept[1], Kept::Status(s) if s.content.contains("edited")),
+        "{kept:?}"
+    );
+    // A row that does not inflate is skipped, not the whole timeline.
+    a.conn
+        .execute("UPDATE items SET json = x'00ff00ff' WHERE id = '6'", [])
+        .unwrap();
+    assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), ["5"]);
 }
