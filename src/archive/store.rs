@@ -21,9 +21,47 @@ const DEFLATE_LEVEL: u8 = 1;
 /// capped well below it): it is skipped, not inflated.
 const MAX_JSON_BYTES: usize = 16 << 20;
 
-/// An item's JSON as it goes into `items.json`: deflated, about half the size of the text.
-pub(super) fn pack(json: &str) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec(json.as_bytes(), DEFLATE_LEVEL)
+/// An item's JSON as it goes into `items.json`: deflated, about half the size of the text
+/// (as text if deflating fails, which the reader takes too).
+pub(super) fn pack(json: &str) -> rusqlite::types::Value {
+    use miniz_oxide::deflate::core::{
+        CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+    };
+    thread_local! {
+        // Its state is some 300 kB: made once per thread, not once per post (which cost
+        // more than the deflating).
+        static COMPRESSOR: std::cell::RefCell<Box<CompressorOxide>> = std::cell::RefCell::new(
+            Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
+                DEFLATE_LEVEL.into(),
+                0,
+                0,
+            ))),
+        );
+    }
+    let text = || rusqlite::types::Value::Text(json.to_string());
+    COMPRESSOR.with_borrow_mut(|c| {
+        c.reset();
+        let mut input = json.as_bytes();
+        let mut out = vec![0; (input.len() / 2).max(64)];
+        let mut at = 0;
+        loop {
+            let (status, read, written) = compress(c, input, &mut out[at..], TDEFLFlush::Finish);
+            at += written;
+            match status {
+                TDEFLStatus::Done => {
+                    out.truncate(at);
+                    return rusqlite::types::Value::Blob(out);
+                }
+                TDEFLStatus::Okay if read <= input.len() && (read > 0 || written > 0) => {
+                    input = &input[read..];
+                    if out.len() - at < 64 {
+                        out.resize(out.len() * 2, 0);
+                    }
+                }
+                _ => return text(),
+            }
+        }
+    })
 }
 
 /// An item's JSON as kept: deflated (schema 5) or text (rows from before). One that does not
