@@ -188,7 +188,7 @@ pub fn check_decode(data: &[u8]) {
 
 fn decode_and_print(name: &str, payload: Option<&str>) {
     if let Some(text) = crate::stream::decode::normalise_payload(payload) {
-        check_light_agrees(text);
+        let _ = check_light_agrees(text);
     }
     let Ok(event) = decode_event(name, payload) else {
         return;
@@ -225,16 +225,26 @@ fn decode_and_print(name: &str, payload: Option<&str>) {
 }
 
 /// `tail`'s light status decode accepts a payload exactly when the full model does, and
-/// keeps what the full decode has in the fields `tail` reads.
-pub fn check_light_agrees(text: &str) {
-    use crate::stream::light::{tail_status, tail_view};
+/// keeps what the full decode has in the fields `tail` reads; its fast pass answers only
+/// as the twins do. Whether the fast pass answered.
+pub fn check_light_agrees(text: &str) -> bool {
+    use crate::stream::light::{tail_view, twin_status};
     let full = serde_json::from_str::<Status>(text);
-    let light = tail_status(text);
-    match (&full, &light) {
-        (Ok(full), Ok(light)) => assert_eq!(*light, tail_view(full), "{text:?}"),
+    let twin = twin_status(text);
+    match (&full, &twin) {
+        (Ok(full), Ok(twin)) => assert_eq!(*twin, tail_view(full), "{text:?}"),
         (Err(_), Err(_)) => {}
-        _ => panic!("the full decode says {full:?}, the light one {light:?}: {text:?}"),
+        _ => panic!("the full decode says {full:?}, the twins {twin:?}: {text:?}"),
     }
+    // The fast pass may leave a document to the twins, never read it otherwise.
+    let fast = crate::stream::fast::tail_status(text);
+    if let Some(fast) = &fast {
+        assert!(
+            twin.as_ref().is_ok_and(|twin| twin == fast),
+            "the fast pass read {fast:?}, the twins {twin:?}: {text:?}"
+        );
+    }
+    fast.is_some()
 }
 
 /// Post HTML at the width the first byte gives: every line fits, nothing unsafe in a span,

@@ -9,9 +9,9 @@
 //! nesting limits) while keeping only what `tail` prints or judges: the ids, `edited_at`,
 //! the author's `acct`, the text filters match (content, content warning, poll options,
 //! media descriptions), the media count, `filtered`, and the same of the boosted status.
-//! The `decode` and `ws_frame` fuzz checks (`crate::fuzzing`) hold [`tail_status`] to the
-//! model's decode for every input; `light_tests.rs` walks every field through the values
-//! servers get wrong.
+//! The `decode` and `ws_frame` fuzz checks (`crate::fuzzing`) hold the twins to the model's
+//! decode, and the fast pass in front of them (`super::fast`) to the twins, for every input;
+//! `light_tests.rs` walks every field through the values servers get wrong.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -57,8 +57,17 @@ pub(crate) fn decode_event_as(
 }
 
 /// A status's JSON text → the fields `tail` reads ([`tail_view`] of the full decode), or an
-/// error exactly when `serde_json::from_str::<Status>` errs.
+/// error exactly when `serde_json::from_str::<Status>` errs. The hand-written pass
+/// (`super::fast`) reads the documents it is sure of; the twins decide the rest.
 pub(crate) fn tail_status(text: &str) -> Result<Status, serde_json::Error> {
+    match super::fast::tail_status(text) {
+        Some(status) => Ok(status),
+        None => twin_status(text),
+    }
+}
+
+/// [`tail_status`] by the twins alone.
+pub(crate) fn twin_status(text: &str) -> Result<Status, serde_json::Error> {
     serde_json::from_str::<LStatus>(text).map(LStatus::into_status)
 }
 

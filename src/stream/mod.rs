@@ -3,6 +3,7 @@
 //! Nothing here knows about the terminal.
 
 pub mod decode;
+pub(crate) mod fast;
 pub mod light;
 pub(crate) mod link;
 pub(crate) mod scan;

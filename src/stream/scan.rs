@@ -21,7 +21,7 @@ use crate::sanitize::bytes_below;
 
 /// Where the first `"`, `\` or control byte (< 0x20) of `bytes` is, eight bytes at a time.
 #[inline]
-fn string_stop(bytes: &[u8]) -> Option<usize> {
+pub(super) fn string_stop(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     while at + 8 <= bytes.len() {
         let mut eight = [0u8; 8];
