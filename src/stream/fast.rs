@@ -135,41 +135,52 @@ impl<'a> Parser<'a> {
         self.peek() == Some(b'n') && self.literal(b"null").is_some()
     }
 
-    /// A string, the cursor on its opening quote: found and checked, not copied.
+    /// A string, the cursor on its opening quote: found and checked, not copied. Most
+    /// strings of a status (keys, URLs) have no escape: they take the short way.
+    #[inline]
     fn string(&mut self) -> R<Str<'a>> {
         if self.peek()? != b'"' {
             return None;
         }
         let start = self.at + 1;
-        let mut at = start;
-        let mut escaped = false;
+        let end = start + string_stop(self.b.get(start..)?)?;
+        if *self.b.get(end)? != b'"' {
+            return self.escaped_string(start, end);
+        }
+        self.at = end + 1;
+        Some(Str {
+            raw: self.s.get(start..end)?,
+            escaped: false,
+        })
+    }
+
+    /// The rest of a string from `start`, `at` on its first stop that is not its end.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize, mut at: usize) -> R<Str<'a>> {
         loop {
-            at += string_stop(self.b.get(at..)?)?;
             match *self.b.get(at)? {
                 b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    match *self.b.get(at + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
-                        b'u' => {
-                            // Surrogates (paired or lone) are left to serde's rules.
-                            let v = hex4(self.b.get(at + 2..at + 6)?)?;
-                            if (0xd800..0xe000).contains(&v) {
-                                return None;
-                            }
-                            at += 6;
+                b'\\' => match *self.b.get(at + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
+                    b'u' => {
+                        // Surrogates (paired or lone) are left to serde's rules.
+                        let v = hex4(self.b.get(at + 2..at + 6)?)?;
+                        if (0xd800..0xe000).contains(&v) {
+                            return None;
                         }
-                        _ => return None,
+                        at += 6;
                     }
-                }
+                    _ => return None,
+                },
                 // A raw control character, which serde refuses.
                 _ => return None,
             }
+            at += string_stop(self.b.get(at..)?)?;
         }
         self.at = at + 1;
         Some(Str {
             raw: self.s.get(start..at)?,
-            escaped,
+            escaped: true,
         })
     }
 

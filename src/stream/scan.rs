@@ -323,6 +323,35 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_escapes_across_words_unescape_as_serde_does() {
+        // Every string of up to six of these characters, at every offset in a word: runs of
+        // backslashes and quotes (JSON inside JSON), escapes of other kinds among them.
+        const PIECES: [&str; 7] = ["a", "\"", "\\", "é", "\n", "/", "\u{1}"];
+        let mut checked = 0;
+        for len in 0..=6u32 {
+            for n in 0..PIECES.len().pow(len) {
+                let mut payload = String::new();
+                let mut k = n;
+                for _ in 0..len {
+                    payload.push_str(PIECES[k % PIECES.len()]);
+                    k /= PIECES.len();
+                }
+                for pad in 0..8 {
+                    let text = format!("{}{payload}{}", "x".repeat(pad), "y".repeat(pad));
+                    let escaped = serde_json::to_string(&text).unwrap();
+                    let frame = format!(r#"{{"event":"update","payload":{escaped}}}"#);
+                    let Some(WsFrame::Event { payload, .. }) = same_as_serde(&frame) else {
+                        panic!("{frame}")
+                    };
+                    assert_eq!(payload.as_deref(), Some(text.as_str()), "{frame}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
+
+    #[test]
     fn stops_are_found_eight_bytes_at_a_time() {
         for len in 0..40 {
             for at in 0..len {
