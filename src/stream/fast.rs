@@ -46,44 +46,9 @@ pub(crate) fn tail_status(text: &str) -> Option<Status> {
 }
 
 /// A JSON string as found: its raw text between the quotes, and whether it has escapes.
-#[derive(Clone, Copy)]
 struct Str<'a> {
     raw: &'a str,
     escaped: bool,
-}
-
-impl Str<'_> {
-    /// The string's value. Its escapes were checked when it was read (no surrogates).
-    fn value(self) -> R<String> {
-        let raw = self.raw;
-        if !self.escaped {
-            return Some(raw.to_owned());
-        }
-        let bytes = raw.as_bytes();
-        let mut out = String::with_capacity(raw.len());
-        let mut i = 0;
-        while let Some(k) = memchr::memchr(b'\\', bytes.get(i..)?) {
-            out.push_str(raw.get(i..i + k)?);
-            i += k;
-            let c = match *bytes.get(i + 1)? {
-                b'u' => {
-                    out.push(char::from_u32(hex4(bytes.get(i + 2..i + 6)?)?)?);
-                    i += 6;
-                    continue;
-                }
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                c => char::from(c),
-            };
-            out.push(c);
-            i += 2;
-        }
-        out.push_str(raw.get(i..)?);
-        Some(out)
-    }
 }
 
 fn hex4(hex: &[u8]) -> R<u32> {
@@ -157,24 +122,8 @@ impl<'a> Parser<'a> {
     /// The rest of a string from `start`, `at` on its first stop that is not its end.
     #[inline(never)]
     fn escaped_string(&mut self, start: usize, mut at: usize) -> R<Str<'a>> {
-        loop {
-            match *self.b.get(at)? {
-                b'"' => break,
-                b'\\' => match *self.b.get(at + 1)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
-                    b'u' => {
-                        // Surrogates (paired or lone) are left to serde's rules.
-                        let v = hex4(self.b.get(at + 2..at + 6)?)?;
-                        if (0xd800..0xe000).contains(&v) {
-                            return None;
-                        }
-                        at += 6;
-                    }
-                    _ => return None,
-                },
-                // A raw control character, which serde refuses.
-                _ => return None,
-            }
+        while *self.b.get(at)? != b'"' {
+            at += self.escape(at)?.1;
             at += string_stop(self.b.get(at..)?)?;
         }
         self.at = at + 1;
@@ -182,6 +131,62 @@ impl<'a> Parser<'a> {
             raw: self.s.get(start..at)?,
             escaped: true,
         })
+    }
+
+    /// The escape at `at` (a stop inside a string): the character it stands for and its
+    /// length. A raw control character is serde's error; surrogates (paired or lone) are
+    /// left to its rules.
+    #[inline]
+    fn escape(&self, at: usize) -> R<(char, usize)> {
+        if *self.b.get(at)? != b'\\' {
+            return None;
+        }
+        let c = match *self.b.get(at + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let v = hex4(self.b.get(at + 2..at + 6)?)?;
+                if (0xd800..0xe000).contains(&v) {
+                    return None;
+                }
+                return Some((char::from_u32(v)?, 6));
+            }
+            _ => return None,
+        };
+        Some((c, 2))
+    }
+
+    /// A string, the cursor on its opening quote, checked and unescaped in one pass: for
+    /// the few strings kept.
+    fn string_value(&mut self) -> R<String> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.at + 1;
+        let mut at = start + string_stop(self.b.get(start..)?)?;
+        if *self.b.get(at)? == b'"' {
+            self.at = at + 1;
+            return self.s.get(start..at).map(str::to_owned);
+        }
+        // Unescaping never lengthens: the rest of the document bounds the string.
+        let mut out = String::with_capacity(self.b.len() - start);
+        out.push_str(self.s.get(start..at)?);
+        while *self.b.get(at)? != b'"' {
+            let (c, len) = self.escape(at)?;
+            out.push(c);
+            at += len;
+            let run = string_stop(self.b.get(at..)?)?;
+            out.push_str(self.s.get(at..at + run)?);
+            at += run;
+        }
+        self.at = at + 1;
+        Some(out)
     }
 
     /// A number by JSON's grammar; whether it is a plain integer (see [`PLAIN_DIGITS`]) and
@@ -227,6 +232,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Field `bit` of an object, read by `read` unless it came before.
+    #[inline]
     fn field(&mut self, seen: &mut u64, bit: u32, read: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
         once(seen, bit)?;
         read(self)
@@ -331,7 +337,7 @@ impl<'a> Parser<'a> {
         if self.null() {
             return Some(None);
         }
-        self.string()?.value().map(Some)
+        self.string_value().map(Some)
     }
 
     /// A string or `null` (→ empty), kept.
@@ -361,7 +367,7 @@ impl<'a> Parser<'a> {
     fn kept_id(&mut self) -> R<String> {
         match self.peek()? {
             b'"' => {
-                let id = self.string()?.value()?;
+                let id = self.string_value()?;
                 (id.len() <= MAX_ID_BYTES).then_some(id)
             }
             b'n' => self.literal(b"null").map(|()| String::new()),
