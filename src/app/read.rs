@@ -1,8 +1,11 @@
 //! Read positions: per tab, the newest post the reader had selected (the top while they
-//! follow it). The tab bar counts what is newer; the timeline draws a "read up to here"
-//! line where the position was when the reader came to the tab. Positions go to the archive
+//! follow it); per account, the newest notification the pane showed. They move only while
+//! the reader is there (a key or a click within `AWAY_AFTER`). The tab bar counts what is
+//! newer; the timeline draws a "read up to here" line where the position was when the reader
+//! came to the tab, the pane where it was at start. Positions go to the archive
 //! (`Write::ReadPosition`), at most every `SAVE_EVERY` while they move, and at once when
-//! the reader leaves a tab or quits.
+//! the reader leaves a tab or quits; the home tab's and the notifications' also go to the
+//! server's markers (`markers.rs`).
 
 use super::Command;
 use super::state::{Item, Notifications, Overlay, State};
@@ -156,9 +159,7 @@ impl Notifications {
             .and_then(|r| r.divider.as_deref())
             .is_some_and(|d| crate::live::is_newer(&e.notification.id, d))
     }
-}
 
-impl Notifications {
     /// A notification of `account` arrived while the pane was hidden.
     pub fn count_new(&mut self, account: usize) {
         if self.unread_of.len() <= account {

@@ -566,11 +566,13 @@ fn execute(
     hook: Option<&crate::hooks::Hook>,
     terminal: &mut impl Write,
     media: &reqwest::Client,
-) -> Option<()> {
+) {
     match command {
         Command::FetchFilters { account } => match source {
             Source::Live(_) => {
-                let api = source.api(account).cloned()?;
+                let Some(api) = source.api(account).cloned() else {
+                    return;
+                };
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let result = api.filters().await.map_err(|e| e.to_string());
@@ -590,7 +592,9 @@ fn execute(
             spec,
             since,
         } => {
-            let api = source.api(account)?;
+            let Some(api) = source.api(account) else {
+                return;
+            };
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let result = load(&api, &spec, since.as_ref(), catch_up_posts).await;
@@ -608,7 +612,9 @@ fn execute(
             stream,
             spec,
         } => {
-            let api = source.api(account)?;
+            let Some(api) = source.api(account) else {
+                return;
+            };
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let result = api
@@ -620,7 +626,9 @@ fn execute(
             });
         }
         Command::FetchNotifications { account, since } => {
-            let api = source.api(account)?;
+            let Some(api) = source.api(account) else {
+                return;
+            };
             let (api, tx) = (api.clone(), tx.clone());
             tokio::spawn(async move {
                 let spec = StreamSpec::UserNotification;
@@ -657,7 +665,9 @@ fn execute(
             let _ = terminal.flush();
         }
         Command::FetchMarkers { account } => {
-            let api = source.api(account)?.clone();
+            let Some(api) = source.api(account).cloned() else {
+                return;
+            };
             let tx = tx.clone();
             tokio::spawn(async move {
                 let result = api.markers().await.map_err(marker_failure);
@@ -679,7 +689,7 @@ fn execute(
                 // A recording plays without a network: its pictures keep their placeholders.
                 let result = Err("no network in a replay".to_string());
                 let _ = tx.try_send(AppEvent::ImageFetched { url, result });
-                return None;
+                return;
             }
             let (media, limits) = (
                 media.clone(),
@@ -695,7 +705,6 @@ fn execute(
             });
         }
     }
-    None
 }
 
 /// Posts the positions that moved, after the account's previous post (`before`) landed.
