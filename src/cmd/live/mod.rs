@@ -1,6 +1,7 @@
 //! `tootwatch [STREAM...]`, `demo` and `replay`: the live view's wiring, from the command line
 //! and the config to the run loop.
 
+mod markers;
 pub mod run;
 
 use std::path::PathBuf;

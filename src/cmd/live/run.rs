@@ -14,7 +14,6 @@ use tokio::time::Instant;
 
 use crate::api::Api;
 use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
-use crate::app::markers::MarkerFailure;
 use crate::app::reducer::update;
 use crate::app::state::{State, UiSettings};
 use crate::app::{AppEvent, Command};
@@ -241,7 +240,8 @@ pub async fn run(
             if let Command::SaveMarkers { account, markers } = command {
                 // One account's posts go one after the other: the last to land is the newest.
                 let before = saving.remove(&account);
-                if let Some(task) = save_markers(&source, &tx, account, markers, before) {
+                if let Some(api) = source.api(account) {
+                    let task = super::markers::save(api, account, markers, before, &tx);
                     saving.insert(account, task);
                 }
                 continue;
@@ -665,14 +665,9 @@ fn execute(
             let _ = terminal.flush();
         }
         Command::FetchMarkers { account } => {
-            let Some(api) = source.api(account).cloned() else {
-                return;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let result = api.markers().await.map_err(marker_failure);
-                let _ = tx.send(AppEvent::MarkersFetched { account, result }).await;
-            });
+            if let Some(api) = source.api(account) {
+                super::markers::fetch(api, account, tx);
+            }
         }
         Command::Quit
         | Command::SaveMarkers { .. }
@@ -704,41 +699,6 @@ fn execute(
                 let _ = tx.send(AppEvent::ImageFetched { url, result }).await;
             });
         }
-    }
-}
-
-/// Posts the positions that moved, after the account's previous post (`before`) landed.
-fn save_markers(
-    source: &Source,
-    tx: &mpsc::Sender<AppEvent>,
-    account: usize,
-    markers: crate::api::markers::Markers,
-    before: Option<tokio::task::JoinHandle<()>>,
-) -> Option<tokio::task::JoinHandle<()>> {
-    let api = source.api(account)?.clone();
-    let tx = tx.clone();
-    Some(tokio::spawn(async move {
-        if let Some(before) = before {
-            let _ = before.await;
-        }
-        let result = api.save_markers(&markers).await.map_err(marker_failure);
-        let event = AppEvent::MarkersSaved {
-            account,
-            posted: markers,
-            result,
-        };
-        let _ = tx.send(event).await;
-    }))
-}
-
-/// A 4xx is the server's answer for the whole run (but for a timeout or a rate limit).
-fn marker_failure(e: crate::api::ApiError) -> MarkerFailure {
-    match e.status() {
-        // 409: another client moved the marker at the same moment; 408, 429: try later.
-        Some(s) if (400..500).contains(&s) && !matches!(s, 408 | 409 | 429) => {
-            MarkerFailure::Refused(e.to_string())
-        }
-        _ => MarkerFailure::Failed(e.to_string()),
     }
 }
 
