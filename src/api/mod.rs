@@ -174,7 +174,8 @@ impl Api {
         self.get("api/v1/accounts/verify_credentials", true).await
     }
 
-    /// The scopes of the token's app, where the server says (Mastodon 4.3+ `apps/verify_credentials`): what the app may ask for, not what this token holds.
+    /// The scopes of the token's app, where the server says (Mastodon 4.3+
+    /// `apps/verify_credentials`): what the app may ask for, not what this token holds.
     pub(crate) async fn scopes(&self) -> Option<Vec<String>> {
         #[derive(serde::Deserialize)]
         struct App {
