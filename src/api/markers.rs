@@ -29,17 +29,27 @@ struct Answer {
     notifications: Option<Marker>,
 }
 
+impl Answer {
+    fn markers(self) -> Markers {
+        let id = |m: Option<Marker>| m.and_then(|m| m.last_read_id).filter(|id| !id.is_empty());
+        Markers {
+            home: id(self.home),
+            notifications: id(self.notifications),
+        }
+    }
+}
+
 fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Marker>, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
     Ok(serde_json::from_value(value).ok())
 }
 
-/// Whether scopes as the server lists them (or as the token store keeps them, separated by
-/// spaces) let a token write markers.
-pub fn scopes_write_markers<'a>(scopes: impl IntoIterator<Item = &'a str>) -> bool {
+/// Whether scopes as the token store keeps them (separated by spaces) let a token write
+/// markers.
+pub fn scopes_write_markers(scopes: &str) -> bool {
     scopes
-        .into_iter()
-        .any(|s| matches!(s.trim(), "write" | "write:statuses"))
+        .split_whitespace()
+        .any(|s| matches!(s, "write" | "write:statuses"))
 }
 
 impl Api {
@@ -50,11 +60,7 @@ impl Api {
             ("timeline[]", "notifications".to_string()),
         ];
         let (answer, _) = self.limited_get::<Answer>("api/v1/markers", &query).await?;
-        let id = |m: Option<Marker>| m.and_then(|m| m.last_read_id).filter(|id| !id.is_empty());
-        Ok(Markers {
-            home: id(answer.home),
-            notifications: id(answer.notifications),
-        })
+        Ok(answer.markers())
     }
 
     /// `POST /api/v1/markers` with the positions that moved.
@@ -69,15 +75,13 @@ impl Api {
         if form.is_empty() {
             return Ok(());
         }
-        let mut request = self
+        let request = self
             .http
             .post(self.url("api/v1/markers"))
             .timeout(self.timeout)
             .form(&form);
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
+        let response = self
+            .authed(request)
             .send()
             .await
             .map_err(|e| ApiError::Network(describe_reqwest(e)))?;
@@ -90,12 +94,7 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> Markers {
-        let a: Answer = serde_json::from_str(json).unwrap();
-        let id = |m: Option<Marker>| m.and_then(|m| m.last_read_id).filter(|id| !id.is_empty());
-        Markers {
-            home: id(a.home),
-            notifications: id(a.notifications),
-        }
+        serde_json::from_str::<Answer>(json).unwrap().markers()
     }
 
     #[test]
@@ -122,14 +121,10 @@ mod tests {
 
     #[test]
     fn only_write_scopes_write_markers() {
-        assert!(scopes_write_markers("read write:statuses".split(' ')));
-        assert!(scopes_write_markers(["read", "write"]));
-        assert!(!scopes_write_markers("read".split(' ')));
-        assert!(!scopes_write_markers([
-            "read",
-            "write:notifications",
-            "follow"
-        ]));
-        assert!(!scopes_write_markers([]));
+        assert!(scopes_write_markers("read write:statuses"));
+        assert!(scopes_write_markers(" read  write "));
+        assert!(!scopes_write_markers("read"));
+        assert!(!scopes_write_markers("read write:notifications follow"));
+        assert!(!scopes_write_markers(""));
     }
 }

@@ -145,10 +145,18 @@ impl Api {
         url
     }
 
+    /// The account's token on a request, when it has one.
+    fn authed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str, authed: bool) -> Result<T, ApiError> {
         let mut request = self.http.get(self.url(path)).timeout(self.timeout);
-        if authed && let Some(token) = &self.token {
-            request = request.bearer_auth(token);
+        if authed {
+            request = self.authed(request);
         }
         let response = request
             .send()

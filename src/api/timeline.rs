@@ -189,15 +189,13 @@ impl Api {
                 tracing::info!("rate limit: waiting {} s before {path}", wait.as_secs());
                 tokio::time::sleep(wait).await;
             }
-            let mut request = self
+            let request = self
                 .http
                 .get(self.url(path))
                 .timeout(self.timeout)
                 .query(query);
-            if let Some(token) = &self.token {
-                request = request.bearer_auth(token);
-            }
-            let response = request
+            let response = self
+                .authed(request)
                 .send()
                 .await
                 .map_err(|e| ApiError::Network(describe_reqwest(e)))?;

@@ -300,7 +300,7 @@ pub fn load(
         if let Some(name) = accounts.get(tab.account)
             && let Some(id) = archive.read_position(name, &super::read::read_key(tab))?
         {
-            tab.restore_read(id, true);
+            tab.restore_read(id);
         }
     }
     for (account, name) in accounts.iter().enumerate() {
@@ -311,7 +311,6 @@ pub fn load(
             read.id = Some(id);
         }
     }
-    state.notifications.unread = 0;
     state.notifications.unread_of.clear();
     for account in 0..accounts.len() {
         state.recount_notifications_unread(account);

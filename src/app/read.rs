@@ -166,7 +166,11 @@ impl Notifications {
             self.unread_of.resize(account + 1, 0);
         }
         self.unread_of[account] += 1;
-        self.unread += 1;
+    }
+
+    /// What arrived while the pane was hidden, all accounts together.
+    pub fn unread(&self) -> usize {
+        self.unread_of.iter().sum()
     }
 }
 
@@ -190,6 +194,5 @@ impl State {
             n.unread_of.resize(account + 1, 0);
         }
         n.unread_of[account] = count;
-        n.unread = n.unread_of.iter().sum();
     }
 }

@@ -601,7 +601,6 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         Action::ToggleNotifications => {
             state.show_notifications = !state.show_notifications;
             if state.show_notifications {
-                state.notifications.unread = 0;
                 state.notifications.unread_of.clear();
             }
         }

@@ -28,6 +28,18 @@ fn fetched(s: &mut State, home: Option<&str>, notifications: Option<&str>, writa
     );
 }
 
+/// The answer to a post of `posted`.
+fn saved(s: &mut State, posted: Markers, result: Result<(), MarkerFailure>) {
+    update(
+        s,
+        AppEvent::MarkersSaved {
+            account: 0,
+            posted,
+            result,
+        },
+    );
+}
+
 fn saves(commands: &[Command]) -> Vec<Markers> {
     commands
         .iter()
@@ -120,14 +132,7 @@ fn positions_are_posted_on_quit_and_at_most_once_a_minute_with_a_write_token() {
     s.now = now() + jiff::SignedDuration::from_secs(61);
     let due = post(&mut s, 0, "11");
     assert_eq!(saves(&due), [home("11")]);
-    update(
-        &mut s,
-        AppEvent::MarkersSaved {
-            account: 0,
-            posted: home("11"),
-            result: Ok(()),
-        },
-    );
+    saved(&mut s, home("11"), Ok(()));
     post(&mut s, 0, "12");
     let quit = key(&mut s, KeyCode::Char('q'));
     assert_eq!(saves(&quit), [home("12")]);
@@ -167,23 +172,17 @@ fn a_refused_post_ends_the_posting_and_a_failed_one_is_tried_again() {
     fetched(&mut s, None, None, true);
     s.now = now() + jiff::SignedDuration::from_secs(61);
     assert_eq!(saves(&post(&mut s, 0, "10")), [home("10")]);
-    update(
+    saved(
         &mut s,
-        AppEvent::MarkersSaved {
-            account: 0,
-            posted: home("10"),
-            result: Err(MarkerFailure::Failed("timed out".into())),
-        },
+        home("10"),
+        Err(MarkerFailure::Failed("timed out".into())),
     );
     s.now = now() + jiff::SignedDuration::from_secs(122);
     assert_eq!(saves(&key(&mut s, KeyCode::Char('j'))), [home("10")]);
-    update(
+    saved(
         &mut s,
-        AppEvent::MarkersSaved {
-            account: 0,
-            posted: home("10"),
-            result: Err(MarkerFailure::Refused("HTTP 403".into())),
-        },
+        home("10"),
+        Err(MarkerFailure::Refused("HTTP 403".into())),
     );
     post(&mut s, 0, "11");
     assert!(saves(&key(&mut s, KeyCode::Char('q'))).is_empty());
@@ -262,7 +261,7 @@ fn notifications_are_read_while_the_pane_shows_and_counted_from_the_marker_when_
         );
     }
     fetched(&mut s, None, Some("8"), false);
-    assert_eq!(s.notifications.unread, 1, "9 was not read anywhere");
+    assert_eq!(s.notifications.unread(), 1, "9 was not read anywhere");
     assert!(s.notifications.read[0].id.as_deref() == Some("8"));
 }
 
@@ -300,14 +299,7 @@ fn a_view_left_alone_moves_no_position_until_the_reader_is_back() {
     let away = post(&mut s, 0, "11");
     assert_eq!(s.tabs[0].read_id.as_deref(), Some("10"));
     assert_eq!(saves(&away), [home("10")], "what was read before, not more");
-    update(
-        &mut s,
-        AppEvent::MarkersSaved {
-            account: 0,
-            posted: home("10"),
-            result: Ok(()),
-        },
-    );
+    saved(&mut s, home("10"), Ok(()));
     // Back: a key, and what is on screen is read.
     key(&mut s, KeyCode::Char('k'));
     assert_eq!(s.tabs[0].read_id.as_deref(), Some("11"));
@@ -337,7 +329,7 @@ fn a_marker_recounts_only_its_own_accounts_unread_notifications() {
             StreamEvent::Notification(notification(id, "favourite", None)),
         );
     }
-    assert_eq!(s.notifications.unread, 4);
+    assert_eq!(s.notifications.unread(), 4);
     // Account 0 had read up to 1 elsewhere: its 2 is unread; account 1's two stay counted.
     update(
         &mut s,
@@ -349,5 +341,5 @@ fn a_marker_recounts_only_its_own_accounts_unread_notifications() {
             }),
         },
     );
-    assert_eq!(s.notifications.unread, 3);
+    assert_eq!(s.notifications.unread(), 3);
 }

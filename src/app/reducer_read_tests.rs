@@ -87,10 +87,10 @@ fn the_line_stays_where_the_position_was_when_the_reader_came_to_the_tab() {
 fn a_kept_position_comes_back_only_if_newer() {
     let mut s = state();
     post(&mut s, 1, "5");
-    s.tabs[1].restore_read("3".into(), true);
+    s.tabs[1].restore_read("3".into());
     assert_eq!(s.tabs[1].unread, 1);
     assert_eq!(s.tabs[1].divider_id.as_deref(), Some("3"));
-    s.tabs[1].restore_read("2".into(), true);
+    s.tabs[1].restore_read("2".into());
     assert_eq!(s.tabs[1].read_id.as_deref(), Some("3"));
 }
 
@@ -163,7 +163,7 @@ fn a_deleted_unread_post_is_no_longer_counted() {
     assert_eq!(s.tabs[1].unread, 3, "no position yet: counted as they came");
     event(&mut s, 1, StreamEvent::Delete("2".into()));
     assert_eq!(s.tabs[1].unread, 2);
-    s.tabs[1].restore_read("1".into(), true);
+    s.tabs[1].restore_read("1".into());
     assert_eq!(s.tabs[1].unread, 1);
     event(&mut s, 1, StreamEvent::Delete("3".into()));
     assert_eq!(s.tabs[1].unread, 0);

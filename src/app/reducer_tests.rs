@@ -422,9 +422,9 @@ fn keys_do_what_the_help_says() {
         0,
         StreamEvent::Notification(notification("n1", "follow", None)),
     );
-    assert_eq!(s.notifications.unread, 1);
+    assert_eq!(s.notifications.unread(), 1);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.notifications.unread, 0);
+    assert_eq!(s.notifications.unread(), 0);
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Command::Quit]);
     assert!(s.quit);
 }

@@ -83,8 +83,7 @@ pub struct NotificationEntry {
 pub struct Notifications {
     /// Newest first.
     pub entries: VecDeque<NotificationEntry>,
-    /// What arrived while the pane was hidden (all accounts; `unread_of` per account).
-    pub unread: usize,
+    /// Per account, what arrived while the pane was hidden (`unread()` sums them).
     pub unread_of: Vec<usize>,
     /// Per account (index into `State::accounts`), its read position.
     pub read: Vec<super::read::NotificationsRead>,

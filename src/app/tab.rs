@@ -425,41 +425,34 @@ impl Tab {
     /// Moves the read position forward to the selected entry (the newest one the reader has
     /// on screen when they follow the top) and counts what is unread from it.
     pub fn mark_read(&mut self) {
-        let Some(id) = self.selected_entry().map(|e| e.item.id().to_string()) else {
+        // After every event: the id is copied, and unread counted again, only when it moved
+        // (a reader scrolled away under a firehose has a timeline of unread posts above them;
+        // new ones are counted as they come, in `push_newest`).
+        let Some(id) = self.selected_entry().map(|e| e.item.id()) else {
             return;
         };
         if self
             .read_id
             .as_deref()
-            .is_none_or(|r| crate::live::is_newer(&id, r))
+            .is_none_or(|r| crate::live::is_newer(id, r))
         {
-            self.read_id = Some(id);
-            // Only when it moved: this runs after every event, and a reader scrolled away
-            // under a firehose has a timeline of unread posts above them (new ones are
-            // counted as they come, in `push_newest`).
-            self.count_unread();
+            let id = id.to_string();
+            self.move_read(&id);
         }
     }
 
-    /// Sets a read position kept from before (the archive, the server's markers) unless the
-    /// tab's own is newer; the divider follows it while the reader has not come to the tab.
-    pub fn restore_read(&mut self, id: String, divider: bool) {
-        if self
-            .read_id
-            .as_deref()
-            .is_none_or(|r| crate::live::is_newer(&id, r))
-        {
-            if divider {
-                self.divider_id = Some(id.clone());
-            }
-            self.read_saved = Some(id.clone());
-            self.read_id = Some(id);
-            self.count_unread();
+    /// The archive's position from the last run, unless the tab's own is newer; the line
+    /// goes with it (the reader has not come to the tab yet).
+    pub fn restore_read(&mut self, id: String) {
+        if self.move_read(&id) {
+            self.divider_id = Some(id.clone());
+            self.read_saved = Some(id);
         }
     }
 
     /// The server's marker (read on another device, perhaps): the position moves forward to
-    /// it, and so does the line, so that what was read elsewhere is above it.
+    /// it, and so does the line, so that what was read elsewhere is above it. Not marked
+    /// saved: the archive is given it, for the next start without a network.
     pub fn restore_server_read(&mut self, id: String) {
         if self
             .divider_id
@@ -468,10 +461,20 @@ impl Tab {
         {
             self.divider_id = Some(id.clone());
         }
-        // Not marked saved: the archive is given it, for the next start without a network.
-        let saved = self.read_saved.take();
-        self.restore_read(id, false);
-        self.read_saved = saved;
+        self.move_read(&id);
+    }
+
+    /// Moves the position to `id` if that is newer; whether it moved.
+    fn move_read(&mut self, id: &str) -> bool {
+        let newer = self
+            .read_id
+            .as_deref()
+            .is_none_or(|r| crate::live::is_newer(id, r));
+        if newer {
+            self.read_id = Some(id.to_string());
+            self.count_unread();
+        }
+        newer
     }
 
     /// Without a read position (a tab not yet visited, nothing kept from before): the newest

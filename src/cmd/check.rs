@@ -326,7 +326,7 @@ async fn markers_line(resolved: &setup::Resolved, api: &crate::api::Api) -> (Out
     let writes = resolved
         .scopes
         .as_deref()
-        .map(|s| crate::api::markers::scopes_write_markers(s.split_whitespace()));
+        .map(crate::api::markers::scopes_write_markers);
     match writes {
         Some(true) => (
             Outcome::Ok,

@@ -116,7 +116,7 @@ fn entry_lines(
 
 /// `side`: the pane is right of the timeline (a left border) rather than below it (a top one).
 pub fn draw_notifications(buf: &mut Buffer, area: Rect, state: &State, side: bool, theme: &Theme) {
-    let unread = state.notifications.unread;
+    let unread = state.notifications.unread();
     let mut title = vec![Span::styled(" Notifications", theme.title)];
     if unread > 0 {
         title.push(Span::styled(format!(" (unread {unread})"), theme.unread));

@@ -246,7 +246,7 @@ pub(super) fn add_notifications(state: &mut State) {
     for n in list {
         state.add_notification(0, n);
     }
-    state.notifications.unread = 2;
+    state.notifications.unread_of = vec![2];
 }
 
 pub(super) fn render(state: &State, view: &mut ViewState, w: u16, h: u16) -> Terminal<TestBackend> {

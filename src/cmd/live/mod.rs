@@ -399,9 +399,10 @@ pub async fn live(
             .map(|(c, r)| run::LiveAccount {
                 api: c.api,
                 settings: c.settings,
-                writes_markers: r.scopes.as_deref().is_some_and(|s| {
-                    crate::api::markers::scopes_write_markers(s.split_whitespace())
-                }),
+                writes_markers: r
+                    .scopes
+                    .as_deref()
+                    .is_some_and(crate::api::markers::scopes_write_markers),
             })
             .collect(),
     );
