@@ -9,95 +9,8 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::*;
-
-/// A tmux server of its own (its own socket), killed when the test ends.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let socket = format!("tootwatch-archive-{}-{nanos}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "tw",
-            ])
-            .args(["-x", "120", "-y", "40"])
-            .arg(command)
-            .status()
-            .expect("tmux is installed (.ci/run installs it)");
-        assert!(status.success());
-        let t = Tmux { socket };
-        t.tmux(&["set-option", "-t", "tw", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "tw"])
-    }
-
-    /// Polls the screen until `pred` holds; the screen is observable state, not a timer.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > GUARD {
-                panic!("screen never showed {what}:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn pid(&self) -> String {
-        self.tmux(&["display-message", "-p", "-t", "tw", "#{pane_pid}"])
-            .trim()
-            .to_string()
-    }
-
-    fn quit(&self) {
-        self.tmux(&["send-keys", "-t", "tw", "q"]);
-        let start = Instant::now();
-        while self
-            .tmux(&["display-message", "-p", "-t", "tw", "#{pane_dead}"])
-            .trim()
-            != "1"
-        {
-            assert!(start.elapsed() < GUARD, "q did not quit");
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 fn command(base_url: &str, token: &str, dir: &tempfile::TempDir, args: &str) -> String {
     let config = fast_config(dir);
@@ -128,7 +41,7 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
     let run = || command(&base, &token, &dir, "hashtag:rust");
 
     // The first run sees a post that only ever came over the stream.
-    let first = Tmux::start(&run());
+    let first = Tmux::start(120, 40, &run());
     within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
     server.publish(
         "hashtag:rust",
@@ -141,7 +54,7 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
 
     // Posted while closed: the next run shows it once, above what the archive kept.
     server.store(&["hashtag:rust"], &status(501, "Posted while closed"));
-    let second = Tmux::start(&run());
+    let second = Tmux::start(120, 40, &run());
     within("rust again", server.wait_subscribers("hashtag:rust", 1)).await;
     let screen = second.wait_for("the archive and the catch-up, live", |s| {
         s.contains("Only over the stream")
@@ -171,7 +84,7 @@ async fn what_a_run_showed_is_back_after_a_restart_even_without_the_server() {
 
     // The server is gone: the archive still shows, and the tab says it is not connected.
     server.shutdown().await;
-    let third = Tmux::start(&run());
+    let third = Tmux::start(120, 40, &run());
     // The tab bar's marker: ⟳ reconnecting (● would be live).
     let screen = third.wait_for("the archive offline, reconnecting", |s| {
         s.contains("Only over the stream")
@@ -224,7 +137,7 @@ async fn an_archive_killed_mid_write_opens_clean_with_what_it_had() {
     let (base, token) = (server.base_url(), server.token());
     let dir = tempfile::tempdir().unwrap();
     let run = || command(&base, &token, &dir, "hashtag:rust");
-    let first = Tmux::start(&run());
+    let first = Tmux::start(120, 40, &run());
     within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
     let hose = firehose(&server, "hashtag:rust");
     first.wait_for("the firehose", |s| s.contains("Firehose"));
@@ -254,7 +167,7 @@ async fn an_archive_killed_mid_write_opens_clean_with_what_it_had() {
     hose.abort();
     drop(first);
 
-    let second = Tmux::start(&run());
+    let second = Tmux::start(120, 40, &run());
     let screen = second.wait_for("the archive after kill -9", |s| s.contains("Firehose"));
     assert!(!screen.contains("moved to"), "{screen}");
     second.quit();
@@ -275,10 +188,14 @@ async fn a_full_disk_is_said_and_the_view_goes_on_without_the_archive() {
     let server = server(Flavor::Mastodon).await;
     let (base, token) = (server.base_url(), server.token());
     let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(&format!(
-        "env TOOTWATCH_ARCHIVE_FAIL=full {}",
-        command(&base, &token, &dir, "hashtag:rust")
-    ));
+    let tmux = Tmux::start(
+        120,
+        40,
+        &format!(
+            "env TOOTWATCH_ARCHIVE_FAIL=full {}",
+            command(&base, &token, &dir, "hashtag:rust")
+        ),
+    );
     within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
     server.publish("hashtag:rust", "update", Some(&status(600, "First")));
     tmux.wait_for("the failure said", |s| {
@@ -298,11 +215,11 @@ async fn of_two_views_at_once_one_writes_and_the_other_says_it_does_not() {
     let (base, token) = (server.base_url(), server.token());
     let dir = tempfile::tempdir().unwrap();
     let run = || command(&base, &token, &dir, "hashtag:rust");
-    let writer = Tmux::start(&run());
+    let writer = Tmux::start(120, 40, &run());
     within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
     // The archive is opened (and its lock taken) before the first frame.
     writer.wait_for("the first view", |s| s.contains("#rust"));
-    let other = Tmux::start(&run());
+    let other = Tmux::start(120, 40, &run());
     within("rust twice", server.wait_subscribers("hashtag:rust", 2)).await;
     other.wait_for("the second view says it keeps nothing", |s| {
         s.contains("another tootwatch is writing the archive")
@@ -362,7 +279,7 @@ async fn markers_are_read_at_start_and_written_on_quit_with_a_write_token() {
         "read write:statuses",
         &dir,
     );
-    let view = Tmux::start(&run);
+    let view = Tmux::start(120, 40, &run);
     let screen = view.wait_for("the home timeline with the marker's line", |s| {
         s.contains("Home post 1") && s.contains("read up to here")
     });
@@ -395,7 +312,7 @@ async fn a_read_token_reads_the_markers_and_posts_nothing() {
     server.set_markers(Some("2"), None);
     let dir = tempfile::tempdir().unwrap();
     let run = stored_command(&server.base_url(), &server.token(), "read", &dir);
-    let view = Tmux::start(&run);
+    let view = Tmux::start(120, 40, &run);
     view.wait_for("the marker's line", |s| {
         s.contains("Home post 1") && s.contains("read up to here")
     });
@@ -422,7 +339,11 @@ async fn a_bare_token_reads_the_markers_and_posts_nothing_whatever_the_app_may()
     // What the server lists is its app's scopes; the token may have fewer.
     server.set_token_scopes("read write");
     let dir = tempfile::tempdir().unwrap();
-    let view = Tmux::start(&command(&server.base_url(), &server.token(), &dir, "user"));
+    let view = Tmux::start(
+        120,
+        40,
+        &command(&server.base_url(), &server.token(), &dir, "user"),
+    );
     view.wait_for("the home timeline", |s| s.contains("Home post 3"));
     within("the read", server.wait_requests("/api/v1/markers", 1)).await;
     view.quit();

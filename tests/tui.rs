@@ -8,98 +8,9 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::*;
 use fake_mastodon::r#gen;
-
-/// A tmux server of its own (its own socket), killed when the test ends.
-struct Tmux {
-    socket: String,
-    session: String,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Tmux {
-        let socket = format!(
-            "tootwatch-test-{}-{}",
-            std::process::id(),
-            fastrand_suffix()
-        );
-        let session = "tw".to_string();
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-            ])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .arg(command)
-            .status()
-            .expect("tmux is installed (.ci/run installs it)");
-        assert!(status.success());
-        let t = Tmux { socket, session };
-        t.tmux(&["set-option", "-t", &t.session, "remain-on-exit", "on"]);
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", &self.session])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.session.as_str()];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    /// Polls the screen until `pred` holds; the screen is observable state, not a timer.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > GUARD {
-                panic!("screen never showed {what}:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn pane_dead(&self) -> bool {
-        self.tmux(&["display-message", "-p", "-t", &self.session, "#{pane_dead}"])
-            .trim()
-            == "1"
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn fastrand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64)
-}
 
 fn live_view_command(server: &FakeServer, dir: &tempfile::TempDir, args: &str) -> String {
     let config = fast_config(dir);
@@ -225,12 +136,7 @@ async fn the_live_view_follows_the_streams_as_they_change() {
     tmux.wait_for("the help", |s| s.contains("dismiss") && s.contains("quit"));
     tmux.keys(&["Escape"]);
     tmux.wait_for("the help closed", |s| !s.contains("dismiss announcement"));
-    tmux.keys(&["q"]);
-    let start = Instant::now();
-    while !tmux.pane_dead() {
-        assert!(start.elapsed() < GUARD, "q did not quit");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    tmux.quit();
     let after = tmux.screen();
     assert!(
         !after.contains("Notifications"),
@@ -259,12 +165,7 @@ async fn the_demo_reads_well_at_80x24() {
             .any(|l| ratatui::text::Line::raw(l).width() > 80),
         "{screen}\n{joined}"
     );
-    tmux.keys(&["q"]);
-    let start = Instant::now();
-    while !tmux.pane_dead() {
-        assert!(start.elapsed() < GUARD, "q did not quit");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    tmux.quit();
 }
 
 #[test]
@@ -333,11 +234,7 @@ async fn a_remapped_quit_key_is_the_one_that_quits_and_the_help_says_so() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("the help closed", |s| !s.contains("this help"));
     tmux.keys(&["Q"]);
-    let start = Instant::now();
-    while !tmux.pane_dead() {
-        assert!(start.elapsed() < GUARD, "Q did not quit");
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    tmux.wait_until_dead("Q to quit");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,23 +59,34 @@ fn tab_at_maps_label_cells() {
     assert!(row.contains('1') && row.contains('2'), "{row}");
 }
 
-#[test]
-fn new_posts_marker_and_stable_viewport() {
+/// A home tab without the notification pane.
+fn home_alone() -> State {
     let mut state = State::new(
         vec![("Home".into(), vec![StreamSpec::User])],
         UiSettings::default(),
         now(),
     );
     state.show_notifications = false;
-    for i in 0..10 {
+    state
+}
+
+/// "Post number i" by Poster, with id 100 + i, for each i in `numbers`, newest last.
+fn push_posts(state: &mut State, numbers: std::ops::Range<u64>, created_at: &str) {
+    for i in numbers {
         let s = status_json(
             &format!("{}", 100 + i),
             ("Poster", "poster"),
-            "2026-11-28T11:00:00Z",
+            created_at,
             &format!("<p>Post number {i}</p>"),
         );
-        push(&mut state, 0, status(s), Verdict::Show);
+        push(state, 0, status(s), Verdict::Show);
     }
+}
+
+#[test]
+fn new_posts_marker_and_stable_viewport() {
+    let mut state = home_alone();
+    push_posts(&mut state, 0..10, "2026-11-28T11:00:00Z");
     let mut view = ViewState::default();
     state.tabs[0].move_selection(4);
     let before = render(&state, &mut view, 80, 24);
@@ -84,15 +95,7 @@ fn new_posts_marker_and_stable_viewport() {
         .map(|c| c.symbol())
         .collect();
     assert!(top_before.contains("Poster"), "{top_before}");
-    for i in 10..13 {
-        let s = status_json(
-            &format!("{}", 100 + i),
-            ("Poster", "poster"),
-            "2026-11-28T11:59:00Z",
-            &format!("<p>Post number {i}</p>"),
-        );
-        push(&mut state, 0, status(s), Verdict::Show);
-    }
+    push_posts(&mut state, 10..13, "2026-11-28T11:59:00Z");
     assert_eq!(state.tabs[0].new_above, 3);
     let after = render(&state, &mut view, 80, 24);
     insta::assert_snapshot!("new_posts_marker", after.backend());
@@ -112,21 +115,8 @@ fn new_posts_marker_and_stable_viewport() {
 
 #[test]
 fn selection_stays_visible_when_moving_down() {
-    let mut state = State::new(
-        vec![("Home".into(), vec![StreamSpec::User])],
-        UiSettings::default(),
-        now(),
-    );
-    state.show_notifications = false;
-    for i in 0..40 {
-        let s = status_json(
-            &format!("{}", 100 + i),
-            ("Poster", "poster"),
-            "2026-11-28T11:00:00Z",
-            &format!("<p>Post number {i}</p>"),
-        );
-        push(&mut state, 0, status(s), Verdict::Show);
-    }
+    let mut state = home_alone();
+    push_posts(&mut state, 0..40, "2026-11-28T11:00:00Z");
     let mut view = ViewState::default();
     for step in 0..39 {
         let t = render(&state, &mut view, 80, 24);
@@ -271,21 +261,8 @@ fn tiny_terminals_do_not_panic() {
 
 #[test]
 fn the_read_line_sits_below_the_unread_posts_and_only_when_there_are_some() {
-    let mut state = State::new(
-        vec![("Home".into(), vec![StreamSpec::User])],
-        UiSettings::default(),
-        now(),
-    );
-    state.show_notifications = false;
-    for i in 0..4 {
-        let s = status_json(
-            &format!("{}", 100 + i),
-            ("Poster", "poster"),
-            "2026-11-28T11:00:00Z",
-            &format!("<p>Post number {i}</p>"),
-        );
-        push(&mut state, 0, status(s), Verdict::Show);
-    }
+    let mut state = home_alone();
+    push_posts(&mut state, 0..4, "2026-11-28T11:00:00Z");
     let mut view = ViewState::default();
     let text = |t: &Terminal<TestBackend>| rows(t).join("\n");
     let none = text(&render(&state, &mut view, 80, 24));

@@ -10,6 +10,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 
+pub mod tmux;
+
 #[allow(unused_imports)]
 pub use fake_mastodon::{FakeServer, Fault, Flavor, Options};
 
