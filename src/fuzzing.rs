@@ -232,7 +232,7 @@ pub fn check_light_agrees(text: &str) -> bool {
     let full = serde_json::from_str::<Status>(text);
     let twin = twin_status(text);
     match (&full, &twin) {
-        (Ok(full), Ok(twin)) => assert_eq!(*twin, tail_view(full), "{text:?}"),
+        (Ok(full), Ok(twin)) => assert_eq!(**twin, tail_view(full), "{text:?}"),
         (Err(_), Err(_)) => {}
         _ => panic!("the full decode says {full:?}, the twins {twin:?}: {text:?}"),
     }

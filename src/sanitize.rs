@@ -51,15 +51,12 @@ pub(crate) fn truncate_chars(s: &str, max_chars: usize) -> &str {
 /// escape means the same character: the JSON value does not change. JSON encoders escape only
 /// C0 controls, which leaves the rest for this.
 pub(crate) fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
-    let needs = |c: char| {
-        !matches!(c, '\t' | '\n' | '\r') && (is_removed(c) || matches!(c, '\u{2028}' | '\u{2029}'))
-    };
-    if !json_needs_escapes(json, needs) {
+    if !json_needs_escapes(json) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if needs(c) {
+        if json_char_needs_escape(c) {
             // All of them are in the Basic Multilingual Plane: one escape each.
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
@@ -69,51 +66,46 @@ pub(crate) fn escape_json_for_terminal(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The bytes of `word` below `n` (n <= 128), as their high bits (exact for the lowest one).
-/// Here, below the stream layer that also scans with it, so neither depends on the other.
-#[inline]
-pub(crate) fn bytes_below(word: u64, n: u8) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS
+/// Whether a character of a JSON text is escaped before a terminal sees it.
+fn json_char_needs_escape(c: char) -> bool {
+    !matches!(c, '\t' | '\n' | '\r') && (is_removed(c) || matches!(c, '\u{2028}' | '\u{2029}'))
 }
 
-/// Whether some character of `json` `needs` an escape. Runs of printable ASCII (nearly all of
-/// a payload) are passed over eight bytes at a time; only the other characters are decoded.
-fn json_needs_escapes(json: &str, needs: impl Fn(char) -> bool) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let bytes = json.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if let Some(eight) = bytes.get(at..at + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(eight);
-            let word = u64::from_le_bytes(word);
-            // A high bit (not ASCII), a byte below 0x20, or DEL (0x7f + 1 carries into the
-            // high bit): not plain.
-            let odd =
-                (word | word.wrapping_add(ONES)) & 0x8080_8080_8080_8080 | bytes_below(word, 0x20);
-            if odd == 0 {
-                at += 8;
-                continue;
-            }
-        }
-        let b = bytes[at];
-        if (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r') {
-            at += 1;
-            continue;
-        }
-        // `at` is on a character boundary: only whole ASCII words or whole characters were
-        // passed over.
-        let Some(c) = json[at..].chars().next() else {
-            break;
-        };
-        if needs(c) {
+/// Whether a byte may start a character that [`json_char_needs_escape`]: a C0 control, DEL,
+/// or one of the five lead bytes of the others (C2: C1 and the soft hyphen; D8: U+061C; E1:
+/// U+180E; E2: U+200B to U+206F; EF: U+FEFF, U+FFF9 to U+FFFB). Lead bytes are never
+/// continuation bytes, so such a byte is always on a character boundary.
+#[inline(always)]
+fn may_need_escape(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xd8) | (b == 0xe1) | (b == 0xe2) | (b == 0xef)
+}
+
+/// Whether some character of `json` needs an escape. A firehose prints a kilobyte or two per
+/// post: blocks of 32 bytes without a byte that [`may_need_escape`] (nearly all of them, text
+/// beyond ASCII included) are passed over with comparisons the compiler turns into vector
+/// instructions, and only the characters at such bytes are decoded.
+fn json_needs_escapes(json: &str) -> bool {
+    const BLOCK: usize = 32;
+    let block_needs = |base: usize, block: &[u8]| {
+        block.iter().enumerate().any(|(i, &b)| {
+            may_need_escape(b)
+                && json
+                    .get(base + i..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_some_and(json_char_needs_escape)
+        })
+    };
+    let mut blocks = json.as_bytes().chunks_exact(BLOCK);
+    let mut base = 0;
+    for block in &mut blocks {
+        // No short cut inside a block: a fold the compiler can make one vector reduction of.
+        let suspect = block.iter().fold(false, |any, &b| any | may_need_escape(b));
+        if suspect && block_needs(base, block) {
             return true;
         }
-        at += c.len_utf8();
+        base += BLOCK;
     }
-    false
+    block_needs(base, blocks.remainder())
 }
 
 const ESC: u8 = 0x1b;
@@ -474,6 +466,23 @@ mod tests {
         assert_eq!(back, value);
         for plain in [r#"{"a":"b"}"#, "[1,\n2]", r#"{"é":"日本👍"}"#] {
             assert!(matches!(escape_json_for_terminal(plain), Cow::Borrowed(_)));
+        }
+    }
+
+    #[test]
+    fn the_escape_check_finds_every_character_that_needs_one_wherever_it_stands() {
+        let chars = (0..=0x10ffffu32)
+            .filter(|v| *v < 0x3000 || (0xfe00..0x10000).contains(v) || v % 97 == 0)
+            .filter_map(char::from_u32);
+        for c in chars {
+            for pad in [0, 5, 31, 33] {
+                let json = format!("{}\"{c}\"{}", "é".repeat(pad / 2), "x".repeat(pad));
+                assert_eq!(
+                    json_needs_escapes(&json),
+                    json.chars().any(json_char_needs_escape),
+                    "{c:?} after {pad}"
+                );
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 //! Bounded sets of ids: what a group has shown, what was deleted, what a stream delivered.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::Arc;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 /// Whether `a` is a newer id than `b`. Ids are opaque, but every server we know makes them
 /// sort by length, then by their characters (Mastodon's numbers, GoToSocial's ULIDs,
@@ -10,60 +11,98 @@ pub(crate) fn is_newer(a: &str, b: &str) -> bool {
     (a.len(), a) > (b.len(), b)
 }
 
-/// Ids seen lately, the oldest forgotten first. One allocation per new id, shared by the set
-/// and the queue. Hashed with foldhash, seeded per process: std's SipHash cost more than the
-/// rest of `LiveCore::admit` under a firehose, and a random seed still keeps a server from
-/// choosing ids that collide.
-#[derive(Debug, Clone, PartialEq)]
+/// Ids seen lately, the oldest forgotten first: a ring of the ids and a table of their places
+/// in it. Under a firehose every event goes through two of these sets: each id is hashed
+/// once, and the ring's strings are reused once it is full, so a steady stream allocates
+/// nothing here. Hashed with foldhash, seeded per process: std's SipHash cost more than the
+/// rest of `LiveCore::admit`, and a random seed still keeps a server from choosing ids that
+/// collide.
+#[derive(Clone)]
 pub struct RecentIds {
-    order: VecDeque<Arc<str>>,
-    set: HashSet<Arc<str>, foldhash::fast::RandomState>,
+    /// Each id with its hash, in arrival order from `oldest` on (wrapping) once full.
+    ring: Vec<(u64, String)>,
+    oldest: usize,
+    /// Places in `ring`.
+    table: HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
     cap: usize,
 }
 
 impl RecentIds {
     pub fn new(cap: usize) -> Self {
         RecentIds {
-            order: VecDeque::new(),
-            set: HashSet::default(),
+            ring: Vec::new(),
+            oldest: 0,
+            table: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             cap: cap.max(1),
         }
     }
 
+    fn find(&self, hash: u64, id: &str) -> Option<usize> {
+        self.table.find(hash, |&i| self.ring[i].1 == id).copied()
+    }
+
     /// False when the id was there already.
     pub fn insert(&mut self, id: &str) -> bool {
-        if self.set.contains(id) {
+        let hash = self.hasher.hash_one(id);
+        if self.find(hash, id).is_some() {
             return false;
         }
-        if self.order.len() == self.cap
-            && let Some(old) = self.order.pop_front()
-        {
-            self.set.remove(&old);
-        }
-        let id: Arc<str> = Arc::from(id);
-        self.order.push_back(id.clone());
-        self.set.insert(id);
+        let slot = if self.ring.len() < self.cap {
+            self.ring.push((hash, id.to_owned()));
+            self.ring.len() - 1
+        } else {
+            let slot = self.oldest;
+            let (old_hash, old) = &mut self.ring[slot];
+            if let Ok(place) = self.table.find_entry(*old_hash, |&i| i == slot) {
+                place.remove();
+            }
+            *old_hash = hash;
+            old.clear();
+            old.push_str(id);
+            self.oldest = (slot + 1) % self.cap;
+            slot
+        };
+        let ring = &self.ring;
+        self.table.insert_unique(hash, slot, |&i| ring[i].0);
         true
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.set.contains(id)
+        self.find(self.hasher.hash_one(id), id).is_some()
     }
 
     /// The newest `n`, oldest first.
     pub fn newest(&self, n: usize) -> impl Iterator<Item = &str> {
-        self.order
+        let (newer, older) = self.ring.split_at(self.oldest);
+        older
             .iter()
-            .skip(self.order.len().saturating_sub(n))
-            .map(|k| k.as_ref())
+            .chain(newer)
+            .skip(self.ring.len().saturating_sub(n))
+            .map(|(_, id)| id.as_str())
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.ring.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.ring.is_empty()
+    }
+}
+
+/// Two sets are equal when they hold the same ids in the same order (hashes are seeded per
+/// set).
+impl PartialEq for RecentIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.cap == other.cap && self.newest(self.len()).eq(other.newest(other.len()))
+    }
+}
+
+impl std::fmt::Debug for RecentIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.newest(self.len())).finish()
     }
 }
 
@@ -122,6 +161,31 @@ mod tests {
         assert!(r.insert("a"));
         assert_eq!(r.len(), 2);
         assert!(!r.contains("b"));
+    }
+
+    #[test]
+    fn recent_ids_keep_their_order_as_the_ring_wraps() {
+        let mut r = RecentIds::new(3);
+        for id in ["1", "2", "3", "4", "5"] {
+            assert!(r.insert(id));
+        }
+        assert_eq!(r.newest(9).collect::<Vec<_>>(), ["3", "4", "5"]);
+        assert_eq!(r.newest(2).collect::<Vec<_>>(), ["4", "5"]);
+        assert!(!r.insert("4"));
+        assert!(!r.contains("2"));
+        // A forgotten id is new again, and a longer id reuses an evicted slot.
+        assert!(r.insert("1"));
+        assert!(r.insert("a much longer id than the slot held"));
+        assert_eq!(
+            r.newest(3).collect::<Vec<_>>(),
+            ["5", "1", "a much longer id than the slot held"]
+        );
+        assert!(r.contains("5") && !r.contains("3") && !r.contains("4"));
+        let mut same = RecentIds::new(3);
+        for id in ["5", "1", "a much longer id than the slot held"] {
+            same.insert(id);
+        }
+        assert_eq!(r, same);
     }
 
     #[test]

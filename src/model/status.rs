@@ -47,8 +47,10 @@ pub struct Status {
     pub tags: Vec<Tag>,
     #[serde(deserialize_with = "de::null_as_default")]
     pub emojis: Vec<CustomEmoji>,
-    pub poll: Option<Poll>,
-    pub card: Option<Card>,
+    // Boxed: most posts have neither, and a smaller status (under a kilobyte) stays in the
+    // allocator's per-thread cache, which a firehose allocates and frees one per event from.
+    pub poll: Option<Box<Poll>>,
+    pub card: Option<Box<Card>>,
     #[serde(deserialize_with = "de::count")]
     pub replies_count: u64,
     #[serde(deserialize_with = "de::count")]

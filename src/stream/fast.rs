@@ -31,7 +31,7 @@ const PLAIN_DIGITS: usize = 18;
 
 /// The status `tail` reads ([`super::light::tail_status`]'s answer), or `None` when this
 /// pass is not sure.
-pub(crate) fn tail_status(text: &str) -> Option<Status> {
+pub(crate) fn tail_status(text: &str) -> Option<Box<Status>> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -409,8 +409,10 @@ impl<'a> Parser<'a> {
         Some(v)
     }
 
-    fn status(&mut self) -> R<Status> {
-        let mut s = Status::default();
+    /// Built in its box: a `Status` is near a kilobyte, and a firehose moved each one
+    /// several times on its way out.
+    fn status(&mut self) -> R<Box<Status>> {
+        let mut s = Box::<Status>::default();
         let mut seen = 0;
         self.object(|p, key| match key {
             b"id" => {
@@ -453,7 +455,7 @@ impl<'a> Parser<'a> {
                     if p.null() {
                         return Some(None);
                     }
-                    p.status().map(|r| Some(Box::new(r)))
+                    p.status().map(Some)
                 })?;
                 Some(())
             }
@@ -473,10 +475,10 @@ impl<'a> Parser<'a> {
             b"poll" => {
                 once(&mut seen, 17)?;
                 if !p.null() {
-                    s.poll = Some(Poll {
+                    s.poll = Some(Box::new(Poll {
                         options: p.poll()?,
                         ..Poll::default()
-                    });
+                    }));
                 }
                 Some(())
             }

@@ -47,7 +47,6 @@ pub(crate) fn decode_event_as(
         && let Some(text) = normalise_payload(payload)
         && let Ok(status) = tail_status(text)
     {
-        let status = Box::new(status);
         return Ok(match name {
             "update" => StreamEvent::Update(status),
             _ => StreamEvent::StatusUpdate(status),
@@ -59,7 +58,7 @@ pub(crate) fn decode_event_as(
 /// A status's JSON text → the fields `tail` reads ([`tail_view`] of the full decode), or an
 /// error exactly when `serde_json::from_str::<Status>` errs. The hand-written pass
 /// (`super::fast`) reads the documents it is sure of; the twins decide the rest.
-pub(crate) fn tail_status(text: &str) -> Result<Status, serde_json::Error> {
+pub(crate) fn tail_status(text: &str) -> Result<Box<Status>, serde_json::Error> {
     match super::fast::tail_status(text) {
         Some(status) => Ok(status),
         None => twin_status(text),
@@ -67,8 +66,8 @@ pub(crate) fn tail_status(text: &str) -> Result<Status, serde_json::Error> {
 }
 
 /// [`tail_status`] by the twins alone.
-pub(crate) fn twin_status(text: &str) -> Result<Status, serde_json::Error> {
-    serde_json::from_str::<LStatus>(text).map(LStatus::into_status)
+pub(crate) fn twin_status(text: &str) -> Result<Box<Status>, serde_json::Error> {
+    serde_json::from_str::<LStatus>(text).map(|s| Box::new(s.into_status()))
 }
 
 /// What `tail` keeps of a fully decoded status: the specification of [`tail_status`], which
@@ -93,9 +92,11 @@ pub(crate) fn tail_view(s: &Status) -> Status {
                 ..MediaAttachment::default()
             })
             .collect(),
-        poll: s.poll.as_ref().map(|p| Poll {
-            options: p.options.clone(),
-            ..Poll::default()
+        poll: s.poll.as_ref().map(|p| {
+            Box::new(Poll {
+                options: p.options.clone(),
+                ..Poll::default()
+            })
         }),
         filtered: s.filtered.clone(),
         ..Status::default()
@@ -364,9 +365,11 @@ impl LStatus {
                     ..MediaAttachment::default()
                 })
                 .collect(),
-            poll: self.poll.map(|p| Poll {
-                options: p.options,
-                ..Poll::default()
+            poll: self.poll.map(|p| {
+                Box::new(Poll {
+                    options: p.options,
+                    ..Poll::default()
+                })
             }),
             filtered: self.filtered,
             ..Status::default()

@@ -17,7 +17,11 @@ fn zero_bytes(word: u64) -> u64 {
     word.wrapping_sub(ONES) & !word & HIGHS
 }
 
-use crate::sanitize::bytes_below;
+/// The bytes of `word` below `n` (n <= 128), as their high bits (exact for the lowest one).
+#[inline]
+fn bytes_below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS
+}
 
 /// Where the first `"`, `\` or control byte (< 0x20) of `bytes` is, eight bytes at a time.
 #[inline]

@@ -266,8 +266,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         // Drain what is queued, then flush once: a burst costs one write, a lone event is
         // still on stdout at once.
         let mut next = Some(first);
+        // One clock reading per burst: a firehose read it twice per event.
+        let now = Timestamp::now();
         while let Some(heard) = next {
-            let now = Timestamp::now();
             let outcome = match heard {
                 Heard::Stream(StreamMessage::State { stream, state }) => {
                     let shown = core.on_state(stream, &state, now);
@@ -293,6 +294,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     event,
                     raw,
                     Origin::Stream,
+                    now,
                 ),
                 Heard::Opened { stream, page } => {
                     core.opened(stream, page.as_ref());
@@ -328,7 +330,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                             };
                             (
                                 outcome,
-                                printer.history(&mut core, name, stream, found.items),
+                                printer.history(&mut core, name, stream, found.items, now),
                             )
                         }
                         Err(e) => {
@@ -346,7 +348,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 Heard::Verified { stream, page } => match page {
                     Ok(page) => {
                         let missed = core.verified(stream, &page, now);
-                        printer.history(&mut core, &members[stream.0].name, stream, missed)
+                        let name = &members[stream.0].name;
+                        printer.history(&mut core, name, stream, missed, now)
                     }
                     Err(e) => {
                         tracing::warn!("{}: verifying failed: {e}", members[stream.0].name);
@@ -410,13 +413,14 @@ impl Printer {
         event: StreamEvent,
         raw: Option<RawEvent>,
         origin: Origin,
+        now: Timestamp,
     ) -> Result<bool, Stop> {
         if let (Some(file), Some(raw)) = (self.record.as_mut(), raw.as_ref()) {
             write_record(file, name, raw).map_err(|e| {
                 Stop::Failed(Failure::other(format!("cannot write the record file: {e}")))
             })?;
         }
-        let verdict = match core.admit(stream, &event, origin, Timestamp::now()) {
+        let verdict = match core.admit(stream, &event, origin, now) {
             Admit::New(verdict) => verdict,
             Admit::Duplicate | Admit::Deleted | Admit::Outside => return Ok(false),
         };
@@ -485,6 +489,7 @@ impl Printer {
         name: &str,
         stream: StreamId,
         items: History,
+        now: Timestamp,
     ) -> Result<bool, Stop> {
         let events: Vec<StreamEvent> = match items {
             History::Statuses(v) => v
@@ -509,7 +514,7 @@ impl Printer {
                     _ => None,
                 },
             });
-            if self.event(core, name, stream, event, raw, Origin::Rest)? {
+            if self.event(core, name, stream, event, raw, Origin::Rest, now)? {
                 return Ok(true);
             }
         }
