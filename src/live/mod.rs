@@ -125,6 +125,11 @@ impl Anchor {
     fn advance(&mut self, id: &str) {
         match self {
             Anchor::After(current) if !is_newer(id, current) => {}
+            // Its string reused: a firehose moves it on every post.
+            Anchor::After(current) => {
+                current.clear();
+                current.push_str(id);
+            }
             _ => *self = Anchor::After(id.to_string()),
         }
     }

@@ -84,6 +84,8 @@ struct Printer {
     /// for the next save.
     archive_account: Option<String>,
     kept: Vec<crate::archive::Write>,
+    /// The clock when the burst being printed began: what the core judges by.
+    now: Timestamp,
 }
 
 /// What waits for a save at most; past it only deletes are kept (the archive falls behind
@@ -195,6 +197,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         highlights,
         archive_account: resume.as_ref().map(|r| r.account().to_string()),
         kept: Vec::new(),
+        now: Timestamp::now(),
     };
 
     let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
@@ -268,6 +271,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         let mut next = Some(first);
         // One clock reading per burst: a firehose read it twice per event.
         let now = Timestamp::now();
+        printer.now = now;
         while let Some(heard) = next {
             let outcome = match heard {
                 Heard::Stream(StreamMessage::State { stream, state }) => {
@@ -294,7 +298,6 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     event,
                     raw,
                     Origin::Stream,
-                    now,
                 ),
                 Heard::Opened { stream, page } => {
                     core.opened(stream, page.as_ref());
@@ -330,7 +333,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                             };
                             (
                                 outcome,
-                                printer.history(&mut core, name, stream, found.items, now),
+                                printer.history(&mut core, name, stream, found.items),
                             )
                         }
                         Err(e) => {
@@ -348,8 +351,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 Heard::Verified { stream, page } => match page {
                     Ok(page) => {
                         let missed = core.verified(stream, &page, now);
-                        let name = &members[stream.0].name;
-                        printer.history(&mut core, name, stream, missed, now)
+                        printer.history(&mut core, &members[stream.0].name, stream, missed)
                     }
                     Err(e) => {
                         tracing::warn!("{}: verifying failed: {e}", members[stream.0].name);
@@ -413,14 +415,13 @@ impl Printer {
         event: StreamEvent,
         raw: Option<RawEvent>,
         origin: Origin,
-        now: Timestamp,
     ) -> Result<bool, Stop> {
         if let (Some(file), Some(raw)) = (self.record.as_mut(), raw.as_ref()) {
             write_record(file, name, raw).map_err(|e| {
                 Stop::Failed(Failure::other(format!("cannot write the record file: {e}")))
             })?;
         }
-        let verdict = match core.admit(stream, &event, origin, now) {
+        let verdict = match core.admit(stream, &event, origin, self.now) {
             Admit::New(verdict) => verdict,
             Admit::Duplicate | Admit::Deleted | Admit::Outside => return Ok(false),
         };
@@ -489,7 +490,6 @@ impl Printer {
         name: &str,
         stream: StreamId,
         items: History,
-        now: Timestamp,
     ) -> Result<bool, Stop> {
         let events: Vec<StreamEvent> = match items {
             History::Statuses(v) => v
@@ -514,7 +514,7 @@ impl Printer {
                     _ => None,
                 },
             });
-            if self.event(core, name, stream, event, raw, Origin::Rest, now)? {
+            if self.event(core, name, stream, event, raw, Origin::Rest)? {
                 return Ok(true);
             }
         }
