@@ -209,7 +209,9 @@ fn start_owned(s: &str, upto: usize) -> String {
     o
 }
 
-/// Controls and invisible format characters that are dropped outright.
+/// Controls and invisible format characters that are dropped outright. The JSON escape check
+/// passes over bytes by their UTF-8 lead byte ([`may_need_escape`]): a character added here
+/// with another lead byte goes there too (its test walks every character up to U+3000).
 fn is_removed(c: char) -> bool {
     matches!(c,
         '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}'
