@@ -32,6 +32,12 @@ fn applies(f: &Filter, context: &FilterContext, now: Timestamp) -> bool {
     (f.context.is_empty() || f.context.contains(context)) && !expired(f.expires_at.as_deref(), now)
 }
 
+/// Whether a verdict reads posts' texts: some filter has keywords. A consumer that decoded
+/// statuses without their texts (`stream::light::Decoding::Ids`) decodes them again then.
+pub fn reads_texts(filters: &[Filter]) -> bool {
+    filters.iter().any(|f| !f.keywords.is_empty())
+}
+
 /// The verdict for `status` in `context`. With `filters` (the user's current list), the
 /// server's results count only for filters that still exist, as they are now, and keywords
 /// and status filters are matched here too; without, the server's results are all we have.
@@ -47,7 +53,7 @@ pub fn verdict(
         None => server_results().map(|r| &r.filter).collect(),
         Some(list) => {
             // Building the text means rendering the HTML: only for keywords to match.
-            let text = if list.iter().any(|f| !f.keywords.is_empty()) {
+            let text = if reads_texts(list) {
                 searchable_text(original).to_lowercase()
             } else {
                 String::new()

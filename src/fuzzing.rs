@@ -198,6 +198,7 @@ fn decode_and_print(name: &str, payload: Option<&str>) {
     let raw = RawEvent {
         name: name.to_string(),
         payload: payload.map(str::to_string),
+        decoded: crate::stream::light::Decoding::Full,
     };
     let mut json = Vec::new();
     crate::cmd::tail::write_json_line(&mut json, "hashtag:x", &event, &raw)
@@ -226,9 +227,10 @@ fn decode_and_print(name: &str, payload: Option<&str>) {
 
 /// `tail`'s light status decode accepts a payload exactly when the full model does, and
 /// keeps what the full decode has in the fields `tail` reads; its fast pass answers only
-/// as the twins do. Whether the fast pass answered.
+/// as the twins do, with the texts or without them (`Decoding::Ids`), and for the same
+/// documents. Whether the fast pass answered.
 pub fn check_light_agrees(text: &str) -> bool {
-    use crate::stream::light::{tail_view, twin_status};
+    use crate::stream::light::{ids_view, tail_view, twin_status};
     let full = serde_json::from_str::<Status>(text);
     let twin = twin_status(text);
     match (&full, &twin) {
@@ -237,12 +239,21 @@ pub fn check_light_agrees(text: &str) -> bool {
         _ => panic!("the full decode says {full:?}, the twins {twin:?}: {text:?}"),
     }
     // The fast pass may leave a document to the twins, never read it otherwise.
-    let fast = crate::stream::fast::tail_status(text);
+    let fast = crate::stream::fast::tail_status(text, true);
     if let Some(fast) = &fast {
         assert!(
             twin.as_ref().is_ok_and(|twin| twin == fast),
             "the fast pass read {fast:?}, the twins {twin:?}: {text:?}"
         );
+    }
+    let without_texts = crate::stream::fast::tail_status(text, false);
+    assert_eq!(
+        without_texts.is_some(),
+        fast.is_some(),
+        "the fast pass decides alike with and without the texts: {text:?}"
+    );
+    if let (Some(ids), Ok(twin)) = (&without_texts, &twin) {
+        assert_eq!(**ids, ids_view(twin), "{text:?}");
     }
     fast.is_some()
 }

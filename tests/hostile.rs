@@ -539,6 +539,7 @@ async fn deletes_survive_a_flood(transport: tootwatch::stream::TransportChoice) 
         max_event_bytes: 1 << 20,
         keep_raw: false,
         decoding: tootwatch::stream::light::Decoding::Full,
+        texts_wanted: Default::default(),
         user_agent: "tootwatch-test".into(),
     });
     let http = tootwatch::api::http_client(Duration::from_secs(5)).unwrap();

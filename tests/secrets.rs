@@ -371,6 +371,7 @@ fn settings(base: &str, transport: TransportChoice) -> Arc<StreamSettings> {
         max_event_bytes: 1 << 20,
         keep_raw: false,
         decoding: tootwatch::stream::light::Decoding::Full,
+        texts_wanted: Default::default(),
         user_agent: "tootwatch/test".into(),
     })
 }

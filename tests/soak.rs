@@ -98,6 +98,7 @@ async fn soak_supervisor(transport: TransportChoice) {
         max_event_bytes: 1 << 20,
         keep_raw: true,
         decoding: tootwatch::stream::light::Decoding::Full,
+        texts_wanted: Default::default(),
         user_agent: "tootwatch/soak".into(),
     });
     let http = tootwatch::api::http_client(timing.connect_timeout).unwrap();

@@ -820,3 +820,59 @@ async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
     sorted.sort();
     assert_eq!(sorted, ["2", "3"], "only the highlighted posts: {text}");
 }
+
+/// JSON lines decode a post's texts only while a keyword filter reads them
+/// (`Decoding::Ids`): the filter still hides what it matches, in a boost too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_lines_honour_keyword_filters_that_read_the_text() {
+    let server = server(Flavor::Mastodon).await;
+    server.set_filters(
+        r#"[{"id": "1", "title": "Plans", "context": ["public"], "filter_action": "hide",
+            "keywords": [{"id": "k", "keyword": "secret", "whole_word": true}]}]"#,
+    );
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--quiet", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    let post = |n: u64, text: &str| -> serde_json::Value {
+        serde_json::from_str(&r#gen::status_with_tags(n, &[], text)).unwrap()
+    };
+    let publish = |status: &serde_json::Value| {
+        server.publish("public", "update", Some(&status.to_string()));
+        status["id"].clone()
+    };
+    // A post that comes before the filters is judged without them: pairs of a secret and a
+    // plain post go out until a secret is hidden (the plain one says it was judged).
+    let mut n = 100;
+    within("a secret hidden", async {
+        loop {
+            let secret = publish(&post(n, "a secret plan"));
+            let plain = publish(&post(n + 1, "nothing to see"));
+            n += 2;
+            let mut printed_secret = false;
+            loop {
+                let id = run.json_line().await["payload"]["id"].clone();
+                printed_secret |= id == secret;
+                if id == plain {
+                    break;
+                }
+            }
+            if !printed_secret {
+                break;
+            }
+        }
+    })
+    .await;
+    // Once the filters are in, every secret stays hidden, a boosted one too.
+    let secret = post(n, "another secret");
+    publish(&secret);
+    publish(&serde_json::json!({
+        "id": "9000", "content": "", "account": {"id": "9", "acct": "booster"},
+        "reblog": secret,
+    }));
+    let plain = publish(&post(n + 1, "still nothing"));
+    let line = within("the plain post", run.json_line()).await;
+    assert_eq!(line["payload"]["id"], plain, "{line}");
+}

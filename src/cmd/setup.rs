@@ -432,6 +432,7 @@ pub async fn connect_with(
         max_event_bytes: resolved.limits.max_event_bytes,
         keep_raw,
         decoding: crate::stream::light::Decoding::Full,
+        texts_wanted: Default::default(),
         user_agent: api::USER_AGENT.to_string(),
     });
     Ok(Connected {

@@ -33,6 +33,12 @@ impl LiveCore {
         self.accounts.get(account)?.filters.as_deref()
     }
 
+    /// Whether an account's filters read posts' texts ([`crate::filter::reads_texts`]).
+    pub fn reads_texts(&self, account: usize) -> bool {
+        self.filters(account)
+            .is_some_and(crate::filter::reads_texts)
+    }
+
     /// What an account's filters make of a status in a context.
     pub fn verdict(
         &self,

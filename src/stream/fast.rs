@@ -29,15 +29,16 @@ const MAX_DEPTH: u32 = 64;
 /// to it where a number is deserialized rather than skipped).
 const PLAIN_DIGITS: usize = 18;
 
-/// The status `tail` reads ([`super::light::tail_status`]'s answer), or `None` when this
-/// pass is not sure.
-pub(crate) fn tail_status(text: &str) -> Option<Box<Status>> {
+/// The status `tail` reads ([`super::light::tail_status`]'s answer; without its texts unless
+/// `texts`), or `None` when this pass is not sure.
+pub(crate) fn tail_status(text: &str, texts: bool) -> Option<Box<Status>> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
         at: 0,
         depth: 0,
         nesting: 0,
+        texts,
     };
     p.ws();
     let status = p.status()?;
@@ -75,6 +76,8 @@ struct Parser<'a> {
     depth: u32,
     /// Reblogs and `moved` accounts open, as `model::de::nested` counts them.
     nesting: u32,
+    /// Whether the texts are kept (`Decoding::Tail`) or only checked (`Decoding::Ids`).
+    texts: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -345,6 +348,25 @@ impl<'a> Parser<'a> {
         Some(self.opt_string()?.unwrap_or_default())
     }
 
+    /// A text (a string or `null`): kept as [`Self::string_or_empty`] does when the texts are,
+    /// else checked and left empty.
+    fn kept_text(&mut self) -> R<String> {
+        if self.texts {
+            return self.string_or_empty();
+        }
+        self.text()?;
+        Some(String::new())
+    }
+
+    /// [`Self::kept_text`] for an optional text (`null` is `None`).
+    fn kept_opt_text(&mut self) -> R<Option<String>> {
+        if self.texts {
+            return self.opt_string();
+        }
+        self.text()?;
+        Some(None)
+    }
+
     fn opt_bool(&mut self) -> R<()> {
         match self.peek()? {
             b't' => self.literal(b"true"),
@@ -437,12 +459,12 @@ impl<'a> Parser<'a> {
             }
             b"content" => {
                 once(&mut seen, 6)?;
-                s.content = p.string_or_empty()?;
+                s.content = p.kept_text()?;
                 Some(())
             }
             b"spoiler_text" => {
                 once(&mut seen, 7)?;
-                s.spoiler_text = p.string_or_empty()?;
+                s.spoiler_text = p.kept_text()?;
                 Some(())
             }
             b"sensitive" => p.field(&mut seen, 8, Self::opt_bool),
@@ -522,7 +544,7 @@ impl<'a> Parser<'a> {
             b"username" => p.field(&mut seen, 1, Self::text),
             b"acct" => {
                 once(&mut seen, 2)?;
-                acct = p.string_or_empty()?;
+                acct = p.kept_text()?;
                 Some(())
             }
             b"display_name" => p.field(&mut seen, 3, Self::text),
@@ -582,7 +604,7 @@ impl<'a> Parser<'a> {
             b"remote_url" => p.field(&mut seen, 4, Self::text),
             b"description" => {
                 once(&mut seen, 5)?;
-                description = p.opt_string()?;
+                description = p.kept_opt_text()?;
                 Some(())
             }
             b"blurhash" => p.field(&mut seen, 6, Self::text),
@@ -636,7 +658,7 @@ impl<'a> Parser<'a> {
         self.object(|p, key| match key {
             b"title" => {
                 once(&mut seen, 0)?;
-                option.title = p.string_or_empty()?;
+                option.title = p.kept_text()?;
                 Some(())
             }
             b"votes_count" => {

@@ -6,7 +6,7 @@ use crate::fuzzing::check_light_agrees;
 const MASTODON: &str = r#"{"id":"113500000000000042","created_at":"2026-11-28T10:00:00.000Z","in_reply_to_id":null,"in_reply_to_account_id":null,"sensitive":false,"spoiler_text":"","visibility":"public","language":"en","uri":"https://example.com/users/alice/statuses/113500000000000042","url":"https://example.com/@alice/113500000000000042","replies_count":0,"reblogs_count":3,"favourites_count":12,"edited_at":null,"favourited":false,"reblogged":false,"muted":false,"bookmarked":false,"content":"\u003cp\u003eSee \u003ca href=\"https://example.org/x\" rel=\"nofollow noopener\"\u003eexample.org\u003c/a\u003e \u0026amp; café ☕ 😀\u003c/p\u003e","filtered":[],"reblog":null,"application":{"name":"Web","website":null},"account":{"id":"109000000000000001","username":"alice","acct":"alice@example.com","display_name":"Alice :verified:","locked":false,"bot":false,"discoverable":true,"group":false,"created_at":"2022-11-01T00:00:00.000Z","note":"\u003cp\u003eI like terminals\u003c/p\u003e","url":"https://example.com/@alice","uri":"https://example.com/users/alice","avatar":"https://example.com/a.png","avatar_static":"https://example.com/a.png","header":"https://example.com/h.png","header_static":"https://example.com/h.png","followers_count":100,"following_count":50,"statuses_count":1000,"last_status_at":"2026-11-28","hide_collections":null,"noindex":false,"emojis":[{"shortcode":"verified","url":"https://example.com/v.png","static_url":"https://example.com/v.png","visible_in_picker":true}],"roles":[],"fields":[{"name":"web","value":"\u003ca href=\"https://alice.example\"\u003ealice.example\u003c/a\u003e","verified_at":null}]},"media_attachments":[{"id":"1","type":"image","url":"https://example.com/m.png","preview_url":"https://example.com/p.png","remote_url":null,"preview_remote_url":null,"text_url":null,"meta":{"original":{"width":640,"height":480,"size":"640x480","aspect":1.3333333333333333},"focus":{"x":-0.1,"y":0.25e1}},"description":"a cup \"of\" tea\non a desk","blurhash":"UFHV6nWB2yk8"}],"mentions":[{"id":"7","username":"bob","url":"https://b.example/@bob","acct":"bob@b.example"}],"tags":[{"name":"tea","url":"https://example.com/tags/tea","history":[{"day":"1732752000","uses":"3","accounts":"2"}]}],"emojis":[],"card":null,"poll":{"id":"p1","expires_at":null,"expired":false,"multiple":false,"votes_count":-2,"voters_count":null,"voted":true,"own_votes":[0,4294967295],"options":[{"title":"yes \u0026 no","votes_count":1},{"title":null,"votes_count":null},{"title":"x","votes_count":true}],"emojis":[]}}"#;
 
 fn fast(text: &str) -> Option<Box<Status>> {
-    let answer = tail_status(text);
+    let answer = tail_status(text, true);
     assert_eq!(answer.is_some(), check_light_agrees(text), "{text}");
     answer
 }
@@ -41,6 +41,33 @@ fn a_status_as_servers_send_it_is_read_in_one_pass() {
     assert_eq!(s.reblog.expect("a boost").account.acct, "alice@example.com");
     for text in ["{}", r#"{"id":null,"poll":{},"media_attachments":[{}]}"#] {
         fast(text).expect("read");
+    }
+}
+
+#[test]
+fn without_the_texts_the_pass_keeps_the_ids_and_checks_the_rest() {
+    let boost = format!(r#"{{"id":"5","edited_at":"2026","reblog":{MASTODON},"content":"x"}}"#);
+    let s = tail_status(&boost, false).expect("read");
+    assert_eq!((s.id.as_str(), s.edited_at.as_deref()), ("5", Some("2026")));
+    assert!(s.content.is_empty());
+    let r = s.reblog.expect("a boost");
+    assert_eq!(r.id, "113500000000000042");
+    assert!(r.content.is_empty() && r.account.acct.is_empty() && r.spoiler_text.is_empty());
+    assert_eq!(r.media_attachments.len(), 1);
+    assert_eq!(r.media_attachments[0].description, None);
+    let options = &r.poll.as_ref().expect("a poll").options;
+    assert!(options.iter().all(|o| o.title.is_empty()));
+    assert_eq!(options[0].votes_count, Some(1));
+    // What it only checks, it checks as when it keeps it.
+    for text in [
+        r#"{"content":5}"#,
+        r#"{"account":{"acct":[]}}"#,
+        r#"{"media_attachments":[{"description":{}}]}"#,
+        r#"{"poll":{"options":[{"title":true}]}}"#,
+        r#"{"spoiler_text":"\x"}"#,
+    ] {
+        assert!(tail_status(text, false).is_none(), "{text}");
+        check_light_agrees(text);
     }
 }
 

@@ -2,11 +2,12 @@
 //! reads, how it ended, and what an HTTP refusal means for a stream.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::light::decode_event_as;
+use super::light::{Decoding, decode_event_as};
 use super::supervisor::StreamSettings;
 use super::{
     ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, Transport,
@@ -79,7 +80,11 @@ impl<E: From<StreamMessage> + Send + 'static> Link<E> {
         payload: Option<String>,
     ) -> Result<(), Ended> {
         self.events_this_connection = self.events_this_connection.saturating_add(1);
-        let event = match decode_event_as(self.settings.decoding, &name, payload.as_deref()) {
+        let decoding = match self.settings.decoding {
+            Decoding::Ids if self.settings.texts_wanted.load(Ordering::Relaxed) => Decoding::Tail,
+            decoding => decoding,
+        };
+        let event = match decode_event_as(decoding, &name, payload.as_deref()) {
             Ok(event) => event,
             Err(e) => {
                 tracing::warn!(stream = %self.label, "skipped an event: {e}");
@@ -90,7 +95,11 @@ impl<E: From<StreamMessage> + Send + 'static> Link<E> {
             let len = payload.as_ref().map_or(0, String::len);
             tracing::info!(stream = %self.label, "unknown event `{name}` ({len} bytes of payload)");
         }
-        let raw = self.settings.keep_raw.then_some(RawEvent { name, payload });
+        let raw = self.settings.keep_raw.then_some(RawEvent {
+            name,
+            payload,
+            decoded: decoding,
+        });
         self.tx
             .send(
                 StreamMessage::Event {

@@ -69,6 +69,9 @@ pub struct RawEvent {
     pub name: String,
     /// The payload text with its transport framing removed; `None` when absent or empty.
     pub payload: Option<String>,
+    /// How far the event's status was decoded from it: a status decoded as
+    /// [`light::Decoding::Ids`] has no texts.
+    pub decoded: light::Decoding,
 }
 
 /// What a stream task sends.

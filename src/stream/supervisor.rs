@@ -57,6 +57,10 @@ pub struct StreamSettings {
     pub keep_raw: bool,
     /// How much of a status the consumer reads.
     pub decoding: Decoding,
+    /// With [`Decoding::Ids`]: set by the consumer while a keyword filter reads posts' texts;
+    /// statuses are then decoded as [`Decoding::Tail`]. A hint only: an event decoded before
+    /// it was set says so ([`super::RawEvent::decoded`]) and the consumer decodes it again.
+    pub texts_wanted: Arc<std::sync::atomic::AtomicBool>,
     pub user_agent: String,
 }
 

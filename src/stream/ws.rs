@@ -328,6 +328,7 @@ mod tests {
             max_event_bytes: 1 << 20,
             keep_raw: false,
             decoding: crate::stream::light::Decoding::Full,
+            texts_wanted: Default::default(),
             user_agent: "tootwatch/test".into(),
         }
     }

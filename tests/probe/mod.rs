@@ -70,6 +70,7 @@ pub fn probe_with(
         max_event_bytes: 1 << 20,
         keep_raw: false,
         decoding: tootwatch::stream::light::Decoding::Full,
+        texts_wanted: Default::default(),
         user_agent: "tootwatch/test".into(),
     });
     let (tx, rx) = mpsc::channel(capacity);

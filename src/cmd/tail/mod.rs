@@ -9,6 +9,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -26,7 +27,7 @@ use crate::exit::Failure;
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Need, Origin, Subscription};
 use crate::model::Filter;
-use crate::stream::light::Decoding;
+use crate::stream::light::{Decoding, decode_event_as};
 use crate::stream::{
     ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSettings,
     StreamSpec, TransportChoice, spawn_stream,
@@ -207,16 +208,19 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         tx: tx.downgrade(),
         catch_up_posts: resolved.limits.catch_up_posts,
     };
-    // Statuses are decoded only as far as the lines and the core read them; an `--exec`
-    // hook gets the whole post (its highlights look at tags, its JSON at every field), and
-    // so does the archive of `--resume`.
+    // Statuses are decoded only as far as the lines and the core read them (JSON lines print
+    // the payload: their texts only while a keyword filter reads them); an `--exec` hook gets
+    // the whole post (its highlights look at tags, its JSON at every field), and so does the
+    // archive of `--resume`.
     let settings = Arc::new(StreamSettings {
-        decoding: match (&printer.hook, &printer.archive_account) {
-            (None, None) => Decoding::Tail,
+        decoding: match (&printer.hook, &printer.archive_account, args.format) {
+            (None, None, Format::Json) => Decoding::Ids,
+            (None, None, Format::Text) => Decoding::Tail,
             _ => Decoding::Full,
         },
         ..(*connected.settings).clone()
     });
+    let texts_wanted = settings.texts_wanted.clone();
     let mut streams: Vec<JoinHandle<()>> = Vec::new();
     for (id, spec) in core.streamed() {
         streams.push(spawn_stream(
@@ -291,14 +295,24 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     }
                     Ok(false)
                 }
-                Heard::Stream(StreamMessage::Event { stream, event, raw }) => printer.event(
-                    &mut core,
-                    &members[stream.0].name,
+                Heard::Stream(StreamMessage::Event {
                     stream,
-                    event,
+                    mut event,
                     raw,
-                    Origin::Stream,
-                ),
+                }) => {
+                    // Decoded without its texts before a keyword filter arrived: decoded again
+                    // with them, so that the filter reads them.
+                    if let Some(raw) = &raw
+                        && raw.decoded == Decoding::Ids
+                        && core.reads_texts(0)
+                        && let Ok(again) =
+                            decode_event_as(Decoding::Tail, &raw.name, raw.payload.as_deref())
+                    {
+                        event = again;
+                    }
+                    let name = &members[stream.0].name;
+                    printer.event(&mut core, name, stream, event, raw, Origin::Stream)
+                }
                 Heard::Opened { stream, page } => {
                     core.opened(stream, page.as_ref());
                     Ok(false)
@@ -309,6 +323,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
                 Heard::Filters(Ok(filters)) => {
                     core.set_filters(0, filters);
+                    texts_wanted.store(core.reads_texts(0), Ordering::Relaxed);
                     Ok(false)
                 }
                 Heard::Filters(Err(e)) => {
@@ -513,6 +528,7 @@ impl Printer {
                     StreamEvent::Notification(n) => serde_json::to_string(n).ok(),
                     _ => None,
                 },
+                decoded: Decoding::Full,
             });
             if self.event(core, name, stream, event, raw, Origin::Rest)? {
                 return Ok(true);

@@ -193,6 +193,7 @@ mod tests {
         RawEvent {
             name: name.into(),
             payload: payload.map(str::to_string),
+            decoded: crate::stream::light::Decoding::Full,
         }
     }
 
