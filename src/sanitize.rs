@@ -98,8 +98,13 @@ fn json_needs_escapes(json: &str) -> bool {
     let mut blocks = json.as_bytes().chunks_exact(BLOCK);
     let mut base = 0;
     for block in &mut blocks {
-        // No short cut inside a block: a fold the compiler can make one vector reduction of.
-        let suspect = block.iter().fold(false, |any, &b| any | may_need_escape(b));
+        // No short cut inside a block: folds the compiler can make vector reductions of.
+        // Printable ASCII first (one signed comparison: controls, DEL and every byte past
+        // ASCII fall below it), then the bytes that may need an escape.
+        let plain = block
+            .iter()
+            .fold(true, |all, &b| all & ((b as i8).wrapping_add(1) > 0x20));
+        let suspect = !plain && block.iter().fold(false, |any, &b| any | may_need_escape(b));
         if suspect && block_needs(base, block) {
             return true;
         }

@@ -46,9 +46,10 @@ pub(crate) fn tail_status(text: &str, texts: bool) -> Option<Box<Status>> {
     (p.at == p.b.len()).then_some(status)
 }
 
-/// A JSON string as found: its raw text between the quotes, and whether it has escapes.
+/// A JSON string as found: its raw bytes between the quotes (ASCII quotes and backslashes
+/// end them: whole characters), and whether it has escapes.
 struct Str<'a> {
-    raw: &'a str,
+    raw: &'a [u8],
     escaped: bool,
 }
 
@@ -105,7 +106,7 @@ impl<'a> Parser<'a> {
 
     /// A string, the cursor on its opening quote: found and checked, not copied. Most
     /// strings of a status (keys, URLs) have no escape: they take the short way.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> R<Str<'a>> {
         if self.peek()? != b'"' {
             return None;
@@ -117,7 +118,7 @@ impl<'a> Parser<'a> {
         }
         self.at = end + 1;
         Some(Str {
-            raw: self.s.get(start..end)?,
+            raw: self.b.get(start..end)?,
             escaped: false,
         })
     }
@@ -131,7 +132,7 @@ impl<'a> Parser<'a> {
         }
         self.at = at + 1;
         Some(Str {
-            raw: self.s.get(start..at)?,
+            raw: self.b.get(start..at)?,
             escaped: true,
         })
     }
@@ -268,7 +269,7 @@ impl<'a> Parser<'a> {
             self.ws();
             self.literal(b":")?;
             self.ws();
-            field(self, key.raw.as_bytes())?;
+            field(self, key.raw)?;
             self.ws();
             match self.peek()? {
                 b',' => {
