@@ -59,8 +59,14 @@ impl RecentIds {
                 place.remove();
             }
             *old_hash = hash;
-            old.clear();
-            old.push_str(id);
+            // Reused unless it once held a far longer id (an edit's key holds the server's
+            // `edited_at`): one burst of huge keys must not stay allocated for the run.
+            if old.capacity() > 4 * id.len().max(64) {
+                *old = id.to_owned();
+            } else {
+                old.clear();
+                old.push_str(id);
+            }
             self.oldest = (slot + 1) % self.cap;
             slot
         };
@@ -186,6 +192,19 @@ mod tests {
             same.insert(id);
         }
         assert_eq!(r, same);
+        // Many times round: the table forgets what the ring forgets.
+        let mut r = RecentIds::new(7);
+        for i in 0..100_000 {
+            r.insert(&i.to_string());
+        }
+        assert_eq!((r.table.len(), r.ring.len()), (7, 7));
+        assert!((99_993..100_000).all(|i| r.contains(&i.to_string())));
+        assert!(!r.contains("99992") && !r.contains("0"));
+        // A huge id does not keep its slot's memory once it is forgotten.
+        let mut r = RecentIds::new(1);
+        r.insert(&"x".repeat(1 << 20));
+        r.insert("1");
+        assert!(r.ring[0].1.capacity() < 1024);
     }
 
     #[test]

@@ -273,10 +273,19 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         // Drain what is queued, then flush once: a burst costs one write, a lone event is
         // still on stdout at once.
         let mut next = Some(first);
-        // One clock reading per burst: a firehose read it twice per event.
-        let now = Timestamp::now();
-        printer.now = now;
+        // The clock is read for every message that is not a post and every 256 posts (a
+        // firehose read it twice per post): a burst under backpressure may last minutes, and
+        // filters expire and reconnects are timed by it.
+        let mut now = Timestamp::now();
+        let mut posts_since_reading = 0u32;
         while let Some(heard) = next {
+            let post = matches!(heard, Heard::Stream(StreamMessage::Event { .. }));
+            if !post || posts_since_reading == 256 {
+                now = Timestamp::now();
+                posts_since_reading = 0;
+            }
+            posts_since_reading += u32::from(post);
+            printer.now = now;
             let outcome = match heard {
                 Heard::Stream(StreamMessage::State { stream, state }) => {
                     let shown = core.on_state(stream, &state, now);
@@ -295,21 +304,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     }
                     Ok(false)
                 }
-                Heard::Stream(StreamMessage::Event {
-                    stream,
-                    mut event,
-                    raw,
-                }) => {
-                    // Decoded without its texts before a keyword filter arrived: decoded again
-                    // with them, so that the filter reads them.
-                    if let Some(raw) = &raw
-                        && raw.decoded == Decoding::Ids
-                        && core.reads_texts(0)
-                        && let Ok(again) =
-                            decode_event_as(Decoding::Tail, &raw.name, raw.payload.as_deref())
-                    {
-                        event = again;
-                    }
+                Heard::Stream(StreamMessage::Event { stream, event, raw }) => {
+                    let event = with_texts_if_read(&core, event, raw.as_ref());
                     let name = &members[stream.0].name;
                     printer.event(&mut core, name, stream, event, raw, Origin::Stream)
                 }
@@ -411,6 +407,22 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     match (stop, flushed) {
         (Stop::Failed(f), _) | (Stop::Done, Err(Stop::Failed(f))) => Err(f),
         (Stop::Done, _) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// A status decoded without its texts (`Decoding::Ids`, before a keyword filter arrived) is
+/// decoded again from its payload once the filters read them, so that the core judges it
+/// whole.
+fn with_texts_if_read(core: &LiveCore, event: StreamEvent, raw: Option<&RawEvent>) -> StreamEvent {
+    match raw {
+        Some(raw)
+            if raw.decoded == Decoding::Ids
+                && matches!(event, StreamEvent::Update(_) | StreamEvent::StatusUpdate(_))
+                && core.reads_texts(0) =>
+        {
+            decode_event_as(Decoding::Tail, &raw.name, raw.payload.as_deref()).unwrap_or(event)
+        }
+        _ => event,
     }
 }
 
@@ -745,3 +757,6 @@ fn open_record(path: &Path) -> Result<BufWriter<std::fs::File>, Failure> {
             ))
         })
 }
+
+#[cfg(test)]
+mod tests;
