@@ -85,7 +85,7 @@ struct Printer {
     /// for the next save.
     archive_account: Option<String>,
     kept: Vec<crate::archive::Write>,
-    /// The clock when the burst being printed began: what the core judges by.
+    /// The run loop's last reading of the clock: what the core judges by.
     now: Timestamp,
 }
 
