@@ -51,11 +51,12 @@ fn assert_clean(what: &str, s: &str, newline_allowed: bool) {
     }
 }
 
-/// A small deterministic generator: chunk sizes and widths come from the input itself.
-struct XorShift(u64);
+/// A small deterministic generator: chunk sizes and widths come from the input itself (and
+/// the fast pass's tests mutate statuses with it).
+pub(crate) struct XorShift(pub(crate) u64);
 
 impl XorShift {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

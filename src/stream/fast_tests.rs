@@ -1,5 +1,5 @@
 use super::*;
-use crate::fuzzing::check_light_agrees;
+use crate::fuzzing::{XorShift, check_light_agrees};
 
 /// A status as Mastodon sends it: Rails escapes `<`, `>` and `&` in strings, quotes are
 /// escaped in the HTML, text beyond ASCII is sent as is.
@@ -146,18 +146,6 @@ fn what_the_pass_is_not_sure_of_is_left_to_the_twins() {
             .acct,
         "a\n\"\\/\u{8}\u{c}\r\t"
     );
-}
-
-/// A small deterministic generator for the mutations below.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]
