@@ -45,6 +45,104 @@ pub(super) fn string_stop(bytes: &[u8]) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// The bytes a string is unescaped into: `bytes[..len]` so far, spare room after it.
+struct Unescaped {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl Unescaped {
+    /// `from[start..end]`, appended sixteen bytes at a time (the spare room takes what a
+    /// chunk writes beyond the run).
+    #[inline]
+    fn copy_run(&mut self, from: &[u8], start: usize, end: usize) {
+        let mut at = start;
+        while at < end {
+            let w = self.len + (at - start);
+            match from.get(at..at + 16) {
+                Some(chunk) => self.bytes[w..w + 16].copy_from_slice(chunk),
+                None => {
+                    self.bytes[w..w + (end - at)].copy_from_slice(&from[at..end]);
+                    break;
+                }
+            }
+            at += 16;
+        }
+        self.len += end - start;
+    }
+
+    fn into_string(mut self) -> Option<String> {
+        self.bytes.truncate(self.len);
+        // Whole characters of a `str` and whole encoded escapes: valid UTF-8.
+        String::from_utf8(self.bytes).ok()
+    }
+}
+
+/// The bytes whose stops are found at once.
+const BLOCK: usize = 64;
+/// A block and the spare bytes that runs copied sixteen at a time may take.
+const PADDED: usize = BLOCK + 16;
+
+/// What one block of a string holds up to its first stop that is not `\"` or `\\` (the escapes
+/// of JSON inside JSON), or up to its end, unescaped into `to`. The bytes read and written,
+/// and whether a stop is left for the caller (the quote that ends the string, another
+/// escape, a control byte) at the byte after those read.
+#[inline]
+fn unescape_block(
+    block: &[u8; PADDED],
+    mut stops: u64,
+    to: &mut [u8; PADDED],
+) -> (usize, usize, bool) {
+    let (mut read, mut written) = (0, 0);
+    while stops != 0 {
+        let at = stops.trailing_zeros() as usize;
+        copy_chunks(block, read, at, to, written);
+        written += at - read;
+        read = at;
+        // The padding makes an escape cut by the block's end a stop for the caller.
+        let next = block[at + 1];
+        if block[at] != b'\\' || (next != b'"' && next != b'\\') {
+            return (read, written, true);
+        }
+        to[written] = next;
+        written += 1;
+        read = at + 2;
+        // The escaped character is no stop of its own.
+        stops &= u64::MAX.checked_shl(read as u32).unwrap_or(0);
+    }
+    copy_chunks(block, read, BLOCK, to, written);
+    (BLOCK, written + BLOCK - read, false)
+}
+
+/// `from[start..end]` copied to `to[at..]` sixteen bytes at a time: a chunk may read and
+/// write up to fifteen bytes past the run, into the padding (`at <= start`: unescaping
+/// never lengthens).
+#[inline]
+fn copy_chunks(from: &[u8; PADDED], start: usize, end: usize, to: &mut [u8; PADDED], at: usize) {
+    let mut k = 0;
+    while start + k < end {
+        to[at + k..at + k + 16].copy_from_slice(&from[start + k..start + k + 16]);
+        k += 16;
+    }
+}
+
+/// The `"`, `\` and control bytes of a block, as bits (bit `i` for byte `i`). Written for
+/// the compiler to compare sixteen bytes at a time.
+#[inline]
+fn block_stops(block: &[u8; BLOCK]) -> u64 {
+    let mut flags = [0u8; BLOCK];
+    for (flag, &b) in flags.iter_mut().zip(block) {
+        *flag = u8::from((b == b'"') | (b == b'\\') | (b < 0x20));
+    }
+    let mut stops = 0;
+    for (k, eight) in flags.as_chunks::<8>().0.iter().enumerate() {
+        // Each byte's low bit, gathered into the low eight bits.
+        let bits = u64::from_le_bytes(*eight).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        stops |= bits << (8 * k);
+    }
+    stops
+}
+
 struct Scanner<'a> {
     text: &'a str,
     at: usize,
@@ -81,7 +179,7 @@ impl<'a> Scanner<'a> {
     /// A string's contents, unescaped into one buffer sized for the escaped text; the opening
     /// quote is read. Surrogate escapes (pairs or lone) are left to serde.
     fn string(&mut self) -> Option<String> {
-        let bytes = self.text.as_bytes();
+        let bytes = self.bytes();
         let first = self.at + string_stop(&bytes[self.at..])?;
         if bytes[first] == b'"' {
             // No escape at all: one copy.
@@ -89,84 +187,85 @@ impl<'a> Scanner<'a> {
             self.at = first + 1;
             return Some(s);
         }
-        // Unescaping never lengthens, so the rest of the frame bounds the string; eight spare
-        // bytes let every word be copied whole before its stop is known. Mastodon's payloads
-        // are JSON inside a JSON string: an escaped quote every few bytes, so the copying is
-        // done here a word at a time rather than by a call per run.
-        let mut out = vec![0u8; bytes.len() - self.at + 8];
-        out[..first - self.at].copy_from_slice(&bytes[self.at..first]);
-        let mut w = first - self.at;
-        let mut at = first;
+        // Unescaping never lengthens, so the rest of the frame bounds the string; the spare
+        // bytes let runs be copied in whole chunks before their length is known.
+        let mut out = Unescaped {
+            bytes: vec![0u8; bytes.len() - self.at + PADDED],
+            len: 0,
+        };
+        out.copy_run(bytes, self.at, first);
+        let mut src = first;
+        // Mastodon's payloads are JSON inside a JSON string: an escaped quote every few bytes.
+        // The stops of a block are found at once, then taken one after the other.
+        let mut block = [0u8; PADDED];
+        while let Some(chunk) = bytes
+            .get(src..)
+            .and_then(|rest| rest.first_chunk::<BLOCK>())
+        {
+            block[..BLOCK].copy_from_slice(chunk);
+            let to: &mut [u8; PADDED] = (&mut out.bytes[out.len..out.len + PADDED])
+                .try_into()
+                .ok()?;
+            let (read, written, stop) = unescape_block(&block, block_stops(chunk), to);
+            out.len += written;
+            src += read;
+            if stop {
+                match bytes[src] {
+                    b'"' => {
+                        self.at = src + 1;
+                        return out.into_string();
+                    }
+                    b'\\' => src = self.escape(src, &mut out)?,
+                    // A raw control character: serde refuses the frame.
+                    _ => return None,
+                }
+            }
+        }
+        // The last bytes (fewer than a block), one at a time.
         loop {
-            let stop = match bytes.get(at..at + 8) {
-                Some(eight) => {
-                    out[w..w + 8].copy_from_slice(eight);
-                    let mut word = [0u8; 8];
-                    word.copy_from_slice(eight);
-                    let word = u64::from_le_bytes(word);
-                    let hits = zero_bytes(word ^ (ONES * u64::from(b'"')))
-                        | zero_bytes(word ^ (ONES * u64::from(b'\\')))
-                        | bytes_below(word, 0x20);
-                    if hits == 0 {
-                        at += 8;
-                        w += 8;
-                        continue;
-                    }
-                    let n = (hits.trailing_zeros() / 8) as usize;
-                    at += n;
-                    w += n;
-                    bytes[at]
-                }
-                None => {
-                    let b = *bytes.get(at)?;
-                    if b != b'"' && b != b'\\' && b >= 0x20 {
-                        out[w] = b;
-                        at += 1;
-                        w += 1;
-                        continue;
-                    }
-                    b
-                }
-            };
-            match stop {
+            let at = src + string_stop(bytes.get(src..)?)?;
+            out.copy_run(bytes, src, at);
+            match bytes[at] {
                 b'"' => {
                     self.at = at + 1;
-                    out.truncate(w);
-                    // Whole characters of a `str` and whole encoded escapes: valid UTF-8.
-                    return String::from_utf8(out).ok();
+                    return out.into_string();
                 }
-                b'\\' => {
-                    let c = match *bytes.get(at + 1)? {
-                        b'"' => b'"',
-                        b'\\' => b'\\',
-                        b'/' => b'/',
-                        b'b' => 0x08,
-                        b'f' => 0x0c,
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'u' => {
-                            let hex = self.text.get(at + 2..at + 6)?;
-                            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                                return None;
-                            }
-                            // None for surrogates: serde pairs them (or refuses a lone one).
-                            let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
-                            // At most three bytes for the six of the escape.
-                            w += c.encode_utf8(&mut out[w..w + 4]).len();
-                            at += 6;
-                            continue;
-                        }
-                        _ => return None,
-                    };
-                    out[w] = c;
-                    w += 1;
-                    at += 2;
-                }
-                // A raw control character: serde refuses the frame.
+                b'\\' => src = self.escape(at, &mut out)?,
                 _ => return None,
             }
         }
+    }
+
+    /// The escape at `at` (a backslash), written to `out`; where the string goes on after it.
+    #[inline]
+    fn escape(&self, at: usize, out: &mut Unescaped) -> Option<usize> {
+        let bytes = self.bytes();
+        let c = match *bytes.get(at + 1)? {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let hex = self.text.get(at + 2..at + 6)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                // None for surrogates: serde pairs them (or refuses a lone one).
+                let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                // At most three bytes for the six of the escape.
+                let w = out.len;
+                out.len += c.encode_utf8(&mut out.bytes[w..w + 4]).len();
+                return Some(at + 6);
+            }
+            _ => return None,
+        };
+        out.bytes[out.len] = c;
+        out.len += 1;
+        Some(at + 2)
     }
 
     /// `[ "name", … ]`, names without escapes.
@@ -353,6 +452,76 @@ mod tests {
             }
         }
         assert!(checked > 100_000, "{checked}");
+    }
+
+    #[test]
+    fn the_stops_of_a_block_are_every_quote_backslash_and_control_byte() {
+        let mut x = crate::fuzzing::XorShift(7);
+        let picks = [b'"', b'\\', 0, 0x1f, 0x20, b'a', 0x7f, 0x80, 0xe0, 0xff];
+        for _ in 0..20_000 {
+            let block: [u8; BLOCK] =
+                std::array::from_fn(|_| picks[(x.next() % picks.len() as u64) as usize]);
+            let want = block
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'"' || b == b'\\' || b < 0x20)
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            assert_eq!(block_stops(&block), want, "{block:?}");
+        }
+    }
+
+    #[test]
+    fn escapes_at_every_place_around_block_edges_unescape_as_serde_does() {
+        // Long payloads (JSON inside JSON, as servers send) with one escape of each kind
+        // moved across the first blocks' edges, the escapes of their neighbours around it.
+        for escape in [
+            "\\\"", "\\\\", "\\u00e9", "\\u2028", "\\n", "\\/", "é", "😀",
+        ] {
+            for at in 0..3 * BLOCK {
+                let mut text = "a\\\"b".repeat(at / 4);
+                text.push_str(&"c".repeat(at % 4));
+                text.push_str(escape);
+                text.push_str(&"\\\\\\\"d".repeat(40));
+                let frame = format!(r#"{{"event":"update","payload":"{text}"}}"#);
+                let serde = parse_ws_frame_with_serde(&frame).unwrap();
+                assert_eq!(same_as_serde(&frame), Some(serde), "{frame}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_payloads_of_every_kind_of_character_unescape_as_serde_does() {
+        const PIECES: [&str; 12] = [
+            "a",
+            "bcdefghijklmnopqrstuvwxyz",
+            "\"",
+            "\\",
+            "\\\"",
+            "é",
+            "😀",
+            "\n",
+            "/",
+            "\u{7f}",
+            "\u{2028}",
+            "<p class=\"x\">",
+        ];
+        let mut x = crate::fuzzing::XorShift(11);
+        for _ in 0..3_000 {
+            let len = x.next() % 200;
+            let text: String = (0..len)
+                .map(|_| PIECES[(x.next() % PIECES.len() as u64) as usize])
+                .collect();
+            // Both encodings servers use: serde's, and `<`, `>`, `&` as `\u` escapes.
+            let plain = serde_json::to_string(&text).unwrap();
+            let html = plain.replace('<', "\\u003c").replace('>', "\\u003e");
+            for escaped in [plain, html] {
+                let frame = format!(r#"{{"event":"update","payload":{escaped}}}"#);
+                let Some(WsFrame::Event { payload, .. }) = same_as_serde(&frame) else {
+                    panic!("{frame}")
+                };
+                assert_eq!(payload.as_deref(), Some(text.as_str()), "{frame}");
+            }
+        }
     }
 
     #[test]
