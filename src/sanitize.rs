@@ -127,11 +127,12 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
     while i < bytes.len() {
         let b = bytes[i];
         if (0x20..0x7f).contains(&b) || (multiline && b == b'\n') {
+            let end = i + 1 + printable_run(&bytes[i + 1..]);
             if let Some(o) = &mut out {
-                o.push(b as char);
+                o.push_str(&s[i..end]);
             }
             marks = 0;
-            i += 1;
+            i = end;
             continue;
         }
         let c = if b < 0x80 {
@@ -200,6 +201,21 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
         Some(o) => Cow::Owned(o),
         None => Cow::Borrowed(s),
     }
+}
+
+/// How many bytes at the start of `bytes` are printable ASCII: sixteen at a time with a fold
+/// the compiler turns into vector comparisons (the signed comparison of
+/// [`json_needs_escapes`]), then one at a time.
+fn printable_run(bytes: &[u8]) -> usize {
+    let printable = |b: u8| (b as i8).wrapping_add(1) > 0x20;
+    let mut run = 0;
+    for chunk in bytes.chunks_exact(16) {
+        if !chunk.iter().fold(true, |all, &b| all & printable(b)) {
+            break;
+        }
+        run += 16;
+    }
+    run + bytes[run..].iter().take_while(|&&b| printable(b)).count()
 }
 
 enum Action {

@@ -5,14 +5,36 @@ use crate::sanitize::sanitize_line;
 
 /// Strips tags, decodes entities, turns block breaks into spaces, removes anything unsafe
 /// for a terminal, and cuts the result to `max_chars` (ending in `…` when cut).
+///
+/// The work follows the line, not the markup: the text of a prefix of the markup that ends
+/// after a tag or an entity becomes a prefix of the line (each step below only drops,
+/// replaces or collapses what it has seen, and trims the end). So once a prefix gives more
+/// than `max_chars` characters, the rest cannot change the cut line.
 pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(html.len().min(max_chars * 4));
+    let mut text = String::with_capacity(html.len().min(max_chars.saturating_mul(4)));
+    let mut rest = html;
+    // Text bytes to strip before the first look: two per character leaves room for what
+    // the steps after it drop.
+    let mut budget = max_chars.saturating_add(1).saturating_mul(2);
+    loop {
+        rest = strip_markup(rest, &mut text, budget);
+        let line = collapse_spaces(&sanitize_line(&text));
+        if rest.is_empty() || line.chars().nth(max_chars).is_some() {
+            return cut(&line, max_chars);
+        }
+        budget = budget.saturating_mul(2);
+    }
+}
+
+/// Appends the text of `html` to `out` until `out` holds `budget` bytes (stopping only after
+/// a tag or an entity) or the markup ends; returns the markup left.
+fn strip_markup<'a>(html: &'a str, out: &mut String, budget: usize) -> &'a str {
     let mut rest = html;
     while let Some(lt) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
         out.push_str(&rest[..lt]);
         rest = &rest[lt..];
         if rest.starts_with('<') {
-            let close = rest.find('>');
+            let close = memchr::memchr(b'>', rest.as_bytes());
             let end = close.map_or(rest.len(), |i| i + 1);
             let tag = rest[1..close.unwrap_or(rest.len())].trim_start_matches('/');
             let len = tag
@@ -53,14 +75,12 @@ pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
             out.push_str(&decoded);
             rest = &rest[used..];
         }
-        if out.len() > max_chars * 8 {
-            break;
+        if out.len() >= budget {
+            return rest;
         }
     }
     out.push_str(rest);
-    let safe = sanitize_line(&out);
-    let collapsed = collapse_spaces(&safe);
-    cut(&collapsed, max_chars)
+    ""
 }
 
 /// One-line safe text for plain remote strings (names, spoilers, titles).
@@ -68,21 +88,39 @@ pub(crate) fn plain_line(text: &str, max_chars: usize) -> String {
     cut(&collapse_spaces(&sanitize_line(text)), max_chars)
 }
 
+/// Words of `s` joined by one space (whitespace as `char::is_whitespace` has it).
 fn collapse_spaces(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.trim().chars() {
-        if c.is_whitespace() {
-            space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
+    let mut rest = s.trim_start();
+    while !rest.is_empty() {
+        let end = word_end(rest);
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(&rest[..end]);
+        rest = rest[end..].trim_start();
     }
     out
+}
+
+/// Where the first whitespace character of `s` is: a byte at a time through ASCII.
+fn word_end(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        if b.is_ascii() {
+            if char::from(b).is_whitespace() {
+                return at;
+            }
+            at += 1;
+        } else {
+            match s[at..].chars().next() {
+                Some(c) if !c.is_whitespace() => at += c.len_utf8(),
+                _ => return at,
+            }
+        }
+    }
+    bytes.len()
 }
 
 fn cut(s: &str, max_chars: usize) -> String {
@@ -138,6 +176,69 @@ mod tests {
             html_to_line(html, 200),
             "Hello @bob & friends! Second's #rust line <3"
         );
+    }
+
+    #[test]
+    fn the_line_of_a_prefix_is_the_line_of_the_whole() {
+        const PIECES: [&str; 22] = [
+            "word",
+            "a",
+            " ",
+            "   ",
+            "\n",
+            "\r",
+            "\r\n",
+            "<p>",
+            "</p>",
+            "<br>",
+            "<a href=\"x\">",
+            "</a>",
+            "&amp;",
+            "&#13;",
+            "&nbsp;",
+            "&#x1b;",
+            "\u{1b}[31m",
+            "\u{1b}",
+            "e\u{301}\u{301}",
+            "\u{200b}",
+            "日本",
+            "&lt",
+        ];
+        let mut x = crate::fuzzing::XorShift(5);
+        for _ in 0..20_000 {
+            let len = x.next() % 120;
+            let html: String = (0..len)
+                .map(|_| PIECES[(x.next() % PIECES.len() as u64) as usize])
+                .collect();
+            let max_chars = [0, 1, 3, 10, 40, 200][(x.next() % 6) as usize];
+            let mut text = String::new();
+            assert_eq!(strip_markup(&html, &mut text, usize::MAX), "");
+            let whole = cut(&collapse_spaces(&sanitize_line(&text)), max_chars);
+            assert_eq!(
+                html_to_line(&html, max_chars),
+                whole,
+                "{html:?} {max_chars}"
+            );
+        }
+    }
+
+    #[test]
+    fn spaces_collapse_as_split_whitespace_has_them() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "a  b",
+            "\t a\u{a0}\u{3000}b \u{85} c\u{2028}",
+            "日本 語  ",
+            "é\u{b}x\u{c}y",
+        ] {
+            assert_eq!(
+                collapse_spaces(s),
+                s.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
     }
 
     #[test]
