@@ -19,8 +19,8 @@ pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
     loop {
         rest = strip_markup(rest, &mut text, budget);
         let line = collapse_spaces(&sanitize_line(&text));
-        if rest.is_empty() || line.chars().nth(max_chars).is_some() {
-            return cut(&line, max_chars);
+        if rest.is_empty() || char_at(&line, max_chars).is_some() {
+            return cut(line, max_chars);
         }
         budget = budget.saturating_mul(2);
     }
@@ -85,7 +85,7 @@ fn strip_markup<'a>(html: &'a str, out: &mut String, budget: usize) -> &'a str {
 
 /// One-line safe text for plain remote strings (names, spoilers, titles).
 pub(crate) fn plain_line(text: &str, max_chars: usize) -> String {
-    cut(&collapse_spaces(&sanitize_line(text)), max_chars)
+    cut(collapse_spaces(&sanitize_line(text)), max_chars)
 }
 
 /// Words of `s` joined by one space (whitespace as `char::is_whitespace` has it).
@@ -123,14 +123,21 @@ fn word_end(s: &str) -> usize {
     bytes.len()
 }
 
-fn cut(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        None => s.to_string(),
-        Some((i, _)) => {
-            let mut t = s[..i].trim_end().to_string();
-            t.push('…');
-            t
-        }
+/// `s` cut to `max_chars` characters, ending in `…` when cut.
+fn cut(mut s: String, max_chars: usize) -> String {
+    if let Some(end) = char_at(&s, max_chars) {
+        s.truncate(s[..end].trim_end().len());
+        s.push('…');
+    }
+    s
+}
+
+/// Where character `n` (from 0) of `s` starts, if it has one; ASCII text is counted at once.
+fn char_at(s: &str, n: usize) -> Option<usize> {
+    match s.as_bytes().get(..=n) {
+        None => None,
+        Some(head) if head.is_ascii() => Some(n),
+        Some(_) => s.char_indices().nth(n).map(|(at, _)| at),
     }
 }
 
@@ -213,7 +220,7 @@ mod tests {
             let max_chars = [0, 1, 3, 10, 40, 200][(x.next() % 6) as usize];
             let mut text = String::new();
             assert_eq!(strip_markup(&html, &mut text, usize::MAX), "");
-            let whole = cut(&collapse_spaces(&sanitize_line(&text)), max_chars);
+            let whole = cut(collapse_spaces(&sanitize_line(&text)), max_chars);
             assert_eq!(
                 html_to_line(&html, max_chars),
                 whole,
@@ -238,6 +245,31 @@ mod tests {
                 collapse_spaces(s),
                 s.split_whitespace().collect::<Vec<_>>().join(" ")
             );
+        }
+    }
+
+    #[test]
+    fn lines_are_cut_after_their_characters_not_their_bytes() {
+        for s in [
+            "",
+            "abc",
+            "abc ",
+            "ab c",
+            "日本語",
+            "a日 本",
+            "😀😀😀😀",
+            "abcdé f",
+        ] {
+            for n in 0..8 {
+                let chars: Vec<char> = s.chars().collect();
+                let want = if chars.len() > n {
+                    let kept: String = chars[..n].iter().collect();
+                    format!("{}…", kept.trim_end())
+                } else {
+                    s.to_string()
+                };
+                assert_eq!(cut(s.to_string(), n), want, "{s:?} {n}");
+            }
         }
     }
 

@@ -460,7 +460,11 @@ impl Printer {
                 Some(raw) => write_json_line(&mut self.out, name, &event, raw),
                 None => Ok(()),
             },
-            Format::Text => writeln!(self.out, "{}", marked_text_line(name, &event, &verdict)),
+            Format::Text => {
+                let mut line = marked_text_line(name, &event, &verdict);
+                line.push('\n');
+                self.out.write_all(line.as_bytes())
+            }
         };
         written.map_err(closed_stdout)?;
         if let (Some(hook), StreamEvent::Update(status)) = (&self.hook, &event)

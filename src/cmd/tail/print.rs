@@ -148,15 +148,27 @@ pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) ->
         }
     };
     let stream = crate::sanitize::sanitize_line(stream);
-    if detail.is_empty() {
-        format!("[{stream}] {name}")
-    } else {
-        format!("[{stream}] {name} {detail}")
+    let mut line = String::with_capacity(stream.len() + name.len() + detail.len() + 4);
+    line.push('[');
+    line.push_str(&stream);
+    line.push_str("] ");
+    line.push_str(&name);
+    if !detail.is_empty() {
+        line.push(' ');
+        line.push_str(&detail);
     }
+    line
 }
 
 fn acct(a: &crate::model::Account) -> String {
-    format!("@{}", plain_line(&a.acct, 80))
+    let mut text = String::new();
+    push_acct(&mut text, a);
+    text
+}
+
+fn push_acct(line: &mut String, a: &crate::model::Account) {
+    line.push('@');
+    line.push_str(&plain_line(&a.acct, 80));
 }
 
 fn body(s: &Status) -> String {
@@ -172,17 +184,20 @@ fn body(s: &Status) -> String {
     text
 }
 
+/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`; built in place (one line per post of
+/// a firehose).
 fn status_summary(s: &Status, mark: &str) -> String {
-    let id = plain_line(&s.id, 40);
-    match s.reblog.as_deref() {
-        Some(inner) => format!(
-            "{id} {} boosted {}: {mark}{}",
-            acct(&s.account),
-            acct(&inner.account),
-            body(s)
-        ),
-        None => format!("{id} {}: {mark}{}", acct(&s.account), body(s)),
+    let mut line = plain_line(&s.id, 40);
+    line.push(' ');
+    push_acct(&mut line, &s.account);
+    if let Some(inner) = s.reblog.as_deref() {
+        line.push_str(" boosted ");
+        push_acct(&mut line, &inner.account);
     }
+    line.push_str(": ");
+    line.push_str(mark);
+    line.push_str(&body(s));
+    line
 }
 
 #[cfg(test)]
