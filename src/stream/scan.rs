@@ -99,7 +99,7 @@ fn unescape_block(
         copy_chunks(block, read, at, to, written);
         written += at - read;
         read = at;
-        // The padding makes an escape cut by the block's end a stop for the caller.
+        // An escape cut by the end of the last block (zeros after it) is a stop for the caller.
         let next = block[at + 1];
         if block[at] != b'\\' || (next != b'"' && next != b'\\') {
             return (read, written, true);
@@ -109,6 +109,10 @@ fn unescape_block(
         read = at + 2;
         // The escaped character is no stop of its own.
         stops &= u64::MAX.checked_shl(read as u32).unwrap_or(0);
+    }
+    if read >= BLOCK {
+        // The last escape took the byte after the block.
+        return (read, written, false);
     }
     copy_chunks(block, read, BLOCK, to, written);
     (BLOCK, written + BLOCK - read, false)
@@ -197,16 +201,23 @@ impl<'a> Scanner<'a> {
         let mut src = first;
         // Mastodon's payloads are JSON inside a JSON string: an escaped quote every few bytes.
         // The stops of a block are found at once, then taken one after the other.
-        let mut block = [0u8; PADDED];
-        while let Some(chunk) = bytes
-            .get(src..)
-            .and_then(|rest| rest.first_chunk::<BLOCK>())
-        {
-            block[..BLOCK].copy_from_slice(chunk);
+        let mut last = [0u8; PADDED];
+        while let Some(rest) = bytes.get(src..) {
+            let Some(chunk) = rest.first_chunk::<BLOCK>() else {
+                break;
+            };
+            // The bytes after the block are its padding; zeros after the last one.
+            let block = match rest.first_chunk::<PADDED>() {
+                Some(block) => block,
+                None => {
+                    last[..BLOCK].copy_from_slice(chunk);
+                    &last
+                }
+            };
             let to: &mut [u8; PADDED] = (&mut out.bytes[out.len..out.len + PADDED])
                 .try_into()
                 .ok()?;
-            let (read, written, stop) = unescape_block(&block, block_stops(chunk), to);
+            let (read, written, stop) = unescape_block(block, block_stops(chunk), to);
             out.len += written;
             src += read;
             if stop {
