@@ -99,11 +99,8 @@ fn json_needs_escapes(json: &str) -> bool {
     let mut base = 0;
     for block in &mut blocks {
         // No short cut inside a block: folds the compiler can make vector reductions of.
-        // Printable ASCII first (one signed comparison: controls, DEL and every byte past
-        // ASCII fall below it), then the bytes that may need an escape.
-        let plain = block
-            .iter()
-            .fold(true, |all, &b| all & ((b as i8).wrapping_add(1) > 0x20));
+        // Printable ASCII first, then the bytes that may need an escape.
+        let plain = block.iter().fold(true, |all, &b| all & printable_ascii(b));
         let suspect = !plain && block.iter().fold(false, |any, &b| any | may_need_escape(b));
         if suspect && block_needs(base, block) {
             return true;
@@ -203,19 +200,26 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
     }
 }
 
+/// One signed comparison: controls, DEL and every byte past ASCII fall below it.
+#[inline]
+fn printable_ascii(b: u8) -> bool {
+    (b as i8).wrapping_add(1) > 0x20
+}
+
 /// How many bytes at the start of `bytes` are printable ASCII: sixteen at a time with a fold
-/// the compiler turns into vector comparisons (the signed comparison of
-/// [`json_needs_escapes`]), then one at a time.
+/// the compiler turns into vector comparisons, then one at a time.
 fn printable_run(bytes: &[u8]) -> usize {
-    let printable = |b: u8| (b as i8).wrapping_add(1) > 0x20;
     let mut run = 0;
     for chunk in bytes.chunks_exact(16) {
-        if !chunk.iter().fold(true, |all, &b| all & printable(b)) {
+        if !chunk.iter().fold(true, |all, &b| all & printable_ascii(b)) {
             break;
         }
         run += 16;
     }
-    run + bytes[run..].iter().take_while(|&&b| printable(b)).count()
+    run + bytes[run..]
+        .iter()
+        .take_while(|&&b| printable_ascii(b))
+        .count()
 }
 
 enum Action {

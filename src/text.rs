@@ -7,8 +7,9 @@ use crate::sanitize::sanitize_line;
 /// for a terminal, and cuts the result to `max_chars` (ending in `…` when cut).
 ///
 /// The work follows the line, not the markup: the text of a prefix of the markup that ends
-/// after a tag or an entity becomes a prefix of the line (each step below only drops,
-/// replaces or collapses what it has seen, and trims the end). So once a prefix gives more
+/// after a tag or an entity is a prefix of the whole text, and what the steps after it make
+/// of a prefix is a prefix of what they make of the whole (the sanitiser's look-ahead only
+/// swallows more of what follows; spaces collapse the same way). So once a prefix gives more
 /// than `max_chars` characters, the rest cannot change the cut line.
 pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
     let mut text = String::with_capacity(html.len().min(max_chars.saturating_mul(4)));
@@ -22,7 +23,8 @@ pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
         if rest.is_empty() || char_at(&line, max_chars).is_some() {
             return cut(line, max_chars);
         }
-        budget = budget.saturating_mul(2);
+        // From what was stripped, which may pass the budget by a long run of text.
+        budget = budget.max(text.len()).saturating_mul(2);
     }
 }
 
@@ -187,11 +189,12 @@ mod tests {
 
     #[test]
     fn the_line_of_a_prefix_is_the_line_of_the_whole() {
-        const PIECES: [&str; 22] = [
+        const PIECES: [&str; 38] = [
             "word",
             "a",
             " ",
             "   ",
+            "\t",
             "\n",
             "\r",
             "\r\n",
@@ -200,16 +203,31 @@ mod tests {
             "<br>",
             "<a href=\"x\">",
             "</a>",
+            "<",
+            "&",
             "&amp;",
             "&#13;",
             "&nbsp;",
+            "&#xa0;",
             "&#x1b;",
+            "&#x9c;",
+            "&unknown;",
+            "&aaaaaaaaaa;",
             "\u{1b}[31m",
+            "\u{1b}]0;title\u{7}",
+            "\u{1b}P",
+            "\u{1b}\\",
             "\u{1b}",
+            "\u{9b}",
+            "\u{9d}",
+            "\u{9c}",
+            "\u{85}",
+            "\u{a0}\u{3000}\u{2028}",
             "e\u{301}\u{301}",
             "\u{200b}",
             "日本",
             "&lt",
+            "\\",
         ];
         let mut x = crate::fuzzing::XorShift(5);
         for _ in 0..20_000 {
@@ -271,6 +289,33 @@ mod tests {
                 assert_eq!(cut(s.to_string(), n), want, "{s:?} {n}");
             }
         }
+    }
+
+    #[test]
+    fn markup_never_leaks_into_a_line_whose_text_shrinks() {
+        // Marks past the cap are dropped: eight bytes of text per character did not always
+        // leave `max_chars` characters, and the markup after them was kept as it was.
+        let html = format!(
+            "<p>a{}</p><p>hello <b>world</b> again</p>",
+            "\u{301}".repeat(400)
+        );
+        let line = html_to_line(&html, 10);
+        assert!(!line.contains('<'), "{line}");
+        assert!(line.ends_with("hello…"), "{line}");
+    }
+
+    #[test]
+    fn text_after_a_run_longer_than_the_budget_is_found() {
+        // The first round overshoots its budget by the whole run; the next rounds grow from
+        // there, not from the budget (which cost a round per tag).
+        let html = format!("<p>{}{}", " ".repeat(1 << 20), "<b>x</b>".repeat(1000));
+        assert_eq!(
+            html_to_line(&html, 200)
+                .chars()
+                .filter(|&c| c == 'x')
+                .count(),
+            200
+        );
     }
 
     #[test]

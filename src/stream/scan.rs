@@ -52,22 +52,10 @@ struct Unescaped {
 }
 
 impl Unescaped {
-    /// `from[start..end]`, appended sixteen bytes at a time (the spare room takes what a
-    /// chunk writes beyond the run).
+    /// `from[start..end]`, appended (see [`copy_chunks`]).
     #[inline]
     fn copy_run(&mut self, from: &[u8], start: usize, end: usize) {
-        let mut at = start;
-        while at < end {
-            let w = self.len + (at - start);
-            match from.get(at..at + 16) {
-                Some(chunk) => self.bytes[w..w + 16].copy_from_slice(chunk),
-                None => {
-                    self.bytes[w..w + (end - at)].copy_from_slice(&from[at..end]);
-                    break;
-                }
-            }
-            at += 16;
-        }
+        copy_chunks(from, start, end, &mut self.bytes, self.len);
         self.len += end - start;
     }
 
@@ -119,13 +107,20 @@ fn unescape_block(
 }
 
 /// `from[start..end]` copied to `to[at..]` sixteen bytes at a time: a chunk may read and
-/// write up to fifteen bytes past the run, into the padding (`at <= start`: unescaping
-/// never lengthens).
+/// write up to fifteen bytes past the run (the padding of a block, the spare room of the
+/// output: `at <= start`, unescaping never lengthens); near the end of `from`, the rest at
+/// once.
 #[inline]
-fn copy_chunks(from: &[u8; PADDED], start: usize, end: usize, to: &mut [u8; PADDED], at: usize) {
+fn copy_chunks(from: &[u8], start: usize, end: usize, to: &mut [u8], at: usize) {
     let mut k = 0;
     while start + k < end {
-        to[at + k..at + k + 16].copy_from_slice(&from[start + k..start + k + 16]);
+        match from.get(start + k..start + k + 16) {
+            Some(chunk) => to[at + k..at + k + 16].copy_from_slice(chunk),
+            None => {
+                to[at + k..at + (end - start)].copy_from_slice(&from[start + k..end]);
+                return;
+            }
+        }
         k += 16;
     }
 }
@@ -180,7 +175,7 @@ impl<'a> Scanner<'a> {
         Some(&text[start..end])
     }
 
-    /// A string's contents, unescaped into one buffer sized for the escaped text; the opening
+    /// A string's contents, unescaped into one buffer sized for the rest of the frame; the opening
     /// quote is read. Surrogate escapes (pairs or lone) are left to serde.
     fn string(&mut self) -> Option<String> {
         let bytes = self.bytes();
@@ -206,7 +201,7 @@ impl<'a> Scanner<'a> {
             let Some(chunk) = rest.first_chunk::<BLOCK>() else {
                 break;
             };
-            // The bytes after the block are its padding; zeros after the last one.
+            // The bytes after the block are its padding; zeros where fewer follow.
             let block = match rest.first_chunk::<PADDED>() {
                 Some(block) => block,
                 None => {
@@ -216,7 +211,7 @@ impl<'a> Scanner<'a> {
             };
             let to: &mut [u8; PADDED] = (&mut out.bytes[out.len..out.len + PADDED])
                 .try_into()
-                .ok()?;
+                .expect("a slice of PADDED bytes");
             let (read, written, stop) = unescape_block(block, block_stops(chunk), to);
             out.len += written;
             src += read;

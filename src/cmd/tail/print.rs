@@ -107,63 +107,71 @@ pub fn text_line(stream: &str, event: &StreamEvent) -> String {
 /// The text form with what a filter says of the post: a `warn` filter's title (and media a
 /// `blur` filter hides are not counted as shown).
 pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) -> String {
-    let name = crate::sanitize::sanitize_line(event.name()).into_owned();
     let mark = match verdict {
         Verdict::Warn { title } => format!("[filtered: {}] ", plain_line(title, 60)),
         Verdict::Blur => "[media hidden by a filter] ".to_string(),
         Verdict::Show | Verdict::Hide => String::new(),
     };
-    let detail = match event {
-        StreamEvent::Update(s) => status_summary(s, &mark),
-        StreamEvent::StatusUpdate(s) => format!("(edited) {}", status_summary(s, &mark)),
-        StreamEvent::Delete(id) | StreamEvent::AnnouncementDelete(id) => plain_line(id, 40),
+    // One string for the line (one line per post of a firehose).
+    let mut line = String::with_capacity(256);
+    line.push('[');
+    line.push_str(&crate::sanitize::sanitize_line(stream));
+    line.push_str("] ");
+    line.push_str(&crate::sanitize::sanitize_line(event.name()));
+    let before_detail = line.len();
+    line.push(' ');
+    match event {
+        StreamEvent::Update(s) => push_status_summary(&mut line, s, &mark),
+        StreamEvent::StatusUpdate(s) => {
+            line.push_str("(edited) ");
+            push_status_summary(&mut line, s, &mark);
+        }
+        StreamEvent::Delete(id) | StreamEvent::AnnouncementDelete(id) => {
+            line.push_str(&plain_line(id, 40));
+        }
         StreamEvent::Notification(n) => {
-            let who = acct(&n.account);
-            let what = n
-                .status
-                .as_deref()
-                .map(|s| format!(": {}", body(s)))
-                .unwrap_or_default();
-            format!("{} from {who}{what}", plain_line(n.kind.as_str(), 40))
+            line.push_str(&plain_line(n.kind.as_str(), 40));
+            line.push_str(" from ");
+            push_acct(&mut line, &n.account);
+            if let Some(s) = n.status.as_deref() {
+                line.push_str(": ");
+                push_body(&mut line, s);
+            }
         }
         StreamEvent::Conversation(c) => {
-            let with: Vec<String> = c.accounts.iter().take(5).map(acct).collect();
-            let last = c
-                .last_status
-                .as_deref()
-                .map(|s| format!(": {}", body(s)))
-                .unwrap_or_default();
-            format!("{} with {}{last}", plain_line(&c.id, 40), with.join(", "))
+            line.push_str(&plain_line(&c.id, 40));
+            line.push_str(" with ");
+            for (i, a) in c.accounts.iter().take(5).enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                push_acct(&mut line, a);
+            }
+            if let Some(s) = c.last_status.as_deref() {
+                line.push_str(": ");
+                push_body(&mut line, s);
+            }
         }
-        StreamEvent::Announcement(a) => html_to_line(&a.content, 200),
-        StreamEvent::AnnouncementReaction(r) => format!(
+        StreamEvent::Announcement(a) => line.push_str(&html_to_line(&a.content, 200)),
+        StreamEvent::AnnouncementReaction(r) => line.push_str(&format!(
             "{} ×{} on announcement {}",
             plain_line(&r.name, 40),
             r.count,
             plain_line(r.announcement_id.as_deref().unwrap_or("?"), 40)
-        ),
-        StreamEvent::FiltersChanged | StreamEvent::NotificationsMerged => String::new(),
+        )),
+        StreamEvent::FiltersChanged | StreamEvent::NotificationsMerged => {}
         StreamEvent::Unknown { payload, .. } => {
-            format!("({} bytes)", payload.as_ref().map_or(0, String::len))
+            line.push_str(&format!(
+                "({} bytes)",
+                payload.as_ref().map_or(0, String::len)
+            ));
         }
-    };
-    let stream = crate::sanitize::sanitize_line(stream);
-    let mut line = String::with_capacity(stream.len() + name.len() + detail.len() + 4);
-    line.push('[');
-    line.push_str(&stream);
-    line.push_str("] ");
-    line.push_str(&name);
-    if !detail.is_empty() {
-        line.push(' ');
-        line.push_str(&detail);
+    }
+    if line.len() == before_detail + 1 {
+        // No detail: no space after the event's name.
+        line.truncate(before_detail);
     }
     line
-}
-
-fn acct(a: &crate::model::Account) -> String {
-    let mut text = String::new();
-    push_acct(&mut text, a);
-    text
 }
 
 fn push_acct(line: &mut String, a: &crate::model::Account) {
@@ -171,33 +179,35 @@ fn push_acct(line: &mut String, a: &crate::model::Account) {
     line.push_str(&plain_line(&a.acct, 80));
 }
 
-fn body(s: &Status) -> String {
+/// A post's text: its content warning, or its content and how many media it has.
+fn push_body(line: &mut String, s: &Status) {
     let s = s.original();
     if !s.spoiler_text.trim().is_empty() {
-        return format!("CW: {}", plain_line(&s.spoiler_text, 120));
+        line.push_str("CW: ");
+        line.push_str(&plain_line(&s.spoiler_text, 120));
+        return;
     }
-    let mut text = html_to_line(&s.content, 200);
+    line.push_str(&html_to_line(&s.content, 200));
     let media = s.media_attachments.len();
     if media > 0 {
-        text.push_str(&format!(" [{media} media]"));
+        line.push_str(" [");
+        line.push_str(&media.to_string());
+        line.push_str(" media]");
     }
-    text
 }
 
-/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`; built in place (one line per post of
-/// a firehose).
-fn status_summary(s: &Status, mark: &str) -> String {
-    let mut line = plain_line(&s.id, 40);
+/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`.
+fn push_status_summary(line: &mut String, s: &Status, mark: &str) {
+    line.push_str(&plain_line(&s.id, 40));
     line.push(' ');
-    push_acct(&mut line, &s.account);
+    push_acct(line, &s.account);
     if let Some(inner) = s.reblog.as_deref() {
         line.push_str(" boosted ");
-        push_acct(&mut line, &inner.account);
+        push_acct(line, &inner.account);
     }
     line.push_str(": ");
     line.push_str(mark);
-    line.push_str(&body(s));
-    line
+    push_body(line, s);
 }
 
 #[cfg(test)]
@@ -257,6 +267,50 @@ mod tests {
         assert!(line.ends_with("hi there [1 media]"), "{line}");
         let del = text_line("public", &StreamEvent::Delete("9".into()));
         assert_eq!(del, "[public] delete 9");
+    }
+
+    #[test]
+    fn every_kind_of_event_has_its_text_line() {
+        let line = |name: &str, payload: Option<&str>| {
+            let event = crate::stream::decode::decode_event(name, payload).unwrap();
+            text_line("user", &event)
+        };
+        let post = r#"{"id":"7","account":{"acct":"eve"},"content":"<p>hi</p>","media_attachments":[{"id":"1","type":"image"},{"id":"2","type":"image"}]}"#;
+        let boost = format!(r#"{{"id":"8","account":{{"acct":"bob"}},"reblog":{post}}}"#);
+        let warned =
+            r#"{"id":"9","account":{"acct":"eve"},"spoiler_text":"food","content":"<p>x</p>"}"#;
+        let mention =
+            format!(r#"{{"id":"3","type":"mention","account":{{"acct":"ann"}},"status":{post}}}"#);
+        let conversation = format!(
+            r#"{{"id":"5","unread":true,"accounts":[{{"acct":"ann"}},{{"acct":"bob"}}],"last_status":{warned}}}"#
+        );
+        for (name, payload, want) in [
+            ("update", Some(post), "[user] update 7 @eve: hi [2 media]"),
+            (
+                "update",
+                Some(boost.as_str()),
+                "[user] update 8 @bob boosted @eve: hi [2 media]",
+            ),
+            (
+                "status.update",
+                Some(warned),
+                "[user] status.update (edited) 9 @eve: CW: food",
+            ),
+            (
+                "notification",
+                Some(mention.as_str()),
+                "[user] notification mention from @ann: hi [2 media]",
+            ),
+            (
+                "conversation",
+                Some(conversation.as_str()),
+                "[user] conversation 5 with @ann, @bob: CW: food",
+            ),
+            ("delete", Some("7"), "[user] delete 7"),
+            ("filters_changed", None, "[user] filters_changed"),
+        ] {
+            assert_eq!(line(name, payload), want);
+        }
     }
 
     #[test]
