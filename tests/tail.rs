@@ -308,6 +308,24 @@ async fn an_oversized_event_is_dropped_and_the_stream_goes_on() {
     assert_eq!(run.exit_code().await, 0);
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipe_on_stdout_is_widened_for_a_firehose() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--transport", "sse", "--count", "1", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    server.publish("public", "delete", Some("6"));
+    assert_eq!(run.line().await, "[public] delete 6");
+    let pipe = run.stdout.get_ref().get_ref();
+    let size = rustix::pipe::fcntl_getpipe_size(pipe).unwrap();
+    assert!(size >= 1 << 20, "stdout's pipe holds {size} bytes");
+    assert_eq!(run.exit_code().await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merged_streams_print_a_status_once() {
     let server = server(Flavor::Mastodon).await;

@@ -184,6 +184,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     patterns.extend(args.watch.highlight.iter().cloned());
     let highlights =
         crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
+    print::widen_stdout_pipe();
     let mut printer = Printer {
         out: BufWriter::with_capacity(64 * 1024, io::stdout()),
         record: match &args.record {

@@ -8,6 +8,27 @@ use crate::sanitize::escape_json_for_terminal;
 use crate::stream::{RawEvent, StreamEvent};
 use crate::text::{html_to_line, plain_line};
 
+/// The pipe `tail` writes into, when stdout is one (Linux): a megabyte, not the default
+/// 64 KB. A firehose of JSON lines fills 64 KB in the time its reader takes to wake, and
+/// each full pipe stops `tail` until the reader has read. A pipe already that large stays as
+/// it is; where stdout is no pipe or the system refuses (its limit per user), nothing
+/// changes.
+pub fn widen_stdout_pipe() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        const PIPE_BYTES: usize = 1 << 20;
+        let stdout = io::stdout();
+        let Ok(size) = rustix::pipe::fcntl_getpipe_size(&stdout) else {
+            return;
+        };
+        if size < PIPE_BYTES
+            && let Err(e) = rustix::pipe::fcntl_setpipe_size(&stdout, PIPE_BYTES)
+        {
+            tracing::debug!("stdout's pipe stays at {size} bytes: {e}");
+        }
+    }
+}
+
 /// One record line: `{"at_ms":…,"stream":"…","event":"…","payload":"<raw text>"|null}`.
 pub fn write_record(out: &mut impl Write, stream: &str, raw: &RawEvent) -> io::Result<()> {
     let at_ms = std::time::SystemTime::now()
