@@ -184,9 +184,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     patterns.extend(args.watch.highlight.iter().cloned());
     let highlights =
         crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
-    print::widen_stdout_pipe();
+    let pipe = print::widen_stdout_pipe();
     let mut printer = Printer {
-        out: BufWriter::with_capacity(64 * 1024, io::stdout()),
+        out: BufWriter::with_capacity(print::output_buffer_bytes(pipe), io::stdout()),
         record: match &args.record {
             Some(path) => Some(open_record(path)?),
             None => None,

@@ -12,21 +12,32 @@ use crate::text::{html_to_line, plain_line};
 /// 64 KB. A firehose of JSON lines fills 64 KB in the time its reader takes to wake, and
 /// each full pipe stops `tail` until the reader has read. A pipe already that large stays as
 /// it is; where stdout is no pipe or the system refuses (its limit per user), nothing
-/// changes.
-pub fn widen_stdout_pipe() {
+/// changes. The size of the pipe now, if stdout is one.
+pub fn widen_stdout_pipe() -> Option<usize> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         const PIPE_BYTES: usize = 1 << 20;
         let stdout = io::stdout();
-        let Ok(size) = rustix::pipe::fcntl_getpipe_size(&stdout) else {
-            return;
-        };
-        if size < PIPE_BYTES
-            && let Err(e) = rustix::pipe::fcntl_setpipe_size(&stdout, PIPE_BYTES)
-        {
-            tracing::debug!("stdout's pipe stays at {size} bytes: {e}");
+        let size = rustix::pipe::fcntl_getpipe_size(&stdout).ok()?;
+        if size >= PIPE_BYTES {
+            return Some(size);
+        }
+        match rustix::pipe::fcntl_setpipe_size(&stdout, PIPE_BYTES) {
+            Ok(widened) => Some(widened),
+            Err(e) => {
+                tracing::debug!("stdout's pipe stays at {size} bytes: {e}");
+                Some(size)
+            }
         }
     }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    None
+}
+
+/// Output is written a buffer at a time: a quarter of the pipe, so a write seldom waits for
+/// room, within 64 KB (also for a terminal or a file) and 256 KB.
+pub fn output_buffer_bytes(pipe: Option<usize>) -> usize {
+    pipe.map_or(0, |bytes| bytes / 4).clamp(64 << 10, 256 << 10)
 }
 
 /// One record line: `{"at_ms":…,"stream":"…","event":"…","payload":"<raw text>"|null}`.
@@ -332,6 +343,15 @@ mod tests {
         ] {
             assert_eq!(line(name, payload), want);
         }
+    }
+
+    #[test]
+    fn the_output_buffer_is_a_quarter_of_the_pipe_within_bounds() {
+        assert_eq!(output_buffer_bytes(None), 64 << 10);
+        assert_eq!(output_buffer_bytes(Some(64 << 10)), 64 << 10);
+        assert_eq!(output_buffer_bytes(Some(512 << 10)), 128 << 10);
+        assert_eq!(output_buffer_bytes(Some(1 << 20)), 256 << 10);
+        assert_eq!(output_buffer_bytes(Some(16 << 20)), 256 << 10);
     }
 
     #[test]
