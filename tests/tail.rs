@@ -311,6 +311,13 @@ async fn an_oversized_event_is_dropped_and_the_stream_goes_on() {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pipe_on_stdout_is_widened_for_a_firehose() {
+    // A user past the system's pages for pipes (or a lowered pipe-max-size) gets no wider
+    // pipe, from tail or from anyone: nothing to check there.
+    let (_, probe) = rustix::pipe::pipe().unwrap();
+    if let Err(e) = rustix::pipe::fcntl_setpipe_size(&probe, 1 << 20) {
+        eprintln!("skipped: this system widens no pipe to 1 MiB ({e})");
+        return;
+    }
     let server = server(Flavor::Mastodon).await;
     let mut run = tootwatch(
         &server,

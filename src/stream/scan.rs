@@ -142,6 +142,13 @@ fn block_stops(block: &[u8; BLOCK]) -> u64 {
     stops
 }
 
+/// What a string does at a stop.
+enum Stop {
+    Ends,
+    /// After an escape, from this byte.
+    GoesOn(usize),
+}
+
 struct Scanner<'a> {
     text: &'a str,
     at: usize,
@@ -216,14 +223,9 @@ impl<'a> Scanner<'a> {
             out.len += written;
             src += read;
             if stop {
-                match bytes[src] {
-                    b'"' => {
-                        self.at = src + 1;
-                        return out.into_string();
-                    }
-                    b'\\' => src = self.escape(src, &mut out)?,
-                    // A raw control character: serde refuses the frame.
-                    _ => return None,
+                match self.stop(src, &mut out)? {
+                    Stop::GoesOn(next) => src = next,
+                    Stop::Ends => return out.into_string(),
                 }
             }
         }
@@ -231,14 +233,25 @@ impl<'a> Scanner<'a> {
         loop {
             let at = src + string_stop(bytes.get(src..)?)?;
             out.copy_run(bytes, src, at);
-            match bytes[at] {
-                b'"' => {
-                    self.at = at + 1;
-                    return out.into_string();
-                }
-                b'\\' => src = self.escape(at, &mut out)?,
-                _ => return None,
+            match self.stop(at, &mut out)? {
+                Stop::GoesOn(next) => src = next,
+                Stop::Ends => return out.into_string(),
             }
+        }
+    }
+
+    /// The stop at `at` that a run ended on: the string's closing quote (the cursor moves
+    /// past it) or an escape (written to `out`); `None` for what serde refuses (a raw control
+    /// character, a bad escape).
+    #[inline]
+    fn stop(&mut self, at: usize, out: &mut Unescaped) -> Option<Stop> {
+        match self.bytes()[at] {
+            b'"' => {
+                self.at = at + 1;
+                Some(Stop::Ends)
+            }
+            b'\\' => self.escape(at, out).map(Stop::GoesOn),
+            _ => None,
         }
     }
 

@@ -93,6 +93,9 @@ struct Printer {
 /// only when it cannot be written, and the lines are printed all the same).
 const KEPT_MAX: usize = 10_000;
 
+/// The longest a printed line waits in the output buffer during a burst.
+const BURST_FLUSH: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Why the loop stops.
 enum Stop {
     Done,
@@ -279,11 +282,21 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         // filters expire and reconnects are timed by it.
         let mut now = Timestamp::now();
         let mut posts_since_reading = 0u32;
+        // A burst that never drains (tail behind a firehose whose posts the filters mostly
+        // hide) would hold a rare line until the buffer fills: it is flushed at least this
+        // often.
+        let mut flushed_at = std::time::Instant::now();
         while let Some(heard) = next {
             let post = matches!(heard, Heard::Stream(StreamMessage::Event { .. }));
             if !post || posts_since_reading == 256 {
                 now = Timestamp::now();
                 posts_since_reading = 0;
+                if flushed_at.elapsed() >= BURST_FLUSH {
+                    if let Err(stop) = printer.flush() {
+                        break 'events stop;
+                    }
+                    flushed_at = std::time::Instant::now();
+                }
             }
             posts_since_reading += u32::from(post);
             printer.now = now;
