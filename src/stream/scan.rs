@@ -182,8 +182,8 @@ impl<'a> Scanner<'a> {
         Some(&text[start..end])
     }
 
-    /// A string's contents, unescaped into one buffer sized for the rest of the frame; the opening
-    /// quote is read. Surrogate escapes (pairs or lone) are left to serde.
+    /// A string's contents, unescaped into one buffer sized for the rest of the frame; the
+    /// opening quote is read. Surrogate escapes (pairs or lone) are left to serde.
     fn string(&mut self) -> Option<String> {
         let bytes = self.bytes();
         let first = self.at + string_stop(&bytes[self.at..])?;
@@ -229,7 +229,7 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        // The last bytes (fewer than a block), one at a time.
+        // The last bytes (fewer than a block), stop by stop.
         loop {
             let at = src + string_stop(bytes.get(src..)?)?;
             out.copy_run(bytes, src, at);

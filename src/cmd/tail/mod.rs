@@ -93,7 +93,7 @@ struct Printer {
 /// only when it cannot be written, and the lines are printed all the same).
 const KEPT_MAX: usize = 10_000;
 
-/// The longest a printed line waits in the output buffer during a burst.
+/// About the longest a printed line waits in the output buffer during a burst.
 const BURST_FLUSH: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Why the loop stops.
@@ -283,8 +283,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         let mut now = Timestamp::now();
         let mut posts_since_reading = 0u32;
         // A burst that never drains (tail behind a firehose whose posts the filters mostly
-        // hide) would hold a rare line until the buffer fills: it is flushed at least this
-        // often.
+        // hide) would hold a rare line until the buffer fills: it is flushed about this often
+        // (looked at with the clock).
         let mut flushed_at = std::time::Instant::now();
         while let Some(heard) = next {
             let post = matches!(heard, Heard::Stream(StreamMessage::Event { .. }));
