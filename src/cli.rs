@@ -35,12 +35,37 @@ pub struct Cli {
     #[command(flatten)]
     pub server: ServerOpts,
     /// Streams to show, one tab each (default: the config's tabs, else `user`)
-    #[arg(value_name = "STREAM", value_parser = parse_stream_arg)]
+    #[arg(value_name = "STREAM", value_parser = parse_live_stream_arg)]
     pub streams: Vec<Vec<StreamSpec>>,
     #[command(flatten)]
     pub monitor: MonitorOpts,
     #[command(flatten)]
     pub watch: WatchOpts,
+}
+
+/// The commands, as a STREAM of the live view would be mistaken for one.
+const COMMANDS: [&str; 9] = [
+    "tail",
+    "check",
+    "demo",
+    "replay",
+    "login",
+    "logout",
+    "archive",
+    "completions",
+    "manpage",
+];
+
+/// A STREAM of the live view. Options before a command (`tootwatch --instance URL tail …`)
+/// make the command a STREAM: the error says where the command goes.
+fn parse_live_stream_arg(s: &str) -> Result<Vec<StreamSpec>, String> {
+    parse_stream_arg(s).map_err(|e| match COMMANDS.contains(&s) {
+        true => format!(
+            "`{s}` is a command, not a STREAM: the command comes first, its options after it \
+             (`tootwatch {s} --instance URL …`)"
+        ),
+        false => e,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,9 +99,34 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// The arguments, or clap's message and exit code; a command placed after options gets a tip
+/// where it goes (clap reports the first option it does not know, before the command).
+fn parse_args() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        if e.kind() == clap::error::ErrorKind::UnknownArgument
+            && let Some(command) = misplaced_command(std::env::args().skip(1))
+        {
+            eprintln!(
+                "\n  tip: the command comes first, its options after it: `tootwatch {command} …`"
+            );
+        }
+        std::process::exit(e.exit_code())
+    })
+}
+
+/// A command named after other arguments (`tootwatch --instance URL tail …`).
+fn misplaced_command(mut args: impl Iterator<Item = String>) -> Option<String> {
+    let first = args.next()?;
+    if COMMANDS.contains(&first.as_str()) {
+        return None;
+    }
+    args.find(|a| COMMANDS.contains(&a.as_str()))
+}
+
 /// The whole program, from arguments to exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     // Shell integration prints and ends: no log file, no runtime.
     let printed = match &cli.command {
         Some(Command::Completions(args)) => Some(print_completions(args.shell)),
@@ -169,6 +219,51 @@ mod tests {
         let e = Cli::try_parse_from(["tootwatch", "tail", "user", "pubic"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("`pubic` is not a STREAM"), "{e}");
+    }
+
+    #[test]
+    fn a_command_after_options_is_named_as_a_command() {
+        let e = Cli::try_parse_from([
+            "tootwatch",
+            "--instance",
+            "https://x.example",
+            "tail",
+            "public",
+        ])
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("`tail` is a command, not a STREAM"),
+            "{e}"
+        );
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .filter(|n| n != "help")
+            .collect();
+        assert_eq!(names, COMMANDS.map(str::to_string));
+    }
+
+    #[test]
+    fn a_command_after_other_arguments_is_found() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert_eq!(
+            misplaced_command(args(&["--instance", "https://x.example", "tail", "public"])),
+            Some("tail".to_string())
+        );
+        assert_eq!(
+            misplaced_command(args(&["tail", "--count", "4", "public"])),
+            None
+        );
+        assert_eq!(
+            misplaced_command(args(&["--transport", "sse", "#rust"])),
+            None
+        );
     }
 
     #[test]
