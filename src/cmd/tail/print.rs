@@ -302,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_of_event_has_its_text_line() {
+    fn posts_notifications_and_conversations_have_their_text_lines() {
         let line = |name: &str, payload: Option<&str>| {
             let event = crate::stream::decode::decode_event(name, payload).unwrap();
             text_line("user", &event)
