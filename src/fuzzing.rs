@@ -62,6 +62,19 @@ impl XorShift {
         self.0 ^= self.0 << 17;
         self.0
     }
+
+    /// One of `items`, drawn at random.
+    #[cfg(test)]
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+
+    /// Fewer than `count` of `pieces`, each drawn at random, one after the other.
+    #[cfg(test)]
+    pub(crate) fn pieces(&mut self, pieces: &[&str], count: u64) -> String {
+        let len = self.next() % count;
+        (0..len).map(|_| *self.pick(pieces)).collect()
+    }
 }
 
 fn parse_sse(chunks: &mut dyn Iterator<Item = &[u8]>, max: usize) -> Vec<SseFrame> {

@@ -231,11 +231,8 @@ mod tests {
         ];
         let mut x = crate::fuzzing::XorShift(5);
         for _ in 0..20_000 {
-            let len = x.next() % 120;
-            let html: String = (0..len)
-                .map(|_| PIECES[(x.next() % PIECES.len() as u64) as usize])
-                .collect();
-            let max_chars = [0, 1, 3, 10, 40, 200][(x.next() % 6) as usize];
+            let html = x.pieces(&PIECES, 120);
+            let max_chars = *x.pick(&[0, 1, 3, 10, 40, 200]);
             let mut text = String::new();
             assert_eq!(strip_markup(&html, &mut text, usize::MAX), "");
             let whole = cut(collapse_spaces(&sanitize_line(&text)), max_chars);

@@ -478,8 +478,7 @@ mod tests {
         let mut x = crate::fuzzing::XorShift(7);
         let picks = [b'"', b'\\', 0, 0x1f, 0x20, b'a', 0x7f, 0x80, 0xe0, 0xff];
         for _ in 0..20_000 {
-            let block: [u8; BLOCK] =
-                std::array::from_fn(|_| picks[(x.next() % picks.len() as u64) as usize]);
+            let block: [u8; BLOCK] = std::array::from_fn(|_| *x.pick(&picks));
             let want = block
                 .iter()
                 .enumerate()
@@ -526,10 +525,7 @@ mod tests {
         ];
         let mut x = crate::fuzzing::XorShift(11);
         for _ in 0..3_000 {
-            let len = x.next() % 200;
-            let text: String = (0..len)
-                .map(|_| PIECES[(x.next() % PIECES.len() as u64) as usize])
-                .collect();
+            let text = x.pieces(&PIECES, 200);
             // Both encodings servers use: serde's, and `<`, `>`, `&` as `\u` escapes.
             let plain = serde_json::to_string(&text).unwrap();
             let html = plain.replace('<', "\\u003c").replace('>', "\\u003e");
