@@ -74,36 +74,71 @@ const PADDED: usize = BLOCK + 16;
 /// What one block of a string holds up to its first stop that is not `\"` or `\\` (the escapes
 /// of JSON inside JSON), or up to its end, unescaped into `to`. The bytes read and written,
 /// and whether a stop is left for the caller (the quote that ends the string, another
-/// escape, a control byte) at the byte after those read.
+/// escape, a control byte) at the byte after those read. The block must begin outside an
+/// escape.
 #[inline]
-fn unescape_block(
+fn unescape_block(block: &[u8; PADDED], to: &mut [u8; PADDED]) -> (usize, usize, bool) {
+    let (head, _) = block
+        .split_first_chunk::<BLOCK>()
+        .expect("a block in its padding");
+    let marks = block_marks(head);
+    let starts = escape_starts(marks.backslashes);
+    // An escape goes on here only when its character is `"` or `\` within the block (one at
+    // bit 63 escapes the padding's first byte); a quote that no backslash escapes ends the
+    // string.
+    let simple = (marks.quotes | marks.backslashes) >> 1;
+    let left = (marks.quotes & !(starts << 1)) | (starts & !simple) | marks.controls;
+    let end = left.trailing_zeros() as usize;
+    // Only the backslashes go: each escaped character begins the next run.
+    let mut gone = starts & !u64::MAX.checked_shl(end as u32).unwrap_or(0);
+    let (mut read, mut dropped) = (0, 0);
+    while gone != 0 {
+        let at = gone.trailing_zeros() as usize;
+        copy_within_block(block, read, at, to, read - dropped);
+        read = at + 1;
+        dropped += 1;
+        gone &= gone - 1;
+    }
+    if read < end {
+        copy_within_block(block, read, end, to, read - dropped);
+    }
+    (end, end - dropped, end < BLOCK)
+}
+
+/// `block[start..end]` copied to `to[at..]` (`at <= start <= end <= BLOCK`), sixteen bytes at
+/// a time into the padding: one chunk whatever the run's length (most runs between escapes
+/// are shorter), more only for a longer run.
+#[inline]
+fn copy_within_block(
     block: &[u8; PADDED],
-    mut stops: u64,
+    start: usize,
+    end: usize,
     to: &mut [u8; PADDED],
-) -> (usize, usize, bool) {
-    let (mut read, mut written) = (0, 0);
-    while stops != 0 {
-        let at = stops.trailing_zeros() as usize;
-        copy_chunks(block, read, at, to, written);
-        written += at - read;
-        read = at;
-        // An escape cut by the end of the last block (zeros after it) is a stop for the caller.
-        let next = block[at + 1];
-        if block[at] != b'\\' || (next != b'"' && next != b'\\') {
-            return (read, written, true);
+    at: usize,
+) {
+    let mut k = 0;
+    loop {
+        // Each index is below BLOCK: the masks say so to the compiler, which then checks no
+        // bounds.
+        let (from, into) = ((start + k) & (BLOCK - 1), (at + k) & (BLOCK - 1));
+        to[into..][..16].copy_from_slice(&block[from..][..16]);
+        k += 16;
+        if start + k >= end {
+            return;
         }
-        to[written] = next;
-        written += 1;
-        read = at + 2;
-        // The escaped character is no stop of its own.
-        stops &= u64::MAX.checked_shl(read as u32).unwrap_or(0);
     }
-    if read >= BLOCK {
-        // The last escape took the byte after the block.
-        return (read, written, false);
-    }
-    copy_chunks(block, read, BLOCK, to, written);
-    (BLOCK, written + BLOCK - read, false)
+}
+
+/// The backslashes of a block that begin an escape, for a block that begins outside one: in
+/// a run of backslashes, every other one from the run's first.
+#[inline]
+fn escape_starts(backslashes: u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let firsts = backslashes & !(backslashes << 1);
+    // Adding a run's first bit clears the run (the carry stops at the byte after it): what
+    // this clears are the runs that begin on an even bit.
+    let even_runs = backslashes & !backslashes.wrapping_add(firsts & EVEN);
+    (even_runs & EVEN) | (backslashes & !even_runs & !EVEN)
 }
 
 /// `from[start..end]` copied to `to[at..]` sixteen bytes at a time: a chunk may read and
@@ -125,21 +160,34 @@ fn copy_chunks(from: &[u8], start: usize, end: usize, to: &mut [u8], at: usize) 
     }
 }
 
-/// The `"`, `\` and control bytes of a block, as bits (bit `i` for byte `i`). Written for
-/// the compiler to compare sixteen bytes at a time.
+/// The quotes, backslashes and control bytes (< 0x20) of a block, as bits (bit `i` for
+/// byte `i`).
+#[derive(Debug, PartialEq)]
+struct Marks {
+    quotes: u64,
+    backslashes: u64,
+    controls: u64,
+}
+
+/// Sixteen bytes at a time, with what the processor has for that (`wide`: SSE2 on x86-64,
+/// NEON on ARM, plain code elsewhere).
 #[inline]
-fn block_stops(block: &[u8; BLOCK]) -> u64 {
-    let mut flags = [0u8; BLOCK];
-    for (flag, &b) in flags.iter_mut().zip(block) {
-        *flag = u8::from((b == b'"') | (b == b'\\') | (b < 0x20));
+fn block_marks(block: &[u8; BLOCK]) -> Marks {
+    use wide::u8x16;
+    let mut marks = Marks {
+        quotes: 0,
+        backslashes: 0,
+        controls: 0,
+    };
+    for (k, sixteen) in block.as_chunks::<16>().0.iter().enumerate() {
+        let bytes = u8x16::new(*sixteen);
+        let bits = |hits: u8x16| u64::from(hits.to_bitmask()) << (16 * k);
+        marks.quotes |= bits(bytes.simd_eq(u8x16::splat(b'"')));
+        marks.backslashes |= bits(bytes.simd_eq(u8x16::splat(b'\\')));
+        // A byte at most 0x1f is its own minimum with 0x1f.
+        marks.controls |= bits(bytes.min(u8x16::splat(0x1f)).simd_eq(bytes));
     }
-    let mut stops = 0;
-    for (k, eight) in flags.as_chunks::<8>().0.iter().enumerate() {
-        // Each byte's low bit, gathered into the low eight bits.
-        let bits = u64::from_le_bytes(*eight).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-        stops |= bits << (8 * k);
-    }
-    stops
+    marks
 }
 
 /// What a string does at a stop.
@@ -219,7 +267,7 @@ impl<'a> Scanner<'a> {
             let to: &mut [u8; PADDED] = (&mut out.bytes[out.len..out.len + PADDED])
                 .try_into()
                 .expect("a slice of PADDED bytes");
-            let (read, written, stop) = unescape_block(block, block_stops(chunk), to);
+            let (read, written, stop) = unescape_block(block, to);
             out.len += written;
             src += read;
             if stop {
@@ -474,17 +522,42 @@ mod tests {
     }
 
     #[test]
-    fn the_stops_of_a_block_are_every_quote_backslash_and_control_byte() {
+    fn the_marks_of_a_block_are_its_quotes_backslashes_and_control_bytes() {
         let mut x = crate::fuzzing::XorShift(7);
         let picks = [b'"', b'\\', 0, 0x1f, 0x20, b'a', 0x7f, 0x80, 0xe0, 0xff];
         for _ in 0..20_000 {
             let block: [u8; BLOCK] = std::array::from_fn(|_| *x.pick(&picks));
-            let want = block
-                .iter()
-                .enumerate()
-                .filter(|&(_, &b)| b == b'"' || b == b'\\' || b < 0x20)
-                .fold(0u64, |m, (i, _)| m | 1 << i);
-            assert_eq!(block_stops(&block), want, "{block:?}");
+            let bits = |hit: fn(u8) -> bool| {
+                (block.iter().enumerate())
+                    .filter(|&(_, &b)| hit(b))
+                    .fold(0u64, |m, (i, _)| m | 1 << i)
+            };
+            let want = Marks {
+                quotes: bits(|b| b == b'"'),
+                backslashes: bits(|b| b == b'\\'),
+                controls: bits(|b| b < 0x20),
+            };
+            assert_eq!(block_marks(&block), want, "{block:?}");
+        }
+    }
+
+    #[test]
+    fn every_other_backslash_of_a_run_begins_an_escape() {
+        let mut x = crate::fuzzing::XorShift(13);
+        for _ in 0..20_000 {
+            // Runs of every length, at every parity, up to the last bit.
+            let backslashes = x.next() & x.next() | x.next() & x.next() & x.next();
+            let mut want = 0u64;
+            let mut i = 0;
+            while i < 64 {
+                if backslashes >> i & 1 == 1 {
+                    want |= 1 << i;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            assert_eq!(escape_starts(backslashes), want, "{backslashes:064b}");
         }
     }
 
@@ -503,6 +576,23 @@ mod tests {
                 let frame = format!(r#"{{"event":"update","payload":"{text}"}}"#);
                 let serde = parse_ws_frame_with_serde(&frame).unwrap();
                 assert_eq!(same_as_serde(&frame), Some(serde), "{frame}");
+            }
+        }
+    }
+
+    #[test]
+    fn control_bytes_and_bad_escapes_anywhere_are_refused_as_serde_refuses() {
+        // Each of these ends the block it falls in: serde refuses them, and so must the
+        // scanner, whether they come first in a block, last, or after escapes it took.
+        for bad in ["\u{1}", "\n", "\\\u{1}", "\\x", "\\u12\\\"", "\\\n"] {
+            for at in 0..3 * BLOCK {
+                let mut text = "a\\\"b".repeat(at / 4);
+                text.push_str(&"c".repeat(at % 4));
+                text.push_str(bad);
+                text.push_str(&"\\\\\\\"d".repeat(40));
+                let frame = format!(r#"{{"event":"update","payload":"{text}"}}"#);
+                assert!(parse_ws_frame_with_serde(&frame).is_err(), "{frame}");
+                assert_eq!(scan_ws_frame(&frame), None, "{frame}");
             }
         }
     }
