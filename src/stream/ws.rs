@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -190,7 +190,7 @@ async fn read_frames<E: From<StreamMessage> + Send + 'static>(
             _ = link.tx.closed() => return Err(Ended::Closed),
             next = timeout_at(wake_at, socket.next()) => next,
         };
-        let message = match next {
+        let next = match next {
             Err(_) if !accepted && wake_at < read_by => {
                 accepted = true;
                 link.live(Transport::Ws).await?;
@@ -205,70 +205,104 @@ async fn read_frames<E: From<StreamMessage> + Send + 'static>(
                     retry_after: None,
                 });
             }
-            Ok(None) => {
-                return Err(Ended::Retry {
-                    reason: "the server closed the socket".into(),
-                    retry_after: None,
-                });
-            }
-            Ok(Some(Err(e))) => {
-                return Err(Ended::Retry {
-                    reason: format!("the socket broke: {}", describe_error(&e)),
-                    retry_after: None,
-                });
-            }
-            Ok(Some(Ok(message))) => message,
+            Ok(next) => next,
         };
+        on_frame(link, next, &mut accepted).await?;
+        // Frames the socket already holds (a firehose's read brings dozens) are taken without
+        // a timer or a watch on the receiver each: a send to a receiver gone still ends the
+        // stream, and the budget tokio gives a task ends the run.
+        for _ in 0..READY_FRAMES {
+            match socket.next().now_or_never() {
+                Some(next) => on_frame(link, next, &mut accepted).await?,
+                None => break,
+            }
+        }
         read_by = Instant::now() + timing.read_timeout;
-        match message {
-            Message::Text(text) => match parse_ws_frame(text.as_str()) {
-                Ok(WsFrame::Event { name, payload }) => {
-                    if !accepted {
-                        accepted = true;
-                        link.live(Transport::Ws).await?;
-                    }
-                    link.deliver(name, payload).await?
+    }
+}
+
+/// At most this many frames the socket holds are taken before the receiver and the timers
+/// are looked at again.
+const READY_FRAMES: usize = 256;
+
+/// One frame (or the socket's end) as the server sent it: an event is delivered, an error
+/// frame may end the stream, and the first frame that is not an error makes it live.
+async fn on_frame<E: From<StreamMessage> + Send + 'static>(
+    link: &mut Link<E>,
+    next: Option<Result<Message, tungstenite::Error>>,
+    accepted: &mut bool,
+) -> Result<(), Ended> {
+    let message = match next {
+        None => {
+            return Err(Ended::Retry {
+                reason: "the server closed the socket".into(),
+                retry_after: None,
+            });
+        }
+        Some(Err(e)) => {
+            return Err(Ended::Retry {
+                reason: format!("the socket broke: {}", describe_error(&e)),
+                retry_after: None,
+            });
+        }
+        Some(Ok(message)) => message,
+    };
+    match message {
+        Message::Text(text) => match parse_ws_frame(text.as_str()) {
+            Ok(WsFrame::Event { name, payload }) => {
+                if !*accepted {
+                    *accepted = true;
+                    link.live(Transport::Ws).await?;
                 }
-                Ok(WsFrame::Error { message, status }) => {
-                    match error_frame_ending(status, &message, accepted) {
-                        Some(ended) => return Err(ended),
-                        None => tracing::warn!(
+                link.deliver(name, payload).await
+            }
+            Ok(WsFrame::Error { message, status }) => {
+                match error_frame_ending(status, &message, *accepted) {
+                    Some(ended) => Err(ended),
+                    None => {
+                        tracing::warn!(
                             stream = %link.label(),
                             "the server reported an error: {}",
                             crate::sanitize::sanitize_line(&message)
-                        ),
+                        );
+                        Ok(())
                     }
                 }
-                Err(e) => tracing::warn!(stream = %link.label(), "skipped a frame: {e}"),
-            },
-            Message::Close(frame) => {
-                let why = frame
-                    .map(|f| {
-                        format!(
-                            " ({} {})",
-                            u16::from(f.code),
-                            crate::sanitize::sanitize_line(&f.reason)
-                        )
-                    })
-                    .unwrap_or_default();
-                return Err(Ended::Retry {
-                    reason: format!("the server closed the socket{why}"),
-                    retry_after: None,
-                });
             }
-            Message::Binary(_) => {
-                tracing::warn!(stream = %link.label(), "skipped a binary frame: the API sends text")
+            Err(e) => {
+                tracing::warn!(stream = %link.label(), "skipped a frame: {e}");
+                Ok(())
             }
-            // Pings are answered by tungstenite on the next read; any frame proves liveness,
-            // and a ping before any error frame shows the server kept the subscription.
-            Message::Ping(_) | Message::Pong(_) => {
-                if !accepted {
-                    accepted = true;
-                    link.live(Transport::Ws).await?;
-                }
-            }
-            Message::Frame(_) => {}
+        },
+        Message::Close(frame) => {
+            let why = frame
+                .map(|f| {
+                    format!(
+                        " ({} {})",
+                        u16::from(f.code),
+                        crate::sanitize::sanitize_line(&f.reason)
+                    )
+                })
+                .unwrap_or_default();
+            Err(Ended::Retry {
+                reason: format!("the server closed the socket{why}"),
+                retry_after: None,
+            })
         }
+        Message::Binary(_) => {
+            tracing::warn!(stream = %link.label(), "skipped a binary frame: the API sends text");
+            Ok(())
+        }
+        // Pings are answered by tungstenite on the next read; any frame proves liveness,
+        // and a ping before any error frame shows the server kept the subscription.
+        Message::Ping(_) | Message::Pong(_) => {
+            if !*accepted {
+                *accepted = true;
+                link.live(Transport::Ws).await?;
+            }
+            Ok(())
+        }
+        Message::Frame(_) => Ok(()),
     }
 }
 
