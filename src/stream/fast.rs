@@ -15,7 +15,7 @@
 use crate::model::de::{MAX_ID_BYTES, MAX_NESTING};
 use crate::model::{MediaAttachment, Poll, PollOption, Status};
 
-use super::scan::string_stop;
+use super::scan::{BLOCK, below, string_marks, string_stop};
 
 /// Not sure: the twin decides.
 type R<T> = Option<T>;
@@ -126,6 +126,37 @@ impl<'a> Parser<'a> {
     /// The rest of a string from `start`, `at` on its first stop that is not its end.
     #[inline(never)]
     fn escaped_string(&mut self, start: usize, mut at: usize) -> R<Str<'a>> {
+        // Content (a kilobyte of HTML, an escaped quote in each attribute) is taken a block
+        // at a time; escapes other than `\"` and `\\` are checked one by one.
+        while let Some(block) = self
+            .b
+            .get(at..)
+            .and_then(|rest| rest.first_chunk::<BLOCK>())
+        {
+            let marks = string_marks(block);
+            let end = marks.ends.trailing_zeros() as usize;
+            if marks.controls & below(end) != 0 {
+                return None;
+            }
+            // The next block begins after the escapes of this one, which may run past it.
+            let mut next = at + BLOCK;
+            let mut others = marks.others & below(end);
+            while others != 0 {
+                let escape = at + others.trailing_zeros() as usize;
+                next = next.max(escape + self.escape(escape)?.1);
+                others &= others - 1;
+            }
+            if end < BLOCK {
+                self.at = at + end + 1;
+                return Some(Str {
+                    raw: self.b.get(start..at + end)?,
+                    escaped: true,
+                });
+            }
+            at = next;
+        }
+        // The last bytes (fewer than a block), stop by stop.
+        at += string_stop(self.b.get(at..)?)?;
         while *self.b.get(at)? != b'"' {
             at += self.escape(at)?.1;
             at += string_stop(self.b.get(at..)?)?;

@@ -175,3 +175,39 @@ fn mutated_statuses_are_read_as_the_twins_read_them_or_left_to_them() {
     }
     assert!(read > 1_000 && left > 1_000, "{read} read, {left} left");
 }
+
+#[test]
+fn escapes_and_bad_bytes_anywhere_in_a_long_text_are_read_as_the_twins_read_them() {
+    // Each piece moved across the first blocks' edges of a long content, between the
+    // escaped quotes of its HTML; whether the pass reads the status, and what it reads, is
+    // what the twins (with and without the texts) say.
+    let pieces = [
+        ("\\\"", true),
+        ("\\\\", true),
+        ("\\u00e9", true),
+        ("\\u003c", true),
+        ("\\n", true),
+        ("\\/", true),
+        ("é", true),
+        ("😀", true),
+        // Surrogates are left to the twins.
+        ("\\ud83d\\ude00", false),
+        ("\u{1}", false),
+        ("\n", false),
+        ("\\x", false),
+        ("\\u12", false),
+        ("\\\u{1}", false),
+        ("\"", false),
+        ("\\", false),
+    ];
+    for (piece, read) in pieces {
+        for at in 0..3 * 64 {
+            let mut content = "a\\\"b".repeat(at / 4);
+            content.push_str(&"c".repeat(at % 4));
+            content.push_str(piece);
+            content.push_str(&"<a href=\\\"x\\\">\\\\".repeat(20));
+            let text = format!(r#"{{"id":"1","content":"{content}","spoiler_text":"s"}}"#);
+            assert_eq!(fast(&text).is_some(), read, "{text}");
+        }
+    }
+}

@@ -67,30 +67,56 @@ impl Unescaped {
 }
 
 /// The bytes whose stops are found at once.
-const BLOCK: usize = 64;
+pub(super) const BLOCK: usize = 64;
 /// A block and the spare bytes that runs copied sixteen at a time may take.
 const PADDED: usize = BLOCK + 16;
 
-/// What one block of a string holds up to its first stop that is not `\"` or `\\` (the escapes
-/// of JSON inside JSON), or up to its end, unescaped into `to`. The bytes read and written,
-/// and whether a stop is left for the caller (the quote that ends the string, another
-/// escape, a control byte) at the byte after those read. The block must begin outside an
-/// escape.
+/// What a block of a string's bytes holds, as bits (bit `i` for byte `i`), for a block that
+/// begins outside an escape.
+pub(super) struct StringMarks {
+    /// The backslashes that begin an escape.
+    pub starts: u64,
+    /// The quotes no backslash escapes: the first ends the string.
+    pub ends: u64,
+    /// The escapes of anything but `"` and `\` (the escapes of JSON inside JSON), and those
+    /// whose character is past the block (at bit 63): the caller's to check.
+    pub others: u64,
+    /// Control bytes (< 0x20), escaped or not: no string may hold one.
+    pub controls: u64,
+}
+
+#[inline]
+pub(super) fn string_marks(block: &[u8; BLOCK]) -> StringMarks {
+    let marks = block_marks(block);
+    let starts = escape_starts(marks.backslashes);
+    let simple = (marks.quotes | marks.backslashes) >> 1;
+    StringMarks {
+        starts,
+        ends: marks.quotes & !(starts << 1),
+        others: starts & !simple,
+        controls: marks.controls,
+    }
+}
+
+/// The bits below bit `end` (all of them for 64).
+#[inline]
+pub(super) fn below(end: usize) -> u64 {
+    !u64::MAX.checked_shl(end as u32).unwrap_or(0)
+}
+
+/// What one block of a string holds up to its first stop that is not `\"` or `\\`, or up
+/// to its end, unescaped into `to`. The bytes read and written, and whether a stop is left
+/// for the caller (the quote that ends the string, another escape, a control byte) at the
+/// byte after those read. The block must begin outside an escape.
 #[inline]
 fn unescape_block(block: &[u8; PADDED], to: &mut [u8; PADDED]) -> (usize, usize, bool) {
     let (head, _) = block
         .split_first_chunk::<BLOCK>()
         .expect("a block in its padding");
-    let marks = block_marks(head);
-    let starts = escape_starts(marks.backslashes);
-    // An escape goes on here only when its character is `"` or `\` within the block (one at
-    // bit 63 escapes the padding's first byte); a quote that no backslash escapes ends the
-    // string.
-    let simple = (marks.quotes | marks.backslashes) >> 1;
-    let left = (marks.quotes & !(starts << 1)) | (starts & !simple) | marks.controls;
-    let end = left.trailing_zeros() as usize;
+    let marks = string_marks(head);
+    let end = (marks.ends | marks.others | marks.controls).trailing_zeros() as usize;
     // Only the backslashes go: each escaped character begins the next run.
-    let mut gone = starts & !u64::MAX.checked_shl(end as u32).unwrap_or(0);
+    let mut gone = marks.starts & below(end);
     let (mut read, mut dropped) = (0, 0);
     while gone != 0 {
         let at = gone.trailing_zeros() as usize;
