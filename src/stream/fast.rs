@@ -15,7 +15,7 @@
 use crate::model::de::{MAX_ID_BYTES, MAX_NESTING};
 use crate::model::{MediaAttachment, Poll, PollOption, Status};
 
-use super::scan::{BLOCK, below, string_marks, string_stop};
+use super::scan::{BLOCK, below, string_marks, string_stop, unescape_string};
 
 /// Not sure: the twin decides.
 type R<T> = Option<T>;
@@ -203,25 +203,9 @@ impl<'a> Parser<'a> {
         if self.peek()? != b'"' {
             return None;
         }
-        let start = self.at + 1;
-        let mut at = start + string_stop(self.b.get(start..)?)?;
-        if *self.b.get(at)? == b'"' {
-            self.at = at + 1;
-            return self.s.get(start..at).map(str::to_owned);
-        }
-        // Unescaping never lengthens: the rest of the document bounds the string.
-        let mut out = String::with_capacity(self.b.len() - start);
-        out.push_str(self.s.get(start..at)?);
-        while *self.b.get(at)? != b'"' {
-            let (c, len) = self.escape(at)?;
-            out.push(c);
-            at += len;
-            let run = string_stop(self.b.get(at..)?)?;
-            out.push_str(self.s.get(at..at + run)?);
-            at += run;
-        }
-        self.at = at + 1;
-        Some(out)
+        let (string, next) = unescape_string(self.s, self.at + 1)?;
+        self.at = next;
+        Some(string)
     }
 
     /// A number by JSON's grammar; whether it is a plain integer (see [`PLAIN_DIGITS`]) and

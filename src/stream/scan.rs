@@ -240,6 +240,106 @@ enum Stop {
     GoesOn(usize),
 }
 
+/// The string whose contents begin at `text[at..]` (its opening quote read), unescaped into
+/// one buffer sized for the rest of the text, and where the text goes on after its closing
+/// quote. `None` for what serde refuses, and for surrogate escapes (pairs or lone), left to
+/// serde.
+pub(super) fn unescape_string(text: &str, at: usize) -> Option<(String, usize)> {
+    let bytes = text.as_bytes();
+    let first = at + string_stop(bytes.get(at..)?)?;
+    if bytes[first] == b'"' {
+        // No escape at all: one copy.
+        return Some((text.get(at..first)?.to_string(), first + 1));
+    }
+    // Unescaping never lengthens, so the rest of the text bounds the string; the spare
+    // bytes let runs be copied in whole chunks before their length is known.
+    let mut out = Unescaped {
+        bytes: vec![0u8; bytes.len() - at + PADDED],
+        len: 0,
+    };
+    out.copy_run(bytes, at, first);
+    let mut src = first;
+    // Mastodon's payloads are JSON inside a JSON string: an escaped quote every few bytes.
+    // The stops of a block are found at once, then taken one after the other.
+    let mut last = [0u8; PADDED];
+    while let Some(rest) = bytes.get(src..) {
+        let Some(chunk) = rest.first_chunk::<BLOCK>() else {
+            break;
+        };
+        // The bytes after the block are its padding; zeros where fewer follow.
+        let block = match rest.first_chunk::<PADDED>() {
+            Some(block) => block,
+            None => {
+                last[..BLOCK].copy_from_slice(chunk);
+                &last
+            }
+        };
+        let to: &mut [u8; PADDED] = (&mut out.bytes[out.len..out.len + PADDED])
+            .try_into()
+            .expect("a slice of PADDED bytes");
+        let (read, written, stop) = unescape_block(block, to);
+        out.len += written;
+        src += read;
+        if stop {
+            match stop_at(bytes, src, &mut out)? {
+                Stop::GoesOn(next) => src = next,
+                Stop::Ends => return Some((out.into_string()?, src + 1)),
+            }
+        }
+    }
+    // The last bytes (fewer than a block), stop by stop.
+    loop {
+        let at = src + string_stop(bytes.get(src..)?)?;
+        out.copy_run(bytes, src, at);
+        match stop_at(bytes, at, &mut out)? {
+            Stop::GoesOn(next) => src = next,
+            Stop::Ends => return Some((out.into_string()?, at + 1)),
+        }
+    }
+}
+
+/// The stop at `at` that a run ended on: the string's closing quote, or an escape (written
+/// to `out`); `None` for what serde refuses (a raw control character, a bad escape).
+#[inline]
+fn stop_at(bytes: &[u8], at: usize, out: &mut Unescaped) -> Option<Stop> {
+    match bytes[at] {
+        b'"' => Some(Stop::Ends),
+        b'\\' => escape(bytes, at, out).map(Stop::GoesOn),
+        _ => None,
+    }
+}
+
+/// The escape at `at` (a backslash), written to `out`; where the string goes on after it.
+#[inline]
+fn escape(bytes: &[u8], at: usize, out: &mut Unescaped) -> Option<usize> {
+    let c = match *bytes.get(at + 1)? {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'u' => {
+            let hex = std::str::from_utf8(bytes.get(at + 2..at + 6)?).ok()?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            // None for surrogates: serde pairs them (or refuses a lone one).
+            let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+            // At most three bytes for the six of the escape.
+            let w = out.len;
+            out.len += c.encode_utf8(&mut out.bytes[w..w + 4]).len();
+            return Some(at + 6);
+        }
+        _ => return None,
+    };
+    out.bytes[out.len] = c;
+    out.len += 1;
+    Some(at + 2)
+}
+
 struct Scanner<'a> {
     text: &'a str,
     at: usize,
@@ -273,109 +373,11 @@ impl<'a> Scanner<'a> {
         Some(&text[start..end])
     }
 
-    /// A string's contents, unescaped into one buffer sized for the rest of the frame; the
-    /// opening quote is read. Surrogate escapes (pairs or lone) are left to serde.
+    /// A string's contents, unescaped; the opening quote is read.
     fn string(&mut self) -> Option<String> {
-        let bytes = self.bytes();
-        let first = self.at + string_stop(&bytes[self.at..])?;
-        if bytes[first] == b'"' {
-            // No escape at all: one copy.
-            let s = self.text[self.at..first].to_string();
-            self.at = first + 1;
-            return Some(s);
-        }
-        // Unescaping never lengthens, so the rest of the frame bounds the string; the spare
-        // bytes let runs be copied in whole chunks before their length is known.
-        let mut out = Unescaped {
-            bytes: vec![0u8; bytes.len() - self.at + PADDED],
-            len: 0,
-        };
-        out.copy_run(bytes, self.at, first);
-        let mut src = first;
-        // Mastodon's payloads are JSON inside a JSON string: an escaped quote every few bytes.
-        // The stops of a block are found at once, then taken one after the other.
-        let mut last = [0u8; PADDED];
-        while let Some(rest) = bytes.get(src..) {
-            let Some(chunk) = rest.first_chunk::<BLOCK>() else {
-                break;
-            };
-            // The bytes after the block are its padding; zeros where fewer follow.
-            let block = match rest.first_chunk::<PADDED>() {
-                Some(block) => block,
-                None => {
-                    last[..BLOCK].copy_from_slice(chunk);
-                    &last
-                }
-            };
-            let to: &mut [u8; PADDED] = (&mut out.bytes[out.len..out.len + PADDED])
-                .try_into()
-                .expect("a slice of PADDED bytes");
-            let (read, written, stop) = unescape_block(block, to);
-            out.len += written;
-            src += read;
-            if stop {
-                match self.stop(src, &mut out)? {
-                    Stop::GoesOn(next) => src = next,
-                    Stop::Ends => return out.into_string(),
-                }
-            }
-        }
-        // The last bytes (fewer than a block), stop by stop.
-        loop {
-            let at = src + string_stop(bytes.get(src..)?)?;
-            out.copy_run(bytes, src, at);
-            match self.stop(at, &mut out)? {
-                Stop::GoesOn(next) => src = next,
-                Stop::Ends => return out.into_string(),
-            }
-        }
-    }
-
-    /// The stop at `at` that a run ended on: the string's closing quote (the cursor moves
-    /// past it) or an escape (written to `out`); `None` for what serde refuses (a raw control
-    /// character, a bad escape).
-    #[inline]
-    fn stop(&mut self, at: usize, out: &mut Unescaped) -> Option<Stop> {
-        match self.bytes()[at] {
-            b'"' => {
-                self.at = at + 1;
-                Some(Stop::Ends)
-            }
-            b'\\' => self.escape(at, out).map(Stop::GoesOn),
-            _ => None,
-        }
-    }
-
-    /// The escape at `at` (a backslash), written to `out`; where the string goes on after it.
-    #[inline]
-    fn escape(&self, at: usize, out: &mut Unescaped) -> Option<usize> {
-        let bytes = self.bytes();
-        let c = match *bytes.get(at + 1)? {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'/' => b'/',
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'u' => {
-                let hex = self.text.get(at + 2..at + 6)?;
-                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return None;
-                }
-                // None for surrogates: serde pairs them (or refuses a lone one).
-                let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
-                // At most three bytes for the six of the escape.
-                let w = out.len;
-                out.len += c.encode_utf8(&mut out.bytes[w..w + 4]).len();
-                return Some(at + 6);
-            }
-            _ => return None,
-        };
-        out.bytes[out.len] = c;
-        out.len += 1;
-        Some(at + 2)
+        let (string, next) = unescape_string(self.text, self.at)?;
+        self.at = next;
+        Some(string)
     }
 
     /// `[ "name", … ]`, names without escapes.
