@@ -368,7 +368,7 @@ async fn consumer_end_to_end(
         })
         .spawn()
         .expect("tootwatch runs");
-    let mut stdout = child.stdout.take().expect("stdout");
+    let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().map(|mut e| {
         tokio::spawn(async move {
             let mut text = String::new();
@@ -376,11 +376,16 @@ async fn consumer_end_to_end(
             text
         })
     });
-    let counter = tokio::spawn(async move {
-        let mut buf = vec![0u8; 1 << 16];
+    // The output is read by a thread of its own, a megabyte at a time: a reader on the
+    // server's runtime, 64 KB at a time, was woken ~7,000 times a second by a JSON firehose,
+    // took the consumer's core from it and left it waiting on a full pipe.
+    let mut stdout = std::fs::File::from(stdout.into_owned_fd().expect("a blocking stdout"));
+    let counter = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = vec![0u8; 1 << 20];
         let mut total = 0usize;
         loop {
-            match stdout.read(&mut buf).await {
+            match stdout.read(&mut buf) {
                 Ok(0) | Err(_) => return total,
                 Ok(n) => total += n,
             }
@@ -391,7 +396,7 @@ async fn consumer_end_to_end(
     publish_all(&server, &encoded).await;
     let status = child.wait().await.expect("tootwatch exits");
     let took = start.elapsed();
-    let out = counter.await.unwrap_or(0);
+    let out = counter.join().unwrap_or(0);
     assert!(status.success(), "{program} failed: {status}");
     assert!(out >= least, "only {out} bytes of output");
     server.shutdown().await;
