@@ -386,8 +386,10 @@ async fn consumer_end_to_end(
         let mut total = 0usize;
         loop {
             match stdout.read(&mut buf) {
-                Ok(0) | Err(_) => return total,
+                Ok(0) => return total,
                 Ok(n) => total += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return total,
             }
         }
     });

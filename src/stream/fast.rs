@@ -15,7 +15,7 @@
 use crate::model::de::{MAX_ID_BYTES, MAX_NESTING};
 use crate::model::{MediaAttachment, Poll, PollOption, Status};
 
-use super::scan::{BLOCK, below, string_marks, string_stop, unescape_string};
+use super::scan::{BLOCK, below, escaped_char, string_marks, string_stop, unescape_string};
 
 /// Not sure: the twin decides.
 type R<T> = Option<T>;
@@ -51,11 +51,6 @@ pub(crate) fn tail_status(text: &str, texts: bool) -> Option<Box<Status>> {
 struct Str<'a> {
     raw: &'a [u8],
     escaped: bool,
-}
-
-fn hex4(hex: &[u8]) -> R<u32> {
-    hex.iter()
-        .try_fold(0u32, |v, &b| Some(v << 4 | char::from(b).to_digit(16)?))
 }
 
 /// Marks field `bit` of an object seen; a second time is the derived decode's duplicate
@@ -169,32 +164,10 @@ impl<'a> Parser<'a> {
     }
 
     /// The escape at `at` (a stop inside a string): the character it stands for and its
-    /// length. A raw control character is serde's error; surrogates (paired or lone) are
-    /// left to its rules.
+    /// length (see [`escaped_char`]).
     #[inline]
     fn escape(&self, at: usize) -> R<(char, usize)> {
-        if *self.b.get(at)? != b'\\' {
-            return None;
-        }
-        let c = match *self.b.get(at + 1)? {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let v = hex4(self.b.get(at + 2..at + 6)?)?;
-                if (0xd800..0xe000).contains(&v) {
-                    return None;
-                }
-                return Some((char::from_u32(v)?, 6));
-            }
-            _ => return None,
-        };
-        Some((c, 2))
+        escaped_char(self.b, at)
     }
 
     /// A string, the cursor on its opening quote, checked and unescaped in one pass: for

@@ -54,12 +54,23 @@ pub(super) fn string_stop(bytes: &[u8]) -> Option<usize> {
 /// The `"`, `\` and control bytes of sixteen, as bits.
 #[inline]
 fn stops_of_sixteen(sixteen: &[u8; 16]) -> u32 {
+    let [quotes, backslashes, controls] = sixteen_marks(sixteen);
+    (quotes | backslashes | controls).to_bitmask()
+}
+
+/// The quotes, backslashes and control bytes (< 0x20) of sixteen bytes, as lanes of ones,
+/// found at once with what the processor has for that (`wide`: SSE2 on x86-64, NEON on ARM,
+/// plain code elsewhere).
+#[inline]
+fn sixteen_marks(sixteen: &[u8; 16]) -> [wide::u8x16; 3] {
     use wide::u8x16;
     let bytes = u8x16::new(*sixteen);
-    let stops = bytes.simd_eq(u8x16::splat(b'"'))
-        | bytes.simd_eq(u8x16::splat(b'\\'))
-        | bytes.min(u8x16::splat(0x1f)).simd_eq(bytes);
-    stops.to_bitmask()
+    [
+        bytes.simd_eq(u8x16::splat(b'"')),
+        bytes.simd_eq(u8x16::splat(b'\\')),
+        // A byte at most 0x1f is its own minimum with 0x1f.
+        bytes.min(u8x16::splat(0x1f)).simd_eq(bytes),
+    ]
 }
 
 /// The bytes a string is unescaped into: `bytes[..len]` so far, spare room after it.
@@ -91,7 +102,7 @@ const PADDED: usize = BLOCK + 16;
 /// What a block of a string's bytes holds, as bits (bit `i` for byte `i`), for a block that
 /// begins outside an escape.
 pub(super) struct StringMarks {
-    /// The backslashes that begin an escape.
+    /// The backslashes that begin an escape (those of `others` too).
     pub starts: u64,
     /// The quotes no backslash escapes: the first ends the string.
     pub ends: u64,
@@ -102,6 +113,7 @@ pub(super) struct StringMarks {
     pub controls: u64,
 }
 
+/// The marks of a block of a string's bytes that begins outside an escape.
 #[inline]
 pub(super) fn string_marks(block: &[u8; BLOCK]) -> StringMarks {
     let marks = block_marks(block);
@@ -212,23 +224,19 @@ struct Marks {
     controls: u64,
 }
 
-/// Sixteen bytes at a time, with what the processor has for that (`wide`: SSE2 on x86-64,
-/// NEON on ARM, plain code elsewhere).
 #[inline]
 fn block_marks(block: &[u8; BLOCK]) -> Marks {
-    use wide::u8x16;
     let mut marks = Marks {
         quotes: 0,
         backslashes: 0,
         controls: 0,
     };
     for (k, sixteen) in block.as_chunks::<16>().0.iter().enumerate() {
-        let bytes = u8x16::new(*sixteen);
-        let bits = |hits: u8x16| u64::from(hits.to_bitmask()) << (16 * k);
-        marks.quotes |= bits(bytes.simd_eq(u8x16::splat(b'"')));
-        marks.backslashes |= bits(bytes.simd_eq(u8x16::splat(b'\\')));
-        // A byte at most 0x1f is its own minimum with 0x1f.
-        marks.controls |= bits(bytes.min(u8x16::splat(0x1f)).simd_eq(bytes));
+        let bits = |hits: wide::u8x16| u64::from(hits.to_bitmask()) << (16 * k);
+        let [quotes, backslashes, controls] = sixteen_marks(sixteen);
+        marks.quotes |= bits(quotes);
+        marks.backslashes |= bits(backslashes);
+        marks.controls |= bits(controls);
     }
     marks
 }
@@ -312,32 +320,42 @@ fn stop_at(bytes: &[u8], at: usize, out: &mut Unescaped) -> Option<Stop> {
 /// The escape at `at` (a backslash), written to `out`; where the string goes on after it.
 #[inline]
 fn escape(bytes: &[u8], at: usize, out: &mut Unescaped) -> Option<usize> {
+    let (c, len) = escaped_char(bytes, at)?;
+    // At most three bytes for the six of a `\u` escape.
+    let w = out.len;
+    out.len += c.encode_utf8(&mut out.bytes[w..w + 4]).len();
+    Some(at + len)
+}
+
+/// The escape at `at`: the character it stands for and its length. `None` where it is no
+/// escape (a raw control character is serde's error) and for surrogates (paired or lone),
+/// left to serde's rules.
+#[inline]
+pub(super) fn escaped_char(bytes: &[u8], at: usize) -> Option<(char, usize)> {
+    if *bytes.get(at)? != b'\\' {
+        return None;
+    }
     let c = match *bytes.get(at + 1)? {
-        b'"' => b'"',
-        b'\\' => b'\\',
-        b'/' => b'/',
-        b'b' => 0x08,
-        b'f' => 0x0c,
-        b'n' => b'\n',
-        b'r' => b'\r',
-        b't' => b'\t',
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
         b'u' => {
-            let hex = std::str::from_utf8(bytes.get(at + 2..at + 6)?).ok()?;
-            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let hex = bytes.get(at + 2..at + 6)?;
+            let v =
+                (hex.iter()).try_fold(0u32, |v, &b| Some(v << 4 | char::from(b).to_digit(16)?))?;
+            if (0xd800..0xe000).contains(&v) {
                 return None;
             }
-            // None for surrogates: serde pairs them (or refuses a lone one).
-            let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
-            // At most three bytes for the six of the escape.
-            let w = out.len;
-            out.len += c.encode_utf8(&mut out.bytes[w..w + 4]).len();
-            return Some(at + 6);
+            return Some((char::from_u32(v)?, 6));
         }
         _ => return None,
     };
-    out.bytes[out.len] = c;
-    out.len += 1;
-    Some(at + 2)
+    Some((c, 2))
 }
 
 struct Scanner<'a> {

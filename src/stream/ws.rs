@@ -210,13 +210,16 @@ async fn read_frames<E: From<StreamMessage> + Send + 'static>(
         on_frame(link, next, &mut accepted).await?;
         // Frames the socket already holds (a firehose's read brings dozens) are taken without
         // a timer or a watch on the receiver each: a send to a receiver gone still ends the
-        // stream, and the budget tokio gives a task ends the run.
+        // stream, a send to a full channel waits there (and spends the task's budget), and
+        // at most READY_FRAMES go by before both are looked at again.
         for _ in 0..READY_FRAMES {
             match socket.next().now_or_never() {
                 Some(next) => on_frame(link, next, &mut accepted).await?,
                 None => break,
             }
         }
+        // The silence allowed counts from here, once the frames are handed over: time spent
+        // waiting on a full channel is not the server's silence.
         read_by = Instant::now() + timing.read_timeout;
     }
 }
