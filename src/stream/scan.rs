@@ -624,6 +624,16 @@ mod tests {
         }
     }
 
+    /// A frame whose payload is JSON inside JSON (an escaped quote every four bytes) with
+    /// `piece` at byte `at` of it, long escapes of its neighbours after it.
+    fn frame_with_piece_at(piece: &str, at: usize) -> String {
+        let mut text = "a\\\"b".repeat(at / 4);
+        text.push_str(&"c".repeat(at % 4));
+        text.push_str(piece);
+        text.push_str(&"\\\\\\\"d".repeat(40));
+        format!(r#"{{"event":"update","payload":"{text}"}}"#)
+    }
+
     #[test]
     fn escapes_at_every_place_around_block_edges_unescape_as_serde_does() {
         // Long payloads (JSON inside JSON, as servers send) with one escape of each kind
@@ -632,11 +642,7 @@ mod tests {
             "\\\"", "\\\\", "\\u00e9", "\\u2028", "\\n", "\\/", "é", "😀",
         ] {
             for at in 0..3 * BLOCK {
-                let mut text = "a\\\"b".repeat(at / 4);
-                text.push_str(&"c".repeat(at % 4));
-                text.push_str(escape);
-                text.push_str(&"\\\\\\\"d".repeat(40));
-                let frame = format!(r#"{{"event":"update","payload":"{text}"}}"#);
+                let frame = frame_with_piece_at(escape, at);
                 let serde = parse_ws_frame_with_serde(&frame).unwrap();
                 assert_eq!(same_as_serde(&frame), Some(serde), "{frame}");
             }
@@ -649,11 +655,7 @@ mod tests {
         // scanner, whether they come first in a block, last, or after escapes it took.
         for bad in ["\u{1}", "\n", "\\\u{1}", "\\x", "\\u12\\\"", "\\\n"] {
             for at in 0..3 * BLOCK {
-                let mut text = "a\\\"b".repeat(at / 4);
-                text.push_str(&"c".repeat(at % 4));
-                text.push_str(bad);
-                text.push_str(&"\\\\\\\"d".repeat(40));
-                let frame = format!(r#"{{"event":"update","payload":"{text}"}}"#);
+                let frame = frame_with_piece_at(bad, at);
                 assert!(parse_ws_frame_with_serde(&frame).is_err(), "{frame}");
                 assert_eq!(scan_ws_frame(&frame), None, "{frame}");
             }
