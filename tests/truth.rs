@@ -1,6 +1,8 @@
 //! What real servers do at the edges, through `tootwatch tail`: reordered deletes, reconnects
-//! before anything was printed, streams a server cannot stream, streams that stop delivering
-//! while their connection stays up. `tail` prints what the shared live core admits.
+//! before anything was printed, posts published while disconnected (caught up once, in order,
+//! past the catch-up's bound and through rate limits), streams a server cannot stream,
+//! streams that stop delivering while their connection stays up. `tail` prints what the shared
+//! live core admits.
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
 
@@ -382,4 +384,160 @@ async fn a_maintenance_page_is_reported_by_its_title_and_waited_out_briefly() {
         assert_eq!(run.line().await, "[public] delete 5");
         assert_eq!(run.exit_code().await, 0);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_published_while_disconnected_are_caught_up_once_and_in_order() {
+    for transport in ["sse", "ws"] {
+        let server = server(Flavor::Mastodon).await;
+        let mut run = tootwatch(
+            &server,
+            &server.token(),
+            &[
+                "tail",
+                "--format",
+                "json",
+                "--count",
+                "8",
+                "--transport",
+                transport,
+                "#rust",
+            ],
+        );
+        within("subscriber", server.wait_subscribers("hashtag:rust", 1)).await;
+        let status = |n: u64| r#gen::status_with_tags(n, &["rust"], &format!("post {n}"));
+        let expect = |n: u64| {
+            serde_json::from_str::<serde_json::Value>(&status(n)).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        server.post(&["hashtag:rust"], &status(1));
+        assert_eq!(run.json_line().await["payload"]["id"], expect(1));
+        // Refuse new connections, drop the live one, publish over REST only.
+        server.set_fault(Fault::Status {
+            status: 503,
+            error: "down".into(),
+            retry_after: Some(0),
+        });
+        server.drop_connections();
+        run.stderr_until("reconnecting").await;
+        for n in 2..=6 {
+            server.store(&["hashtag:rust"], &status(n));
+        }
+        server.set_fault(Fault::None);
+        within("resubscription", server.wait_subscribers("hashtag:rust", 1)).await;
+        // A post that comes live after the reconnect, and one the catch-up also returns.
+        server.post(&["hashtag:rust"], &status(7));
+        let mut ids = Vec::new();
+        for _ in 0..6 {
+            let line = run.json_line().await;
+            ids.push(line["payload"]["id"].as_str().unwrap().to_string());
+        }
+        let mut missed: Vec<String> = ids.iter().filter(|id| **id != expect(7)).cloned().collect();
+        assert_eq!(
+            missed,
+            (2..=6).map(expect).collect::<Vec<_>>(),
+            "every missed post once, oldest first ({transport})"
+        );
+        assert!(ids.contains(&expect(7)), "{ids:?}");
+        missed.dedup();
+        assert_eq!(missed.len(), 5);
+        server.post(&["hashtag:rust"], &status(8));
+        let last = run.json_line().await;
+        assert_eq!(last["payload"]["id"], expect(8));
+        assert_eq!(run.exit_code().await, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_goes_on_past_its_bound_in_order_and_waits_out_rate_limits() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bound.toml");
+    std::fs::write(
+        &config,
+        "[transport]\nbackoff_initial_secs = 0.05\nbackoff_max_secs = 0.2\n[limits]\ncatch_up_posts = 3\n",
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &[
+            "tail",
+            "--config",
+            config_arg,
+            "--format",
+            "json",
+            "--count",
+            "11",
+            "--transport",
+            "sse",
+            "public:local",
+        ],
+    );
+    within("subscriber", server.wait_subscribers("public:local", 1)).await;
+    let id = |n: u64| {
+        serde_json::from_str::<serde_json::Value>(&r#gen::status_json(n, 0)).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    server.post(&["public:local"], &r#gen::status_json(1, 0));
+    assert_eq!(run.json_line().await["payload"]["id"], id(1));
+    server.set_fault(Fault::Status {
+        status: 502,
+        error: "bad gateway".into(),
+        retry_after: None,
+    });
+    server.drop_connections();
+    run.stderr_until("reconnecting").await;
+    for n in 2..=10 {
+        server.store(&["public:local"], &r#gen::status_json(n, 0));
+    }
+    // Catch-up requests are refused with 429 and Retry-After: 1 until lifted. A second request
+    // can only come after the first was refused and its Retry-After waited out. (The timeline
+    // was read at start too, for the anchor, before the stream dropped.)
+    let before = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/timelines/public")
+        .count();
+    server.set_rate_limit(Some((0, std::time::Duration::from_secs(60), 1)));
+    server.set_fault(Fault::None);
+    within(
+        "a retried catch-up",
+        server.wait_timeline_requests(before + 2),
+    )
+    .await;
+    server.set_rate_limit(None);
+    let got: Vec<String> = {
+        let mut v = Vec::new();
+        for _ in 2..=10 {
+            v.push(
+                run.json_line().await["payload"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        v
+    };
+    // Each catch-up takes 3 (the bound); tail goes on from where one stopped until nothing
+    // missed is left, in order.
+    assert_eq!(
+        got,
+        (2..=10).map(id).collect::<Vec<_>>(),
+        "every missed post, in order, past the bound"
+    );
+    server.post(&["public:local"], &r#gen::status_json(11, 0));
+    assert_eq!(run.json_line().await["payload"]["id"], id(11));
+    assert_eq!(run.exit_code().await, 0);
+    let catch_ups = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/timelines/public")
+        .count();
+    assert!(catch_ups >= 2, "the 429 was retried: {catch_ups} requests");
 }
