@@ -160,6 +160,10 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
             }
             '\n' | '\u{2028}' | '\u{2029}' => Action::Emit(line_break),
             '\t' => Action::Emit(' '),
+            // KHMER SIGN BEYYAL (deprecated; "។ល។" is its spelling now): unicode-width counts
+            // it three cells, terminals one, so the layout and the screen would part ways
+            // after it. No other character is wider than two.
+            '\u{17d8}' => Action::Emit('\u{fffd}'),
             c if is_removed(c) => Action::Drop,
             c if is_combining(c) => {
                 if marks < MAX_COMBINING {
@@ -469,6 +473,17 @@ mod tests {
             assert!(matches!(sanitize_line(s), Cow::Borrowed(_)));
         }
         assert_eq!(line("\x1b[1m👩‍💻\x1b[0m 漢字"), "👩‍💻 漢字");
+    }
+
+    #[test]
+    fn no_character_is_left_wider_than_two_cells() {
+        // Khmer text around the one character unicode-width makes three cells wide.
+        let out = line("ក\u{17d8}ខ");
+        assert_eq!(out, "ក\u{fffd}ខ");
+        assert!(crate::ui::wrap::width(&out) <= 2 * out.chars().count());
+        assert_eq!(text("\u{17d8}\n\u{17d8}"), "\u{fffd}\n\u{fffd}");
+        // A JSON line keeps the character: no layout measures it.
+        assert_eq!(escape_json_for_terminal("\"\u{17d8}\""), "\"\u{17d8}\"");
     }
 
     #[test]
