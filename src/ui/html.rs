@@ -306,4 +306,19 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn every_character_on_screen_is_as_wide_as_the_terminal_draws_it() {
+        // KHMER SIGN BEYYAL is three cells to unicode-width and one to terminals; as an
+        // entity it gets past the sanitising of the source, not that of the lines.
+        let theme = Theme::new(false);
+        for html in ["<p>ក\u{17d8}ខ</p>", "<p>ក&#x17D8;ខ</p>"] {
+            let (lines, _) = render_html(html, 40, None, &theme);
+            let text: String = lines
+                .iter()
+                .flat_map(|l| l.spans.iter().map(|s| s.content.as_ref()))
+                .collect();
+            assert_eq!(text, "ក\u{fffd}ខ", "{html}");
+        }
+    }
 }
