@@ -12,6 +12,14 @@ use crate::sanitize::sanitize_line;
 /// swallows more of what follows; spaces collapse the same way). So once a prefix gives more
 /// than `max_chars` characters, the rest cannot change the cut line.
 pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
+    let mut line = String::new();
+    push_html_line(&mut line, html, max_chars);
+    line
+}
+
+/// [`html_to_line`] appended to `out`: a line of many parts is built in one string.
+pub(crate) fn push_html_line(out: &mut String, html: &str, max_chars: usize) {
+    let start = out.len();
     let mut text = String::with_capacity(html.len().min(max_chars.saturating_mul(4)));
     let mut rest = html;
     // Text bytes to strip before the first look: two per character leaves room for what
@@ -19,9 +27,11 @@ pub(crate) fn html_to_line(html: &str, max_chars: usize) -> String {
     let mut budget = max_chars.saturating_add(1).saturating_mul(2);
     loop {
         rest = strip_markup(rest, &mut text, budget);
-        let line = collapse_spaces(&sanitize_line(&text));
-        if rest.is_empty() || char_at(&line, max_chars).is_some() {
-            return cut(line, max_chars);
+        out.truncate(start);
+        push_collapsed(out, &sanitize_line(&text));
+        if rest.is_empty() || char_at(&out[start..], max_chars).is_some() {
+            cut_from(out, start, max_chars);
+            return;
         }
         // From what was stripped, which may pass the budget by a long run of text.
         budget = budget.max(text.len()).saturating_mul(2);
@@ -74,7 +84,7 @@ fn strip_markup<'a>(html: &'a str, out: &mut String, budget: usize) -> &'a str {
             rest = &rest[end..];
         } else {
             let (decoded, used) = decode_entity(rest);
-            out.push_str(&decoded);
+            out.push(decoded.unwrap_or('&'));
             rest = &rest[used..];
         }
         if out.len() >= budget {
@@ -87,22 +97,30 @@ fn strip_markup<'a>(html: &'a str, out: &mut String, budget: usize) -> &'a str {
 
 /// One-line safe text for plain remote strings (names, spoilers, titles).
 pub(crate) fn plain_line(text: &str, max_chars: usize) -> String {
-    cut(collapse_spaces(&sanitize_line(text)), max_chars)
+    let mut line = String::new();
+    push_plain_line(&mut line, text, max_chars);
+    line
 }
 
-/// Words of `s` joined by one space (whitespace as `char::is_whitespace` has it).
-fn collapse_spaces(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// [`plain_line`] appended to `out`.
+pub(crate) fn push_plain_line(out: &mut String, text: &str, max_chars: usize) {
+    let start = out.len();
+    push_collapsed(out, &sanitize_line(text));
+    cut_from(out, start, max_chars);
+}
+
+/// Appends the words of `s` joined by one space (whitespace as `char::is_whitespace` has it).
+fn push_collapsed(out: &mut String, s: &str) {
+    let start = out.len();
     let mut rest = s.trim_start();
     while !rest.is_empty() {
         let end = word_end(rest);
-        if !out.is_empty() {
+        if out.len() > start {
             out.push(' ');
         }
         out.push_str(&rest[..end]);
         rest = rest[end..].trim_start();
     }
-    out
 }
 
 /// Where the first whitespace character of `s` is: a byte at a time through ASCII.
@@ -125,13 +143,13 @@ fn word_end(s: &str) -> usize {
     bytes.len()
 }
 
-/// `s` cut to `max_chars` characters, ending in `…` when cut.
-fn cut(mut s: String, max_chars: usize) -> String {
-    if let Some(end) = char_at(&s, max_chars) {
-        s.truncate(s[..end].trim_end().len());
-        s.push('…');
+/// What `out` holds from `start` on cut to `max_chars` characters, ending in `…` when cut.
+fn cut_from(out: &mut String, start: usize, max_chars: usize) {
+    if let Some(end) = char_at(&out[start..], max_chars) {
+        let kept = out[start..start + end].trim_end().len();
+        out.truncate(start + kept);
+        out.push('…');
     }
-    s
 }
 
 /// Where character `n` (from 0) of `s` starts, if it has one; ASCII text is counted at once.
@@ -143,12 +161,12 @@ fn char_at(s: &str, n: usize) -> Option<usize> {
     }
 }
 
-/// Decodes the entity at the start of `s` (which starts with `&`); returns the text and the
-/// bytes consumed. Unknown entities stay as written.
-fn decode_entity(s: &str) -> (String, usize) {
+/// Decodes the entity at the start of `s` (which starts with `&`); returns its character and
+/// the bytes consumed. Unknown entities stay as written: no character, and only the `&` used.
+fn decode_entity(s: &str) -> (Option<char>, usize) {
     // By bytes: 12 bytes in may fall inside a character (found by fuzzing: a panic).
     let Some(semi) = memchr::memchr(b';', &s.as_bytes()[..s.len().min(12)]) else {
-        return ("&".into(), 1);
+        return (None, 1);
     };
     let body = &s[1..semi];
     let named = match body {
@@ -169,14 +187,25 @@ fn decode_entity(s: &str) -> (String, usize) {
         char::from_u32(code)
     });
     match c {
-        Some(c) => (c.to_string(), semi + 1),
-        None => ("&".into(), 1),
+        Some(c) => (Some(c), semi + 1),
+        None => (None, 1),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn collapse_spaces(s: &str) -> String {
+        let mut out = String::new();
+        push_collapsed(&mut out, s);
+        out
+    }
+
+    fn cut(mut s: String, max_chars: usize) -> String {
+        cut_from(&mut s, 0, max_chars);
+        s
+    }
 
     #[test]
     fn mastodon_markup_becomes_one_line() {
@@ -241,6 +270,14 @@ mod tests {
                 whole,
                 "{html:?} {max_chars}"
             );
+            // Appended to a line already begun, it is the same text after what was there.
+            let before = x.pieces(&PIECES, 4);
+            let mut line = before.clone();
+            push_html_line(&mut line, &html, max_chars);
+            assert_eq!(line, format!("{before}{whole}"), "{before:?} {html:?}");
+            let mut line = before.clone();
+            push_plain_line(&mut line, &text, max_chars);
+            assert_eq!(line, format!("{before}{whole}"), "{before:?} {text:?}");
         }
     }
 

@@ -6,7 +6,7 @@ use crate::filter::Verdict;
 use crate::model::Status;
 use crate::sanitize::escape_json_for_terminal;
 use crate::stream::{RawEvent, StreamEvent};
-use crate::text::{html_to_line, plain_line};
+use crate::text::{plain_line, push_html_line, push_plain_line};
 
 /// The pipe `tail` writes into, when stdout is one (Linux): a megabyte, not the default
 /// 64 KB. A firehose of JSON lines fills 64 KB in the time its reader takes to wake, and
@@ -159,10 +159,10 @@ pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) ->
             push_status_summary(&mut line, s, &mark);
         }
         StreamEvent::Delete(id) | StreamEvent::AnnouncementDelete(id) => {
-            line.push_str(&plain_line(id, 40));
+            push_plain_line(&mut line, id, 40);
         }
         StreamEvent::Notification(n) => {
-            line.push_str(&plain_line(n.kind.as_str(), 40));
+            push_plain_line(&mut line, n.kind.as_str(), 40);
             line.push_str(" from ");
             push_acct(&mut line, &n.account);
             if let Some(s) = n.status.as_deref() {
@@ -171,7 +171,7 @@ pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) ->
             }
         }
         StreamEvent::Conversation(c) => {
-            line.push_str(&plain_line(&c.id, 40));
+            push_plain_line(&mut line, &c.id, 40);
             line.push_str(" with ");
             for (i, a) in c.accounts.iter().take(5).enumerate() {
                 if i > 0 {
@@ -184,7 +184,7 @@ pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) ->
                 push_body(&mut line, s);
             }
         }
-        StreamEvent::Announcement(a) => line.push_str(&html_to_line(&a.content, 200)),
+        StreamEvent::Announcement(a) => push_html_line(&mut line, &a.content, 200),
         StreamEvent::AnnouncementReaction(r) => line.push_str(&format!(
             "{} ×{} on announcement {}",
             plain_line(&r.name, 40),
@@ -208,7 +208,7 @@ pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) ->
 
 fn push_acct(line: &mut String, a: &crate::model::Account) {
     line.push('@');
-    line.push_str(&plain_line(&a.acct, 80));
+    push_plain_line(line, &a.acct, 80);
 }
 
 /// A post's text: its content warning, or its content and how many media it has.
@@ -216,10 +216,10 @@ fn push_body(line: &mut String, s: &Status) {
     let s = s.original();
     if !s.spoiler_text.trim().is_empty() {
         line.push_str("CW: ");
-        line.push_str(&plain_line(&s.spoiler_text, 120));
+        push_plain_line(line, &s.spoiler_text, 120);
         return;
     }
-    line.push_str(&html_to_line(&s.content, 200));
+    push_html_line(line, &s.content, 200);
     let media = s.media_attachments.len();
     if media > 0 {
         line.push_str(" [");
@@ -230,7 +230,7 @@ fn push_body(line: &mut String, s: &Status) {
 
 /// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`.
 fn push_status_summary(line: &mut String, s: &Status, mark: &str) {
-    line.push_str(&plain_line(&s.id, 40));
+    push_plain_line(line, &s.id, 40);
     line.push(' ');
     push_acct(line, &s.account);
     if let Some(inner) = s.reblog.as_deref() {
