@@ -1,5 +1,6 @@
 //! The command line of docs/cli.md: parsing, and dispatch to the commands.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -107,7 +108,8 @@ fn parse_args() -> Cli {
         if e.kind() == clap::error::ErrorKind::UnknownArgument
             && let Some(command) = misplaced_command(std::env::args().skip(1))
         {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n  tip: the command comes first, its options after it: `tootwatch {command} …`"
             );
         }

@@ -3,6 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+/// One line on stderr, `tootwatch: ` first. A closed stderr (`2>&1 | head -1`) is not a
+/// reason to stop: `eprintln!` would panic there, and exit 101.
+pub(crate) fn notice(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "tootwatch: {line}");
+}
+
 /// A run that ends early: the exit code of docs/cli.md and the one line that explains it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Failure {
@@ -31,7 +37,7 @@ impl Failure {
     }
 
     pub(crate) fn report(self) -> ExitCode {
-        let _ = writeln!(std::io::stderr(), "tootwatch: {}", self.message);
+        notice(&self.message);
         ExitCode::from(self.code)
     }
 }

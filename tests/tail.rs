@@ -359,6 +359,34 @@ async fn merged_streams_print_a_status_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stderr_does_not_end_the_run() {
+    // `tail … 2>&1 | head -1`: the reader of stderr is gone before `live` is said.
+    let server = server(Flavor::Mastodon).await;
+    let run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--count", "1", "public"],
+    );
+    let Run {
+        mut child,
+        mut stdout,
+        stderr,
+        dir: _dir,
+    } = run;
+    drop(stderr);
+    within("the subscription", server.wait_subscribers("public", 1)).await;
+    server.publish(
+        "public",
+        "update",
+        Some(&r#gen::status_with_tags(7, &[], "after the reader left")),
+    );
+    let line = within("a line", stdout.next_line()).await.unwrap();
+    assert!(line.unwrap().contains("after the reader left"));
+    let status = within("the exit", child.wait()).await.unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statuses_hidden_by_filters_print_only_with_no_filter() {
     let server = server(Flavor::Mastodon).await;
     let hidden = serde_json::json!({
@@ -638,6 +666,11 @@ async fn check_reports_each_part() {
     }
     assert_eq!(run.exit_code().await, 3);
     assert!(lines[1].starts_with("FAIL token"), "{lines:#?}");
+    // Like every failing run, one line on stderr.
+    assert_eq!(
+        run.rest_of_stderr().await,
+        ["tootwatch: 2 checks failed: the FAIL lines say what is wrong and what to do"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

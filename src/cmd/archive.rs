@@ -43,7 +43,7 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
     let (mut archive, notice) = Archive::open_in(&dir)
         .map_err(|e| Failure::other(format!("cannot open the archive: {e}")))?;
     if let Some(notice) = notice {
-        eprintln!("tootwatch: {notice}");
+        crate::exit::notice(notice);
     }
     let path = archive.path().display().to_string();
     let failed =

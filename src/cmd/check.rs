@@ -1,5 +1,6 @@
 //! `tootwatch check`: one line per check, OK or what is wrong and what to do.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ enum Outcome {
 
 struct Report {
     worst: Outcome,
+    failed: usize,
 }
 
 impl Report {
@@ -33,11 +35,21 @@ impl Report {
             Outcome::Note => "NOTE",
             Outcome::Fail | Outcome::Refused => "FAIL",
         };
-        println!("{tag} {what:<10} {text}");
+        // A reader gone (`check | head -1`) must not turn the verdict into a panic.
+        let _ = writeln!(std::io::stdout(), "{tag} {what:<10} {text}");
         self.worst = self.worst.max(outcome);
+        self.failed += usize::from(outcome >= Outcome::Fail);
     }
 
+    /// The exit code, and for a failure the one line on stderr every failing run gives.
     fn exit(&self) -> ExitCode {
+        if self.failed > 0 {
+            let checks = if self.failed == 1 { "check" } else { "checks" };
+            crate::exit::notice(format_args!(
+                "{} {checks} failed: the FAIL lines say what is wrong and what to do",
+                self.failed
+            ));
+        }
         ExitCode::from(match self.worst {
             Outcome::Ok | Outcome::Note => 0,
             Outcome::Fail => 1,
@@ -57,7 +69,10 @@ pub struct CheckArgs {
 
 pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     let resolved = setup::resolve(&args.server)?;
-    let mut report = Report { worst: Outcome::Ok };
+    let mut report = Report {
+        worst: Outcome::Ok,
+        failed: 0,
+    };
     let connected = match setup::connect(&resolved, false).await {
         Ok(c) => c,
         Err(f) => {

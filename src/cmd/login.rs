@@ -266,7 +266,9 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
                 Some(line) => match parse_pasted(&line, &attempt.state, loopback.as_deref()) {
                     Pasted::Code { code, redirect } => break (code, redirect),
                     Pasted::Invalid(why) => {
-                        eprintln!("tootwatch: {why}; paste the code the server shows after you approve");
+                        crate::exit::notice(format_args!(
+                            "{why}; paste the code the server shows after you approve"
+                        ));
                         prompt();
                     }
                 },

@@ -442,7 +442,7 @@ fn with_texts_if_read(core: &LiveCore, event: StreamEvent, raw: Option<&RawEvent
 
 fn say_state(args: &TailArgs, name: &str, state: &ConnectionState) {
     if !args.quiet {
-        eprintln!("tootwatch: {name}: {state}");
+        crate::exit::notice(format_args!("{name}: {state}"));
     }
 }
 

@@ -57,7 +57,7 @@ impl Resume {
         let (archive, notice) = Archive::open_in(&dir)
             .map_err(|e| Failure::other(format!("--resume: cannot open the archive: {e}")))?;
         if let Some(notice) = notice {
-            eprintln!("tootwatch: {notice}");
+            crate::exit::notice(notice);
         }
         let account = crate::archive::account_name(resolved.account.as_deref(), &resolved.instance);
         let scope = groups
@@ -187,16 +187,16 @@ impl Resume {
         match archive.save_resume(&self.account, &self.scope, &cursors, &printed) {
             Ok(()) => {
                 if self.failing {
-                    eprintln!("tootwatch: the archive takes writes again");
+                    crate::exit::notice("the archive takes writes again");
                 }
                 self.failing = false;
                 self.saved = cursors;
                 self.saved_newest = newest_shown(core);
             }
             Err(e) if !self.failing => {
-                eprintln!(
-                    "tootwatch: cannot write to the archive ({e}); trying again each second, and the next --resume goes on from the last place kept"
-                );
+                crate::exit::notice(format_args!(
+                    "cannot write to the archive ({e}); trying again each second, and the next --resume goes on from the last place kept"
+                ));
                 self.failing = true;
             }
             Err(e) => tracing::debug!("the archive still takes no writes: {e}"),
