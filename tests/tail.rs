@@ -469,6 +469,23 @@ async fn gotosocial_quirks_over_auto_transport() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_on_a_polled_stream_exits_3_too() {
+    // GoToSocial streams no hashtags: the timeline, polled, is all the stream there is.
+    let server = server(Flavor::GoToSocial).await;
+    let mut run = tootwatch(&server, "wrong", &["tail", "#rust"]);
+    assert_eq!(run.exit_code().await, 3);
+    let stderr = run.rest_of_stderr().await;
+    assert!(stderr[0].contains("polling every"), "{stderr:?}");
+    assert_eq!(stderr.len(), 2, "{stderr:?}");
+    assert!(
+        stderr[1].starts_with(
+            "tootwatch: hashtag:rust: the server refused the access token (401 Invalid access token); sign in again"
+        ),
+        "{stderr:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_falls_back_to_server_sent_events_without_websocket() {
     let server = FakeServer::start(Options {
         websocket: false,

@@ -75,7 +75,7 @@ fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
     None
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     Network(String),

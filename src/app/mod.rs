@@ -12,6 +12,7 @@ pub mod tab;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::api::ApiError;
 use crate::api::timeline::{CatchUp, History, Since};
 use crate::model::Filter;
 use crate::stream::{StreamId, StreamMessage};
@@ -37,7 +38,7 @@ pub enum AppEvent {
     HistoryFetched {
         stream: StreamId,
         since: Option<Since>,
-        result: Result<CatchUp, String>,
+        result: Result<CatchUp, ApiError>,
     },
     NotificationsFetched {
         account: usize,

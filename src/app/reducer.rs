@@ -123,15 +123,16 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
         } => {
             if since.is_none() {
                 // The latest page at start: where catching up will begin.
-                state
-                    .core
-                    .opened(stream, result.as_ref().ok().map(|c| &c.items));
+                match &result {
+                    Ok(found) => state.core.opened(stream, Some(&found.items)),
+                    Err(e) => state.core.open_failed(stream, e),
+                }
             } else {
                 // Shown (with a gap marker for the rest, if it was cut short) or failed: a
                 // failed one is asked again at the next poll or reconnect.
                 let outcome = match &result {
                     Ok(_) => CaughtUp::Done,
-                    Err(_) => CaughtUp::Failed,
+                    Err(e) => CaughtUp::after(e),
                 };
                 state.core.caught_up(stream, outcome);
                 // Posts that came by REST end a silence as posts from the stream do.

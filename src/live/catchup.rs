@@ -120,13 +120,22 @@ impl LiveCore {
             .push(Need::CatchUpNotifications { stream, since });
     }
 
+    /// The latest page at start did not answer. A refusal (401 or 403) is final for a polled
+    /// stream, as its catch-ups' are.
+    pub(crate) fn open_failed(&mut self, stream: StreamId, error: &ApiError) {
+        if let refused @ CaughtUp::Refused { .. } = CaughtUp::after(error) {
+            self.caught_up(stream, refused);
+        }
+        self.opened(stream, None);
+    }
+
     /// A catch-up of a stream's timeline answered.
     pub(crate) fn caught_up(&mut self, stream: StreamId, outcome: CaughtUp) {
         let Some(t) = self.tracks.get_mut(stream.0) else {
             return;
         };
         // The server answers again (a polled stream has no "live" to say so).
-        if outcome != CaughtUp::Failed {
+        if matches!(outcome, CaughtUp::Done | CaughtUp::GoesOn(_)) {
             let account = t.sub.account;
             self.refetch_failed_filters(account);
         }
@@ -145,7 +154,21 @@ impl LiveCore {
                     since,
                 });
             }
-            CaughtUp::Failed => t.open_failed = true,
+            CaughtUp::Refused { reason, cause }
+                if matches!(
+                    t.mode,
+                    Mode::Polled {
+                        not_delivering: false,
+                        ..
+                    }
+                ) =>
+            {
+                t.open = None;
+                t.refused = true;
+                self.notices
+                    .push((stream, ConnectionState::Failed { reason, cause }));
+            }
+            CaughtUp::Failed | CaughtUp::Refused { .. } => t.open_failed = true,
         }
     }
 
@@ -166,7 +189,7 @@ impl LiveCore {
                         .push(Need::CatchUpNotifications { stream, since });
                 }
             }
-            CaughtUp::Failed => a.open_failed = true,
+            CaughtUp::Failed | CaughtUp::Refused { .. } => a.open_failed = true,
         }
     }
 
@@ -236,7 +259,7 @@ impl LiveCore {
             .iter()
             .enumerate()
             .filter(|(_, t)| {
-                let polled = matches!(t.mode, Mode::Polled { .. });
+                let polled = matches!(t.mode, Mode::Polled { .. }) && !t.refused;
                 (polled && t.open.is_none()) || (t.open.is_some() && t.open_failed)
             })
             .map(|(i, _)| StreamId(i))

@@ -16,6 +16,7 @@ use jiff::Timestamp;
 pub(crate) use ids::is_newer;
 pub use ids::{RecentIds, Tombstones};
 
+use crate::api::ApiError;
 use crate::api::timeline::{History, Since};
 use crate::filter::{Verdict, verdict};
 use crate::matching::Highlights;
@@ -23,8 +24,9 @@ use crate::model::{Filter, FilterContext, Status};
 // The tests (`use super::*`) build notifications.
 #[cfg(test)]
 use crate::model::Notification;
+use crate::stream::link::refusal_is_about_the_token;
 use crate::stream::spec::Scope;
-use crate::stream::{ConnectionState, StreamEvent, StreamId, StreamSpec};
+use crate::stream::{ConnectionState, FailureCause, StreamEvent, StreamId, StreamSpec};
 
 /// One subscription as a front end opened it.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +108,35 @@ pub(crate) enum CaughtUp {
     /// More was missed than one catch-up takes: it goes on after this id.
     GoesOn(String),
     Failed,
+    /// The server refused the token or the timeline (401 or 403): asking again cannot help.
+    /// A polled stream has nothing but its timeline, so it has failed; a streamed one
+    /// hears the same from its socket, and this counts as [`CaughtUp::Failed`].
+    Refused {
+        reason: String,
+        cause: FailureCause,
+    },
+}
+
+impl CaughtUp {
+    /// How a catch-up that did not answer ended: refused for good, or failed for now.
+    pub(crate) fn after(error: &ApiError) -> CaughtUp {
+        match error {
+            ApiError::Status {
+                status: status @ (401 | 403),
+                message,
+            } => {
+                let (what, cause) = match refusal_is_about_the_token(Some(*status), message) {
+                    true => ("the access token", FailureCause::Credentials),
+                    false => ("the timeline", FailureCause::StreamRefused),
+                };
+                CaughtUp::Refused {
+                    reason: format!("the server refused {what} ({status} {message})"),
+                    cause,
+                }
+            }
+            _ => CaughtUp::Failed,
+        }
+    }
 }
 
 /// Where the next catch-up of a timeline starts.
@@ -178,6 +209,8 @@ struct Track {
     open: Option<Since>,
     /// That catch-up failed: it is asked again at the next poll or reconnect.
     open_failed: bool,
+    /// A polled stream whose timeline the server refused: polled no more.
+    refused: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -276,6 +309,7 @@ impl LiveCore {
                 misses: 0,
                 open: None,
                 open_failed: false,
+                refused: false,
             })
             .collect();
         LiveCore {

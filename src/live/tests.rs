@@ -331,6 +331,79 @@ fn streams_a_server_cannot_stream_are_polled() {
 }
 
 #[test]
+fn a_polled_stream_the_server_refuses_has_failed_and_is_polled_no_more() {
+    let mut c = core(vec![
+        Subscription {
+            unstreamable: Some("this server does not stream hashtags".into()),
+            ..sub("#rust", 0)
+        },
+        sub("user", 1),
+    ]);
+    c.opened(StreamId(0), None);
+    c.opened(StreamId(1), None);
+    c.on_state(StreamId(1), &live(), t(START));
+    c.take_needs();
+    let refused = ApiError::Status {
+        status: 401,
+        message: "Invalid access token".into(),
+    };
+    for stream in [0, 1] {
+        c.caught_up(StreamId(stream), CaughtUp::after(&refused));
+    }
+    // Its timeline is all a polled stream has: it failed, and says why.
+    assert_eq!(
+        c.take_notices(),
+        vec![(
+            StreamId(0),
+            ConnectionState::Failed {
+                reason: "the server refused the access token (401 Invalid access token)".into(),
+                cause: FailureCause::Credentials,
+            }
+        )]
+    );
+    // A streamed one hears it from its socket; its catch-up is asked again, as after any
+    // failure. The refused poll is not.
+    c.poll_due();
+    let asked: Vec<StreamId> = c
+        .take_needs()
+        .into_iter()
+        .filter_map(|n| match n {
+            Need::CatchUp { stream, .. } => Some(stream),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, [StreamId(1)]);
+    // A server that refuses the timeline itself (a tag it hides, say) is named so.
+    let hidden = ApiError::Status {
+        status: 403,
+        message: "This tag is not available".into(),
+    };
+    assert_eq!(
+        CaughtUp::after(&hidden),
+        CaughtUp::Refused {
+            reason: "the server refused the timeline (403 This tag is not available)".into(),
+            cause: FailureCause::StreamRefused,
+        }
+    );
+    assert_eq!(
+        CaughtUp::after(&ApiError::Network("connection refused".into())),
+        CaughtUp::Failed
+    );
+    // The page at start, refused, says as much before the first poll.
+    let mut c = core(vec![Subscription {
+        unstreamable: Some("this server does not stream hashtags".into()),
+        ..sub("#rust", 0)
+    }]);
+    c.open_failed(StreamId(0), &refused);
+    assert!(matches!(
+        &c.take_notices()[..],
+        [(StreamId(0), ConnectionState::Failed { .. })]
+    ));
+    c.poll_due();
+    assert_eq!(c.take_needs(), vec![]);
+}
+
+#[test]
 fn remote_and_media_feeds_are_narrowed_on_the_client() {
     let remote: StreamSpec = "public:remote".parse().unwrap();
     let media: StreamSpec = "public:media".parse().unwrap();

@@ -12,8 +12,8 @@ use ratatui::crossterm::event::{self as term, Event, EventStream, MouseButton, M
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::api::Api;
 use crate::api::timeline::{CatchUp, PAGE, Paging, Since};
+use crate::api::{Api, ApiError};
 use crate::app::reducer::update;
 use crate::app::state::{State, UiSettings};
 use crate::app::{AppEvent, Command};
@@ -633,6 +633,7 @@ fn execute(
             tokio::spawn(async move {
                 let spec = StreamSpec::UserNotification;
                 let result = load(&api, &spec, since.as_ref(), catch_up_posts).await;
+                let result = result.map_err(|e| e.to_string());
                 let _ = tx
                     .send(AppEvent::NotificationsFetched {
                         account,
@@ -708,8 +709,8 @@ async fn load(
     spec: &StreamSpec,
     since: Option<&Since>,
     bound: usize,
-) -> Result<CatchUp, String> {
-    let result = match since {
+) -> Result<CatchUp, ApiError> {
+    match since {
         None => api
             .history(spec, &Paging::Latest, PAGE)
             .await
@@ -719,8 +720,7 @@ async fn load(
                 resume_from: String::new(),
             }),
         Some(since) => api.catch_up_since(spec, since, bound).await,
-    };
-    result.map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use tokio::task::JoinHandle;
 
 pub use print::{marked_text_line, text_line, write_json_line, write_record};
 
-use crate::api::Api;
 use crate::api::timeline::{CatchUp, History, PAGE, Paging};
+use crate::api::{Api, ApiError};
 use crate::cmd::live::WatchOpts;
 use crate::cmd::setup::{self, ServerOpts, parse_stream_arg};
 use crate::exit::Failure;
@@ -39,7 +39,7 @@ enum Heard {
     /// The latest page of a stream's timeline at start (`None`: it failed).
     Opened {
         stream: StreamId,
-        page: Option<History>,
+        page: Result<History, ApiError>,
     },
     /// The newest notification at start (`None`: the request failed).
     OpenedNotifications {
@@ -50,7 +50,7 @@ enum Heard {
         stream: StreamId,
         /// The account's notifications, on behalf of the stream.
         notifications: bool,
-        found: Result<CatchUp, String>,
+        found: Result<CatchUp, ApiError>,
     },
     Verified {
         stream: StreamId,
@@ -324,7 +324,10 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     printer.event(&mut core, name, stream, event, raw, Origin::Stream)
                 }
                 Heard::Opened { stream, page } => {
-                    core.opened(stream, page.as_ref());
+                    match &page {
+                        Ok(page) => core.opened(stream, Some(page)),
+                        Err(e) => core.open_failed(stream, e),
+                    }
                     Ok(false)
                 }
                 Heard::OpenedNotifications { newest } => {
@@ -362,8 +365,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                             )
                         }
                         Err(e) => {
-                            tracing::warn!("{name}: catching up failed (asked again later): {e}");
-                            (CaughtUp::Failed, Ok(false))
+                            tracing::warn!("{name}: catching up failed: {e}");
+                            (CaughtUp::after(&e), Ok(false))
                         }
                     };
                     // Only once what it found is printed does the gap count as filled.
@@ -393,7 +396,13 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
             };
             for (stream, state) in core.take_notices() {
-                say_state(&args, &members[stream.0].name, &state);
+                let name = &members[stream.0].name;
+                // A polled stream whose timeline the server refused.
+                if let ConnectionState::Failed { reason, cause } = &state {
+                    let transport = connected.settings.transport;
+                    break 'events Stop::Failed(stream_failure(name, reason, *cause, transport));
+                }
+                say_state(&args, name, &state);
             }
             tasks.carry_out(needs_of(&mut core));
             match outcome {
@@ -623,7 +632,7 @@ impl Tasks {
                 }
                 Heard::Opened {
                     stream: StreamId(i),
-                    page: page.ok().map(|(p, _)| p),
+                    page: page.map(|(p, _)| p),
                 }
             });
         }
@@ -655,7 +664,7 @@ impl Tasks {
                     Heard::CaughtUp {
                         stream,
                         notifications: false,
-                        found: found.map_err(|e| e.to_string()),
+                        found,
                     }
                 }),
                 Need::CatchUpNotifications { stream, since } => self.send_later(async move {
@@ -664,7 +673,7 @@ impl Tasks {
                     Heard::CaughtUp {
                         stream,
                         notifications: true,
-                        found: found.map_err(|e| e.to_string()),
+                        found,
                     }
                 }),
                 Need::Verify { stream, spec } => self.send_later(async move {
