@@ -129,6 +129,14 @@ impl LiveCore {
         self.opened(stream, None);
     }
 
+    /// A catch-up of the stream is asked for and has not answered in full: what it brings
+    /// is older than anything the stream delivers meanwhile.
+    pub(crate) fn filling_gap(&self, stream: StreamId) -> bool {
+        self.tracks
+            .get(stream.0)
+            .is_some_and(|t| t.open.is_some() && !t.open_failed)
+    }
+
     /// A catch-up of a stream's timeline answered.
     pub(crate) fn caught_up(&mut self, stream: StreamId, outcome: CaughtUp) {
         let Some(t) = self.tracks.get_mut(stream.0) else {

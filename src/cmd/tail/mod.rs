@@ -2,8 +2,12 @@
 //! printed is what the live core (`crate::live`) admits, exactly as the live view shows it;
 //! this file only carries out the core's needs and prints.
 
+mod hold;
 mod print;
 mod resume;
+mod tasks;
+
+use tasks::{Tasks, needs_of};
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -19,13 +23,13 @@ use tokio::task::JoinHandle;
 
 pub use print::{marked_text_line, text_line, write_json_line, write_record};
 
-use crate::api::timeline::{CatchUp, History, PAGE, Paging};
-use crate::api::{Api, ApiError};
+use crate::api::ApiError;
+use crate::api::timeline::{CatchUp, History};
 use crate::cmd::live::WatchOpts;
 use crate::cmd::setup::{self, ServerOpts, parse_stream_arg};
 use crate::exit::Failure;
 use crate::filter::Verdict;
-use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Need, Origin, Subscription};
+use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Origin, Subscription};
 use crate::model::Filter;
 use crate::stream::light::{Decoding, decode_event_as};
 use crate::stream::{
@@ -204,6 +208,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         kept: Vec::new(),
         now: Timestamp::now(),
     };
+    let mut held = hold::Held::default();
 
     let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
     let api = connected.api.clone();
@@ -320,8 +325,13 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
                 Heard::Stream(StreamMessage::Event { stream, event, raw }) => {
                     let event = with_texts_if_read(&core, event, raw.as_ref());
-                    let name = &members[stream.0].name;
-                    printer.event(&mut core, name, stream, event, raw, Origin::Stream)
+                    if held.holds(&core, stream) {
+                        let overflow = held.hold((stream, event, raw));
+                        printer.released(&mut core, &members, overflow)
+                    } else {
+                        let name = &members[stream.0].name;
+                        printer.event(&mut core, name, stream, event, raw, Origin::Stream)
+                    }
                 }
                 Heard::Opened { stream, page } => {
                     match &page {
@@ -374,7 +384,13 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                         true => core.notifications_caught_up(0, outcome),
                         false => core.caught_up(stream, outcome),
                     }
-                    printed
+                    match printed {
+                        Ok(false) => {
+                            let waited = held.release(&core, stream);
+                            printer.released(&mut core, &members, waited)
+                        }
+                        done => done,
+                    }
                 }
                 Heard::Verified { stream, page } => match page {
                     Ok(page) => {
@@ -594,116 +610,6 @@ fn closed_stdout(e: io::Error) -> Stop {
     } else {
         Stop::Failed(Failure::other(format!("cannot write to stdout: {e}")))
     }
-}
-
-/// Carries out the core's needs as tasks that answer through the loop's channel. They hold a
-/// weak sender: nothing here keeps the loop alive.
-struct Tasks {
-    api: Api,
-    tx: mpsc::WeakSender<Heard>,
-    catch_up_posts: usize,
-}
-
-impl Tasks {
-    fn send_later(&self, work: impl std::future::Future<Output = Heard> + Send + 'static) {
-        let Some(tx) = self.tx.upgrade() else {
-            return;
-        };
-        tokio::spawn(async move {
-            let _ = tx.send(work.await).await;
-        });
-    }
-
-    /// The newest id of each timeline at start: catching up after a reconnect starts there,
-    /// even when nothing was printed before it. A stream resumed from a previous run's
-    /// cursor starts there instead.
-    fn open(&self, core: &LiveCore, notifications: bool, resume: Option<&resume::Resume>) {
-        for (i, spec) in (0..).map_while(|i| Some((i, core.spec(StreamId(i))?.clone()))) {
-            if matches!(spec, StreamSpec::UserNotification | StreamSpec::Direct)
-                || resume.is_some_and(|r| r.resumed(StreamId(i)))
-            {
-                continue;
-            }
-            let api = self.api.clone();
-            self.send_later(async move {
-                let page = api.history(&spec, &Paging::Latest, 1).await;
-                if let Err(e) = &page {
-                    tracing::warn!("{spec}: reading the timeline at start failed: {e}");
-                }
-                Heard::Opened {
-                    stream: StreamId(i),
-                    page: page.map(|(p, _)| p),
-                }
-            });
-        }
-        if notifications && !resume.is_some_and(resume::Resume::resumed_notifications) {
-            let api = self.api.clone();
-            self.send_later(async move {
-                let newest = api.notifications(&Paging::Latest, 1).await;
-                Heard::OpenedNotifications {
-                    newest: newest.ok().map(|v| v.first().map(|n| n.id.clone())),
-                }
-            });
-        }
-    }
-
-    fn carry_out(&self, needs: Vec<Need>) {
-        for need in needs {
-            let api = self.api.clone();
-            let bound = self.catch_up_posts;
-            match need {
-                Need::Filters { .. } => self.send_later(async move {
-                    Heard::Filters(api.filters().await.map_err(|e| e.to_string()))
-                }),
-                Need::CatchUp {
-                    stream,
-                    spec,
-                    since,
-                } => self.send_later(async move {
-                    let found = api.catch_up_since(&spec, &since, bound).await;
-                    Heard::CaughtUp {
-                        stream,
-                        notifications: false,
-                        found,
-                    }
-                }),
-                Need::CatchUpNotifications { stream, since } => self.send_later(async move {
-                    let spec = StreamSpec::UserNotification;
-                    let found = api.catch_up_since(&spec, &since, bound).await;
-                    Heard::CaughtUp {
-                        stream,
-                        notifications: true,
-                        found,
-                    }
-                }),
-                Need::Verify { stream, spec } => self.send_later(async move {
-                    let page = api.history(&spec, &Paging::Latest, live::VERIFY_PAGE.min(PAGE));
-                    Heard::Verified {
-                        stream,
-                        page: page.await.map(|(p, _)| p).map_err(|e| e.to_string()),
-                    }
-                }),
-            }
-        }
-    }
-}
-
-/// The core's needs that tail carries out. Conversations change in place and print as they
-/// stream: a catch-up of `direct` is not fetched, and so not left open.
-fn needs_of(core: &mut LiveCore) -> Vec<Need> {
-    let mut needs = core.take_needs();
-    needs.retain(|need| match need {
-        Need::CatchUp {
-            stream,
-            spec: StreamSpec::Direct,
-            ..
-        } => {
-            core.caught_up(*stream, CaughtUp::Done);
-            false
-        }
-        _ => true,
-    });
-    needs
 }
 
 async fn sleep_until_some(at: Option<tokio::time::Instant>) {

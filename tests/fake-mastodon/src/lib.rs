@@ -212,6 +212,8 @@ pub(crate) struct Shared {
     pub(crate) hub: hub::Hub,
     pub(crate) oauth: Mutex<oauth::OAuthState>,
     pub(crate) markers: Mutex<markers::MarkerState>,
+    /// While true, the stored timelines' answers wait (a slow catch-up).
+    pub(crate) timelines_held: watch::Sender<bool>,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not cascade into the server).
@@ -276,6 +278,7 @@ impl FakeServer {
             hub: hub::Hub::new(),
             oauth: Mutex::new(oauth::OAuthState::default()),
             markers: Mutex::new(Default::default()),
+            timelines_held: watch::channel(false).0,
         });
         let app = rest::router(shared.clone());
         let (stop, mut stop_rx) = watch::channel(false);
@@ -457,6 +460,12 @@ impl FakeServer {
     /// left alone (call [`drop_connections`](Self::drop_connections) to end them as Mastodon would).
     pub fn set_token(&self, token: &str) {
         *lock(&self.shared.token) = token.to_owned();
+    }
+
+    /// While `held`, requests for the timelines (`GET /api/v1/timelines/…`) are taken (and
+    /// recorded) but answered only once it is released: a catch-up as slow as a test needs.
+    pub fn hold_timelines(&self, held: bool) {
+        self.shared.timelines_held.send_replace(held);
     }
 
     /// Makes an authenticated `GET path` (e.g. `/api/v1/timelines/home`) answer 200 with `json`.

@@ -475,10 +475,12 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 }
 
 async fn home(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+    unheld(&s).await;
     serve(&s, &uri, &headers, What::Home)
 }
 
 async fn public(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+    unheld(&s).await;
     serve(&s, &uri, &headers, What::Public)
 }
 
@@ -488,6 +490,7 @@ async fn tag(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    unheld(&s).await;
     serve(&s, &uri, &headers, What::Tag(tag))
 }
 
@@ -497,6 +500,7 @@ async fn list(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    unheld(&s).await;
     serve(&s, &uri, &headers, What::List(id))
 }
 
@@ -506,6 +510,12 @@ async fn conversations(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMa
 
 async fn notifications(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
     serve(&s, &uri, &headers, What::Notifications)
+}
+
+/// Waits while the timelines are held ([`FakeServer::hold_timelines`]).
+async fn unheld(s: &Shared) {
+    let mut held = s.timelines_held.subscribe();
+    let _ = held.wait_for(|held| !held).await;
 }
 
 fn serve(s: &Shared, uri: &Uri, headers: &HeaderMap, what: What) -> Response {
