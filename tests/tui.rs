@@ -434,6 +434,28 @@ backoff_max_secs = 0.2
     assert!(on_a.iter().all(|h| !h.contains("token-of-bob")), "{on_a:?}");
 }
 
+/// A token the server refuses ends the live view before it opens, with exit 3 and one line,
+/// as it ends `tail`: the archive of whoever used that server before stays unseen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_exits_3_before_the_view_opens() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let command = live_view_command(&server, &dir, "user").replace(
+        &format!("TOOTWATCH_TOKEN={}", server.token()),
+        "TOOTWATCH_TOKEN=wrong",
+    );
+    let tmux = Tmux::start(120, 20, &format!("sh -c '{command}; echo exit $?'"));
+    tmux.wait_for("the exit", |s| s.contains("exit "));
+    let screen = tmux.tmux(&["capture-pane", "-p", "-S", "-50", "-t", &tmux.session]);
+    assert!(screen.contains("exit 3"), "{screen}");
+    let unwrapped = screen.replace('\n', "");
+    assert!(
+        unwrapped.contains("the server refused the access token (401 Invalid access token)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Home"), "no view was drawn:\n{screen}");
+}
+
 /// A tab naming an account nobody configured or logged in, and a monitor asked to merge tabs of
 /// two accounts: each a usage error (exit 2) saying what is wrong, before any network.
 #[test]
