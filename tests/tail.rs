@@ -606,6 +606,16 @@ async fn usage_errors_exit_2_naming_the_problem() {
     let stderr = run.rest_of_stderr().await.join("\n");
     assert!(stderr.contains("`pubic` is not a STREAM"), "{stderr}");
 
+    // `--count 0` would connect and print one event: it is refused.
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--count", "0", "public"],
+    );
+    assert_eq!(run.exit_code().await, 2);
+    let stderr = run.rest_of_stderr().await.join("\n");
+    assert!(stderr.contains("at least 1"), "{stderr}");
+
     let mut run = tootwatch(
         &server,
         &server.token(),

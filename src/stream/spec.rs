@@ -47,7 +47,7 @@ pub struct StreamParseError {
 }
 
 const STREAM_HELP: &str = "expected user, user:notification, public[:local|:remote][:media], direct, \
-hashtag:TAG, #TAG, hashtag:local:TAG or list:ID";
+hashtag:TAG, #TAG, hashtag:local:TAG, list:ID or list:NAME";
 
 impl FromStr for StreamSpec {
     type Err = StreamParseError;
@@ -74,6 +74,12 @@ impl FromStr for StreamSpec {
             "public:local:media" => public(Scope::Local, true),
             "public:remote" => public(Scope::Remote, false),
             "public:remote:media" => public(Scope::Remote, true),
+            // The server's name of the stream, without its tag: not the tag `local`.
+            "hashtag:local" => {
+                return Err(err(
+                    "hashtag:local needs a tag: hashtag:local:TAG (the tag `local` is #local)",
+                ));
+            }
             _ => {
                 if let Some(tag) = s.strip_prefix("hashtag:local:") {
                     StreamSpec::Hashtag {
@@ -290,11 +296,30 @@ mod tests {
 
     #[test]
     fn rejects_with_the_input_named() {
-        for bad in ["usr", "", "#", "hashtag:", "list:", "public:global", "#a b"] {
+        for bad in [
+            "usr",
+            "",
+            "#",
+            "hashtag:",
+            "list:",
+            "public:global",
+            "#a b",
+            "hashtag:local",
+        ] {
             let e = bad.parse::<StreamSpec>().unwrap_err();
             assert_eq!(e.input, bad);
             assert!(e.to_string().contains(&format!("`{bad}`")), "{e}");
         }
+        // The server's name of the stream is not the tag `local`: it asks for the tag.
+        let e = "hashtag:local".parse::<StreamSpec>().unwrap_err();
+        assert!(e.reason.contains("hashtag:local:TAG"), "{e}");
+        assert!(
+            "usr"
+                .parse::<StreamSpec>()
+                .unwrap_err()
+                .reason
+                .contains("list:NAME")
+        );
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub struct TailArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit after this many events
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = count_arg)]
     pub count: Option<u64>,
     /// Also append every raw event, with its arrival time and stream, to FILE (for `replay`)
     #[arg(long, value_name = "FILE")]
@@ -446,6 +446,15 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     match (stop, flushed) {
         (Stop::Failed(f), _) | (Stop::Done, Err(Stop::Failed(f))) => Err(f),
         (Stop::Done, _) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `--count N`: one event or more (none would still connect, and print one).
+fn count_arg(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("at least 1: tail exits after N events".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("a whole number of events, e.g. --count 10".into()),
     }
 }
 
