@@ -220,10 +220,17 @@ fn connect_failure(e: &(dyn std::error::Error + 'static)) -> Option<&'static str
                 ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => {
                     return Some("no route to the server (is the network up?)");
                 }
+                ErrorKind::ConnectionReset => {
+                    return Some("the server reset the connection");
+                }
                 _ => {}
             }
         }
         let text = e.to_string();
+        // rustls reading plain HTTP where a TLS record should be.
+        if text.contains("InvalidContentType") {
+            return Some("the server does not speak TLS there (is the URL http://, not https://?)");
+        }
         if text.contains("failed to lookup address") || text.starts_with("dns error") {
             return Some("the server's name does not resolve (is the network up?)");
         }
@@ -261,6 +268,12 @@ mod tests {
             "failed to lookup address information: Name or service not known",
         );
         assert!(describe_error(&dns).contains("does not resolve"));
+        let plain = Wrapped(std::io::Error::other(
+            "received corrupt message of type InvalidContentType",
+        ));
+        assert!(describe_error(&plain).contains("is the URL http://"));
+        let reset = Wrapped(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(describe_error(&reset), "the server reset the connection");
         let other = Wrapped(std::io::Error::other("tls handshake eof"));
         assert_eq!(
             describe_error(&other),
