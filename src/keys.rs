@@ -103,8 +103,8 @@ pub(crate) const ROWS: &[Row] = &[
     },
     Row {
         actions: &[Action::Down, Action::Up],
-        help: "move down / up",
-        readme: "move down / up (or the mouse wheel)",
+        help: "move down / up (or scroll what is open)",
+        readme: "move down / up (or the mouse wheel); these keys scroll the full post and the help",
     },
     Row {
         actions: &[Action::PageDown, Action::PageUp],

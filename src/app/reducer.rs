@@ -41,10 +41,15 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
         }
         AppEvent::Key(key) => on_key(state, key),
         AppEvent::Mouse(mouse) => {
-            match mouse.kind {
-                MouseEventKind::ScrollDown => step(state, 1),
-                MouseEventKind::ScrollUp => step(state, -1),
+            let by = match mouse.kind {
+                MouseEventKind::ScrollDown => 1,
+                MouseEventKind::ScrollUp => -1,
                 _ => return Vec::new(),
+            };
+            if state.overlay == Overlay::None {
+                step(state, by);
+            } else {
+                scroll_overlay(state, state.overlay_scroll.saturating_add_signed(by));
             }
             state.dirty = true;
             Vec::new()
@@ -407,6 +412,13 @@ fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Comman
     commands
 }
 
+/// The open overlay scrolled to line `to`, as far as it goes.
+fn scroll_overlay(state: &mut State, to: usize) {
+    let was = state.overlay_scroll;
+    state.overlay_scroll = to.min(state.overlay_scroll_max);
+    state.dirty |= state.overlay_scroll != was;
+}
+
 fn select_tab(state: &mut State, i: usize) {
     if i < state.tabs.len() {
         state.found = None;
@@ -494,6 +506,24 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     let Some(action) = action else {
         return commands;
     };
+    // An overlay covers the timeline: the moving keys scroll it, and never move what it hides.
+    if state.overlay != Overlay::None {
+        let page = state.page_len.max(1);
+        let scroll = state.overlay_scroll;
+        let to = match action {
+            Action::Down => Some(scroll.saturating_add(1)),
+            Action::Up => Some(scroll.saturating_sub(1)),
+            Action::PageDown => Some(scroll.saturating_add(page)),
+            Action::PageUp => Some(scroll.saturating_sub(page)),
+            Action::Top => Some(0),
+            Action::Bottom => Some(usize::MAX),
+            _ => None,
+        };
+        if let Some(to) = to {
+            scroll_overlay(state, to);
+            return commands;
+        }
+    }
     match action {
         Action::Quit => {
             state.quit = true;
@@ -505,6 +535,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
             } else {
                 Overlay::Help
             };
+            state.overlay_scroll = 0;
         }
         Action::Back => {
             if state.overlay != Overlay::None {
@@ -560,6 +591,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
                     tab: state.active,
                     id,
                 };
+                state.overlay_scroll = 0;
             }
         }
         Action::Reveal => {

@@ -149,6 +149,10 @@ pub struct State {
     pub has_hook: bool,
     /// Entries of the active timeline on one screen (the PgUp/PgDn step), as last drawn.
     pub page_len: usize,
+    /// How far the open overlay (the full post, the help) is scrolled, in lines; and how far
+    /// it can be, as last drawn (a post taller than the window, the help on a small one).
+    pub overlay_scroll: usize,
+    pub overlay_scroll_max: usize,
     /// The last frame showed the notification pane: what is at its top is read.
     pub notifications_drawn: bool,
     /// Something visible changed since the last frame.
@@ -211,6 +215,8 @@ impl State {
             monitor: None,
             has_hook: false,
             page_len: 5,
+            overlay_scroll: 0,
+            overlay_scroll_max: 0,
             notifications_drawn: false,
             dirty: true,
             quit: false,

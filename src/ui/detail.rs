@@ -27,6 +27,8 @@ pub fn draw_detail(
     wanted: &mut Vec<String>,
     // Where downloaded pictures were drawn whole, for a pixel protocol.
     drawn: &mut Vec<PictureArea>,
+    // How far the post can scroll in `area` (it scrolls by `state.overlay_scroll`).
+    scroll_max: &mut usize,
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     let entry = state
@@ -54,8 +56,8 @@ pub fn draw_detail(
         .title(Span::styled(title, theme.title))
         .title_bottom(Line::from(Span::styled(back, theme.dim)).right_aligned());
     let inner = block.inner(area);
-    block.render(area, buf);
     if inner.width < 4 || inner.height == 0 {
+        block.render(area, buf);
         return links;
     }
     let inner = Rect::new(inner.x + 1, inner.y, inner.width - 2, inner.height);
@@ -66,6 +68,7 @@ pub fn draw_detail(
             theme.dim,
         ))];
         Paragraph::new(lines).render(inner, buf);
+        block.render(area, buf);
         return links;
     };
     let mut lines: Vec<Line<'static>> = Vec::new();
@@ -119,8 +122,7 @@ pub fn draw_detail(
         super::picture::wanted(state, entry, true, wanted);
     }
     let body = body_lines(cache, s, &entry.verdict, None, true, pictures, width, theme);
-    links::place(&mut links, body.links, inner, 0, lines.len());
-    graphics::place(drawn, body.pictures, inner, 0, lines.len());
+    let body_first = lines.len();
     lines.extend(body.lines.iter().cloned());
     lines.push(Line::default());
     lines.push(Line::from(vec![
@@ -132,12 +134,26 @@ pub fn draw_detail(
         Span::raw(s.favourites_count.to_string()),
     ]));
     let url = s.url.as_deref().filter(|u| !u.is_empty()).unwrap_or(&s.uri);
+    let mut url_runs = Vec::new();
     if !url.is_empty() {
         let url_lines = wrap_text(&clean(url), theme.link, width);
-        let runs = links::whole_line_runs(&url_lines, lines.len(), url);
-        links::place(&mut links, &runs, inner, 0, 0);
+        url_runs = links::whole_line_runs(&url_lines, lines.len(), url);
         lines.extend(url_lines);
     }
-    Paragraph::new(lines).render(inner, buf);
+    // Taller than the window: it scrolls, and the border says where more is.
+    let (scroll, max) =
+        super::scroll_window(lines.len(), usize::from(inner.height), state.overlay_scroll);
+    *scroll_max = max;
+    links::place_scrolled(&mut links, body.links, inner, 0, body_first, scroll);
+    graphics::place_scrolled(drawn, body.pictures, inner, 0, body_first, scroll);
+    links::place_scrolled(&mut links, &url_runs, inner, 0, 0, scroll);
+    Paragraph::new(lines)
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+        .render(inner, buf);
+    let block = match super::scroll_mark(scroll, max, theme) {
+        Some(mark) => block.title_bottom(mark),
+        None => block,
+    };
+    block.render(area, buf);
     links
 }

@@ -69,8 +69,23 @@ pub fn place(
     dx: u16,
     first_row: usize,
 ) {
+    place_scrolled(out, runs, area, dx, first_row, 0);
+}
+
+/// As [`place`], with the first `scroll` lines scrolled off the top: a picture whose top is
+/// off is not drawn whole.
+pub fn place_scrolled(
+    out: &mut Vec<PictureArea>,
+    runs: &[PictureRun],
+    area: Rect,
+    dx: u16,
+    first_row: usize,
+    scroll: usize,
+) {
     for run in runs {
-        let row = first_row + run.line;
+        let Some(row) = (first_row + run.line).checked_sub(scroll) else {
+            continue;
+        };
         let x = usize::from(area.x) + usize::from(dx) + usize::from(run.col);
         if row + usize::from(run.rows) > usize::from(area.height)
             || x + usize::from(run.cols) > usize::from(area.right())

@@ -140,8 +140,22 @@ pub fn whole_line_runs(lines: &[Line<'_>], first: usize, raw: &str) -> Vec<LinkR
 /// line 0 at row `first_row` of it and column 0 at `dx` cells from its left: lines below
 /// the area are skipped, runs cut at its right edge.
 pub fn place(out: &mut Vec<LinkArea>, runs: &[LinkRun], area: Rect, dx: u16, first_row: usize) {
+    place_scrolled(out, runs, area, dx, first_row, 0);
+}
+
+/// As [`place`], with the first `scroll` lines scrolled off the top.
+pub fn place_scrolled(
+    out: &mut Vec<LinkArea>,
+    runs: &[LinkRun],
+    area: Rect,
+    dx: u16,
+    first_row: usize,
+    scroll: usize,
+) {
     for run in runs {
-        let row = first_row + run.line;
+        let Some(row) = (first_row + run.line).checked_sub(scroll) else {
+            continue;
+        };
         if row >= area.height as usize {
             continue;
         }

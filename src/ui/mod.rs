@@ -33,6 +33,7 @@ use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 pub use links::{LinkArea, hyperlink_overlay};
@@ -68,6 +69,8 @@ pub struct ViewState {
     graphics: graphics::Graphics,
     /// The last frame drew the notification pane (with room for it, not under the help).
     notifications_drawn: bool,
+    /// How far the overlay of the last frame could scroll (0: it fits, or none was drawn).
+    overlay_scroll_max: usize,
 }
 
 impl Default for ViewState {
@@ -82,6 +85,7 @@ impl Default for ViewState {
             picture_areas: Vec::new(),
             graphics: graphics::Graphics::default(),
             notifications_drawn: false,
+            overlay_scroll_max: 0,
         }
     }
 }
@@ -100,6 +104,11 @@ impl ViewState {
     /// at least 1.
     pub fn page_len(&self) -> usize {
         self.page_len.max(1)
+    }
+
+    /// How many lines the overlay of the last frame could scroll by, at most.
+    pub fn overlay_scroll_max(&self) -> usize {
+        self.overlay_scroll_max
     }
 
     /// Whether the reader could see the notification pane in the last frame.
@@ -185,6 +194,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
         body.y += h;
         body.height -= h;
     }
+    view.overlay_scroll_max = 0;
     match &state.overlay {
         Overlay::Detail { tab, id } => {
             view.links = detail::draw_detail(
@@ -197,6 +207,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
                 theme,
                 &mut view.pictures,
                 &mut view.picture_areas,
+                &mut view.overlay_scroll_max,
             );
         }
         _ => draw_main(frame, body, state, view, theme),
@@ -212,8 +223,31 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
             state.pictures.get(url)
         });
     if state.overlay == Overlay::Help {
-        help::draw_help(frame.buffer_mut(), area, theme, &state.settings.keys);
+        view.overlay_scroll_max = help::draw_help(
+            frame.buffer_mut(),
+            area,
+            theme,
+            &state.settings.keys,
+            state.overlay_scroll,
+        );
     }
+}
+
+/// How far an overlay of `total` lines in `height` rows is scrolled when `wanted`, and how far
+/// it can be.
+fn scroll_window(total: usize, height: usize, wanted: usize) -> (usize, usize) {
+    let max = total.saturating_sub(height);
+    (wanted.min(max), max)
+}
+
+/// The mark of an overlay that scrolls, at the left of its bottom border: where more is.
+fn scroll_mark(scroll: usize, max: usize, theme: &Theme) -> Option<Line<'static>> {
+    let mark = match (scroll, max) {
+        (_, 0) => return None,
+        (s, m) if s < m => " ↓ more ",
+        _ => " ↑ more ",
+    };
+    Some(Line::from(Span::styled(mark, theme.dim)).left_aligned())
 }
 
 /// The timeline and, when shown, the notification pane.

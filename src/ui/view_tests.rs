@@ -318,3 +318,69 @@ fn the_notification_pane_draws_its_read_line_below_what_came_since_the_start() {
     render(&state, &mut view, 200, 50);
     assert!(!view.notifications_drawn());
 }
+
+/// A post taller than the window scrolls with the moving keys, and its border says where more
+/// is; the timeline it covers stays where it was. The help does the same on a small screen.
+#[test]
+fn overlays_taller_than_the_window_scroll_and_say_so() {
+    use crate::app::AppEvent;
+    use crate::app::reducer::update;
+    use crate::app::state::Overlay;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |state: &mut State, code| {
+        update(
+            state,
+            AppEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+    };
+    let mut state = sample_state();
+    let selected = state.tabs[0]
+        .selected_entry()
+        .map(|e| e.item.id().to_string());
+    state.overlay = Overlay::Detail {
+        tab: 0,
+        id: "106".into(),
+    };
+    let mut view = ViewState::default();
+    let screen = screen_text(&render(&state, &mut view, 80, 12));
+    assert!(view.overlay_scroll_max() > 0, "{screen}");
+    assert!(
+        screen.contains("↓ more") && !screen.contains("★"),
+        "{screen}"
+    );
+    state.overlay_scroll_max = view.overlay_scroll_max();
+    key(&mut state, KeyCode::Char('j'));
+    assert_eq!(state.overlay_scroll, 1);
+    key(&mut state, KeyCode::End);
+    assert_eq!(state.overlay_scroll, view.overlay_scroll_max());
+    let screen = screen_text(&render(&state, &mut view, 80, 12));
+    assert!(
+        screen.contains("★") && screen.contains("↑ more"),
+        "{screen}"
+    );
+    assert!(screen.contains("https://"), "the post's address: {screen}");
+    let still = state.tabs[0]
+        .selected_entry()
+        .map(|e| e.item.id().to_string());
+    assert_eq!(still, selected, "the timeline under it did not move");
+    // Opened again, a post starts at its top.
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(state.overlay_scroll, 0);
+
+    key(&mut state, KeyCode::Esc);
+    key(&mut state, KeyCode::Char('?'));
+    assert_eq!(state.overlay, Overlay::Help);
+    let screen = screen_text(&render(&state, &mut view, 80, 10));
+    assert!(
+        screen.contains("↓ more") && !screen.contains("✗ failed"),
+        "{screen}"
+    );
+    state.overlay_scroll_max = view.overlay_scroll_max();
+    key(&mut state, KeyCode::End);
+    let screen = screen_text(&render(&state, &mut view, 80, 10));
+    assert!(
+        screen.contains("✗ failed"),
+        "the legend at the end: {screen}"
+    );
+}

@@ -375,6 +375,7 @@ fn draw(
     }
     state.dirty = false;
     state.page_len = view.page_len();
+    state.overlay_scroll_max = view.overlay_scroll_max();
     state.notifications_drawn = view.notifications_drawn();
     Ok(())
 }
