@@ -49,7 +49,8 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             if state.overlay == Overlay::None {
                 step(state, by);
             } else {
-                scroll_overlay(state, state.overlay_scroll.saturating_add_signed(by));
+                let from = state.overlay_scroll.min(state.overlay_scroll_max);
+                scroll_overlay(state, from.saturating_add_signed(by));
             }
             state.dirty = true;
             Vec::new()
@@ -412,10 +413,14 @@ fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Comman
     commands
 }
 
-/// The open overlay scrolled to line `to`, as far as it goes.
+/// The open overlay scrolled to line `to`, as far as it went when last drawn; `usize::MAX`
+/// stays at the end however far that moves (a picture that arrives makes a post taller).
 fn scroll_overlay(state: &mut State, to: usize) {
     let was = state.overlay_scroll;
-    state.overlay_scroll = to.min(state.overlay_scroll_max);
+    state.overlay_scroll = match to {
+        usize::MAX => usize::MAX,
+        to => to.min(state.overlay_scroll_max),
+    };
     state.dirty |= state.overlay_scroll != was;
 }
 
@@ -509,11 +514,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     // An overlay covers the timeline: the moving keys scroll it, and never move what it hides.
     if state.overlay != Overlay::None {
         let page = state.page_len.max(1);
-        let scroll = state.overlay_scroll;
+        let scroll = state.overlay_scroll.min(state.overlay_scroll_max);
         let to = match action {
-            Action::Down => Some(scroll.saturating_add(1)),
+            Action::Down => Some(scroll.saturating_add(1).min(state.overlay_scroll_max)),
             Action::Up => Some(scroll.saturating_sub(1)),
-            Action::PageDown => Some(scroll.saturating_add(page)),
+            Action::PageDown => Some(scroll.saturating_add(page).min(state.overlay_scroll_max)),
             Action::PageUp => Some(scroll.saturating_sub(page)),
             Action::Top => Some(0),
             Action::Bottom => Some(usize::MAX),
