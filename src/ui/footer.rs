@@ -20,6 +20,17 @@ pub fn stream_name(spec: &StreamSpec) -> String {
     }
 }
 
+/// A stream of `tab` as the footer and the empty timeline name it: a list alone in its tab by
+/// the tab's title (the list's, `Friends`: its id `list:42` says nothing), else by its name.
+pub fn stream_label(tab: &crate::app::tab::Tab, spec: &StreamSpec) -> String {
+    match spec {
+        StreamSpec::List { .. } if tab.streams.len() == 1 && !tab.title.trim().is_empty() => {
+            clean(&tab.title)
+        }
+        _ => stream_name(spec),
+    }
+}
+
 /// `live`, `connecting`, `reconnecting in 3 s because …`, `polling every 60 s (…)`,
 /// `failed: …`; a reconnect counts down from `retry_in`.
 pub fn state_spans(
@@ -65,7 +76,11 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         return;
     }
     let w = area.width as usize;
-    let hint = hint(state);
+    // While a query is typed, `?` and `q` are letters of it.
+    let hint = match state.search.editing {
+        true => "Enter: search the archive  Esc: cancel".to_string(),
+        false => hint(state),
+    };
     let mut left: Vec<Span<'static>> = Vec::new();
     let mut cursor = None;
     if state.search.editing {
@@ -97,7 +112,7 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
                 if i > 0 {
                     left.push(Span::styled(" · ", theme.dim));
                 }
-                left.push(Span::raw(format!("{} ", stream_name(&s.spec))));
+                left.push(Span::raw(format!("{} ", stream_label(tab, &s.spec))));
                 left.extend(state_spans(&s.state, s.retry_in(state.now), theme));
             }
         }

@@ -221,7 +221,11 @@ fn draw_empty(buf: &mut Buffer, area: Rect, state: &State, tab: &Tab, theme: &Th
             theme.dim,
         )
     } else {
-        let names: Vec<String> = tab.streams.iter().map(|s| stream_name(&s.spec)).collect();
+        let names: Vec<String> = tab
+            .streams
+            .iter()
+            .map(|s| super::footer::stream_label(tab, &s.spec))
+            .collect();
         (
             format!("Waiting for posts on {}…", names.join(", ")),
             theme.dim,
