@@ -120,5 +120,16 @@ pub fn draw_tabs(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> 
         hits.push((Rect::new(x, area.y, w, 1), i));
         x += w;
     }
+    // Tabs past the edge are said by the marker, even when the last label fit to the cell
+    // (or its separator took the last one).
+    let hidden = hits.last().is_some_and(|&(_, i)| i + 1 < labels.len());
+    if hidden && buf[(right - 1, area.y)].symbol() != "›" {
+        buf.set_span(right - 1, area.y, &Span::styled("›", theme.dim), 1);
+        if let Some((r, _)) = hits.last_mut()
+            && r.right() > right - 1
+        {
+            r.width -= 1;
+        }
+    }
     hits
 }

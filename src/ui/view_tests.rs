@@ -386,3 +386,33 @@ fn overlays_taller_than_the_window_scroll_and_say_so() {
         "the legend at the end: {screen}"
     );
 }
+
+/// However the labels fall against the right edge, tabs past it are marked `›`.
+#[test]
+fn tabs_past_the_edge_are_always_marked() {
+    let titles = [
+        "Home",
+        "Federated",
+        "#rust",
+        "Local + #tokio",
+        "Direct",
+        "Notifications",
+    ];
+    let state = State::new(
+        titles
+            .iter()
+            .map(|t| (t.to_string(), vec![StreamSpec::User]))
+            .collect(),
+        UiSettings::default(),
+        now(),
+    );
+    for width in 20..=90u16 {
+        let mut view = ViewState::default();
+        let t = render(&state, &mut view, width, 6);
+        let shown: Vec<usize> = (0..width).filter_map(|x| view.tab_at(x, 0)).collect();
+        let last_cell = t.backend().buffer()[(width - 1, 0)].symbol().to_string();
+        if !shown.contains(&(titles.len() - 1)) {
+            assert_eq!(last_cell, "›", "width {width}");
+        }
+    }
+}
