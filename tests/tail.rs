@@ -647,60 +647,6 @@ async fn a_bad_config_file_exits_2_with_file_line_and_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn check_reports_each_part() {
-    let server = server(Flavor::Mastodon).await;
-    let mut run = tootwatch(
-        &server,
-        &server.token(),
-        &["check", "user", "#rust", "list:Friends"],
-    );
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    assert_eq!(run.exit_code().await, 0, "{lines:#?}");
-    assert!(lines[0].starts_with("OK   instance"), "{lines:#?}");
-    assert!(
-        lines[1].starts_with("OK   token      valid for @"),
-        "{lines:#?}"
-    );
-    // A bare token: markers are read, not written.
-    assert!(
-        lines[2].starts_with(
-            "NOTE markers    read from the server, not written: only a token from `tootwatch login`"
-        ),
-        "{lines:#?}"
-    );
-    assert!(lines[3].starts_with("OK   streaming"), "{lines:#?}");
-    assert!(
-        lines[4].starts_with("OK   stream     user: subscribed over"),
-        "{lines:#?}"
-    );
-    assert!(
-        lines[5].starts_with("OK   stream     hashtag:rust"),
-        "{lines:#?}"
-    );
-    assert!(
-        lines[6].starts_with("OK   stream     list:42"),
-        "{lines:#?}"
-    );
-    assert_eq!(lines.len(), 7);
-
-    let mut run = tootwatch(&server, "bad", &["check"]);
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    assert_eq!(run.exit_code().await, 3);
-    assert!(lines[1].starts_with("FAIL token"), "{lines:#?}");
-    // Like every failing run, one line on stderr.
-    assert_eq!(
-        run.rest_of_stderr().await,
-        ["tootwatch: 2 checks failed: the FAIL lines say what is wrong and what to do"]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
     let server = server(Flavor::Mastodon).await;
     let dir = tempfile::tempdir().unwrap();

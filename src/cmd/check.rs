@@ -99,11 +99,33 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     }
 
     let mut groups = if args.streams.is_empty() {
-        let tabs = resolved.config.tab_streams();
+        // The tabs of this account; another account's tabs are checked with it.
+        let mut mine = Vec::new();
+        let tabs = &resolved.config.tabs;
+        for (tab, specs) in tabs.iter().zip(resolved.config.tab_streams()) {
+            match &tab.account {
+                Some(other) if Some(other) != resolved.account.as_ref() => report.line(
+                    Outcome::Note,
+                    "tab",
+                    &format!(
+                        "{} is of {other}: `tootwatch check --account {other}` checks it",
+                        tab.name.as_deref().map_or_else(
+                            || specs
+                                .iter()
+                                .map(|s| s.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            |n| format!("`{}`", crate::text::plain_line(n, 40))
+                        ),
+                    ),
+                ),
+                _ => mine.push(specs),
+            }
+        }
         if tabs.is_empty() {
             vec![vec![StreamSpec::User]]
         } else {
-            tabs
+            mine
         }
     } else {
         args.streams.clone()
