@@ -56,6 +56,8 @@ pub enum AppEvent {
     VerifyDue,
     /// SIGINT/SIGTERM/SIGHUP, or the end of a replay.
     Terminate,
+    /// A replay (or the demo) played its last event.
+    RecordingEnded,
     /// The picture URLs the last frame showed or came near (the view's, resolved as clicks
     /// are), in screen order.
     PicturesOnScreen(Vec<String>),

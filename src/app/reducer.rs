@@ -219,6 +219,11 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             state.quit = true;
             vec![Command::Quit]
         }
+        AppEvent::RecordingEnded => {
+            state.recording_ended = Some(true);
+            state.dirty = true;
+            Vec::new()
+        }
         AppEvent::PicturesOnScreen(urls) => super::pictures::on_screen(state, urls),
         AppEvent::ImageFetched { url, result } => super::pictures::fetched(state, url, result),
         AppEvent::ArchiveLoaded { target, kept } => {

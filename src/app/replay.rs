@@ -148,6 +148,7 @@ impl Replay {
                     return;
                 }
             }
+            let _ = tx.send(AppEvent::RecordingEnded).await;
         });
     }
 }

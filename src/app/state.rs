@@ -147,6 +147,9 @@ pub struct State {
     pub monitor: Option<Monitor>,
     /// An `--exec` hook is configured: matching posts are handed to it.
     pub has_hook: bool,
+    /// Set for a replay or the demo: the footer says a recording plays (`false`) or has
+    /// ended (`true`), where a live view says how its streams are.
+    pub recording_ended: Option<bool>,
     /// Entries of the active timeline on one screen (the PgUp/PgDn step), as last drawn.
     pub page_len: usize,
     /// How far the open overlay (the full post, the help) is scrolled, in lines; and how far
@@ -214,6 +217,7 @@ impl State {
             highlights: Default::default(),
             monitor: None,
             has_hook: false,
+            recording_ended: None,
             page_len: 5,
             overlay_scroll: 0,
             overlay_scroll_max: 0,

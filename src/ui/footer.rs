@@ -104,7 +104,14 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
             ));
             left.push(Span::styled(" · ", theme.dim));
         }
-        if let Some(tab) = state.active_tab() {
+        if let Some(ended) = state.recording_ended {
+            // A recording has no connection to speak of: what it is says more.
+            let text = match ended {
+                false => "playing a recording, not live",
+                true => "the recording has ended",
+            };
+            left.push(Span::styled(text, theme.dim));
+        } else if let Some(tab) = state.active_tab() {
             // Streams in trouble first: their reasons are what a narrow footer must not cut.
             let mut streams: Vec<_> = tab.streams.iter().collect();
             streams.sort_by_key(|s| std::cmp::Reverse(crate::app::tab::badness(&s.state)));

@@ -416,3 +416,20 @@ fn tabs_past_the_edge_are_always_marked() {
         }
     }
 }
+
+/// A replay or the demo says it is a recording, and when it has ended, where a live view
+/// says how its streams are.
+#[test]
+fn a_recording_says_so_and_when_it_has_ended() {
+    use crate::app::AppEvent;
+    use crate::app::reducer::update;
+    let mut state = sample_state();
+    state.recording_ended = Some(false);
+    let mut view = ViewState::default();
+    let screen = screen_text(&render(&state, &mut view, 80, 24));
+    assert!(screen.contains("playing a recording, not live"), "{screen}");
+    assert!(!screen.contains("home live"), "{screen}");
+    update(&mut state, AppEvent::RecordingEnded);
+    let screen = screen_text(&render(&state, &mut view, 80, 24));
+    assert!(screen.contains("the recording has ended"), "{screen}");
+}

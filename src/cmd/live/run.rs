@@ -107,6 +107,9 @@ pub async fn run(
     };
     let mut state = State::new(groups, options.settings, now());
     state.monitor = options.monitor;
+    if let Source::Replay(_) = &source {
+        state.recording_ended = Some(false);
+    }
     state.highlights = options.highlights;
     state.has_hook = options.hook.is_some();
     state.set_accounts(options.accounts, &options.tab_accounts);
