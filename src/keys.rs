@@ -155,7 +155,7 @@ pub(crate) const ROWS: &[Row] = &[
     Row {
         actions: &[Action::ToggleNotifications],
         help: "toggle notifications",
-        readme: "notification pane on/off (beside the timeline when wide, below when narrow)",
+        readme: "notification pane on/off (beside the timeline when wide, below when narrow; hidden at start when no tab has `user` or `user:notification`)",
     },
     Row {
         actions: &[Action::Search],

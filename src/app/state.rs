@@ -198,12 +198,18 @@ impl State {
             tabs.push(tab);
         }
         let core = LiveCore::new(core_subscriptions(&tabs, &[]), Cadence::default(), now);
+        // Notifications come on the home stream and its notification-only form: without
+        // either the pane would stay empty, and it starts hidden (`n` shows it).
+        let notified = tabs
+            .iter()
+            .flat_map(|t| &t.streams)
+            .any(|s| matches!(s.spec, StreamSpec::User | StreamSpec::UserNotification));
         State {
             core,
             tabs,
             active: 0,
             notifications: Notifications::default(),
-            show_notifications: true,
+            show_notifications: notified,
             accounts: vec![AccountView::default()],
             announcements: Vec::new(),
             overlay: Overlay::None,

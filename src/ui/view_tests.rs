@@ -433,3 +433,24 @@ fn a_recording_says_so_and_when_it_has_ended() {
     let screen = screen_text(&render(&state, &mut view, 80, 24));
     assert!(screen.contains("the recording has ended"), "{screen}");
 }
+
+/// Notifications come on the home stream only: a view without one starts without the pane.
+#[test]
+fn the_notification_pane_starts_hidden_where_nothing_can_fill_it() {
+    let tags = State::new(
+        vec![("#rust".into(), vec!["#rust".parse().unwrap()])],
+        UiSettings::default(),
+        now(),
+    );
+    assert!(!tags.show_notifications);
+    let screen = screen_text(&render(&tags, &mut ViewState::default(), 80, 24));
+    assert!(!screen.contains("Notifications"), "{screen}");
+    for home in [StreamSpec::User, StreamSpec::UserNotification] {
+        let state = State::new(
+            vec![("#rust".into(), vec!["#rust".parse().unwrap(), home])],
+            UiSettings::default(),
+            now(),
+        );
+        assert!(state.show_notifications);
+    }
+}
