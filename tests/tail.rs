@@ -446,6 +446,10 @@ async fn record_appends_raw_events_with_time_and_stream() {
     assert_eq!(lines[0]["payload"], status.as_str());
     assert_eq!(lines[1]["payload"], "3");
     assert!(lines[0]["at_ms"].as_u64().unwrap() > 0);
+    // It holds what the streams carried (direct messages too): its owner's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

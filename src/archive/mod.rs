@@ -484,10 +484,11 @@ impl Archive {
         Ok(gone)
     }
 
-    /// Gives freed pages back to the file system.
+    /// Gives freed pages back to the file system. The checkpoint comes after the vacuum: in
+    /// WAL mode a vacuum writes the whole file into the log, which then held as much again.
     fn compact(&self) -> Result<(), ArchiveError> {
         self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
+            .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 }

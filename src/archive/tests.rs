@@ -136,6 +136,13 @@ fn forget_and_prune_free_what_they_say() {
     let gone = a.prune(1).unwrap();
     assert_eq!(gone, 200, "everything goes to fit one byte");
     assert!(a.stats().unwrap().accounts.is_empty());
+    // What is left is the file alone: the vacuum's copy of it is out of the log again, so
+    // the size prune reports is what the disk holds.
+    let file = std::fs::metadata(path(&dir)).unwrap().len();
+    assert_eq!(a.bytes(), file);
+    // Within its limit, nothing goes and nothing grows.
+    assert_eq!(a.prune(u64::MAX).unwrap(), 0);
+    assert_eq!(a.bytes(), file);
 }
 
 #[test]

@@ -86,8 +86,9 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
                 }
                 if a.readers > 0 {
                     parts.push(format!(
-                        "{} stream cursors of {} `tail --resume` reader{}",
+                        "{} stream cursor{} of {} `tail --resume` reader{}",
                         a.cursors,
+                        if a.cursors == 1 { "" } else { "s" },
                         a.readers,
                         if a.readers == 1 { "" } else { "s" }
                     ));

@@ -687,17 +687,17 @@ pub(crate) fn stream_failure(
 }
 
 fn open_record(path: &Path) -> Result<BufWriter<std::fs::File>, Failure> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(BufWriter::new)
-        .map_err(|e| {
-            Failure::other(format!(
-                "cannot open the record file {}: {e}",
-                path.display()
-            ))
-        })
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // It holds what the streams carried, direct messages too: the owner's alone.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(BufWriter::new).map_err(|e| {
+        Failure::other(format!(
+            "cannot open the record file {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 #[cfg(test)]
