@@ -99,7 +99,7 @@ async fn tail_resume_prints_exactly_what_was_posted_between_two_runs() {
             .contains("5 posts, 0 notifications, 0 conversations"),
         "{stats:?}"
     );
-    assert!(stats.1.contains("1 deletes remembered"), "{stats:?}");
+    assert!(stats.1.contains("1 delete remembered"), "{stats:?}");
     assert!(
         stats
             .1
@@ -150,7 +150,7 @@ async fn the_archive_command_reports_prunes_and_forgets() {
     let account = server.base_url();
     assert!(
         out.contains(&format!(
-            "{account}: 1 deletes remembered; 1 stream cursors of 1 `tail --resume` reader"
+            "{account}: 1 delete remembered; 1 stream cursor of 1 `tail --resume` reader"
         )),
         "{out}"
     );

@@ -661,11 +661,15 @@ async fn a_hostile_refusal_prints_one_clean_line() {
     let stderr = run.rest_of_stderr().await;
     assert_eq!(code, 3, "{stderr:?}");
     assert_clean_output(&stderr);
-    assert_eq!(stderr.len(), 1, "{stderr:?}");
+    assert_eq!(stderr.len(), 2, "{stderr:?}");
+    assert_eq!(
+        stderr[0],
+        "tootwatch: public: connecting (server-sent events)"
+    );
     // The escape sequences and controls are gone; their printable remains are inert text.
     assert!(
-        stderr[0].starts_with(
-            "tootwatch: public: the server refused the stream \
+        stderr[1].starts_with(
+            "tootwatch: public: failed: the server refused the stream \
              (400 No such stream redclickbellinvoicefdp.exeiso)"
         ),
         "{stderr:?}"

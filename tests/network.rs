@@ -469,7 +469,7 @@ async fn tail_exits_3_once_when_the_token_is_revoked_mid_stream() {
         let stderr = run.rest_of_stderr().await;
         let last = stderr.last().cloned().unwrap_or_default();
         assert!(
-            last.starts_with("tootwatch: public: the server refused the access token")
+            last.starts_with("tootwatch: public: failed: the server refused the access token")
                 && last.contains("revoked while streaming"),
             "{transport}: {stderr:?}"
         );

@@ -299,7 +299,7 @@ async fn tail_exits_3_with_the_servers_words_when_the_token_lacks_the_scope() {
     let last = stderr.last().cloned().unwrap_or_default();
     assert!(
         last.starts_with(&format!(
-            "tootwatch: public: the server refused the access token for this stream ({NO_SCOPE}); sign in again"
+            "tootwatch: public: failed: the server refused the access token for this stream ({NO_SCOPE}); sign in again"
         )),
         "{stderr:?}"
     );

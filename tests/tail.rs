@@ -209,18 +209,23 @@ async fn a_bad_token_exits_3_with_one_clear_line() {
         );
         assert_eq!(run.exit_code().await, 3, "transport {transport}");
         let stderr = run.rest_of_stderr().await;
-        assert_eq!(stderr.len(), 1, "{stderr:?}");
+        // Connecting, then the one line of the failure.
+        assert_eq!(stderr.len(), 2, "{stderr:?}");
         assert!(
-            stderr[0].starts_with(
-                "tootwatch: user: the server refused the access token (401 Invalid access token)"
-            ),
-            "{}",
-            stderr[0]
+            stderr[0].starts_with("tootwatch: user: connecting ("),
+            "{stderr:?}"
         );
         assert!(
-            stderr[0].contains("--token"),
+            stderr[1].starts_with(
+                "tootwatch: user: failed: the server refused the access token (401 Invalid access token)"
+            ),
+            "{}",
+            stderr[1]
+        );
+        assert!(
+            stderr[1].contains("--token"),
             "says what to do: {}",
-            stderr[0]
+            stderr[1]
         );
     }
     // The token the server refused was never repeated in a URL.
@@ -248,9 +253,9 @@ async fn a_refused_stream_exits_3_and_names_it() {
         );
         assert_eq!(run.exit_code().await, 3);
         let stderr = run.rest_of_stderr().await;
-        assert_eq!(stderr.len(), 1, "{stderr:?}");
+        assert_eq!(stderr.len(), 2, "{stderr:?}");
         assert!(
-            stderr[0].starts_with("tootwatch: public:remote: the server refused the stream (400 Unknown channel requested)"),
+            stderr[1].starts_with("tootwatch: public:remote: failed: the server refused the stream (400 Unknown channel requested)"),
             "{stderr:?}"
         );
     }
@@ -483,7 +488,7 @@ async fn a_bad_token_on_a_polled_stream_exits_3_too() {
     assert_eq!(stderr.len(), 2, "{stderr:?}");
     assert!(
         stderr[1].starts_with(
-            "tootwatch: hashtag:rust: the server refused the access token (401 Invalid access token); sign in again"
+            "tootwatch: hashtag:rust: failed: the server refused the access token (401 Invalid access token); sign in again"
         ),
         "{stderr:?}"
     );

@@ -354,7 +354,7 @@ async fn forcing_a_transport_the_server_lacks_suggests_the_other_one() {
         &server.token(),
         &["tail", "--transport", "sse", "user"],
     );
-    let line = run.stderr_until("user:").await;
+    let line = run.stderr_until("user: failed").await;
     assert!(line.contains("try --transport auto"), "{line}");
     assert!(!line.contains("--streaming-url"), "{line}");
     assert_eq!(run.exit_code().await, 1, "{line}");

@@ -82,7 +82,12 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
                     ));
                 }
                 if a.tombstones > 0 {
-                    parts.push(format!("{} deletes remembered", a.tombstones));
+                    let deletes = if a.tombstones == 1 {
+                        "delete"
+                    } else {
+                        "deletes"
+                    };
+                    parts.push(format!("{} {deletes} remembered", a.tombstones));
                 }
                 if a.readers > 0 {
                     parts.push(format!(

@@ -184,7 +184,11 @@ impl fmt::Display for ConnectionState {
 pub(crate) fn format_delay(d: Duration) -> String {
     let secs = d.as_secs_f64();
     if secs < 1.0 {
-        format!("{secs:.1} s")
+        // Tenths rounded up: a wait still running never reads "0.0 s".
+        match d.as_millis().div_ceil(100).max(1) {
+            10 => "1 s".into(),
+            tenths => format!("0.{tenths} s"),
+        }
     } else if secs < 120.0 {
         format!("{} s", secs.round() as u64)
     } else {
@@ -207,6 +211,10 @@ mod tests {
             "reconnecting in 3 s because the server closed the stream"
         );
         assert_eq!(format_delay(Duration::from_millis(400)), "0.4 s");
+        assert_eq!(format_delay(Duration::from_millis(3)), "0.1 s");
+        assert_eq!(format_delay(Duration::from_millis(300)), "0.3 s");
+        assert_eq!(format_delay(Duration::from_millis(999)), "1 s");
+        assert_eq!(format_delay(Duration::ZERO), "0.1 s");
         assert_eq!(format_delay(Duration::from_secs(600)), "10 min");
     }
 }

@@ -317,10 +317,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                             connected.settings.transport,
                         ));
                     }
-                    // "connecting" is noise on a terminal; the rest matters.
-                    if !matches!(shown, ConnectionState::Connecting { .. }) {
-                        say_state(&args, &members[stream.0].name, &shown);
-                    }
+                    say_state(&args, &members[stream.0].name, &shown);
                     Ok(false)
                 }
                 Heard::Stream(StreamMessage::Event { stream, event, raw }) => {
@@ -669,19 +666,19 @@ pub(crate) fn stream_failure(
 ) -> Failure {
     match cause {
         FailureCause::Credentials => Failure::refused(format!(
-            "{stream}: {reason}; sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN (it needs the `read` scope)"
+            "{stream}: failed: {reason}; sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN (it needs the `read` scope)"
         )),
         FailureCause::Revoked => Failure::refused(format!(
-            "{stream}: {reason}; the token was revoked while streaming: get a new one"
+            "{stream}: failed: {reason}; the token was revoked while streaming: get a new one"
         )),
         FailureCause::StreamRefused => Failure::refused(format!(
-            "{stream}: {reason}; check the STREAM (`tootwatch check {stream}` explains more)"
+            "{stream}: failed: {reason}; check the STREAM (`tootwatch check {stream}` explains more)"
         )),
         FailureCause::NoStreaming if transport != TransportChoice::Auto => Failure::other(format!(
-            "{stream}: {reason}; the server may stream over the other transport: try --transport auto"
+            "{stream}: failed: {reason}; the server may stream over the other transport: try --transport auto"
         )),
         FailureCause::NoStreaming => Failure::other(format!(
-            "{stream}: {reason}; the server offers no streaming API we can use (try --streaming-url)"
+            "{stream}: failed: {reason}; the server offers no streaming API we can use (try --streaming-url)"
         )),
     }
 }
