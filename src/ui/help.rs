@@ -17,7 +17,7 @@ pub fn help_lines(keys: &Keymap) -> Vec<(String, &'static str)> {
 }
 
 /// What the tab bar's connection markers mean (the footer says it in words).
-const LEGEND: &str = "● live  ↻ polled  ↻! not delivering  ⟳ reconnecting  ✗ failed";
+const LEGEND: &str = "… connecting  ● live  ↻ polled  ↻! not delivering  ⟳ reconnecting  ✗ failed";
 
 /// Draws the help scrolled by `scroll` lines (as far as it goes); returns how far it can go.
 pub fn draw_help(

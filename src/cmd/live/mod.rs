@@ -25,10 +25,10 @@ pub struct MonitorOpts {
     /// footer line per stream that turns into a warning when it goes quiet
     #[arg(long)]
     pub monitor: bool,
-    /// Seconds a stream may be down or without a post before the monitor warns [default: 300]
+    /// With --monitor: seconds a stream may be down or without a post before it warns [default: 300]
     #[arg(long, value_name = "SECONDS", requires = "monitor")]
     pub stale_after: Option<f64>,
-    /// Ring the bell when a stream goes stale and for highlighted posts (monitor)
+    /// With --monitor: ring the bell when a stream goes stale and for highlighted posts
     #[arg(long, requires = "monitor")]
     pub bell: bool,
     /// For hashtag streams: posts with any of the tags (default), or all of them
