@@ -139,6 +139,39 @@ async fn a_server_that_accepts_and_never_answers_meets_the_connect_timeout() {
     }
 }
 
+/// A server that accepts and never answers is given one connect timeout at start, not one
+/// per path of the instance's discovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tail_gives_a_silent_server_one_timeout_at_start() {
+    let raw = RawServer::start(RawFault::Silent).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("slow.toml");
+    std::fs::write(&config, "[transport]\nconnect_timeout_secs = 0.3\n").unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tootwatch"))
+        .args([
+            "tail",
+            "--instance",
+            &raw.base_url(),
+            "--token",
+            "t",
+            "user",
+        ])
+        .env("TOOTWATCH_CONFIG", &config)
+        .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
+        .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
+        .env_remove("TOOTWATCH_ACCOUNT")
+        .output();
+    let out = within("the exit", out).await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+    assert_eq!(
+        raw.accepted(),
+        1,
+        "/api/v1/instance was not asked after v2 timed out"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_that_goes_silent_after_the_headers_meets_the_read_timeout() {
     // Headers (SSE) or the upgrade (WS), then nothing: not even a heartbeat or a ping.

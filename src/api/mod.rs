@@ -170,6 +170,9 @@ impl Api {
     pub(crate) async fn instance(&self) -> Result<Instance, ApiError> {
         match self.get::<Instance>("api/v2/instance", false).await {
             Ok(i) => Ok(i),
+            // A server that cannot be reached (or does not answer in time) would not answer
+            // the older path either: asking would double the wait.
+            Err(e @ ApiError::Network(_)) => Err(e),
             Err(v2) => match self.get::<Instance>("api/v1/instance", false).await {
                 Ok(i) => Ok(i),
                 Err(ApiError::Status { status: 404, .. }) => Err(v2),
