@@ -655,6 +655,35 @@ async fn a_bad_config_file_exits_2_with_file_line_and_key() {
     );
 }
 
+#[test]
+fn a_bad_instance_in_the_config_is_named_there_not_as_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("accounts.toml");
+    std::fs::write(
+        &config,
+        "[accounts.a]\ninstance = \"ftp://x\"\ntoken = \"t\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tootwatch"))
+        .args(["tail", "user"])
+        .env("TOOTWATCH_CONFIG", &config)
+        .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
+        .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
+        .env_remove("TOOTWATCH_INSTANCE")
+        .env_remove("TOOTWATCH_TOKEN")
+        .env_remove("TOOTWATCH_ACCOUNT")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the `instance` of account `a` (in ")
+            && stderr.contains("accounts.toml")
+            && !stderr.contains("--instance"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
     let server = server(Flavor::Mastodon).await;

@@ -299,7 +299,14 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
                 where_config()
             ))
         })?;
-    let instance = parse_base_url(&instance_text, "--instance", opts.insecure)?;
+    // Named where it was written: the flag, or the account's entry in the config.
+    let instance_source = match (&opts.instance, &account_name) {
+        (None, Some(name)) if config.accounts.contains_key(name) => {
+            format!("the `instance` of account `{name}` ({})", where_config())
+        }
+        _ => "--instance".to_string(),
+    };
+    let instance = parse_base_url(&instance_text, &instance_source, opts.insecure)?;
     let streaming_text = opts
         .streaming_url
         .clone()
