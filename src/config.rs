@@ -434,25 +434,34 @@ impl Config {
                 message: e.message,
             });
         }
-        if self.ui.timeline_len == 0 || self.ui.notifications_len == 0 {
-            return Err(err(
-                "ui".into(),
-                "[ui]",
-                "timeline_len and notifications_len must be at least 1".into(),
-            ));
+        // Each bound names its own key and line.
+        for (key, value, least) in [
+            ("ui.timeline_len", self.ui.timeline_len as u64, 1),
+            ("ui.notifications_len", self.ui.notifications_len as u64, 1),
+            (
+                "limits.max_event_bytes",
+                self.limits.max_event_bytes as u64,
+                1024,
+            ),
+            (
+                "limits.channel_capacity",
+                self.limits.channel_capacity as u64,
+                1,
+            ),
+        ] {
+            if value < least {
+                return Err(err(
+                    key.into(),
+                    key.rsplit('.').next().unwrap_or(key),
+                    format!("must be at least {least}"),
+                ));
+            }
         }
         if self.ui.max_image_bytes < 1024 {
             return Err(err(
                 "ui.max_image_bytes".into(),
                 "max_image_bytes",
                 "must be at least 1024".into(),
-            ));
-        }
-        if self.limits.max_event_bytes < 1024 || self.limits.channel_capacity == 0 {
-            return Err(err(
-                "limits".into(),
-                "[limits]",
-                "max_event_bytes must be at least 1024 and channel_capacity at least 1".into(),
             ));
         }
         Ok(())
@@ -543,6 +552,38 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("/home/u/.config/tootwatch/config.toml"))
+    }
+
+    #[test]
+    fn a_value_below_its_bound_is_named_with_its_line() {
+        for (text, line, key, least) in [
+            (
+                "[limits]\nchannel_capacity = 8\nmax_event_bytes = 10\n",
+                3,
+                "limits.max_event_bytes",
+                "1024",
+            ),
+            (
+                "[limits]\nchannel_capacity = 0\n",
+                2,
+                "limits.channel_capacity",
+                "1",
+            ),
+            (
+                "[ui]\n\nnotifications_len = 0\n",
+                3,
+                "ui.notifications_len",
+                "1",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, Some(line), "{text}");
+            assert_eq!(e.key.as_deref(), Some(key), "{text}");
+            assert!(
+                e.to_string().contains(&format!("must be at least {least}")),
+                "{e}"
+            );
+        }
     }
 
     #[test]
