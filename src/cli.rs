@@ -180,9 +180,45 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 
 /// The man page (roff), as `tootwatch manpage` prints it.
 pub fn manpage() -> std::io::Result<Vec<u8>> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let man = clap_mangen::Man::new(cmd.clone());
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    // Every command and its options in this one page: no tootwatch-tail(1) is installed
+    // beside it for the usual list of pages to point at.
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("tootwatch {}", sub.get_name());
+        command_section(&mut out, sub, &name)?;
+        for inner in sub.get_subcommands().filter(|s| !s.is_hide_set()) {
+            command_section(&mut out, inner, &format!("{name} {}", inner.get_name()))?;
+        }
+    }
+    man.render_extra_section(&mut out)?;
+    man.render_version_section(&mut out)?;
     Ok(out)
+}
+
+/// A command's part of the man page: its heading, then its synopsis, what it does and its
+/// options as sub-headings.
+fn command_section(out: &mut Vec<u8>, cmd: &clap::Command, name: &str) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone().bin_name(name.to_string()));
+    let mut part = Vec::new();
+    man.render_synopsis_section(&mut part)?;
+    man.render_description_section(&mut part)?;
+    man.render_options_section(&mut part)?;
+    out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+    // roff escapes a text line's leading dot: only the section macros start with `.SH `.
+    out.extend_from_slice(
+        String::from_utf8_lossy(&part)
+            .replace(".SH ", ".SS ")
+            .as_bytes(),
+    );
+    Ok(())
 }
 
 fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode, Failure> {
