@@ -664,18 +664,8 @@ fn a_bad_instance_in_the_config_is_named_there_not_as_a_flag() {
         "[accounts.a]\ninstance = \"ftp://x\"\ntoken = \"t\"\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tootwatch"))
-        .args(["tail", "user"])
-        .env("TOOTWATCH_CONFIG", &config)
-        .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
-        .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
-        .env_remove("TOOTWATCH_INSTANCE")
-        .env_remove("TOOTWATCH_TOKEN")
-        .env_remove("TOOTWATCH_ACCOUNT")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = tootwatch_with_config(dir.path(), &config, &["tail", "user"]);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("the `instance` of account `a` (in ")
             && stderr.contains("accounts.toml")

@@ -467,22 +467,7 @@ fn tab_accounts_that_cannot_be_used_exit_2() {
         "[accounts.a]\ninstance = \"http://127.0.0.1:9\"\ntoken = \"t\"\n[[tabs]]\nstreams = [\"user\"]\naccount = \"nobody@x.example\"\n",
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_tootwatch"))
-            .args(args)
-            .env("TOOTWATCH_CONFIG", &config)
-            .env("TOOTWATCH_DATA_DIR", dir.path().join("data"))
-            .env("TOOTWATCH_LOG_FILE", dir.path().join("log"))
-            .env_remove("TOOTWATCH_INSTANCE")
-            .env_remove("TOOTWATCH_TOKEN")
-            .env_remove("TOOTWATCH_ACCOUNT")
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| tootwatch_with_config(dir.path(), &config, args);
     let (code, stderr) = run(&[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(

@@ -158,3 +158,26 @@ pub async fn publish_until_taken(server: &FakeServer, stream: &str, event: &str,
         .await;
     }
 }
+
+/// `tootwatch ARGS` with the config file `config` alone: no instance, token or account from
+/// the environment; data and log in `dir`. Its exit code and stderr.
+pub fn tootwatch_with_config(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    args: &[&str],
+) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tootwatch"))
+        .args(args)
+        .env("TOOTWATCH_CONFIG", config)
+        .env("TOOTWATCH_DATA_DIR", dir.join("data"))
+        .env("TOOTWATCH_LOG_FILE", dir.join("log"))
+        .env_remove("TOOTWATCH_INSTANCE")
+        .env_remove("TOOTWATCH_TOKEN")
+        .env_remove("TOOTWATCH_ACCOUNT")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
