@@ -385,18 +385,26 @@ pub struct Connected {
     pub settings: Arc<StreamSettings>,
     /// The server could not be reached (only with `offline_ok`): the message `connect` gives.
     pub offline: Option<String>,
+    /// The server refused the token (401), in its words (only from [`connect_live`]).
+    pub token_refused: Option<String>,
 }
 
 pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, Failure> {
-    connect_with(resolved, keep_raw, false).await
+    open(resolved, keep_raw, false, false).await
 }
 
-/// As [`connect`]; with `offline_ok`, a server that cannot be reached is not an error: the
-/// live view shows what the archive kept and its streams keep trying.
-pub async fn connect_with(
+/// For the live view: a server that cannot be reached is not an error when `offline_ok` (the
+/// view shows what the archive kept and its streams keep trying); and the token is asked
+/// about alongside the discovery, for the view not to open on a refused one.
+pub async fn connect_live(resolved: &Resolved, offline_ok: bool) -> Result<Connected, Failure> {
+    open(resolved, false, offline_ok, true).await
+}
+
+async fn open(
     resolved: &Resolved,
     keep_raw: bool,
     offline_ok: bool,
+    check_token: bool,
 ) -> Result<Connected, Failure> {
     let http = api::http_client(resolved.timing.connect_timeout)
         .map_err(|e| Failure::other(format!("cannot set up HTTP: {e}")))?;
@@ -407,7 +415,26 @@ pub async fn connect_with(
         resolved.timing.connect_timeout,
     );
     let mut offline = None;
-    let instance = match api.instance().await {
+    let verify = async {
+        match check_token && resolved.token.is_some() {
+            true => Some(api.verify_credentials().await),
+            false => None,
+        }
+    };
+    let (instance, verified) = tokio::join!(api.instance(), verify);
+    // A token that may not read accounts (403) may still read its streams: 401 alone counts.
+    let token_refused = match verified {
+        Some(Err(ApiError::Status {
+            status: 401,
+            message,
+        })) => Some(message),
+        Some(Err(e)) => {
+            tracing::warn!("verifying the token failed: {e}");
+            None
+        }
+        _ => None,
+    };
+    let instance = match instance {
         Ok(i) => Some(i),
         Err(ApiError::Network(e)) => {
             let message = format!(
@@ -447,6 +474,7 @@ pub async fn connect_with(
         instance,
         settings,
         offline,
+        token_refused,
     })
 }
 

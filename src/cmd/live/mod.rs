@@ -283,7 +283,7 @@ pub async fn live(
     let connected = futures_util::future::try_join_all(
         all_resolved
             .iter()
-            .map(|r| setup::connect_with(r, false, offline_ok)),
+            .map(|r| setup::connect_live(r, offline_ok)),
     )
     .await?;
     for (c, name) in connected.iter().zip(&archive_names) {
@@ -293,7 +293,16 @@ pub async fn live(
             return Err(Failure::other(message.clone()));
         }
     }
-    refuse_refused_tokens(&all_resolved, &connected).await?;
+    // A refused token ends the run before the view opens, as it ends `tail`: the archive of
+    // whoever used the server before is not shown to it.
+    for (r, c) in all_resolved.iter().zip(&connected) {
+        if let Some(message) = &c.token_refused {
+            let who = r.account.as_deref().unwrap_or(r.instance.as_str());
+            return Err(Failure::refused(format!(
+                "{who}: the server refused the access token (401 {message}); sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN"
+            )));
+        }
+    }
     let names: Vec<String> = all_resolved
         .iter()
         .map(|r| {
@@ -468,35 +477,4 @@ fn valid_speed(speed: f64) -> Result<f64, Failure> {
             "--speed must be a number above 0 and at most 1000 (1 = as recorded)",
         ))
     }
-}
-
-/// A token the server refuses (401) ends the run before the view opens, as it ends `tail`:
-/// the archive of whoever used the server before is not shown to it. An unreachable server
-/// is not asked (the view shows the archive offline); a token that may not read accounts
-/// (403) may still read its streams.
-async fn refuse_refused_tokens(
-    resolved: &[&setup::Resolved],
-    connected: &[setup::Connected],
-) -> Result<(), Failure> {
-    let asked = resolved
-        .iter()
-        .zip(connected)
-        .filter(|(r, c)| r.token.is_some() && c.offline.is_none())
-        .map(|(r, c)| async move { (r, c.api.verify_credentials().await) });
-    for (r, answer) in futures_util::future::join_all(asked).await {
-        match answer {
-            Err(crate::api::ApiError::Status {
-                status: 401,
-                message,
-            }) => {
-                let who = r.account.as_deref().unwrap_or(r.instance.as_str());
-                return Err(Failure::refused(format!(
-                    "{who}: the server refused the access token (401 {message}); sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN"
-                )));
-            }
-            Err(e) => tracing::warn!("verifying the token failed: {e}"),
-            Ok(_) => {}
-        }
-    }
-    Ok(())
 }
