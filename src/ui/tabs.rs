@@ -97,6 +97,7 @@ pub fn draw_tabs(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> 
         buf.set_span(x, area.y, &Span::styled("‹", theme.dim), 1);
         x += 1;
     }
+    let mut cut = false;
     for (i, line) in labels.iter().enumerate().skip(start) {
         if x >= right {
             break;
@@ -110,20 +111,15 @@ pub fn draw_tabs(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) -> 
         }
         let room = right - x;
         let w = (widths[i] as u16).min(room);
-        if (widths[i] as u16) > room && room > 0 {
-            // Cut label: leave the last cell for a marker saying there is more.
-            buf.set_line(x, area.y, line, room.saturating_sub(1));
-            buf.set_span(right - 1, area.y, &Span::styled("›", theme.dim), 1);
-        } else {
-            buf.set_line(x, area.y, line, w);
-        }
+        cut = widths[i] as u16 > room;
+        buf.set_line(x, area.y, line, w);
         hits.push((Rect::new(x, area.y, w, 1), i));
         x += w;
     }
-    // Tabs past the edge are said by the marker, even when the last label fit to the cell
-    // (or its separator took the last one).
+    // A label cut at the edge, or tabs past it (also when the last label fit to the cell, or
+    // its separator took the last one), are said by a marker in the last cell.
     let hidden = hits.last().is_some_and(|&(_, i)| i + 1 < labels.len());
-    if hidden && buf[(right - 1, area.y)].symbol() != "›" {
+    if cut || hidden {
         buf.set_span(right - 1, area.y, &Span::styled("›", theme.dim), 1);
         if let Some((r, _)) = hits.last_mut()
             && r.right() > right - 1
