@@ -49,8 +49,7 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             if state.overlay == Overlay::None {
                 step(state, by);
             } else {
-                let from = state.overlay_scroll.min(state.overlay_scroll_max);
-                scroll_overlay(state, from.saturating_add_signed(by));
+                scroll_overlay(state, overlay_at(state).saturating_add_signed(by));
             }
             state.dirty = true;
             Vec::new()
@@ -418,6 +417,11 @@ fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Comman
     commands
 }
 
+/// The line the open overlay shows at its top, as last drawn.
+fn overlay_at(state: &State) -> usize {
+    state.overlay_scroll.min(state.overlay_scroll_max)
+}
+
 /// The open overlay scrolled to line `to`, as far as it went when last drawn; `usize::MAX`
 /// stays at the end however far that moves (a picture that arrives makes a post taller).
 fn scroll_overlay(state: &mut State, to: usize) {
@@ -518,13 +522,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
     };
     // An overlay covers the timeline: the moving keys scroll it, and never move what it hides.
     if state.overlay != Overlay::None {
-        let page = state.page_len.max(1);
-        let scroll = state.overlay_scroll.min(state.overlay_scroll_max);
+        let (at, page) = (overlay_at(state), state.overlay_page.max(1));
         let to = match action {
-            Action::Down => Some(scroll.saturating_add(1).min(state.overlay_scroll_max)),
-            Action::Up => Some(scroll.saturating_sub(1)),
-            Action::PageDown => Some(scroll.saturating_add(page).min(state.overlay_scroll_max)),
-            Action::PageUp => Some(scroll.saturating_sub(page)),
+            Action::Down => Some(at.saturating_add(1)),
+            Action::Up => Some(at.saturating_sub(1)),
+            Action::PageDown => Some(at.saturating_add(page)),
+            Action::PageUp => Some(at.saturating_sub(page)),
             Action::Top => Some(0),
             Action::Bottom => Some(usize::MAX),
             _ => None,

@@ -152,10 +152,12 @@ pub struct State {
     pub recording_ended: Option<bool>,
     /// Entries of the active timeline on one screen (the PgUp/PgDn step), as last drawn.
     pub page_len: usize,
-    /// How far the open overlay (the full post, the help) is scrolled, in lines; and how far
-    /// it can be, as last drawn (a post taller than the window, the help on a small one).
+    /// How far the open overlay (the full post, the help) is scrolled, in lines; how far it
+    /// can be and how many lines show at once, as last drawn (a post taller than the window,
+    /// the help on a small one).
     pub overlay_scroll: usize,
     pub overlay_scroll_max: usize,
+    pub overlay_page: usize,
     /// The last frame showed the notification pane: what is at its top is read.
     pub notifications_drawn: bool,
     /// Something visible changed since the last frame.
@@ -227,6 +229,7 @@ impl State {
             page_len: 5,
             overlay_scroll: 0,
             overlay_scroll_max: 0,
+            overlay_page: 1,
             notifications_drawn: false,
             dirty: true,
             quit: false,

@@ -27,8 +27,8 @@ pub fn draw_detail(
     wanted: &mut Vec<String>,
     // Where downloaded pictures were drawn whole, for a pixel protocol.
     drawn: &mut Vec<PictureArea>,
-    // How far the post can scroll in `area` (it scrolls by `state.overlay_scroll`).
-    scroll_max: &mut usize,
+    // How the post fit `area` (it scrolls by `state.overlay_scroll`).
+    fit: &mut super::OverlayFit,
 ) -> Vec<LinkArea> {
     let mut links = Vec::new();
     let entry = state
@@ -141,16 +141,16 @@ pub fn draw_detail(
         lines.extend(url_lines);
     }
     // Taller than the window: it scrolls, and the border says where more is.
-    let (scroll, max) =
+    let (scroll, fitted) =
         super::scroll_window(lines.len(), usize::from(inner.height), state.overlay_scroll);
-    *scroll_max = max;
+    *fit = fitted;
     links::place_scrolled(&mut links, body.links, inner, 0, body_first, scroll);
     graphics::place_scrolled(drawn, body.pictures, inner, 0, body_first, scroll);
     links::place_scrolled(&mut links, &url_runs, inner, 0, 0, scroll);
     Paragraph::new(lines)
         .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(inner, buf);
-    let block = match super::scroll_mark(scroll, max, theme) {
+    let block = match super::scroll_mark(scroll, fit.scroll_max, theme) {
         Some(mark) => block.title_bottom(mark),
         None => block,
     };

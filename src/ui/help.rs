@@ -19,14 +19,14 @@ pub fn help_lines(keys: &Keymap) -> Vec<(String, &'static str)> {
 /// What the tab bar's connection markers mean (the footer says it in words).
 const LEGEND: &str = "… connecting  ● live  ↻ polled  ↻! not delivering  ⟳ reconnecting  ✗ failed";
 
-/// Draws the help scrolled by `scroll` lines (as far as it goes); returns how far it can go.
+/// Draws the help scrolled by `scroll` lines (as far as it goes); returns how it fit.
 pub fn draw_help(
     buf: &mut Buffer,
     area: Rect,
     theme: &Theme,
     keys: &Keymap,
     scroll: usize,
-) -> usize {
+) -> super::OverlayFit {
     let rows = help_lines(keys);
     let close = keys
         .label(Action::Back)
@@ -70,8 +70,8 @@ pub fn draw_help(
         Span::styled(LEGEND, theme.dim),
     ]));
     let inner_h = usize::from(h.saturating_sub(2));
-    let (scroll, max) = super::scroll_window(lines.len(), inner_h, scroll);
-    let block = match super::scroll_mark(scroll, max, theme) {
+    let (scroll, fit) = super::scroll_window(lines.len(), inner_h, scroll);
+    let block = match super::scroll_mark(scroll, fit.scroll_max, theme) {
         Some(mark) => block.title_bottom(mark),
         None => block,
     };
@@ -80,7 +80,7 @@ pub fn draw_help(
         .block(block)
         .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(rect, buf);
-    max
+    fit
 }
 
 /// Clears `rect` for an overlay. A wide character just left of it would reach into the

@@ -69,8 +69,8 @@ pub struct ViewState {
     graphics: graphics::Graphics,
     /// The last frame drew the notification pane (with room for it, not under the help).
     notifications_drawn: bool,
-    /// How far the overlay of the last frame could scroll (0: it fits, or none was drawn).
-    overlay_scroll_max: usize,
+    /// How the overlay of the last frame fit (nothing to scroll when none was drawn).
+    overlay: OverlayFit,
 }
 
 impl Default for ViewState {
@@ -85,7 +85,7 @@ impl Default for ViewState {
             picture_areas: Vec::new(),
             graphics: graphics::Graphics::default(),
             notifications_drawn: false,
-            overlay_scroll_max: 0,
+            overlay: OverlayFit::default(),
         }
     }
 }
@@ -106,9 +106,9 @@ impl ViewState {
         self.page_len.max(1)
     }
 
-    /// How many lines the overlay of the last frame could scroll by, at most.
-    pub fn overlay_scroll_max(&self) -> usize {
-        self.overlay_scroll_max
+    /// How the overlay of the last frame fit: how far it could scroll, a page of it.
+    pub fn overlay_fit(&self) -> OverlayFit {
+        self.overlay
     }
 
     /// Whether the reader could see the notification pane in the last frame.
@@ -194,7 +194,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
         body.y += h;
         body.height -= h;
     }
-    view.overlay_scroll_max = 0;
+    view.overlay = OverlayFit::default();
     match &state.overlay {
         Overlay::Detail { tab, id } => {
             view.links = detail::draw_detail(
@@ -207,7 +207,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
                 theme,
                 &mut view.pictures,
                 &mut view.picture_areas,
-                &mut view.overlay_scroll_max,
+                &mut view.overlay,
             );
         }
         _ => draw_main(frame, body, state, view, theme),
@@ -223,7 +223,7 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
             state.pictures.get(url)
         });
     if state.overlay == Overlay::Help {
-        view.overlay_scroll_max = help::draw_help(
+        view.overlay = help::draw_help(
             frame.buffer_mut(),
             area,
             theme,
@@ -233,11 +233,24 @@ pub fn draw(frame: &mut Frame, state: &State, view: &mut ViewState, theme: &Them
     }
 }
 
-/// How far an overlay of `total` lines in `height` rows is scrolled when `wanted`, and how far
-/// it can be.
-fn scroll_window(total: usize, height: usize, wanted: usize) -> (usize, usize) {
-    let max = total.saturating_sub(height);
-    (wanted.min(max), max)
+/// How an overlay (the full post, the help) fit its window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OverlayFit {
+    /// How many lines it can scroll by (0: it fits).
+    pub scroll_max: usize,
+    /// How many of its lines show at once: the step of PgDn / PgUp.
+    pub page: usize,
+}
+
+/// How far an overlay of `total` lines in `height` rows is scrolled when `wanted`, and how it
+/// fits.
+fn scroll_window(total: usize, height: usize, wanted: usize) -> (usize, OverlayFit) {
+    let scroll_max = total.saturating_sub(height);
+    let fit = OverlayFit {
+        scroll_max,
+        page: height,
+    };
+    (wanted.min(scroll_max), fit)
 }
 
 /// The mark of an overlay that scrolls, at the left of its bottom border: where more is.

@@ -342,17 +342,25 @@ fn overlays_taller_than_the_window_scroll_and_say_so() {
         id: "106".into(),
     };
     let mut view = ViewState::default();
-    let screen = screen_text(&render(&state, &mut view, 80, 12));
-    assert!(view.overlay_scroll_max() > 0, "{screen}");
+    let screen = screen_text(&render(&state, &mut view, 80, 8));
+    let fit = view.overlay_fit();
+    // Taller than two windows, and a window unlike a page of the timeline.
+    assert!(fit.scroll_max > 1 + fit.page, "{fit:?} {screen}");
+    state.page_len = 1;
     assert!(
         screen.contains("↓ more") && !screen.contains("★"),
         "{screen}"
     );
-    state.overlay_scroll_max = view.overlay_scroll_max();
+    (state.overlay_scroll_max, state.overlay_page) = (fit.scroll_max, fit.page);
     key(&mut state, KeyCode::Char('j'));
     assert_eq!(state.overlay_scroll, 1);
+    // A page is what the window shows of the post, not a page of the timeline.
+    key(&mut state, KeyCode::PageDown);
+    assert_eq!(state.overlay_scroll, 1 + fit.page);
+    key(&mut state, KeyCode::PageUp);
+    assert_eq!(state.overlay_scroll, 1);
     key(&mut state, KeyCode::End);
-    let screen = screen_text(&render(&state, &mut view, 80, 12));
+    let screen = screen_text(&render(&state, &mut view, 80, 8));
     assert!(
         screen.contains("★") && screen.contains("↑ more"),
         "{screen}"
@@ -364,7 +372,7 @@ fn overlays_taller_than_the_window_scroll_and_say_so() {
     assert_eq!(still, selected, "the timeline under it did not move");
     // From the end, one line up.
     key(&mut state, KeyCode::Char('k'));
-    assert_eq!(state.overlay_scroll, view.overlay_scroll_max() - 1);
+    assert_eq!(state.overlay_scroll, fit.scroll_max - 1);
     // Opened again, a post starts at its top.
     key(&mut state, KeyCode::Esc);
     key(&mut state, KeyCode::Enter);
@@ -378,7 +386,7 @@ fn overlays_taller_than_the_window_scroll_and_say_so() {
         screen.contains("↓ more") && !screen.contains("✗ failed"),
         "{screen}"
     );
-    state.overlay_scroll_max = view.overlay_scroll_max();
+    state.overlay_scroll_max = view.overlay_fit().scroll_max;
     key(&mut state, KeyCode::End);
     let screen = screen_text(&render(&state, &mut view, 80, 10));
     assert!(

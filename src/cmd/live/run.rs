@@ -378,7 +378,8 @@ fn draw(
     }
     state.dirty = false;
     state.page_len = view.page_len();
-    state.overlay_scroll_max = view.overlay_scroll_max();
+    let fit = view.overlay_fit();
+    (state.overlay_scroll_max, state.overlay_page) = (fit.scroll_max, fit.page);
     state.notifications_drawn = view.notifications_drawn();
     Ok(())
 }
