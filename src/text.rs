@@ -95,6 +95,14 @@ fn strip_markup<'a>(html: &'a str, out: &mut String, budget: usize) -> &'a str {
     ""
 }
 
+/// `n` and the noun, plural unless one: `1 check`, `2 checks`.
+pub(crate) fn counted(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// One-line safe text for plain remote strings (names, spoilers, titles).
 pub(crate) fn plain_line(text: &str, max_chars: usize) -> String {
     let mut line = String::new();

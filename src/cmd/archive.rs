@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use crate::archive::Archive;
 use crate::config::Config;
 use crate::exit::Failure;
+use crate::text::counted;
 
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
@@ -82,20 +83,13 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
                     ));
                 }
                 if a.tombstones > 0 {
-                    let deletes = if a.tombstones == 1 {
-                        "delete"
-                    } else {
-                        "deletes"
-                    };
-                    parts.push(format!("{} {deletes} remembered", a.tombstones));
+                    parts.push(format!("{} remembered", counted(a.tombstones, "delete")));
                 }
                 if a.readers > 0 {
                     parts.push(format!(
-                        "{} stream cursor{} of {} `tail --resume` reader{}",
-                        a.cursors,
-                        if a.cursors == 1 { "" } else { "s" },
-                        a.readers,
-                        if a.readers == 1 { "" } else { "s" }
+                        "{} of {}",
+                        counted(a.cursors, "stream cursor"),
+                        counted(a.readers, "`tail --resume` reader")
                     ));
                 }
                 println!("{account}: {}", parts.join("; "));

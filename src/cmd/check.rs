@@ -44,10 +44,9 @@ impl Report {
     /// The exit code, and for a failure the one line on stderr every failing run gives.
     fn exit(&self) -> ExitCode {
         if self.failed > 0 {
-            let checks = if self.failed == 1 { "check" } else { "checks" };
             crate::exit::notice(format_args!(
-                "{} {checks} failed: the FAIL lines say what is wrong and what to do",
-                self.failed
+                "{} failed: the FAIL lines say what is wrong and what to do",
+                crate::text::counted(self.failed as u64, "check")
             ));
         }
         ExitCode::from(match self.worst {
