@@ -14,7 +14,9 @@ use crate::api::{self, Api, ApiError};
 use crate::config::{AccountConfig, Config, Limits};
 use crate::exit::Failure;
 use crate::model::Instance;
-use crate::stream::{StreamSettings, StreamSpec, Timing, TransportChoice, parse_group};
+use crate::stream::{
+    FailureCause, StreamSettings, StreamSpec, Timing, TransportChoice, parse_group,
+};
 
 /// Logs go to a file in the platform state dir, never to the terminal. `TOOTWATCH_LOG`
 /// sets the level (`warn`, `info`, `debug`, ...); the default is `info`.
@@ -534,6 +536,42 @@ pub async fn resolve_lists(
         }
     }
     Ok(lists.into_iter().map(|l| (l.id, l.title)).collect())
+}
+
+/// How a stream that ended for good ends the run: `STREAM: failed: why; what to do`, with
+/// the exit code of docs/cli.md (3 when the server refused, 1 when it cannot stream).
+pub(crate) fn stream_failure(
+    stream: &str,
+    reason: &str,
+    cause: FailureCause,
+    transport: TransportChoice,
+) -> Failure {
+    let (code, advice) = match cause {
+        FailureCause::Credentials => (
+            3,
+            "sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN (it needs the `read` scope)".to_string(),
+        ),
+        FailureCause::Revoked => (
+            3,
+            "the token was revoked while streaming: get a new one".to_string(),
+        ),
+        FailureCause::StreamRefused => (
+            3,
+            format!("check the STREAM (`tootwatch check {stream}` explains more)"),
+        ),
+        FailureCause::NoStreaming if transport != TransportChoice::Auto => (
+            1,
+            "the server may stream over the other transport: try --transport auto".to_string(),
+        ),
+        FailureCause::NoStreaming => (
+            1,
+            "the server offers no streaming API we can use (try --streaming-url)".to_string(),
+        ),
+    };
+    Failure {
+        code,
+        message: format!("{stream}: failed: {reason}; {advice}"),
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::cmd::setup::{self, ServerOpts};
 use crate::config::{Images, UiConfig};
 use crate::exit::Failure;
 use crate::matching::{Highlights, TagMatch, TagRule};
-use crate::stream::StreamSpec;
+use crate::stream::{FailureCause, StreamSpec};
 
 /// The side-screen view.
 #[derive(Debug, Clone, Default, Args)]
@@ -298,9 +298,13 @@ pub async fn live(
     for (r, c) in all_resolved.iter().zip(&connected) {
         if let Some(message) = &c.token_refused {
             let who = r.account.as_deref().unwrap_or(r.instance.as_str());
-            return Err(Failure::refused(format!(
-                "{who}: the server refused the access token (401 {message}); sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN"
-            )));
+            let reason = format!("the server refused the access token (401 {message})");
+            return Err(setup::stream_failure(
+                who,
+                &reason,
+                FailureCause::Credentials,
+                r.transport,
+            ));
         }
     }
     let names: Vec<String> = all_resolved

@@ -26,15 +26,15 @@ pub use print::{marked_text_line, text_line, write_json_line, write_record};
 use crate::api::ApiError;
 use crate::api::timeline::{CatchUp, History};
 use crate::cmd::live::WatchOpts;
-use crate::cmd::setup::{self, ServerOpts, parse_stream_arg};
+use crate::cmd::setup::{self, ServerOpts, parse_stream_arg, stream_failure};
 use crate::exit::Failure;
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Origin, Subscription};
 use crate::model::Filter;
 use crate::stream::light::{Decoding, decode_event_as};
 use crate::stream::{
-    ConnectionState, FailureCause, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSettings,
-    StreamSpec, TransportChoice, spawn_stream,
+    ConnectionState, RawEvent, StreamEvent, StreamId, StreamMessage, StreamSettings, StreamSpec,
+    spawn_stream,
 };
 
 /// Everything `tail`'s loop hears: the streams, and the answers to what the core needed.
@@ -656,31 +656,6 @@ fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> 
 #[cfg(not(unix))]
 fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     Box::pin(std::future::pending())
-}
-
-pub(crate) fn stream_failure(
-    stream: &str,
-    reason: &str,
-    cause: FailureCause,
-    transport: TransportChoice,
-) -> Failure {
-    match cause {
-        FailureCause::Credentials => Failure::refused(format!(
-            "{stream}: failed: {reason}; sign in again with `tootwatch login`, or check --token / TOOTWATCH_TOKEN (it needs the `read` scope)"
-        )),
-        FailureCause::Revoked => Failure::refused(format!(
-            "{stream}: failed: {reason}; the token was revoked while streaming: get a new one"
-        )),
-        FailureCause::StreamRefused => Failure::refused(format!(
-            "{stream}: failed: {reason}; check the STREAM (`tootwatch check {stream}` explains more)"
-        )),
-        FailureCause::NoStreaming if transport != TransportChoice::Auto => Failure::other(format!(
-            "{stream}: failed: {reason}; the server may stream over the other transport: try --transport auto"
-        )),
-        FailureCause::NoStreaming => Failure::other(format!(
-            "{stream}: failed: {reason}; the server offers no streaming API we can use (try --streaming-url)"
-        )),
-    }
 }
 
 fn open_record(path: &Path) -> Result<BufWriter<std::fs::File>, Failure> {
