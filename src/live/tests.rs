@@ -36,6 +36,14 @@ fn sub(spec: &str, group: usize) -> Subscription {
     }
 }
 
+/// `#rust` on a server that cannot stream hashtags (GoToSocial): polled.
+fn polled_rust() -> Subscription {
+    Subscription {
+        unstreamable: Some("this server does not stream hashtags".into()),
+        ..sub("#rust", 0)
+    }
+}
+
 fn core(subs: Vec<Subscription>) -> LiveCore {
     LiveCore::new(subs, Cadence::default(), t(START))
 }
@@ -300,13 +308,7 @@ fn fetched_filters_decide_what_is_hidden_or_marked() {
 
 #[test]
 fn streams_a_server_cannot_stream_are_polled() {
-    let mut c = core(vec![
-        Subscription {
-            unstreamable: Some("this server does not stream hashtags".into()),
-            ..sub("#rust", 0)
-        },
-        sub("user", 1),
-    ]);
+    let mut c = core(vec![polled_rust(), sub("user", 1)]);
     let streamed: Vec<StreamId> = c.streamed().map(|(id, _)| id).collect();
     assert_eq!(streamed, [StreamId(1)]);
     let states = c.polled_states();
@@ -332,13 +334,7 @@ fn streams_a_server_cannot_stream_are_polled() {
 
 #[test]
 fn a_polled_stream_the_server_refuses_has_failed_and_is_polled_no_more() {
-    let mut c = core(vec![
-        Subscription {
-            unstreamable: Some("this server does not stream hashtags".into()),
-            ..sub("#rust", 0)
-        },
-        sub("user", 1),
-    ]);
+    let mut c = core(vec![polled_rust(), sub("user", 1)]);
     c.opened(StreamId(0), None);
     c.opened(StreamId(1), None);
     c.on_state(StreamId(1), &live(), t(START));
@@ -390,10 +386,7 @@ fn a_polled_stream_the_server_refuses_has_failed_and_is_polled_no_more() {
         CaughtUp::Failed
     );
     // The page at start, refused, says as much before the first poll.
-    let mut c = core(vec![Subscription {
-        unstreamable: Some("this server does not stream hashtags".into()),
-        ..sub("#rust", 0)
-    }]);
+    let mut c = core(vec![polled_rust()]);
     c.open_failed(StreamId(0), &refused);
     assert!(matches!(
         &c.take_notices()[..],
