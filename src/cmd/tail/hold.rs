@@ -67,3 +67,49 @@ impl Printer {
         Ok(false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::Cadence;
+
+    fn delete(stream: usize, id: &str) -> Post {
+        (StreamId(stream), StreamEvent::Delete(id.into()), None)
+    }
+
+    fn ids(posts: &[Post]) -> Vec<(usize, String)> {
+        posts
+            .iter()
+            .map(|(s, e, _)| match e {
+                StreamEvent::Delete(id) => (s.0, id.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn what_waits_goes_in_order_per_stream_and_all_of_it_when_full() {
+        // No stream of this core has a gap open: whatever waits may go.
+        let core = LiveCore::new(Vec::new(), Cadence::default(), jiff::Timestamp::now());
+        let mut held = Held::default();
+        assert!(held.hold(delete(0, "a")).is_empty());
+        assert!(held.hold(delete(1, "b")).is_empty());
+        assert!(held.hold(delete(0, "c")).is_empty());
+        assert_eq!(
+            ids(&held.release(&core, StreamId(0))),
+            [(0, "a".into()), (0, "c".into())]
+        );
+        assert_eq!(ids(&held.release(&core, StreamId(1))), [(1, "b".into())]);
+        assert!(held.release(&core, StreamId(1)).is_empty());
+        // Bounded: the event that fills it hands everything back, in the order it came.
+        for i in 0..HELD_MAX - 1 {
+            assert!(held.hold(delete(i % 2, &i.to_string())).is_empty());
+        }
+        let all = held.hold(delete(0, "last"));
+        assert_eq!(all.len(), HELD_MAX);
+        let order = ids(&all);
+        assert_eq!(order[0], (0, "0".into()));
+        assert_eq!(order[HELD_MAX - 1], (0, "last".into()));
+        assert!(held.release(&core, StreamId(0)).is_empty());
+    }
+}
