@@ -387,12 +387,12 @@ mod tests {
         let cli = Cli::try_parse_from(["tootwatch", "logout"]).unwrap();
         assert!(matches!(
             cli.command,
-            Some(Command::Logout(LogoutArgs { account: None }))
+            Some(Command::Logout(LogoutArgs { account: None, .. }))
         ));
         let cli = Cli::try_parse_from(["tootwatch", "logout", "a@b.example"]).unwrap();
         assert!(matches!(
             cli.command,
-            Some(Command::Logout(LogoutArgs { account: Some(a) })) if a == "a@b.example"
+            Some(Command::Logout(LogoutArgs { account: Some(a), .. })) if a == "a@b.example"
         ));
     }
 }

@@ -353,11 +353,18 @@ async fn several_accounts_need_a_name() {
     let (code, out, _) = home.command(&["check"]).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&one.base_url()), "{out}");
+    // So does logout without a name.
+    let (code, out, err) = home.command(&["logout"]).await;
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    assert!(out.contains(&name1), "{out}");
+    assert_eq!(one.revoked_tokens().len(), 1);
+    assert_eq!(two.revoked_tokens().len(), 0);
     std::fs::write(&home.config, config).unwrap();
 
+    login_pasting(&mut home, &one, true).await;
     let (code, out, err) = home.command(&["logout", &name1]).await;
     assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
-    assert_eq!(one.revoked_tokens().len(), 1);
+    assert_eq!(one.revoked_tokens().len(), 2);
     assert_eq!(two.revoked_tokens().len(), 0);
     let (code, _, err) = home.command(&["logout", &name1]).await;
     assert_eq!(code, 2);
@@ -366,7 +373,9 @@ async fn several_accounts_need_a_name() {
     let (code, out, _) = home.command(&["check"]).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&two.base_url()), "{out}");
-    home.assert_never_printed(&one.revoked_tokens()[0]);
+    for token in one.revoked_tokens() {
+        home.assert_never_printed(&token);
+    }
     home.assert_never_printed(&two.issued_tokens()[0]);
 }
 

@@ -469,7 +469,10 @@ async fn gotosocial_quirks_over_auto_transport() {
     server.publish("list:42", "update", Some(&r#gen::status_json(1, 1500)));
     server.publish("list:42", "filters_changed", None);
     let l = run.json_line().await;
-    assert_eq!(l["stream"], "list:42", "the list name resolved to its id");
+    assert_eq!(
+        l["stream"], "list:Friends",
+        "the STREAM as given, not its id"
+    );
     assert_eq!(l["event"], "update");
     let l = run.json_line().await;
     assert_eq!(l["event"], "filters_changed");

@@ -172,6 +172,9 @@ pub struct LogoutArgs {
     /// A logged-in account, e.g. alice@mastodon.social (needed when several are)
     #[arg(value_name = "ACCOUNT")]
     pub account: Option<String>,
+    /// Config file, for its default_account (default: config.toml in the platform config dir)
+    #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
@@ -380,10 +383,17 @@ pub async fn logout(args: LogoutArgs) -> Result<ExitCode, Failure> {
             0 => return Err(Failure::usage("no account is logged in")),
             1 => accounts.keys().next().cloned().unwrap_or_default(),
             _ => {
-                return Err(Failure::usage(format!(
-                    "several accounts are logged in ({}); say which: tootwatch logout NAME",
-                    names()
-                )));
+                let (config, _) = crate::config::Config::load(args.config.as_deref())
+                    .map_err(|e| Failure::usage(e.to_string()))?;
+                match config.default_account {
+                    Some(name) if accounts.contains_key(&name) => name,
+                    _ => {
+                        return Err(Failure::usage(format!(
+                            "several accounts are logged in ({}); say which: tootwatch logout NAME",
+                            names()
+                        )));
+                    }
+                }
             }
         },
     };

@@ -159,11 +159,15 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
 
     let mut subs = Vec::new();
     let mut members = Vec::new();
-    for (group, specs) in groups.iter().enumerate() {
-        for spec in specs {
+    // Lines name a STREAM as the user gave it (`list:Friends`, not the id it resolved to);
+    // the archive's cursors of `--resume` go by the id, which a renamed list keeps.
+    let mut resolved_names = Vec::new();
+    for (group, (specs, given)) in groups.iter().zip(&args.streams).enumerate() {
+        for (spec, given) in specs.iter().zip(given) {
             members.push(Member {
-                name: spec.to_string(),
+                name: given.to_string(),
             });
+            resolved_names.push(spec.to_string());
             subs.push(Subscription {
                 spec: spec.clone(),
                 group,
@@ -181,9 +185,13 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         verify_every: transport.verify_every(),
     };
     let mut core = LiveCore::new(subs, cadence, Timestamp::now());
-    let names: Vec<String> = members.iter().map(|m| m.name.clone()).collect();
     let mut resume = match args.resume {
-        true => Some(resume::Resume::open(&resolved, &groups, &names, &mut core)?),
+        true => Some(resume::Resume::open(
+            &resolved,
+            &groups,
+            &resolved_names,
+            &mut core,
+        )?),
         false => None,
     };
 
