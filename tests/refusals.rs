@@ -356,6 +356,23 @@ async fn check_says_where_the_streaming_url_came_from() {
         "{lines:#?}"
     );
 
+    // Advertised as plain http to another machine: never asked, the token stays off it.
+    let server = FakeServer::start(Options {
+        advertised_streaming_url: Some("ws://192.0.2.2:9".into()),
+        ..Options::default()
+    })
+    .await;
+    let (lines, code) = check(&server, &["public"]).await;
+    assert_eq!(code, 0, "{lines:#?}");
+    assert_eq!(
+        lines[2],
+        format!(
+            "OK   streaming  {}/ (the instance itself; ignored the advertised URL: `ws://192.0.2.2:9` is not https, and the token would cross the network unencrypted), health OK",
+            server.base_url()
+        ),
+        "{lines:#?}"
+    );
+
     // Advertised on another host that answers: that host.
     let streaming = FakeServer::start(Options::default()).await;
     let server = FakeServer::start(Options {

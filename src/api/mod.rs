@@ -65,7 +65,7 @@ fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
         return Some(format!("more than {MAX_REDIRECTS} redirects (a loop?)"));
     }
     let from = previous.last()?;
-    if is_safe_base(from) && !is_safe_base(next) {
+    if leaves_safety(from, next) {
         return Some(format!(
             "refused a redirect to {}://{}: not https",
             next.scheme(),
@@ -73,6 +73,12 @@ fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<String> {
         ));
     }
     None
+}
+
+/// Going from `from` to `to` leaves https (or loopback http) for plain http to another machine.
+/// A base already unsafe was chosen with `--insecure`, and may go on as it is.
+fn leaves_safety(from: &Url, to: &Url) -> bool {
+    is_safe_base(from) && !is_safe_base(to)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -241,13 +247,14 @@ impl Api {
         let Some(advertised) = instance.and_then(|i| i.streaming_url()) else {
             return self.base.clone();
         };
-        let Some(url) = streaming_http_url(advertised) else {
-            tracing::warn!("ignoring the advertised streaming URL: not a ws(s)/http(s) URL");
-            return self.base.clone();
+        let url = match advertised_streaming(&self.base, advertised) {
+            Ok(Some(url)) => url,
+            Ok(None) => return self.base.clone(),
+            Err(why) => {
+                tracing::warn!("ignoring the advertised streaming URL: {why}");
+                return self.base.clone();
+            }
         };
-        if same_origin(&url, &self.base) {
-            return self.base.clone();
-        }
         match self.streaming_health(&url).await {
             Err(ApiError::Network(e)) => {
                 tracing::warn!(
@@ -310,7 +317,24 @@ pub(crate) fn streaming_http_url(advertised: &str) -> Option<Url> {
     Some(url)
 }
 
-fn same_origin(a: &Url, b: &Url) -> bool {
+/// The streaming base a server advertises, as an http(s) URL to try instead of `base`: none
+/// when it is `base` itself, an error when it is not a streaming URL or would take the token
+/// from https (or loopback http) to plain http elsewhere, as a redirect may not.
+pub(crate) fn advertised_streaming(base: &Url, advertised: &str) -> Result<Option<Url>, String> {
+    let url = streaming_http_url(advertised).ok_or("not a ws(s)/http(s) URL")?;
+    if same_origin(&url, base) {
+        return Ok(None);
+    }
+    if leaves_safety(base, &url) {
+        return Err(format!(
+            "`{}` is not https, and the token would cross the network unencrypted",
+            advertised.trim()
+        ));
+    }
+    Ok(Some(url))
+}
+
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()
@@ -436,6 +460,43 @@ mod tests {
         );
         assert_eq!(u("ftp://example.com"), None);
         assert_eq!(u("not a url"), None);
+    }
+
+    #[test]
+    fn an_advertised_streaming_url_never_leaves_https_for_plain_http() {
+        let base = |s: &str| -> Url { s.parse().unwrap() };
+        let https = base("https://mastodon.example/");
+        let to = |b: &Url, a: &str| advertised_streaming(b, a).map(|u| u.map(|u| u.to_string()));
+        assert_eq!(
+            to(&https, "wss://streaming.mastodon.example"),
+            Ok(Some("https://streaming.mastodon.example/".into()))
+        );
+        assert_eq!(to(&https, "wss://mastodon.example"), Ok(None));
+        for downgrade in ["ws://streaming.mastodon.example", "ws://mastodon.example"] {
+            let e = to(&https, downgrade).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "`{downgrade}` is not https, and the token would cross the network unencrypted"
+                )
+            );
+        }
+        let local = base("http://127.0.0.1:3000/");
+        assert_eq!(
+            to(&local, "ws://127.0.0.1:4000"),
+            Ok(Some("http://127.0.0.1:4000/".into()))
+        );
+        assert!(to(&local, "ws://192.0.2.2:4000").is_err());
+        // An instance chosen with --insecure is plain http already.
+        let insecure = base("http://10.0.0.1/");
+        assert_eq!(
+            to(&insecure, "ws://10.0.0.2"),
+            Ok(Some("http://10.0.0.2/".into()))
+        );
+        assert_eq!(
+            to(&https, "ftp://x.example"),
+            Err("not a ws(s)/http(s) URL".into())
+        );
     }
 
     #[test]

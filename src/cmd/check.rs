@@ -258,26 +258,23 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Where the streaming base came from, truthfully: discovery falls back to the instance itself
-/// when the advertised host does not answer, and then it is not "advertised".
-fn streaming_source(resolved: &setup::Resolved, connected: &setup::Connected) -> &'static str {
+/// when the advertised host does not answer or would get the token unencrypted, and then it is
+/// not "advertised".
+fn streaming_source(resolved: &setup::Resolved, connected: &setup::Connected) -> String {
     if resolved.streaming_url.is_some() {
-        return "given";
+        return "given".into();
     }
     let Some(advertised) = connected.instance.as_ref().and_then(|i| i.streaming_url()) else {
-        return "the instance itself";
+        return "the instance itself".into();
     };
-    match crate::api::streaming_http_url(advertised) {
-        None => "the instance itself; the advertised URL is not a ws:// or wss:// URL",
-        Some(url) if same_place(&url, &connected.settings.base) => "advertised",
-        Some(_) => "the instance itself; the advertised URL did not answer",
+    match crate::api::advertised_streaming(&connected.api.base, advertised) {
+        Err(why) => format!("the instance itself; ignored the advertised URL: {why}"),
+        Ok(None) => "advertised".into(),
+        Ok(Some(url)) if crate::api::same_origin(&url, &connected.settings.base) => {
+            "advertised".into()
+        }
+        Ok(Some(_)) => "the instance itself; the advertised URL did not answer".into(),
     }
-}
-
-fn same_place(a: &url::Url, b: &url::Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
-        && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
 }
 
 /// Subscribes and waits for the first verdict: live (which, over WebSocket, comes only once
