@@ -59,7 +59,7 @@ impl<'a> Shown<'a> {
     pub fn key(&self, s: &Status) -> u64 {
         let mut h = DefaultHasher::new();
         self.withheld.hash(&mut h);
-        for m in &s.media_attachments {
+        for m in s.media_attachments.iter().take(DETAIL_PICTURES) {
             self.get(m).map(Arc::as_ptr).hash(&mut h);
         }
         card_url(s)
@@ -131,7 +131,7 @@ pub fn wanted(state: &State, entry: &Entry, detail: bool, out: &mut Vec<String>)
     if folded && !detail {
         return;
     }
-    let take = if detail { usize::MAX } else { 1 };
+    let take = if detail { DETAIL_PICTURES } else { 1 };
     out.extend(
         s.media_attachments
             .iter()
@@ -184,6 +184,11 @@ const PREVIEW_MAX_COLS: u16 = 24;
 const PREVIEW_LABEL_MIN: usize = 12;
 /// Rows of each picture in the detail view.
 pub const DETAIL_ROWS: u16 = 12;
+
+/// Attachments the full post draws as pictures (and downloads); the rest show as their
+/// `[image: alt]` lines. Mastodon allows four, other servers more, a hostile one thousands:
+/// each would be a download and rows of cells.
+pub const DETAIL_PICTURES: usize = 8;
 /// The longest valid blurhash: 9×9 components take 4 + 2·81 characters. Anything longer is
 /// refused before it is decoded.
 const MAX_HASH: usize = 4 + 2 * 81;
@@ -353,8 +358,9 @@ pub fn timeline_preview(
     Some(lines)
 }
 
-/// The detail view's media: every attachment as large as [`DETAIL_ROWS`] allows, its label
-/// (the whole alt text) under it. Attachments without a placeholder are their label alone.
+/// The detail view's media: the first [`DETAIL_PICTURES`] attachments as large as
+/// [`DETAIL_ROWS`] allows, each with its label (the whole alt text) under it. Attachments past
+/// those or without a placeholder are their label alone.
 /// `None` when there is no room for pictures. Held pictures' cells go into `runs` (line 0 is
 /// the first returned).
 pub fn detail_pictures(
@@ -370,8 +376,10 @@ pub fn detail_pictures(
         return None;
     }
     let mut out = Vec::new();
-    for m in &s.media_attachments {
-        if let Some((picture, held)) = cells(m, shown, max_cols, DETAIL_ROWS) {
+    for (i, m) in s.media_attachments.iter().enumerate() {
+        if i < DETAIL_PICTURES
+            && let Some((picture, held)) = cells(m, shown, max_cols, DETAIL_ROWS)
+        {
             if let Some(url) = held {
                 runs.push(run(out.len(), url, &picture));
             }

@@ -563,3 +563,45 @@ fn the_detail_view_shows_a_link_cards_picture() {
             .any(|c| c.symbol() == "▀" && c.fg == Color::Rgb(255, 0, 0))
     );
 }
+
+#[test]
+fn a_post_with_many_attachments_draws_and_fetches_a_few_and_lists_the_rest() {
+    let mut state = picture_state(Images::Halfblocks);
+    let mut many = status_json(
+        "9",
+        ("Hoarder", "hoard"),
+        "2026-11-28T11:59:00Z",
+        "<p>Everything I have</p>",
+    );
+    many["media_attachments"] = (0..40)
+        .map(|i| {
+            json!({"id": format!("a{i}"), "type": "image", "blurhash": HASH,
+                   "preview_url": format!("https://media.example/a{i}.png"),
+                   "meta": {"original": {"width": 800, "height": 800}},
+                   "description": format!("picture number {i}")})
+        })
+        .collect();
+    push(&mut state, 0, status(many), Verdict::Show);
+    open_detail(&mut state, "9");
+    let mut view = ViewState::default();
+    render(&state, &mut view, 80, 30);
+    let asked: Vec<String> = (0..DETAIL_PICTURES)
+        .map(|i| format!("https://media.example/a{i}.png"))
+        .collect();
+    assert_eq!(view.pictures(), asked, "the first few, not all forty");
+    // Pictures arriving one by one replace the post's layout instead of adding copies of it.
+    let bodies = view.cached_bodies();
+    for url in &asked {
+        deliver(&mut state, url);
+        render(&state, &mut view, 80, 30);
+        assert_eq!(view.cached_bodies(), bodies);
+    }
+    let t = render(&state, &mut view, 80, 900);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("[image: picture number 39]"), "every label");
+    let picture_rows = screen.lines().filter(|l| l.contains('▀')).count();
+    assert!(
+        (DETAIL_PICTURES..=DETAIL_PICTURES * DETAIL_ROWS as usize).contains(&picture_rows),
+        "{picture_rows} rows of pictures"
+    );
+}

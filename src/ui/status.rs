@@ -2,6 +2,7 @@
 //! body (content, media, poll, card), laid out once per width and kept in [`LayoutCache`].
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ratatui::text::{Line, Span};
@@ -28,8 +29,6 @@ struct BodyKey {
     detail: bool,
     /// Which view laid it out: 0 the timeline and detail view, others see [`view_body`].
     variant: u8,
-    /// 0: media as text lines; else which pictures are held and shown ([`Shown::key`]).
-    pictures: u64,
 }
 
 #[derive(Debug, Default)]
@@ -40,12 +39,28 @@ pub struct LayoutCache {
 
 #[derive(Debug)]
 struct Cached {
+    /// 0: media as text lines; else which pictures are held and shown ([`Shown::key`]). Not
+    /// part of the key: a picture that arrives replaces the layout instead of adding one, so
+    /// a post's pictures arriving one by one never pile up copies of it.
+    pictures_key: u64,
     lines: Vec<Line<'static>>,
     /// Where the links of `lines` are.
     links: Vec<LinkRun>,
     /// Where its downloaded pictures are.
     pictures: Vec<PictureRun>,
     used: u64,
+}
+
+impl Cached {
+    fn new(pictures_key: u64, (lines, links, pictures): Built, frame: u64) -> Cached {
+        Cached {
+            pictures_key,
+            lines,
+            links,
+            pictures,
+            used: frame,
+        }
+    }
 }
 
 /// A laid-out body: its lines and where their links and downloaded pictures are (line
@@ -90,17 +105,23 @@ impl LayoutCache {
         self.map.len()
     }
 
-    fn get_or_build(&mut self, key: BodyKey, build: impl FnOnce() -> Built) -> Body<'_> {
+    fn get_or_build(
+        &mut self,
+        key: BodyKey,
+        pictures_key: u64,
+        build: impl FnOnce() -> Built,
+    ) -> Body<'_> {
         let frame = self.frame;
-        let cached = self.map.entry(key).or_insert_with(|| {
-            let (lines, links, pictures) = build();
-            Cached {
-                lines,
-                links,
-                pictures,
-                used: frame,
+        let cached = match self.map.entry(key) {
+            Slot::Occupied(o) => {
+                let cached = o.into_mut();
+                if cached.pictures_key != pictures_key {
+                    *cached = Cached::new(pictures_key, build(), frame);
+                }
+                cached
             }
-        });
+            Slot::Vacant(v) => v.insert(Cached::new(pictures_key, build(), frame)),
+        };
         cached.used = frame;
         Body {
             lines: &cached.lines,
@@ -319,9 +340,8 @@ pub fn body_lines<'c>(
         },
         detail,
         variant: 0,
-        pictures: pictures.map_or(0, |p| p.key(s)),
     };
-    cache.get_or_build(key, || {
+    cache.get_or_build(key, pictures.map_or(0, |p| p.key(s)), || {
         build_body(s, verdict, folded, detail, pictures, width, theme)
     })
 }
@@ -344,9 +364,8 @@ pub fn preview_body<'c>(
         verdict: u8::from(blurred),
         detail: false,
         variant: PREVIEW_VARIANT,
-        pictures: shown.key(s),
     };
-    cache.get_or_build(key, || {
+    cache.get_or_build(key, shown.key(s), || {
         let mut runs = Vec::new();
         let lines = super::picture::timeline_preview(s, blurred, shown, width, theme, &mut runs)
             .unwrap_or_default();
@@ -377,9 +396,8 @@ pub fn view_body<'c>(
         verdict: 0,
         detail: false,
         variant,
-        pictures: 0,
     };
-    cache.get_or_build(key, || {
+    cache.get_or_build(key, 0, || {
         let (lines, links) = build();
         (lines, links, Vec::new())
     })
