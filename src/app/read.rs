@@ -67,7 +67,7 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
     let now = state.now;
     let mut writes = Vec::new();
     for (i, tab) in state.tabs.iter_mut().enumerate() {
-        let Some(id) = tab.read_id.clone() else {
+        let Some(id) = tab.read_id.clone().or_else(|| tab.unvisited_read()) else {
             continue;
         };
         if tab.read_saved.as_deref() == Some(id.as_str()) {

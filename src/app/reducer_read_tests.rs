@@ -26,6 +26,22 @@ fn read_writes(commands: &[Command]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A tab's start page: read before anything came live (never counted unread).
+fn start_page(s: &mut State, stream: usize, id: &str) -> Vec<Command> {
+    update(
+        s,
+        AppEvent::HistoryFetched {
+            stream: crate::stream::StreamId(stream),
+            since: None,
+            result: Ok(crate::api::timeline::CatchUp {
+                items: crate::api::timeline::History::Statuses(vec![*status(id, "x")]),
+                complete: true,
+                resume_from: id.into(),
+            }),
+        },
+    )
+}
+
 #[test]
 fn the_active_tab_is_read_up_to_the_top_while_it_follows_it() {
     let mut s = state();
@@ -129,19 +145,7 @@ fn nothing_goes_to_the_archive_when_it_is_not_written() {
 #[test]
 fn a_tab_first_visited_draws_its_line_below_what_it_counted_unread() {
     let mut s = state();
-    // The tab's start page: read before anything came live (never counted unread).
-    update(
-        &mut s,
-        AppEvent::HistoryFetched {
-            stream: crate::stream::StreamId(1),
-            since: None,
-            result: Ok(crate::api::timeline::CatchUp {
-                items: crate::api::timeline::History::Statuses(vec![*status("1", "x")]),
-                complete: true,
-                resume_from: "1".into(),
-            }),
-        },
-    );
+    start_page(&mut s, 1, "1");
     post(&mut s, 1, "2");
     post(&mut s, 1, "3");
     assert_eq!(s.tabs[1].read_id, None, "never visited");
@@ -167,4 +171,34 @@ fn a_deleted_unread_post_is_no_longer_counted() {
     assert_eq!(s.tabs[1].unread, 1);
     event(&mut s, 1, StreamEvent::Delete("3".into()));
     assert_eq!(s.tabs[1].unread, 0);
+}
+
+#[test]
+fn a_tab_never_visited_keeps_what_it_opened_with_as_read_for_the_next_start() {
+    let mut s = state();
+    s.archive_writing = true;
+    s.archive_accounts = vec!["alice@example.social".into()];
+    let key_of_tab = crate::app::read::read_key(&s.tabs[1]);
+    let opened = start_page(&mut s, 1, "1");
+    assert_eq!(s.tabs[1].read_id, None, "never visited");
+    assert_eq!(
+        read_writes(&opened),
+        [(key_of_tab.clone(), "1".to_string())]
+    );
+    post(&mut s, 1, "2");
+    post(&mut s, 1, "3");
+    assert_eq!(s.tabs[1].unread, 2);
+    let quit = key(&mut s, KeyCode::Char('q'));
+    assert!(
+        read_writes(&quit).iter().all(|(tab, _)| *tab != key_of_tab),
+        "written once: {quit:?}"
+    );
+    // The next start: the two that came are unread, and the line sits below them.
+    let mut next = state();
+    for id in ["1", "2", "3"] {
+        post(&mut next, 1, id);
+    }
+    next.tabs[1].restore_read("1".into());
+    assert_eq!(next.tabs[1].unread, 2);
+    assert_eq!(next.tabs[1].divider_id.as_deref(), Some("1"));
 }

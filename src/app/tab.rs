@@ -481,11 +481,23 @@ impl Tab {
     /// entry below the ones counted unread as they came, where the line goes when the reader
     /// first comes, so the count in the tab bar and the line agree.
     pub fn first_read_below_unread(&self) -> Option<String> {
-        if self.read_id.is_some() || self.unread == 0 {
+        if self.unread == 0 {
+            return None;
+        }
+        self.unvisited_read()
+    }
+
+    /// What a tab never visited has read, to keep for the next start: all but the posts it
+    /// counted unread as they came (what it opened with, then the newest of those). Without
+    /// it, a tab never opened would start each run with nothing unread, and what came while
+    /// tootwatch was off would pass as read.
+    pub fn unvisited_read(&self) -> Option<String> {
+        if self.read_id.is_some() {
             return None;
         }
         self.visible()
-            .nth(self.unread)
+            .skip(self.unread)
+            .find(|(_, e)| matches!(e.item, Item::Status(_)))
             .map(|(_, e)| e.item.id().to_string())
     }
 
