@@ -783,3 +783,40 @@ async fn json_lines_honour_keyword_filters_that_read_the_text() {
     let line = within("the plain post", run.json_line()).await;
     assert_eq!(line["payload"]["id"], plain, "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_holds_each_event_once_when_rest_brings_it_too() {
+    let server = server(Flavor::Mastodon).await;
+    let status = r#gen::status_json(1, 1500);
+    // Every REST look at the timeline (the start, a catch-up) finds the post the stream brings.
+    server.set_rest_response("/api/v1/timelines/public", &format!("[{status}]"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rec.jsonl");
+    let file_arg = file.to_str().unwrap();
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &[
+            "tail",
+            "--transport",
+            "ws",
+            "--record",
+            file_arg,
+            "--count",
+            "2",
+            "public",
+        ],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    server.publish("public", "update", Some(&status));
+    server.publish("public", "delete", Some("3"));
+    run.line().await;
+    run.line().await;
+    assert_eq!(run.exit_code().await, 0);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let events: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .collect();
+    assert_eq!(events, ["\"update\"", "\"delete\""], "{text}");
+}

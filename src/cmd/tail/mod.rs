@@ -496,15 +496,18 @@ impl Printer {
         raw: Option<RawEvent>,
         origin: Origin,
     ) -> Result<bool, Stop> {
+        let verdict = match core.admit(stream, &event, origin, self.now) {
+            Admit::New(verdict) => verdict,
+            Admit::Duplicate | Admit::Deleted | Admit::Outside => return Ok(false),
+        };
+        // Each event once, as the core admitted it (a post the stream and a catch-up both
+        // brought was recorded twice); what the filters hide too: it is a recording of the
+        // streams, not of the lines.
         if let (Some(file), Some(raw)) = (self.record.as_mut(), raw.as_ref()) {
             write_record(file, name, raw).map_err(|e| {
                 Stop::Failed(Failure::other(format!("cannot write the record file: {e}")))
             })?;
         }
-        let verdict = match core.admit(stream, &event, origin, self.now) {
-            Admit::New(verdict) => verdict,
-            Admit::Duplicate | Admit::Deleted | Admit::Outside => return Ok(false),
-        };
         if verdict == Verdict::Hide && !self.no_filter {
             return Ok(false);
         }
