@@ -352,7 +352,7 @@ impl Config {
                 path: path.to_path_buf(),
                 line,
                 key,
-                message: e.message().trim().to_string(),
+                message: plain_types(e.message().trim()),
             }
         })?;
         config.validate(text, path)?;
@@ -360,37 +360,51 @@ impl Config {
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
-        let err = |key: String, needle: &str, message: String| ConfigError {
+        let err = |key: String, line: Option<usize>, message: String| ConfigError {
             path: path.to_path_buf(),
-            line: find_line(text, needle),
+            line,
             key: Some(key),
             message,
         };
         for (i, tab) in self.tabs.iter().enumerate() {
+            let place = Place {
+                table: "tabs",
+                nth: i,
+            };
             if tab.streams.is_empty() {
                 return Err(err(
                     format!("tabs[{i}].streams"),
-                    "streams",
+                    place.key_line(text, "streams"),
                     "a tab needs at least one STREAM".into(),
                 ));
             }
             for s in &tab.streams {
-                parse_group(s).map_err(|e| err(format!("tabs[{i}].streams"), s, e.to_string()))?;
+                parse_group(s).map_err(|e| {
+                    let line = place.value_line(text, "streams", s);
+                    err(format!("tabs[{i}].streams"), line, e.to_string())
+                })?;
             }
             // `tabs[].account` may also name an account stored by `tootwatch login`: the live
             // view checks it when it opens the tab.
         }
         for (name, account) in &self.accounts {
             if let Err(e) = url::Url::parse(&account.instance) {
+                let line = [format!("accounts.{name}"), format!("accounts.\"{name}\"")]
+                    .iter()
+                    .find_map(|table| key_line(text, table, "instance"));
                 return Err(err(
                     format!("accounts.{name}.instance"),
-                    &account.instance,
+                    line,
                     format!("`{}` is not a URL: {e}", account.instance),
                 ));
             }
         }
         if let Err(e) = crate::api::auth::normalize_scopes(&self.login.scopes) {
-            return Err(err("login.scopes".into(), "scopes", e));
+            return Err(err(
+                "login.scopes".into(),
+                key_line(text, "login", "scopes"),
+                e,
+            ));
         }
         let t = &self.transport;
         for (key, value) in [
@@ -406,13 +420,18 @@ impl Config {
             if !(value.is_finite() && value > 0.0 && value < 1e7) {
                 return Err(err(
                     format!("transport.{key}"),
-                    key,
+                    key_line(text, "transport", key),
                     "must be a positive number of seconds".into(),
                 ));
             }
         }
         if let Err(e) = crate::matching::Highlights::new(&self.watch.highlights) {
-            return Err(err("watch.highlights".into(), &e.pattern, e.to_string()));
+            let line = Place {
+                table: "watch",
+                nth: 0,
+            }
+            .value_line(text, "highlights", &e.pattern);
+            return Err(err("watch.highlights".into(), line, e.to_string()));
         }
         for (key, value) in [
             ("watch.exec_timeout_secs", self.watch.exec_timeout_secs),
@@ -421,7 +440,7 @@ impl Config {
             if !(value.is_finite() && value > 0.0 && value < 1e7) {
                 return Err(err(
                     key.into(),
-                    key.rsplit('.').next().unwrap_or(key),
+                    dotted_line(text, key),
                     "must be a positive number of seconds".into(),
                 ));
             }
@@ -448,11 +467,18 @@ impl Config {
                 self.limits.channel_capacity as u64,
                 1,
             ),
+            // 0 would prune the whole archive away.
+            ("archive.max_mb", self.archive.max_mb, 1),
+            (
+                "watch.exec_concurrency",
+                self.watch.exec_concurrency as u64,
+                1,
+            ),
         ] {
             if value < least {
                 return Err(err(
                     key.into(),
-                    key.rsplit('.').next().unwrap_or(key),
+                    dotted_line(text, key),
                     format!("must be at least {least}"),
                 ));
             }
@@ -460,7 +486,7 @@ impl Config {
         if self.ui.max_image_bytes < 1024 {
             return Err(err(
                 "ui.max_image_bytes".into(),
-                "max_image_bytes",
+                key_line(text, "ui", "max_image_bytes"),
                 "must be at least 1024".into(),
             ));
         }
@@ -505,38 +531,101 @@ fn locate(text: &str, offset: usize) -> (Option<usize>, Option<String>) {
     (Some(line_no), key)
 }
 
-/// The line (1-based) where `key` is set in the table `[table]` (or as `table.key` outside it).
-fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
-    let header = format!("[{table}]");
-    let dotted = format!("{table}.");
-    let mut inside = false;
-    let sets = |line: &str, key: &str| {
-        let line = line.trim_start();
-        let Some((name, _)) = line.split_once('=') else {
-            return false;
-        };
-        name.trim().trim_matches(|c| c == '"' || c == '\'') == key
-    };
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            inside = trimmed.split('#').next().map(str::trim) == Some(header.as_str());
-            continue;
-        }
-        if inside && sets(line, key) {
-            return Some(i + 1);
-        }
-        if let Some(rest) = trimmed.strip_prefix(&dotted)
-            && sets(rest, key)
-        {
-            return Some(i + 1);
-        }
-    }
-    find_line(text, &header)
+/// Where a setting is, by the tables the file declares: `[table]`, or the `nth` (from 0)
+/// `[[table]]` of an array of tables (`nth` is 0 for a plain one). Comments never match.
+struct Place<'a> {
+    table: &'a str,
+    nth: usize,
 }
 
-fn find_line(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+impl Place<'_> {
+    /// The lines (1-based, with their text) inside the table, its header first; outside any
+    /// table, `table.key = …` lines count too (dotted keys), as do keys of a top-level table.
+    fn lines<'t>(&self, text: &'t str) -> impl Iterator<Item = (usize, &'t str)> + use<'t, '_> {
+        let (single, array) = (format!("[{}]", self.table), format!("[[{}]]", self.table));
+        let dotted = format!("{}.", self.table);
+        let mut inside = self.table.is_empty();
+        let mut top = true;
+        let mut seen = 0usize;
+        text.lines().enumerate().filter_map(move |(i, line)| {
+            let trimmed = line.trim();
+            if trimmed.starts_with('#') || trimmed.is_empty() {
+                return None;
+            }
+            if trimmed.starts_with('[') {
+                top = false;
+                let header = trimmed.split('#').next().map(str::trim).unwrap_or("");
+                inside = if header == array {
+                    seen += 1;
+                    seen == self.nth + 1
+                } else {
+                    header == single
+                };
+                return inside.then_some((i + 1, ""));
+            }
+            if inside {
+                return Some((i + 1, trimmed));
+            }
+            let rest = trimmed.strip_prefix(&dotted)?;
+            top.then_some((i + 1, rest))
+        })
+    }
+
+    /// The line that sets `key` here, else the table's header.
+    fn key_line(&self, text: &str, key: &str) -> Option<usize> {
+        let sets = |line: &str| {
+            line.split_once('=')
+                .is_some_and(|(name, _)| name.trim().trim_matches(|c| c == '"' || c == '\'') == key)
+        };
+        let mut header = None;
+        for (n, line) in self.lines(text) {
+            if line.is_empty() {
+                header = header.or(Some(n));
+            } else if sets(line) {
+                return Some(n);
+            }
+        }
+        header
+    }
+
+    /// The line here that holds the string `value` (an array may span lines), else the one
+    /// that sets `key`.
+    fn value_line(&self, text: &str, key: &str, value: &str) -> Option<usize> {
+        let quoted = [format!("\"{value}\""), format!("'{value}'")];
+        self.lines(text)
+            .find(|(_, line)| quoted.iter().any(|q| line.contains(q.as_str())))
+            .map(|(n, _)| n)
+            .or_else(|| self.key_line(text, key))
+    }
+}
+
+/// A parser's message in the user's words: `expected usize` says nothing to someone editing
+/// a config file.
+fn plain_types(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, plain) in [
+        ("usize", "a whole number"),
+        ("u64", "a whole number"),
+        ("u32", "a whole number"),
+        ("u16", "a whole number"),
+        ("u8", "a whole number"),
+        ("f64", "a number"),
+        ("f32", "a number"),
+    ] {
+        out = out.replace(&format!("expected {rust}"), &format!("expected {plain}"));
+    }
+    out
+}
+
+/// The line of `table.key`, named so.
+fn dotted_line(text: &str, dotted: &str) -> Option<usize> {
+    let (table, key) = dotted.rsplit_once('.').unwrap_or(("", dotted));
+    key_line(text, table, key)
+}
+
+/// The line (1-based) where `key` is set in the table `[table]` (or as `table.key` outside it).
+fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    Place { table, nth: 0 }.key_line(text, key)
 }
 
 /// The first `name` in backticks of a serde message such as "unknown field `foo`, expected ...".
@@ -547,158 +636,5 @@ fn backticked(message: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::parse(text, Path::new("/home/u/.config/tootwatch/config.toml"))
-    }
-
-    #[test]
-    fn a_value_below_its_bound_is_named_with_its_line() {
-        for (text, line, key, least) in [
-            (
-                "[limits]\nchannel_capacity = 8\nmax_event_bytes = 10\n",
-                3,
-                "limits.max_event_bytes",
-                "1024",
-            ),
-            (
-                "[limits]\nchannel_capacity = 0\n",
-                2,
-                "limits.channel_capacity",
-                "1",
-            ),
-            (
-                "[ui]\n\nnotifications_len = 0\n",
-                3,
-                "ui.notifications_len",
-                "1",
-            ),
-        ] {
-            let e = parse(text).unwrap_err();
-            assert_eq!(e.line, Some(line), "{text}");
-            assert_eq!(e.key.as_deref(), Some(key), "{text}");
-            assert!(
-                e.to_string().contains(&format!("must be at least {least}")),
-                "{e}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_example_config_parses_and_says_what_it_shows() {
-        let text = include_str!("../config.example.toml");
-        let c = parse(text).unwrap();
-        assert!(!c.accounts.is_empty());
-        assert!(!c.tabs.is_empty());
-        assert!(c.default_account.is_some());
-        assert_eq!(c.tab_streams().len(), c.tabs.len());
-    }
-
-    #[test]
-    fn empty_config_is_all_defaults() {
-        let c = parse("").unwrap();
-        assert_eq!(c, Config::default());
-        assert_eq!(c.transport.timing(), Timing::default());
-    }
-
-    #[test]
-    fn a_wrong_type_names_file_line_and_key() {
-        let e = parse("[transport]\n\nread_timeout_secs = \"soon\"\n").unwrap_err();
-        assert_eq!(e.line, Some(3));
-        assert_eq!(e.key.as_deref(), Some("read_timeout_secs"));
-        let text = e.to_string();
-        assert!(text.starts_with("config error in /home/u/.config/tootwatch/config.toml, line 3, key `read_timeout_secs`:"), "{text}");
-    }
-
-    #[test]
-    fn an_unknown_key_is_named() {
-        let e = parse("[transport]\nread_timeout = 5\n").unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("read_timeout"));
-        assert_eq!(e.line, Some(2));
-    }
-
-    #[test]
-    fn images_takes_only_the_ways_pictures_can_be_drawn() {
-        assert_eq!(parse("").unwrap().ui.images, Images::Auto);
-        let c = parse("[ui]\nimages = \"off\"\n").unwrap();
-        assert_eq!(c.ui.images, Images::Off);
-        // A way tootwatch does not know is refused, not quietly drawn some other way.
-        let c = parse("[ui]\nimages = \"sixel\"\n").unwrap();
-        assert_eq!(c.ui.images, Images::Sixel);
-        let e = parse("[ui]\nimages = \"chafa\"\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert!(e.to_string().contains("halfblocks"), "{e}");
-    }
-
-    #[test]
-    fn broken_toml_names_the_line() {
-        let e = parse("default_account = \"a\"\n[accounts\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-    }
-
-    #[test]
-    fn a_bad_stream_in_a_tab_names_it() {
-        let e = parse("[[tabs]]\nstreams = [\"#rust\", \"pubic\"]\n").unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("tabs[0].streams"));
-        assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("`pubic`"), "{}", e.message);
-    }
-
-    #[test]
-    fn references_to_accounts_must_exist() {
-        // default_account may name an account stored by `login`: resolve() checks it.
-        assert!(parse("default_account = \"nobody@x.example\"\n").is_ok());
-        let e = parse("[login]\nscopes = \"read;drop\"\n").unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("login.scopes"));
-        assert_eq!(e.line, Some(2));
-        let e = parse("[transport]\nbackoff_max_secs = -1\n").unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("transport.backoff_max_secs"));
-    }
-
-    #[test]
-    fn keys_remap_actions_and_conflicts_name_file_line_and_key() {
-        let c = parse("[keys]\nquit = \"Q\"\npage_down = [\"ctrl-d\", \"pgdn\"]\n").unwrap();
-        assert_eq!(
-            c.keymap().label(crate::keys::Action::Quit).as_deref(),
-            Some("Q")
-        );
-        let e = parse(
-            "[ui]\nbell_on_mention = true # quit\n\n[keys]\n# quit\nsearch = \"f\"\nhelp = \"q\"\n",
-        )
-        .unwrap_err();
-        assert_eq!(e.line, Some(7));
-        assert_eq!(e.key.as_deref(), Some("keys.help"));
-        assert!(
-            e.to_string().starts_with(
-                "config error in /home/u/.config/tootwatch/config.toml, line 7, key `keys.help`: `q` is bound to both `help` and `quit`"
-            ),
-            "{e}"
-        );
-        let e = parse("[keys]\nquit = \"Q\"\n  \"open\" = \"enter\"\n").unwrap_err();
-        assert_eq!(e.line, Some(3));
-        assert_eq!(e.key.as_deref(), Some("keys.open"));
-        assert!(
-            e.message.contains("`open` is not an action"),
-            "{}",
-            e.message
-        );
-        let e = parse("keys.quit = \"ctrl-\"\n").unwrap_err();
-        assert_eq!(e.line, Some(1));
-        let e = parse("[keys]\nquit = 3\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-        assert_eq!(e.key.as_deref(), Some("quit"));
-        assert!(e.message.contains("a key such as"), "{}", e.message);
-        let e = parse("[keys]\nquit = [\"Q\", 3]\n").unwrap_err();
-        assert_eq!(e.line, Some(2));
-    }
-
-    #[test]
-    fn tokens_stay_out_of_debug_output() {
-        let c =
-            parse("[accounts.\"me@ex.com\"]\ninstance = \"https://ex.com\"\ntoken = \"s3cret\"\n")
-                .unwrap();
-        assert!(!format!("{c:?}").contains("s3cret"));
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;
