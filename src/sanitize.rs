@@ -9,15 +9,26 @@
 //!   OSC U+009D, DCS U+0090, SOS U+0098, PM U+009E, APC U+009F);
 //! - the other C0 controls and DEL (tab, CR and LF become a space, or a line break where kept);
 //! - bidi controls and invisible format characters that can make text read as something else;
-//! - combining marks beyond [`MAX_COMBINING`] on one base character ("zalgo" floods).
+//! - combining marks beyond [`MAX_COMBINING`] on one base character ("zalgo" floods), and
+//!   characters that take no cell beyond [`MAX_ZERO_WIDTH`] (the same floods in other scripts);
+//! - Hangul fillers (blank, so a name can look empty or like another) and tag characters
+//!   outside an emoji flag (invisible text).
 //!
 //! Once ESC and the introducers are gone the rest of a sequence is inert text, so how much of
 //! it is dropped is cosmetic; it follows what a terminal would have swallowed.
 
 use std::borrow::Cow;
 
+use unicode_width::UnicodeWidthChar;
+
 /// Combining marks kept after one base character.
 pub(crate) const MAX_COMBINING: usize = 3;
+
+/// Characters that take no cell (marks of any script, joiners, variation selectors, a flag's
+/// tags) kept after one base character: each is drawn in its base's cell, and a flood of
+/// them made one cell hundreds of kilobytes. Real text stacks a few (a Tibetan stack, a
+/// subdivision flag's seven tags).
+pub(crate) const MAX_ZERO_WIDTH: usize = 8;
 
 /// Sanitises single-line text (names, titles, URLs): tab, CR, LF, CRLF and the Unicode line and
 /// paragraph separators become one space. Borrows when nothing needs to change.
@@ -72,12 +83,20 @@ fn json_char_needs_escape(c: char) -> bool {
 }
 
 /// Whether a byte may start a character that [`json_char_needs_escape`]: a C0 control, DEL,
-/// or one of the five lead bytes of the others (C2: C1 and the soft hyphen; D8: U+061C; E1:
-/// U+180E; E2: U+200B to U+206F; EF: U+FEFF, U+FFF9 to U+FFFB). Lead bytes are never
-/// continuation bytes, so such a byte is always on a character boundary.
+/// or one of the six lead bytes of the others (C2: C1 and the soft hyphen; D8: U+061C; E1:
+/// U+115F, U+1160, U+180E; E2: U+200B to U+206F; E3: U+3164; EF: U+FEFF, U+FFA0, U+FFF9 to
+/// U+FFFB). Lead bytes are never continuation bytes, so such a byte is always on a character
+/// boundary.
 #[inline(always)]
 fn may_need_escape(b: u8) -> bool {
-    (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xd8) | (b == 0xe1) | (b == 0xe2) | (b == 0xef)
+    (b < 0x20)
+        | (b == 0x7f)
+        | (b == 0xc2)
+        | (b == 0xd8)
+        | (b == 0xe1)
+        | (b == 0xe2)
+        | (b == 0xe3)
+        | (b == 0xef)
 }
 
 /// Whether some character of `json` needs an escape. A firehose prints a kilobyte or two per
@@ -117,9 +136,13 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
     let bytes = s.as_bytes();
     // Stays `None` (the result borrows `s`) until the first change.
     let mut out: Option<String> = None;
-    // Combining marks emitted since the last base character. Only emitted characters reset it,
-    // so marks cannot be smuggled past the cap by interleaving characters that get removed.
+    // Combining marks and characters without a cell emitted since the last base character.
+    // Only emitted characters reset them, so marks cannot be smuggled past the caps by
+    // interleaving characters that get removed.
     let mut marks = 0;
+    let mut zero_width = 0;
+    // A tag character continues an emoji flag (U+1F3F4 then tags); anywhere else it hides text.
+    let mut in_flag = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -128,7 +151,7 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
             if let Some(o) = &mut out {
                 o.push_str(&s[i..end]);
             }
-            marks = 0;
+            (marks, zero_width, in_flag) = (0, 0, false);
             i = end;
             continue;
         }
@@ -165,20 +188,19 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
             // after it. No other character is wider than two.
             '\u{17d8}' => Action::Emit('\u{fffd}'),
             c if is_removed(c) => Action::Drop,
-            c if is_combining(c) => {
-                if marks < MAX_COMBINING {
-                    marks += 1;
+            '\u{e0000}'..='\u{e007f}' if !in_flag => Action::Drop,
+            c if c.width() == Some(0) => {
+                let mark = is_combining(c);
+                if zero_width < MAX_ZERO_WIDTH && !(mark && marks >= MAX_COMBINING) {
+                    zero_width += 1;
+                    marks += usize::from(mark);
                     Action::Keep
                 } else {
                     Action::Drop
                 }
             }
-            // Zero-width and part of emoji sequences: neither a base nor a mark.
-            '\u{200c}' | '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0020}'..='\u{e007f}' => {
-                Action::Keep
-            }
-            _ => {
-                marks = 0;
+            c => {
+                (marks, zero_width, in_flag) = (0, 0, c == '\u{1f3f4}');
                 Action::Keep
             }
         };
@@ -193,7 +215,7 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
             }
             Action::Emit(c) => {
                 out.get_or_insert_with(|| start_owned(s, i)).push(c);
-                marks = 0;
+                (marks, zero_width, in_flag) = (0, 0, false);
             }
         }
         i = end;
@@ -240,7 +262,7 @@ fn start_owned(s: &str, upto: usize) -> String {
 
 /// Controls and invisible format characters that are dropped outright. The JSON escape check
 /// passes over bytes by their UTF-8 lead byte ([`may_need_escape`]): a character added here
-/// with another lead byte goes there too (its test walks every character up to U+3000).
+/// with another lead byte goes there too (its test walks every character up to U+3200).
 fn is_removed(c: char) -> bool {
     matches!(c,
         '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}'
@@ -253,6 +275,8 @@ fn is_removed(c: char) -> bool {
         | '\u{2060}'..='\u{206f}'
         // BOM / zero-width no-break space; interlinear annotation controls.
         | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        // Hangul fillers: blank, they make a name look empty or like another's.
+        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
     )
 }
 
@@ -459,6 +483,40 @@ mod tests {
     }
 
     #[test]
+    fn floods_of_any_script_and_of_invisible_characters_are_capped() {
+        // Marks of blocks not listed, variation selectors, joiners: all draw in one cell.
+        for flood in [
+            "\u{a670}",
+            "\u{f71}",
+            "\u{1d167}",
+            "\u{941}",
+            "\u{fe0f}",
+            "\u{200d}",
+        ] {
+            let out = line(&format!("Z{}!", flood.repeat(100_000)));
+            assert_eq!(
+                out,
+                format!("Z{}!", flood.repeat(MAX_ZERO_WIDTH)),
+                "{flood:?}"
+            );
+        }
+        // Real text keeps its stacks: a Tibetan syllable, a family, a keycap, a flag.
+        for kept in [
+            "\u{f56}\u{f66}\u{f92}\u{fb2}\u{f74}\u{f56}\u{f66}",
+            "👨\u{200d}👩\u{200d}👧\u{200d}👦",
+            "1\u{fe0f}\u{20e3}",
+            "🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}",
+        ] {
+            assert_eq!(line(kept), kept);
+        }
+        // Tags elsewhere are invisible text ("ASCII smuggling"); Hangul fillers blank names.
+        let hidden = "https://evil.example/x\u{e0041}\u{e0042}\u{e007f}y";
+        assert_eq!(line(hidden), "https://evil.example/xy");
+        assert_eq!(line("\u{3164}\u{115f}\u{1160}\u{ffa0}"), "");
+        assert_eq!(line("Alice\u{3164}"), "Alice");
+    }
+
+    #[test]
     fn emoji_and_cjk_preserved() {
         for s in [
             "👨‍👩‍👧‍👦",
@@ -514,7 +572,7 @@ mod tests {
     #[test]
     fn the_escape_check_finds_every_character_that_needs_one_wherever_it_stands() {
         let chars = (0..=0x10ffffu32)
-            .filter(|v| *v < 0x3000 || (0xfe00..0x10000).contains(v) || v % 97 == 0)
+            .filter(|v| *v < 0x3200 || (0xfe00..0x10000).contains(v) || v % 97 == 0)
             .filter_map(char::from_u32);
         for c in chars {
             for pad in [0, 5, 31, 33] {
