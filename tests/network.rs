@@ -240,6 +240,25 @@ async fn a_trickle_without_line_ends_is_cut_at_the_read_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_without_line_ends_is_cut_at_the_read_timeout() {
+    // Bytes always waiting to be read, never a line end: the stream is renewed all the same
+    // (tokio's timeout is looked at once the task's budget for ready reads is spent).
+    let raw = RawServer::start(RawFault::Silent).await;
+    raw.set_faults(vec![
+        RawFault::SseFlood(b"event: update\ndata: ".to_vec()),
+        RawFault::Sse(sse_event("delete", "6")),
+    ]);
+    let t = Timing {
+        read_timeout: Duration::from_millis(300),
+        ..timing()
+    };
+    let mut p = probe(&raw.base_url(), TransportChoice::Sse, t);
+    let (_, reason) = p.reconnecting().await;
+    assert!(reason.starts_with("no complete line for 0.3 s"), "{reason}");
+    assert_eq!(p.event().await, delete("6"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_stream_of_whole_lines_is_alive() {
     // Heartbeats trickled a byte every 5 ms: each line completes in ~35 ms, well within the
     // 0.5 s deadline, though the whole body takes 1 s. Nothing is renewed; the event arrives.

@@ -330,17 +330,21 @@ async fn read_stream<E: From<StreamMessage> + Send + 'static>(
     // not the last byte: a server trickling a byte at a time must not hold us forever.
     let mut deadline = Instant::now() + timing.read_timeout;
     let mut trickled = 0usize;
+    let no_line = |trickled: usize| Ended::Retry {
+        reason: format!(
+            "no complete line for {} s, only {}",
+            timing.read_timeout.as_secs_f32(),
+            if trickled < 1 << 20 {
+                format!("a trickle of {trickled} bytes")
+            } else {
+                format!("{} MB without a line end", trickled >> 20)
+            }
+        ),
+        retry_after: None,
+    };
     loop {
         let chunk = match timeout_at(deadline, response.chunk()).await {
-            Err(_) if trickled > 0 => {
-                return Err(Ended::Retry {
-                    reason: format!(
-                        "no complete line for {} s, only a trickle of {trickled} bytes",
-                        timing.read_timeout.as_secs_f32()
-                    ),
-                    retry_after: None,
-                });
-            }
+            Err(_) if trickled > 0 => return Err(no_line(trickled)),
             Err(_) => {
                 return Err(Ended::Retry {
                     reason: format!(

@@ -37,6 +37,9 @@ pub enum RawFault {
     SseTrickle { body: Vec<u8>, every: Duration },
     /// Answer with SSE headers and `body`, then hold the connection open (a good stream).
     Sse(Vec<u8>),
+    /// Answer with SSE headers and `body`, then write `x` as fast as the client reads, never
+    /// a line end, until it goes.
+    SseFlood(Vec<u8>),
     /// Complete a WebSocket handshake, write `bytes` raw (frames, or a part of one), then
     /// reset the connection.
     WsResetAfter(Vec<u8>),
@@ -264,6 +267,12 @@ async fn play(mut socket: TcpStream, fault: RawFault, shared: Arc<RawShared>) {
         RawFault::Sse(body) => {
             if socket.write_all(SSE_HEAD).await.is_ok() && socket.write_all(&body).await.is_ok() {
                 hold(&mut socket).await;
+            }
+        }
+        RawFault::SseFlood(body) => {
+            let flood = vec![b'x'; 64 * 1024];
+            if socket.write_all(SSE_HEAD).await.is_ok() && socket.write_all(&body).await.is_ok() {
+                while socket.write_all(&flood).await.is_ok() {}
             }
         }
         RawFault::WsResetAfter(bytes) => {
