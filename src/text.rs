@@ -188,11 +188,21 @@ fn decode_entity(s: &str) -> (Option<char>, usize) {
     };
     let c = named.or_else(|| {
         let num = body.strip_prefix('#')?;
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
+        let (digits, radix) = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16),
+            None => (num, 10),
         };
-        char::from_u32(code)
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        // As HTML does (and the live view, through html2text): a number that is no
+        // character (a surrogate, past U+10FFFF, NUL) is U+FFFD, not the reference as text.
+        let code = u32::from_str_radix(digits, radix).unwrap_or(u32::MAX);
+        Some(
+            char::from_u32(code)
+                .filter(|&c| c != '\0')
+                .unwrap_or('\u{fffd}'),
+        )
     });
     match c {
         Some(c) => (Some(c), semi + 1),
@@ -393,5 +403,23 @@ mod tests {
             let _ = html_to_line(s, 10);
         }
         assert_eq!(html_to_line("a & b", 10), "a & b");
+    }
+
+    #[test]
+    fn numbers_that_are_no_character_read_as_the_replacement_character() {
+        for s in [
+            "&#xD800;",
+            "&#x110000;",
+            "&#1114112;",
+            "&#0;",
+            "&#xFFFFFFFF;",
+        ] {
+            assert_eq!(
+                html_to_line(&format!("<p>a{s}b</p>"), 10),
+                "a\u{fffd}b",
+                "{s}"
+            );
+        }
+        assert_eq!(html_to_line("<p>&#;&#xZZ;&#x;</p>", 20), "&#;&#xZZ;&#x;");
     }
 }
