@@ -408,6 +408,25 @@ async fn a_bad_code_is_refused_and_nothing_is_stored() {
     assert!(!home.accounts_file().exists());
 }
 
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_waiting_for_the_code_says_nothing_was_stored() {
+    let server = server(Flavor::Mastodon).await;
+    let mut home = home();
+    let (mut run, _stdin) = home.run(&["login", "--no-browser", &server.base_url()]);
+    printed_urls(&mut run, true).await;
+    let pid = run.child.id().expect("running").to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let (code, _, err) = home.finish(run).await;
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, "tootwatch: login interrupted: no account was stored");
+    assert!(!home.accounts_file().exists());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_without_the_server_forgets_and_says_so() {
     let server = server(Flavor::Mastodon).await;

@@ -201,6 +201,9 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
         .as_deref()
         .map(|redirect| oauth.authorize_url(&app, redirect, &attempt));
     let host = base.host_str().unwrap_or("the server");
+    // From here on the wait is the user's: Ctrl-C ends it with a word (not before, where it
+    // must still stop a slow server's answer at once).
+    let mut interrupted = crate::cmd::signals::interrupt();
 
     let browser_opened = match &loopback_url {
         Some(url) if !args.no_browser && crate::platform::can_open_locally() => {
@@ -281,6 +284,10 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
                 return Err(Failure::other(
                     "no code arrived within ten minutes, and codes expire; run login again",
                 ));
+            }
+            _ = &mut interrupted => {
+                println!();
+                return Err(Failure::other("login interrupted: no account was stored"));
             }
         }
     };

@@ -6,4 +6,5 @@ pub mod check;
 pub mod live;
 pub mod login;
 pub mod setup;
+pub mod signals;
 pub mod tail;

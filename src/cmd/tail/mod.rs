@@ -266,8 +266,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     // One listener each for the whole run: a signal that lands while a burst is printed is
     // kept for the next turn (a listener made per turn would miss it, and tokio's handler has
     // replaced the default action, so `tail` would not stop).
-    let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
-    let mut terminate = terminate_signal();
+    let mut interrupt = crate::cmd::signals::interrupt();
+    let mut terminate = crate::cmd::signals::terminate();
     let stop = 'events: loop {
         let checkpoint = resume
             .as_ref()
@@ -652,21 +652,6 @@ fn spawn_every(every: Duration, tx: mpsc::WeakSender<Heard>, heard: fn() -> Hear
             }
         }
     });
-}
-
-#[cfg(unix)]
-fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut s) => Box::pin(async move {
-            s.recv().await;
-        }),
-        Err(_) => Box::pin(std::future::pending()),
-    }
-}
-
-#[cfg(not(unix))]
-fn terminate_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    Box::pin(std::future::pending())
 }
 
 fn open_record(path: &Path) -> Result<BufWriter<std::fs::File>, Failure> {
