@@ -96,4 +96,33 @@ async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
         streams[0].starts_with("OK   stream     hashtag:rust"),
         "{lines:#?}"
     );
+
+    // A tab of an account that is not here (logged out): the live view would not open.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}[[tabs]]\nstreams = [\"user\"]\naccount = \"gone@x.example\"\n"),
+    )
+    .unwrap();
+    let mut run = tootwatch_with(
+        &server,
+        &server.token(),
+        &["check"],
+        &[("TOOTWATCH_CONFIG", config.as_path())],
+    );
+    let mut lines = Vec::new();
+    while let Ok(Some(l)) = run.stdout.next_line().await {
+        lines.push(l);
+    }
+    assert_eq!(run.exit_code().await, 1, "{lines:#?}");
+    let gone = lines
+        .iter()
+        .find(|l| l.starts_with("FAIL tab"))
+        .expect("a FAIL line");
+    assert!(
+        gone.contains("user names the account `gone@x.example`")
+            && gone.contains("tootwatch login")
+            && gone.contains(&config.display().to_string()),
+        "{gone}"
+    );
 }

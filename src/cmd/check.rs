@@ -102,22 +102,38 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         let mut mine = Vec::new();
         let tabs = &resolved.config.tabs;
         for (tab, specs) in tabs.iter().zip(resolved.config.tab_streams()) {
+            let title = tab.name.as_deref().map_or_else(
+                || {
+                    specs
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                },
+                |n| format!("`{}`", crate::text::plain_line(n, 40)),
+            );
             match &tab.account {
-                Some(other) if Some(other) != resolved.account.as_ref() => report.line(
-                    Outcome::Note,
-                    "tab",
-                    &format!(
-                        "{} is of {other}: `tootwatch check --account {other}` checks it",
-                        tab.name.as_deref().map_or_else(
-                            || specs
-                                .iter()
-                                .map(|s| s.to_string())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            |n| format!("`{}`", crate::text::plain_line(n, 40))
+                // The live view refuses to open with such a tab: so does the check.
+                Some(other) if Some(other) != resolved.account.as_ref() => {
+                    match setup::resolve_named(&args.server, other) {
+                        Ok(_) => report.line(
+                            Outcome::Note,
+                            "tab",
+                            &format!(
+                                "{title} is of {other}: `tootwatch check --account {other}` checks it"
+                            ),
                         ),
-                    ),
-                ),
+                        Err(e) => report.line(
+                            Outcome::Fail,
+                            "tab",
+                            &format!(
+                                "{title} names the account `{other}`: {}; {}",
+                                e.message,
+                                setup::missing_account_advice(&resolved)
+                            ),
+                        ),
+                    }
+                }
                 _ => mine.push(specs),
             }
         }

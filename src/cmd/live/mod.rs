@@ -267,7 +267,11 @@ pub async fn live(
     let mut others = Vec::new();
     for name in wanted.iter().flatten() {
         others.push(setup::resolve_named(&server, name).map_err(|e| Failure {
-            message: format!("a tab names the account `{name}`: {}", e.message),
+            message: format!(
+                "a tab names the account `{name}`: {}; {}",
+                e.message,
+                setup::missing_account_advice(&resolved)
+            ),
             ..e
         })?);
     }
