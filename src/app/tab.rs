@@ -41,14 +41,18 @@ pub struct TabStream {
 }
 
 impl TabStream {
-    /// Down or silent for longer than `limit` (the monitor view's alarm): silence counts from
-    /// the last event, or from when the stream went live if none came since.
+    /// Since when nothing came: the last event, else when the stream went live (or down). A
+    /// reconnect does not end a silence; only a post does.
+    pub fn quiet_since(&self) -> Timestamp {
+        self.last_event.unwrap_or(self.state_since)
+    }
+
+    /// Down or silent for longer than `limit` (the monitor view's alarm). A stream that goes
+    /// down after a long silence stays stale: it is both.
     pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
         let since = match self.state {
-            ConnectionState::Live { .. } | ConnectionState::Polling { .. } => self
-                .last_event
-                .map_or(self.state_since, |t| t.max(self.state_since)),
-            _ => self.state_since,
+            ConnectionState::Live { .. } | ConnectionState::Polling { .. } => self.quiet_since(),
+            _ => self.quiet_since().min(self.state_since),
         };
         now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
     }

@@ -159,34 +159,31 @@ pub fn stream_line(
         ConnectionState::Failed { .. } => ("✗", theme.failed),
     };
     let spans = if stale {
+        // A silence that began before the outage is said first: it is the longer.
+        let down = if s.quiet_since() < s.state_since {
+            format!(
+                "no post for {}, down for {}",
+                since(s.quiet_since()),
+                since(s.state_since)
+            )
+        } else {
+            format!("down for {}", since(s.state_since))
+        };
         let text = match &s.state {
-            ConnectionState::Live { .. } => {
-                let quiet = s.last_event.map_or(s.state_since, |t| t.max(s.state_since));
-                format!("no post for {}", since(quiet))
-            }
-            ConnectionState::Polling { .. } => {
-                let quiet = s.last_event.map_or(s.state_since, |t| t.max(s.state_since));
-                format!(
-                    "no post for {}: {}",
-                    since(quiet),
-                    clean(&s.state.to_string())
-                )
-            }
-            ConnectionState::Connecting { .. } => {
-                format!("down for {}: still connecting", since(s.state_since))
-            }
+            ConnectionState::Live { .. } => format!("no post for {}", since(s.quiet_since())),
+            ConnectionState::Polling { .. } => format!(
+                "no post for {}: {}",
+                since(s.quiet_since()),
+                clean(&s.state.to_string())
+            ),
+            ConnectionState::Connecting { .. } => format!("{down}: still connecting"),
             ConnectionState::Reconnecting { after, reason } => format!(
-                "down for {}: {} (retry in {})",
-                since(s.state_since),
+                "{down}: {} (retry in {})",
                 clean(reason),
                 format_delay(s.retry_in(now).unwrap_or(*after))
             ),
             ConnectionState::Failed { reason, .. } => {
-                format!(
-                    "down for {}: failed: {}",
-                    since(s.state_since),
-                    clean(reason)
-                )
+                format!("{down}: failed: {}", clean(reason))
             }
         };
         // One style over the whole line: the row is painted with it.

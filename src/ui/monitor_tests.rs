@@ -275,6 +275,28 @@ fn stale_stream_footer_is_loud_over_the_whole_width() {
 }
 
 #[test]
+fn a_silent_stream_that_goes_down_stays_loud_and_says_both() {
+    let mut state = monitor_state();
+    // #tokio had no post for 19 minutes, then its server went away 34 s ago.
+    state.tabs[0].streams[1].last_event = Some(ago(19 * 60));
+    state.tabs[0].streams[1].state_since = ago(34);
+    let t = render_with(&state, 100, 24, &Theme::new(false));
+    let row = row_text(t.backend().buffer(), 23);
+    assert!(
+        row.contains("#tokio  no post for 19 min, down for 34 s: the connection was reset"),
+        "{row}"
+    );
+    assert_eq!(t.backend().buffer()[(0, 23)].fg, Color::Red, "loud");
+    // Back live, it stays loud until a post comes: a reconnect is not a post.
+    state.tabs[0].streams[1].state = ConnectionState::Live {
+        transport: crate::stream::Transport::Ws,
+    };
+    let t = render_with(&state, 100, 24, &Theme::new(false));
+    let row = row_text(t.backend().buffer(), 23);
+    assert!(row.contains("#tokio  no post for 19 min"), "{row}");
+}
+
+#[test]
 fn failed_stream() {
     let mut state = monitor_state();
     state.tabs[0].streams[1].state = ConnectionState::Failed {
