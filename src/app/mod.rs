@@ -9,6 +9,7 @@ pub mod reducer;
 pub mod search;
 pub mod state;
 pub mod tab;
+pub mod ticks;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 

@@ -50,11 +50,23 @@ impl TabStream {
     /// Down or silent for longer than `limit` (the monitor view's alarm). A stream that goes
     /// down after a long silence stays stale: it is both.
     pub fn is_stale(&self, now: Timestamp, limit: std::time::Duration) -> bool {
-        let since = match self.state {
+        now.duration_since(self.troubled_since()).as_secs_f64() > limit.as_secs_f64()
+    }
+
+    /// When it turns stale if nothing changes.
+    pub fn stale_at(&self, limit: std::time::Duration) -> Timestamp {
+        let limit = jiff::SignedDuration::try_from(limit).unwrap_or(jiff::SignedDuration::MAX);
+        self.troubled_since()
+            .checked_add(limit)
+            .unwrap_or(Timestamp::MAX)
+    }
+
+    /// Since when it has been silent, or down (whichever began first).
+    fn troubled_since(&self) -> Timestamp {
+        match self.state {
             ConnectionState::Live { .. } | ConnectionState::Polling { .. } => self.quiet_since(),
             _ => self.quiet_since().min(self.state_since),
-        };
-        now.duration_since(since).as_secs_f64() > limit.as_secs_f64()
+        }
     }
 
     /// For a stream waiting to reconnect: how long it still waits.

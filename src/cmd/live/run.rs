@@ -216,7 +216,7 @@ pub async fn run(
     let mut view = ViewState::default();
     view.set_graphics(graphics);
     let mut last_draw: Option<Instant> = None;
-    let mut next_tick = Instant::now() + tick_interval(&state);
+    let mut next_tick = Instant::now() + crate::app::ticks::tick_interval(&state);
     // Media hosts get their own client: the API's token never goes with a picture request.
     let media = crate::media::media_client(Duration::from_secs(10));
     let mut pictures_shown: Vec<String> = Vec::new();
@@ -271,7 +271,7 @@ pub async fn run(
             .and_then(|w| w.handoff_due())
             .map(Instant::from_std);
         // A post arriving may need faster ticks; a stream of events must not postpone them.
-        next_tick = next_tick.min(Instant::now() + tick_interval(&state));
+        next_tick = next_tick.min(Instant::now() + crate::app::ticks::tick_interval(&state));
         let event = tokio::select! {
             biased;
             _ = sleep_until_some(draw_due) => {
@@ -297,7 +297,7 @@ pub async fn run(
             }
             event = rx.recv() => event,
             _ = tokio::time::sleep_until(next_tick) => {
-                next_tick = Instant::now() + tick_interval(&state);
+                next_tick = Instant::now() + crate::app::ticks::tick_interval(&state);
                 Some(AppEvent::Tick(now()))
             }
         };
@@ -388,39 +388,6 @@ async fn sleep_until_some(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-/// As rarely as the relative times on screen need: every second while something shown is
-/// under a minute old, every minute while under an hour, else hourly.
-fn tick_interval(state: &State) -> Duration {
-    if state.monitor.is_some() || state.counting_down() {
-        // The monitor's footer says "last post N s ago" for every stream.
-        return Duration::from_secs(1);
-    }
-    let newest = state
-        .active_tab()
-        .and_then(|t| t.entries.front())
-        .and_then(|e| e.item.status())
-        .map(|s| s.created_at.as_str())
-        .into_iter()
-        .chain(
-            state
-                .notifications
-                .entries
-                .front()
-                .map(|n| n.notification.created_at.as_str()),
-        )
-        .filter_map(|t| t.parse::<Timestamp>().ok())
-        .max();
-    let Some(newest) = newest else {
-        return Duration::from_secs(3600);
-    };
-    let age = state.now.duration_since(newest).as_secs();
-    match age {
-        ..60 => Duration::from_secs(1),
-        60..3600 => Duration::from_secs(60),
-        _ => Duration::from_secs(3600),
     }
 }
 
@@ -725,38 +692,5 @@ async fn load(
                 resume_from: String::new(),
             }),
         Some(since) => api.catch_up_since(spec, since, bound).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idle_ticks_slow_down_as_posts_age() {
-        let now: Timestamp = "2026-11-28T12:00:00Z".parse().unwrap();
-        let mut state = State::new(
-            vec![("Home".into(), vec![StreamSpec::User])],
-            UiSettings::default(),
-            now,
-        );
-        assert_eq!(tick_interval(&state), Duration::from_secs(3600));
-        let status = |t: &str| -> Box<crate::model::Status> {
-            Box::new(serde_json::from_value(serde_json::json!({"id": t, "created_at": t})).unwrap())
-        };
-        let push = |state: &mut State, t: &str| {
-            state.tabs[0].push_newest(
-                crate::app::state::Item::Status(status(t)),
-                crate::filter::Verdict::Show,
-                0,
-                10,
-            );
-        };
-        push(&mut state, "2026-11-28T10:00:00Z");
-        assert_eq!(tick_interval(&state), Duration::from_secs(3600));
-        push(&mut state, "2026-11-28T11:50:00Z");
-        assert_eq!(tick_interval(&state), Duration::from_secs(60));
-        push(&mut state, "2026-11-28T11:59:30Z");
-        assert_eq!(tick_interval(&state), Duration::from_secs(1));
     }
 }
