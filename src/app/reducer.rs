@@ -139,6 +139,9 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
                     Ok(_) => CaughtUp::Done,
                     Err(e) => CaughtUp::after(e),
                 };
+                if let Ok(found) = &result {
+                    state.core.judge_spells(stream, &found.items);
+                }
                 state.core.caught_up(stream, outcome);
                 // Posts that came by REST end a silence as posts from the stream do.
                 let now = state.now;

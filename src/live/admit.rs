@@ -123,6 +123,7 @@ impl LiveCore {
     fn delivering(&mut self, stream: StreamId) {
         let t = &mut self.tracks[stream.0];
         t.misses = 0;
+        t.delivered_since_judged += 1;
         if let Mode::Polled {
             not_delivering: true,
             ..

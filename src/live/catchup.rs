@@ -225,7 +225,12 @@ impl LiveCore {
             return state.clone();
         };
         if !matches!(state, ConnectionState::Live { .. }) {
-            t.live = None;
+            if let Some((since, _)) = t.live.take() {
+                if t.spells.len() == super::MAX_SPELLS {
+                    t.spells.pop_front();
+                }
+                t.spells.push_back((since, now));
+            }
             return state.clone();
         }
         let reconnected = t.ever_live;

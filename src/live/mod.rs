@@ -9,6 +9,7 @@ mod filters;
 pub mod ids;
 mod verify;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -204,6 +205,13 @@ struct Track {
     delivered: RecentIds,
     /// Verifications in a row that found posts the stream never sent.
     misses: u32,
+    /// The stream's live spells that ended since the catch-up after them was judged (oldest
+    /// first, a few): a stream renewed every minute because nothing at all arrives is live
+    /// only for short spells, too short for a verification, and what its catch-ups bring
+    /// from inside them is what it should have sent.
+    spells: VecDeque<(Timestamp, Timestamp)>,
+    /// Posts the stream delivered since those spells were last judged.
+    delivered_since_judged: usize,
     /// A catch-up asked for and not answered in full yet: until it is, nothing before it may
     /// be taken as seen (live posts move the anchor past the gap it is filling).
     open: Option<Since>,
@@ -252,6 +260,8 @@ pub(crate) const VERIFY_PAGE: usize = 20;
 /// How many ids a group remembers for dedupe, and a stream for verification.
 const GROUP_MEMORY: usize = 4096;
 const DELIVERED_MEMORY: usize = 2048;
+/// Earlier live spells of a stream kept for its next verification.
+const MAX_SPELLS: usize = 16;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveCore {
@@ -307,6 +317,8 @@ impl LiveCore {
                 live: None,
                 delivered: RecentIds::new(DELIVERED_MEMORY),
                 misses: 0,
+                spells: VecDeque::new(),
+                delivered_since_judged: 0,
                 open: None,
                 open_failed: false,
                 refused: false,

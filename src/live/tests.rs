@@ -634,3 +634,69 @@ fn filters_that_failed_to_load_are_fetched_when_a_stream_is_next_live() {
     c.on_state(StreamId(1), &live(), t(START));
     assert!(!c.take_needs().contains(&Need::Filters { account: 0 }));
 }
+
+#[test]
+fn a_stream_accepted_and_then_silent_at_every_connection_is_not_delivering() {
+    // A middlebox passes the upgrade and nothing after it: each connection is live for a
+    // minute, then renewed by the read timeout; its catch-up brings what the spell missed.
+    let spell = |c: &mut LiveCore, from: &str, to: &str| {
+        c.on_state(StreamId(0), &live(), t(from));
+        c.on_state(StreamId(0), &down(), t(to));
+        c.on_state(StreamId(0), &live(), t(to));
+    };
+    let page = |times: &[&str]| {
+        History::Statuses(
+            times
+                .iter()
+                .enumerate()
+                .map(|(i, at)| *status(&(100 + i).to_string(), at))
+                .collect(),
+        )
+    };
+    let inside = page(&[
+        "2026-12-01T12:00:35Z",
+        "2026-12-01T12:00:45Z",
+        "2026-12-01T12:00:50Z",
+    ]);
+    let mut c = core(vec![sub("#rust", 0)]);
+    spell(&mut c, START, "2026-12-01T12:01:00Z");
+    c.take_notices();
+    c.judge_spells(StreamId(0), &inside);
+    let notices = c.take_notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0]
+            .1
+            .to_string()
+            .starts_with("not delivering: polling every 60 s"),
+        "{}",
+        notices[0].1
+    );
+
+    // Posts from the outage itself, or from the spell's first moments (the grace), or from
+    // just before its connection ended, are not the stream's to have sent.
+    let mut c = core(vec![sub("#rust", 0)]);
+    spell(&mut c, START, "2026-12-01T12:01:00Z");
+    c.take_notices();
+    let outside = page(&[
+        "2026-12-01T12:00:10Z",
+        "2026-12-01T12:00:20Z",
+        "2026-12-01T12:00:57Z",
+        "2026-12-01T12:01:00Z",
+    ]);
+    c.judge_spells(StreamId(0), &outside);
+    assert!(c.take_notices().is_empty());
+
+    // A stream that delivered in its spell is only quiet in parts: a verification judges it.
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    update(&mut c, 0, status("90", "2026-12-01T12:00:40Z"));
+    c.on_state(StreamId(0), &down(), t("2026-12-01T12:01:00Z"));
+    c.on_state(StreamId(0), &live(), t("2026-12-01T12:01:00Z"));
+    c.take_notices();
+    c.judge_spells(StreamId(0), &inside);
+    assert!(c.take_notices().is_empty());
+    // Each catch-up judges the spells before it once.
+    c.judge_spells(StreamId(0), &inside);
+    assert!(c.take_notices().is_empty());
+}

@@ -15,6 +15,9 @@ use crate::stream::{ConnectionState, StreamId};
 /// one is enough when it finds this many and the stream delivered none of the window.
 const MISSES_IN_A_ROW: u32 = 2;
 const MISSES_AT_ONCE: usize = 3;
+/// A live spell that ended counts up to this long before its connection did: what was created
+/// just before may have been lost with it.
+const SPELL_END: SignedDuration = SignedDuration::from_secs(5);
 
 impl LiveCore {
     /// Posts younger than this are still on their way: a tenth of the interval, at most a
@@ -87,33 +90,75 @@ impl LiveCore {
         t.misses += 1;
         let starved = missed.len() >= MISSES_AT_ONCE && delivered_in_window == 0;
         if t.misses >= MISSES_IN_A_ROW || starved {
-            tracing::warn!(
-                "{}: {} posts reached REST that the stream never sent; polling it",
-                t.sub.spec,
-                missed.len()
-            );
-            t.mode = Mode::Polled {
-                reason,
-                not_delivering: true,
-            };
-            // What it missed may reach further back than the page: fetch from the last post
-            // it delivered (the page's own items are shown once, whichever comes first).
-            if t.open.is_none() {
-                self.queue_catch_up(stream);
-            }
-            let t = &self.tracks[stream.0];
-            let every = self.cadence.poll_every;
-            if let Mode::Polled { reason, .. } = &t.mode {
-                self.notices.push((
-                    stream,
-                    ConnectionState::Polling {
-                        every,
-                        reason: reason.clone(),
-                        not_delivering: true,
-                    },
-                ));
-            }
+            self.not_delivering(stream, missed.len(), reason);
         }
         missed
+    }
+
+    /// A catch-up after a reconnect (a page of it, before it is shown): what it brings from
+    /// inside the spells the stream was live, and did not deliver, it missed. A stream that
+    /// delivered nothing in them and missed a few is not delivering, though each connection
+    /// was accepted: a middlebox that passes the upgrade and nothing after it looks so.
+    pub fn judge_spells(&mut self, stream: StreamId, page: &History) {
+        let grace = self.grace();
+        let Some(t) = self.tracks.get_mut(stream.0) else {
+            return;
+        };
+        let spells = std::mem::take(&mut t.spells);
+        let delivered = std::mem::take(&mut t.delivered_since_judged);
+        if spells.is_empty() || t.mode != Mode::Streaming {
+            return;
+        }
+        let History::Statuses(page) = page else {
+            return;
+        };
+        let inside = |created: &str| {
+            created.parse::<Timestamp>().is_ok_and(|c| {
+                spells.iter().any(|(start, end)| {
+                    c > start.saturating_add(grace).unwrap_or(*start)
+                        && c <= end.saturating_sub(SPELL_END).unwrap_or(*end)
+                })
+            })
+        };
+        let missed = page
+            .iter()
+            .filter(|s| inside(&s.created_at))
+            .filter(|s| super::admits(&t.sub.spec, s))
+            .filter(|s| !t.delivered.contains(&format!("s:{}", s.id)))
+            .count();
+        if missed >= MISSES_AT_ONCE && delivered == 0 {
+            let reason = "it was accepted, then sent nothing while its timeline got posts".into();
+            self.not_delivering(stream, missed, reason);
+        }
+    }
+
+    /// Polled from now on, until it delivers again.
+    fn not_delivering(&mut self, stream: StreamId, missed: usize, reason: String) {
+        let t = &mut self.tracks[stream.0];
+        tracing::warn!(
+            "{}: {missed} posts reached REST that the stream never sent; polling it",
+            t.sub.spec
+        );
+        t.mode = Mode::Polled {
+            reason,
+            not_delivering: true,
+        };
+        // What it missed may reach further back than the page: fetch from the last post it
+        // delivered (the page's own items are shown once, whichever comes first).
+        if t.open.is_none() {
+            self.queue_catch_up(stream);
+        }
+        let t = &self.tracks[stream.0];
+        let every = self.cadence.poll_every;
+        if let Mode::Polled { reason, .. } = &t.mode {
+            self.notices.push((
+                stream,
+                ConnectionState::Polling {
+                    every,
+                    reason: reason.clone(),
+                    not_delivering: true,
+                },
+            ));
+        }
     }
 }

@@ -368,6 +368,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     let (outcome, printed) = match found {
                         Ok(found) => {
                             tracing::debug!("{name}: caught up {} items", found.items.len());
+                            if !notifications {
+                                core.judge_spells(stream, &found.items);
+                            }
                             // More was missed than one catch-up takes: the core goes on from
                             // where it stopped, in order (tail never skips what it can fetch).
                             let outcome = match found.complete || found.resume_from.is_empty() {
