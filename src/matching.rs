@@ -95,6 +95,14 @@ pub(crate) struct PatternError {
     pub reason: String,
 }
 
+/// The regex crate draws the pattern with a caret under the fault, then `error: why`: a
+/// message of one line (the terminal's stderr gets one) keeps the why.
+fn one_line(message: &str) -> String {
+    let last = message.lines().rev().map(str::trim).find(|l| !l.is_empty());
+    let last = last.unwrap_or(message);
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
+}
+
 /// Bounds a hostile or careless pattern's compiled size.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
@@ -112,7 +120,7 @@ impl Highlights {
                 .build()
                 .map_err(|e| PatternError {
                     pattern: p.clone(),
-                    reason: e.to_string(),
+                    reason: one_line(&e.to_string()),
                 })?;
             compiled.push(re);
         }
@@ -199,6 +207,7 @@ mod tests {
         assert_eq!(h.ranges("ferris and rust"), vec![0..6, 11..15]);
         let e = Highlights::new(&["/(/".into()]).unwrap_err();
         assert_eq!(e.pattern, "/(/");
+        assert_eq!(e.reason, "unclosed group", "one line, the why");
         assert!(Highlights::new(&[]).unwrap().is_empty());
     }
 

@@ -161,7 +161,9 @@ async fn the_archive_command_reports_prunes_and_forgets() {
     let (code, _, err) = archive_cmd(data.path(), &["archive", "forget", "nobody@nowhere"]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("keeps nothing for `nobody@nowhere`"), "{err}");
-    let (code, out, _) = archive_cmd(data.path(), &["archive", "forget", &account]).await;
+    // The URL as typed for --instance, with its slash.
+    let (code, out, _) =
+        archive_cmd(data.path(), &["archive", "forget", &format!("{account}/")]).await;
     assert_eq!(code, 0);
     assert!(
         out.contains("forgot 2 entries"),

@@ -210,6 +210,7 @@ impl Archive {
     }
 
     fn open_checked(path: &Path, check: bool) -> Result<Archive, Unusable> {
+        keep_private(path);
         let conn = Connection::open(path).map_err(|e| Unusable::Error(e.into()))?;
         conn.busy_timeout(BUSY_WAIT)
             .map_err(|e| Unusable::Error(e.into()))?;
@@ -521,6 +522,30 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 fn moved_aside_name(path: &Path) -> PathBuf {
     with_suffix(path, &format!(".unusable-{}", Timestamp::now().as_second()))
+}
+
+/// The archive holds the home timeline, direct messages and notifications: its owner's alone,
+/// also in a data dir others may enter. SQLite gives its log files the database's mode.
+fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::metadata(path) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+            }
+            Ok(_) => {}
+            Err(_) => {
+                let _ = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// The data dir holds tokens too: only its owner may enter it.

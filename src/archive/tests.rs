@@ -249,3 +249,24 @@ fn damage_found_in_the_background_moves_the_file_aside_at_the_next_start() {
     let (_, notice) = Archive::open(&p).unwrap();
     assert_eq!(notice, None, "the mark went with the file");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_file_and_its_log_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let (archive, _) = Archive::open(&path(&dir)).unwrap();
+    archive
+        .conn
+        .execute_batch("CREATE TABLE IF NOT EXISTS t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    assert_eq!(mode(&path(&dir)), 0o600);
+    let wal = path(&dir).with_file_name(format!("{FILE_NAME}-wal"));
+    assert_eq!(mode(&wal), 0o600, "SQLite gives its log the file's mode");
+    drop(archive);
+    // One made before (readable by all) is made private when opened.
+    std::fs::set_permissions(path(&dir), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _ = Archive::open(&path(&dir)).unwrap();
+    assert_eq!(mode(&path(&dir)), 0o600);
+}

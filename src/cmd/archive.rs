@@ -14,7 +14,7 @@ use crate::text::counted;
 pub struct ArchiveArgs {
     #[command(subcommand)]
     pub action: ArchiveAction,
-    /// Config file, for `[archive] max_mb`
+    /// Config file, for `[archive] max_mb` (stats, prune)
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 }
@@ -107,6 +107,11 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
             );
         }
         ArchiveAction::Forget { account } => {
+            // An instance URL as typed for --instance (`https://host/`) names the same account.
+            let account = match url::Url::parse(account.trim()) {
+                Ok(url) if url.has_host() => crate::archive::account_name(None, &url),
+                _ => account,
+            };
             let gone = archive.forget(&account).map_err(failed)?;
             if gone == 0 {
                 return Err(Failure::usage(format!(

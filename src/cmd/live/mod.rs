@@ -78,7 +78,7 @@ pub struct PlaybackOpts {
     /// Playback speed (2 = twice as fast)
     #[arg(long, default_value_t = 1.0, value_name = "X")]
     pub speed: f64,
-    /// Config file, for its [ui] settings
+    /// Config file, for its [ui], [watch], [limits] and [keys] settings
     #[arg(long, env = "TOOTWATCH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How pictures are drawn: auto, kitty, sixel, iterm2, halfblocks, or off for text only [default: [ui] images, else auto]
