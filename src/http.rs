@@ -184,6 +184,15 @@ pub(crate) fn parse_retry_after(value: Option<&str>) -> Option<Duration> {
 /// Describes a network error without the URL (which may carry a token as a last resort),
 /// with its causes, which say what actually happened ("connection refused").
 pub(crate) fn describe_reqwest(e: reqwest::Error) -> String {
+    // reqwest's own timeout says "error sending request: operation timed out" even when the
+    // request went out and the server never answered.
+    if e.is_timeout() {
+        return if e.is_connect() {
+            "the connection timed out".into()
+        } else {
+            "the server did not answer in time".into()
+        };
+    }
     describe_error(&e.without_url())
 }
 

@@ -165,6 +165,10 @@ async fn tail_gives_a_silent_server_one_timeout_at_start() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot reach"), "{stderr}");
+    assert!(
+        stderr.contains("the server did not answer in time"),
+        "the request went out: {stderr}"
+    );
     assert_eq!(
         raw.accepted(),
         1,

@@ -284,12 +284,26 @@ pub async fn live(
         .map(|r| crate::archive::account_name(r.account.as_deref(), &r.instance))
         .collect();
     let offline_ok = config.archive.enabled;
+    // A server that does not answer holds the start for a connect timeout: say what the
+    // blank terminal waits for, and wipe the line once the answer (or the error) is in.
+    let waiting = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if waiting {
+        let hosts: Vec<&str> = all_resolved
+            .iter()
+            .filter_map(|r| r.instance.host_str())
+            .collect();
+        eprint!("tootwatch: connecting to {}…", hosts.join(", "));
+    }
     let connected = futures_util::future::try_join_all(
         all_resolved
             .iter()
             .map(|r| setup::connect_live(r, offline_ok)),
     )
-    .await?;
+    .await;
+    if waiting {
+        eprint!("\r\x1b[2K");
+    }
+    let connected = connected?;
     for (c, name) in connected.iter().zip(&archive_names) {
         if let Some(message) = &c.offline
             && !crate::app::archive::keeps(name)
