@@ -202,3 +202,18 @@ fn a_tab_never_visited_keeps_what_it_opened_with_as_read_for_the_next_start() {
     assert_eq!(next.tabs[1].unread, 2);
     assert_eq!(next.tabs[1].divider_id.as_deref(), Some("1"));
 }
+
+#[test]
+fn unread_never_counts_more_than_the_tab_holds() {
+    let mut s = state();
+    s.settings.timeline_len = 3;
+    for id in 1..=10 {
+        post(&mut s, 1, &id.to_string());
+    }
+    assert_eq!(
+        s.tabs[1].read_id, None,
+        "never visited: counted as they came"
+    );
+    assert_eq!(s.tabs[1].entries.len(), 3);
+    assert_eq!(s.tabs[1].unread, 3);
+}

@@ -538,6 +538,8 @@ impl Tab {
                 self.ids.remove(gone.item.id());
             }
         }
+        // Unread counts what the tab holds to be read: posts dropped off its end are not.
+        self.unread = self.unread.min(self.entries.len());
         self.selected = self.selected.min(self.entries.len().saturating_sub(1));
         self.settle_selection();
     }

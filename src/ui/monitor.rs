@@ -70,6 +70,14 @@ pub fn draw_monitor(
         let r = Rect::new(area.x, area.bottom() - footer_h + row as u16, area.width, 1);
         draw_stream_line(buf, r, &tab.streams[i], state, monitor, theme);
     }
+    // Streams without a line (a pane too low for all) are counted at the end of the last.
+    let hidden = tab.streams.len().saturating_sub(shown.len());
+    if hidden > 0 && footer_h > 0 {
+        let mark = format!(" +{hidden} ");
+        let w = (mark.chars().count() as u16).min(area.width);
+        let r = Rect::new(area.right() - w, area.bottom() - 1, w, 1);
+        Paragraph::new(Line::from(Span::styled(mark, theme.pending))).render(r, buf);
+    }
     let mut column = Rect::new(area.x, area.y, area.width, area.height - footer_h);
     // A thin rule keeps the last post's text apart from the footer, when there is room.
     if column.height >= 8 && footer_h > 0 {

@@ -297,6 +297,17 @@ fn a_silent_stream_that_goes_down_stays_loud_and_says_both() {
 }
 
 #[test]
+fn a_pane_too_low_for_every_stream_counts_the_ones_left_out() {
+    let state = monitor_state();
+    // Two streams, one row for posts: one footer line, the other counted on it.
+    let t = render_with(&state, 40, 2, &Theme::new(false));
+    let last = row_text(t.backend().buffer(), 1);
+    assert!(last.trim_end().ends_with("+1"), "{last:?}");
+    let t = render_with(&state, 40, 3, &Theme::new(false));
+    assert!(!row_text(t.backend().buffer(), 2).contains("+1"), "all fit");
+}
+
+#[test]
 fn failed_stream() {
     let mut state = monitor_state();
     state.tabs[0].streams[1].state = ConnectionState::Failed {
