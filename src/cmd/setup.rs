@@ -252,8 +252,18 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
     let account = match &account_name {
         None => None,
         Some(name) => Some(match (config.accounts.get(name), stored.get(name)) {
-            (Some(configured), stored) => {
+            (Some(configured), by_name) => {
                 let mut account = configured.clone();
+                // Stored under this name, else the one account `login` stored for the same
+                // server (it names them `user@host`; a config may name them as it likes).
+                let same_server: Vec<_> = stored
+                    .values()
+                    .filter(|s| crate::accounts::same_instance(&s.instance, &configured.instance))
+                    .collect();
+                let stored = by_name.or(match same_server[..] {
+                    [only] => Some(only),
+                    _ => None,
+                });
                 account.token = config_token(name).or_else(|| {
                     let stored = stored?;
                     if crate::accounts::same_instance(&stored.instance, &configured.instance) {

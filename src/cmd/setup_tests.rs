@@ -151,6 +151,32 @@ fn a_config_account_without_a_token_uses_the_stored_one() {
     assert_eq!(r.token.as_deref(), Some("tconf"));
 }
 
+#[test]
+fn a_config_account_named_its_own_way_uses_the_one_login_of_its_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("data"));
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "default_account = \"work\"\n[accounts.work]\ninstance = \"https://x.example\"\n",
+    )
+    .unwrap();
+    store
+        .save_account("me@x.example", stored("https://x.example/", "tx"))
+        .unwrap();
+    store
+        .save_account("me@y.example", stored("https://y.example/", "ty"))
+        .unwrap();
+    let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+    assert_eq!(r.token.as_deref(), Some("tx"));
+    // Two logins on that server: which one is not ours to guess.
+    store
+        .save_account("you@x.example", stored("https://x.example/", "tx2"))
+        .unwrap();
+    let r = resolve_in(&opts(&path), Some(&store)).unwrap();
+    assert_eq!(r.token, None);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_store_others_can_read_is_refused_when_needed() {
