@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
-use super::wrap::{clean, line_width, truncate};
+use super::wrap::{clean, line_width, truncate_middle};
 use crate::app::state::{State, Tab, TabStream};
 use crate::stream::{ConnectionState, format_delay};
 
@@ -38,7 +38,7 @@ fn label(i: usize, tab: &Tab, active: bool, now: jiff::Timestamp, theme: &Theme)
     if i < 9 {
         spans.push(Span::styled(format!("{} ", i + 1), theme.dim));
     }
-    spans.push(Span::raw(truncate(&clean(&tab.title), 24)));
+    spans.push(Span::raw(truncate_middle(&clean(&tab.title), 24)));
     // The active tab's unread posts are above the reader, and its "↑ N new" line counts
     // them: one number, where it is read.
     if tab.unread > 0 && !active {

@@ -69,6 +69,28 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` cut to `max` cells in its middle: what tells two long names apart is often at their
+/// end (`Home · alice@mastodon.social` and `….online`).
+pub fn truncate_middle(s: &str, max: usize) -> String {
+    if width(s) <= max || max < 3 {
+        return truncate(s, max);
+    }
+    let parts = graphemes(s);
+    let tail_room = (max - 1) / 2;
+    let mut tail = Vec::new();
+    let mut used = 0;
+    for &(g, w) in parts.iter().rev() {
+        if used + w > tail_room {
+            break;
+        }
+        tail.push(g);
+        used += w;
+    }
+    let mut out = truncate(s, max - used);
+    out.extend(tail.into_iter().rev());
+    out
+}
+
 /// Spans cut to `max` cells; the last one kept ends in `…` when anything was cut.
 pub fn truncate_spans(spans: Vec<Span<'static>>, max: usize) -> Vec<Span<'static>> {
     let total: usize = spans.iter().map(|s| width(&s.content)).sum();
@@ -356,6 +378,17 @@ mod tests {
         assert_eq!(truncate("日本語", 4), "日…");
         assert_eq!(truncate("abc", 3), "abc");
         assert_eq!(truncate("👩‍💻👩‍💻", 3), "👩‍💻…");
+    }
+
+    #[test]
+    fn middle_truncation_keeps_both_ends() {
+        let social = truncate_middle("Home · alice@mastodon.social", 24);
+        let online = truncate_middle("Home · alice@mastodon.online", 24);
+        assert_eq!(social, "Home · alice…odon.social");
+        assert_ne!(social, online, "the ends tell them apart");
+        assert_eq!(width(&social), 24);
+        assert_eq!(truncate_middle("short", 24), "short");
+        assert_eq!(truncate_middle("日本語日本語", 5), "日…語");
     }
 
     #[test]
