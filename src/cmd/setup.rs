@@ -295,7 +295,16 @@ fn resolve_in(opts: &ServerOpts, store: Option<&Store>) -> Result<Resolved, Fail
                         where_config()
                     )
                 } else {
-                    format!("no account `{name}`; accounts: {}", listed())
+                    let from_config = opts.account.is_none();
+                    format!(
+                        "no account `{name}`{}; accounts: {}",
+                        if from_config {
+                            format!(" (the default_account {})", where_config())
+                        } else {
+                            String::new()
+                        },
+                        listed()
+                    )
                 }));
             }
         }),

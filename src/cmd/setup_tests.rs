@@ -95,7 +95,10 @@ fn several_accounts_need_a_choice_or_a_default() {
     std::fs::write(&path, "default_account = \"gone@z.example\"\n").unwrap();
     let e = resolve_in(&opts(&path), Some(&store)).unwrap_err();
     assert!(
-        e.message.contains("no account `gone@z.example`"),
+        e.message.contains(&format!(
+            "no account `gone@z.example` (the default_account in {})",
+            path.display()
+        )),
         "{}",
         e.message
     );
