@@ -491,8 +491,10 @@ impl Keymap {
             [one] => join(self.keys(*one), show, " / "),
             [a, b] => {
                 let (ka, kb) = (self.keys(*a), self.keys(*b));
-                if ka.len() == kb.len() && ka.len() > 1 {
-                    // Pairs side by side: `j k ↓ ↑`.
+                let defaults = Keymap::default();
+                let as_shipped = ka == defaults.keys(*a) && kb == defaults.keys(*b);
+                if as_shipped && ka.len() == kb.len() && ka.len() > 1 {
+                    // Pairs side by side: `j k ↓ ↑` (remapped ones pair by chance: `a b / c d`).
                     ka.iter()
                         .zip(kb)
                         .map(|(x, y)| format!("{} {}", show(x), show(y)))
@@ -733,8 +735,11 @@ mod tests {
         );
         assert_eq!(press(&map, KeyCode::Char('?'), none), None);
         assert_eq!(map.label(Action::Help), None);
-        // Unequal pairs no longer line up side by side.
+        // Unequal pairs no longer line up side by side, nor do remapped ones of one length.
         assert_eq!(map.row_label(&ROWS[2]), "Ctrl-n / k ↑");
+        let map = remap(&[("down", Binding::Several(vec!["j".into(), "ctrl-n".into()]))]).unwrap();
+        assert_eq!(map.row_label(&ROWS[2]), "j Ctrl-n / k ↑");
+        assert_eq!(Keymap::default().row_label(&ROWS[2]), "j k ↓ ↑");
         // Tabs that are not 1-9 are listed.
         let map = remap(&[("tab_1", Binding::One("!".into()))]).unwrap();
         assert_eq!(map.row_label(&ROWS[0]), "! 2 3 4 5 6 7 8 9");
