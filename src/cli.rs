@@ -198,10 +198,56 @@ pub fn manpage() -> std::io::Result<Vec<u8>> {
             command_section(&mut out, inner, &format!("{name} {}", inner.get_name()))?;
         }
     }
+    out.extend_from_slice(REFERENCE_SECTIONS.as_bytes());
     man.render_extra_section(&mut out)?;
     man.render_version_section(&mut out)?;
     Ok(out)
 }
+
+/// What a man page has beyond the options: where things are, what the environment sets, what
+/// the exit codes say (docs/cli.md has all of it at length).
+const REFERENCE_SECTIONS: &str = r#".SH ENVIRONMENT
+.TP
+\fBTOOTWATCH_INSTANCE\fR, \fBTOOTWATCH_TOKEN\fR, \fBTOOTWATCH_ACCOUNT\fR, \fBTOOTWATCH_CONFIG\fR
+As \-\-instance, \-\-token, \-\-account and \-\-config.
+.TP
+\fBTOOTWATCH_DATA_DIR\fR
+The data dir: the accounts \fBlogin\fR stored and the archive.
+.TP
+\fBTOOTWATCH_LOG_FILE\fR, \fBTOOTWATCH_LOG\fR
+Where the log goes, and how much (e.g. debug).
+.TP
+\fBNO_COLOR\fR
+No colours, and media as text.
+.SH FILES
+.TP
+\fIconfig.toml\fR
+In the platform config dir (~/.config/tootwatch/ on Linux): tabs, keys, limits; see config.example.toml.
+.TP
+\fIaccounts.json\fR
+In the data dir (~/.local/share/tootwatch/ on Linux, 0600): the tokens \fBlogin\fR stored.
+.TP
+\fIarchive.sqlite3\fR
+In the data dir (0600): posts, read positions and \fBtail \-\-resume\fR places kept across runs.
+.TP
+\fItootwatch.log\fR
+In the platform state dir (~/.local/state/tootwatch/ on Linux).
+.SH "EXIT STATUS"
+.TP
+0
+Done: \-\-count reached, or interrupted.
+.TP
+1
+Anything else that ends the run (a server that cannot be reached at start, say).
+.TP
+2
+A usage or config error.
+.TP
+3
+The server refused the credentials or the stream, so that retrying cannot help.
+.PP
+Every non\-zero exit prints one line on stderr that says what went wrong and what to do.
+"#;
 
 /// A command's part of the man page: its heading, then its synopsis, what it does and its
 /// options as sub-headings.

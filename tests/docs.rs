@@ -75,7 +75,14 @@ fn an_unknown_shell_is_a_usage_error() {
 fn the_man_page_prints_as_roff() {
     let page = stdout_of(&["manpage"]);
     assert!(page.contains(".TH tootwatch 1"), "{page}");
-    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS"] {
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"EXIT STATUS\"",
+    ] {
         assert!(page.contains(section), "no {section} in\n{page}");
     }
     // Every command is in this page with its options, not in pages that are not installed.
