@@ -233,7 +233,7 @@ pub fn stream_line(
                     theme.pending,
                 ));
                 v.push(Span::styled(
-                    format!(" — because {}", clean(reason)),
+                    format!(" because {}", clean(reason)),
                     theme.dim,
                 ));
             }

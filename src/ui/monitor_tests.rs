@@ -209,7 +209,7 @@ fn monitor_80x24() {
     assert!(text.contains("Filtered: Politics"));
     assert!(text.contains("That is the whole …"), "cut after 3 lines");
     assert!(text.contains("last post 12 s ago"));
-    assert!(text.contains("reconnecting in 2 s — because the connection was reset"));
+    assert!(text.contains("reconnecting in 2 s because the connection was reset"));
     assert!(!text.contains("help"), "no chrome");
 }
 
