@@ -86,9 +86,19 @@ fn registration_failure(base: &Url, e: ApiError) -> Failure {
         ApiError::Network(e) => Failure::other(format!(
             "cannot reach {base}: {e}; check the address and your network"
         )),
-        ApiError::Status { status: 404, .. } => Failure::usage(format!(
-            "{base} does not look like a Mastodon-compatible server (no /api/v1/apps); check the address"
-        )),
+        ApiError::Status { status: 404, .. } => {
+            // A profile's or a post's address pasted whole: the server is at its root.
+            let hint = match base.path().trim_matches('/') {
+                "" => "check the address".to_string(),
+                path => format!(
+                    "the address has a path (/{path}): a server's is usually just {}",
+                    base.origin().ascii_serialization()
+                ),
+            };
+            Failure::usage(format!(
+                "{base} does not look like a Mastodon-compatible server (no /api/v1/apps); {hint}"
+            ))
+        }
         e => Failure::other(format!("{base} did not register tootwatch as an app: {e}")),
     }
 }
@@ -436,6 +446,23 @@ pub async fn logout(args: LogoutArgs) -> Result<ExitCode, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_without_the_apps_api_is_named_with_a_hint() {
+        let not_found = || ApiError::Status {
+            status: 404,
+            message: "Not Found".into(),
+        };
+        let at = |u: &str| registration_failure(&u.parse().unwrap(), not_found()).message;
+        assert!(at("https://x.example/").ends_with("check the address"));
+        assert!(
+            at("http://127.0.0.1:3000/@alice/").ends_with(
+                "the address has a path (/@alice): a server's is usually just http://127.0.0.1:3000"
+            ),
+            "{}",
+            at("http://127.0.0.1:3000/@alice/")
+        );
+    }
 
     #[test]
     fn pasted_codes_and_urls() {
