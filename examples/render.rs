@@ -159,7 +159,7 @@ fn main() {
         );
         state.monitor = Some(Monitor {
             stale_after: std::time::Duration::from_secs(300),
-            bell: false,
+            ..Monitor::default()
         });
         for n in 0..100 {
             state.tabs[0].push_newest(

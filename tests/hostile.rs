@@ -277,7 +277,7 @@ fn hostile_events_through_the_reducer_draw_only_clean_cells() {
     // The monitor view of the same timeline.
     state.monitor = Some(Monitor {
         stale_after: Duration::from_secs(60),
-        bell: false,
+        ..Monitor::default()
     });
     for (w, h) in [(40, 20), (200, 60)] {
         assert_screen_clean_in(&mut view, &state, w, h);

@@ -82,6 +82,7 @@ fn markers_are_read_at_start_whatever_the_token_may_write() {
     s.monitor = Some(crate::app::state::Monitor {
         stale_after: std::time::Duration::from_secs(60),
         bell: false,
+        ..Default::default()
     });
     assert!(markers::initial(&mut s).is_empty());
     markers::sync_mut(&mut s, 0).writable = true;

@@ -569,6 +569,7 @@ fn highlighted_posts_go_to_the_hook_and_the_monitor_bell() {
     s.monitor = Some(crate::app::state::Monitor {
         stale_after: std::time::Duration::from_secs(60),
         bell: true,
+        ..Default::default()
     });
     let commands = event(&mut s, 0, StreamEvent::Update(status("3", "ferris again")));
     assert_eq!(commands.len(), 2);
@@ -587,6 +588,7 @@ fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
     s.monitor = Some(crate::app::state::Monitor {
         stale_after: std::time::Duration::from_secs(60),
         bell: true,
+        ..Default::default()
     });
     let at = |secs: i64| {
         now()
@@ -734,6 +736,7 @@ fn a_remapped_quit_key_quits_and_the_old_one_does_nothing() {
     s.monitor = Some(crate::app::state::Monitor {
         stale_after: std::time::Duration::from_secs(60),
         bell: false,
+        ..Default::default()
     });
     assert!(key(&mut s, KeyCode::Char('q')).is_empty());
     assert!(!s.quit);

@@ -63,12 +63,14 @@ impl Default for UiSettings {
 }
 
 /// The side-screen view: one column, no chrome, loud when a stream goes quiet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Monitor {
     /// A stream down or silent this long is shown as a warning (and rings the bell if asked).
     pub stale_after: std::time::Duration,
     /// Ring the terminal bell for stale streams and highlighted posts.
     pub bell: bool,
+    /// The titles of the lists it follows (by id): a footer says `list Friends`, not `list:42`.
+    pub lists: super::ListTitles,
 }
 
 #[derive(Debug, Clone, PartialEq)]

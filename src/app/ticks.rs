@@ -118,6 +118,7 @@ mod tests {
         state.monitor = Some(Monitor {
             stale_after: Duration::from_secs(300),
             bell: false,
+            ..Default::default()
         });
         let stream = &mut state.tabs[0].streams[0];
         stream.state = ConnectionState::Live {

@@ -126,11 +126,14 @@ fn rank(s: &ConnectionState) -> u8 {
     u8::MAX - crate::app::tab::badness(s)
 }
 
-/// A stream as the monitor names it: `#rust`, `#rust (local)`, `list:42`, `home`.
-pub fn short_name(spec: &StreamSpec) -> String {
+/// A stream as the monitor names it: `#rust`, `#rust (local)`, `list Friends`, `home`.
+pub fn short_name(spec: &StreamSpec, monitor: &Monitor) -> String {
     match spec {
         StreamSpec::Hashtag { tag, local: false } => format!("#{}", clean(tag)),
         StreamSpec::Hashtag { tag, local: true } => format!("#{} (local)", clean(tag)),
+        StreamSpec::List { list } if monitor.lists.contains_key(list) => {
+            format!("list {}", clean(&monitor.lists[list]))
+        }
         other => stream_name(other),
     }
 }
@@ -157,7 +160,7 @@ pub fn stream_line(
     let now = state.now;
     let stale = s.is_stale(now, monitor.stale_after);
     let since = |t: jiff::Timestamp| ago(now.as_second() - t.as_second());
-    let name = short_name(&s.spec);
+    let name = short_name(&s.spec, monitor);
     let lead = " ".repeat(pad(width.min(u16::MAX as usize) as u16) as usize);
     let (icon, icon_style) = match &s.state {
         ConnectionState::Live { .. } => ("●", theme.live),
@@ -313,15 +316,26 @@ fn draw_column(
         }
     }
     if !any {
-        draw_waiting(buf, inner, tab, theme);
+        let none = Monitor::default();
+        draw_waiting(
+            buf,
+            inner,
+            tab,
+            state.monitor.as_ref().unwrap_or(&none),
+            theme,
+        );
         return;
     }
     Paragraph::new(lines).render(inner, buf);
 }
 
 /// `Waiting for posts on #rust, #tokio…`, centred.
-fn draw_waiting(buf: &mut Buffer, area: Rect, tab: &Tab, theme: &Theme) {
-    let names: Vec<String> = tab.streams.iter().map(|s| short_name(&s.spec)).collect();
+fn draw_waiting(buf: &mut Buffer, area: Rect, tab: &Tab, monitor: &Monitor, theme: &Theme) {
+    let names: Vec<String> = tab
+        .streams
+        .iter()
+        .map(|s| short_name(&s.spec, monitor))
+        .collect();
     let text = format!("Waiting for posts on {}…", names.join(", "));
     let width = (area.width as usize).saturating_sub(4).max(1);
     let lines: Vec<Line<'static>> = wrap_spans(&[Span::styled(text, theme.dim)], width)
@@ -455,7 +469,12 @@ pub fn post_lines(
         let names: Vec<String> = via
             .iter()
             .filter_map(|&i| tab.streams.get(i))
-            .map(|s| short_name(&s.spec))
+            .map(|s| {
+                short_name(
+                    &s.spec,
+                    state.monitor.as_ref().unwrap_or(&Monitor::default()),
+                )
+            })
             .collect();
         if names.is_empty() {
             vec![]

@@ -47,6 +47,7 @@ fn monitor_state() -> State {
     state.monitor = Some(Monitor {
         stale_after: Duration::from_secs(120),
         bell: false,
+        ..Default::default()
     });
     state.highlights = Highlights::new(&["ferris".into()]).unwrap();
     let rust = &mut state.tabs[0].streams[0];
@@ -305,6 +306,33 @@ fn a_pane_too_low_for_every_stream_counts_the_ones_left_out() {
     assert!(last.trim_end().ends_with("+1"), "{last:?}");
     let t = render_with(&state, 40, 3, &Theme::new(false));
     assert!(!row_text(t.backend().buffer(), 2).contains("+1"), "all fit");
+}
+
+#[test]
+fn a_list_is_named_by_its_title() {
+    let mut state = State::new(
+        vec![(
+            "lists".into(),
+            vec![
+                StreamSpec::List { list: "42".into() },
+                StreamSpec::List { list: "7".into() },
+            ],
+        )],
+        UiSettings::default(),
+        now(),
+    );
+    state.monitor = Some(Monitor {
+        stale_after: Duration::from_secs(120),
+        lists: [("42".to_string(), "Friends".to_string())].into(),
+        ..Default::default()
+    });
+    let t = render_with(&state, 60, 10, &Theme::new(false));
+    let text = t.backend().to_string();
+    assert!(text.contains("list Friends  connecting"), "{text}");
+    assert!(
+        text.contains("list:7  connecting"),
+        "no title known: {text}"
+    );
 }
 
 #[test]

@@ -409,6 +409,8 @@ pub async fn live(
                     .clamp(1.0, 1e7),
             ),
             bell: monitor.bell || config.monitor.bell,
+            // The monitor follows one account's streams.
+            lists: list_titles.first().cloned().unwrap_or_default(),
         }),
         highlights,
         tag_rules,
