@@ -15,11 +15,8 @@ async fn check_reports_each_part() {
         &server.token(),
         &["check", "user", "#rust", "list:Friends"],
     );
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    assert_eq!(run.exit_code().await, 0, "{lines:#?}");
+    let (lines, code) = run.all_lines_and_exit().await;
+    assert_eq!(code, 0, "{lines:#?}");
     assert!(lines[0].starts_with("OK   instance"), "{lines:#?}");
     assert!(
         lines[1].starts_with("OK   token      valid for @"),
@@ -48,11 +45,8 @@ async fn check_reports_each_part() {
     assert_eq!(lines.len(), 7);
 
     let mut run = tootwatch(&server, "bad", &["check"]);
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    assert_eq!(run.exit_code().await, 3);
+    let (lines, code) = run.all_lines_and_exit().await;
+    assert_eq!(code, 3);
     assert!(lines[1].starts_with("FAIL token"), "{lines:#?}");
     // Like every failing run, one line on stderr.
     assert_eq!(
@@ -79,11 +73,8 @@ async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
         &["check"],
         &[("TOOTWATCH_CONFIG", config.as_path())],
     );
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    assert_eq!(run.exit_code().await, 0, "{lines:#?}");
+    let (lines, code) = run.all_lines_and_exit().await;
+    assert_eq!(code, 0, "{lines:#?}");
     assert!(
         lines.iter().any(|l| l.starts_with("NOTE tab")
             && l.contains("`Bob's home` is of bob@gts.example")
@@ -110,11 +101,8 @@ async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
         &["check"],
         &[("TOOTWATCH_CONFIG", config.as_path())],
     );
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    assert_eq!(run.exit_code().await, 1, "{lines:#?}");
+    let (lines, code) = run.all_lines_and_exit().await;
+    assert_eq!(code, 1, "{lines:#?}");
     let gone = lines
         .iter()
         .find(|l| l.starts_with("FAIL tab"))

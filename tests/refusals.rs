@@ -310,12 +310,9 @@ async fn tail_exits_3_with_the_servers_words_when_the_token_lacks_the_scope() {
 async fn check(server: &FakeServer, args: &[&str]) -> (Vec<String>, i32) {
     let mut all = vec!["check"];
     all.extend_from_slice(args);
-    let mut run = common::tootwatch(server, &server.token(), &all);
-    let mut lines = Vec::new();
-    while let Ok(Some(l)) = run.stdout.next_line().await {
-        lines.push(l);
-    }
-    (lines, run.exit_code().await)
+    common::tootwatch(server, &server.token(), &all)
+        .all_lines_and_exit()
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

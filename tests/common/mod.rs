@@ -128,6 +128,15 @@ impl Run {
             .unwrap_or(-1)
     }
 
+    /// Every line of stdout to its end, and the exit code.
+    pub async fn all_lines_and_exit(&mut self) -> (Vec<String>, i32) {
+        let mut lines = Vec::new();
+        while let Ok(Some(l)) = self.stdout.next_line().await {
+            lines.push(l);
+        }
+        (lines, self.exit_code().await)
+    }
+
     pub async fn rest_of_stderr(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         while let Ok(Ok(Some(l))) = tokio::time::timeout(GUARD, self.stderr.next_line()).await {
