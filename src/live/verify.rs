@@ -101,7 +101,7 @@ impl LiveCore {
     /// was accepted: a middlebox that passes the upgrade and nothing after it looks so.
     pub fn judge_spells(&mut self, stream: StreamId, page: &History) {
         let grace = self.grace();
-        let Some(t) = self.tracks.get_mut(stream.0) else {
+        let (Some(t), History::Statuses(page)) = (self.tracks.get_mut(stream.0), page) else {
             return;
         };
         let spells = std::mem::take(&mut t.spells);
@@ -109,9 +109,6 @@ impl LiveCore {
         if spells.is_empty() || t.mode != Mode::Streaming {
             return;
         }
-        let History::Statuses(page) = page else {
-            return;
-        };
         let inside = |created: &str| {
             created.parse::<Timestamp>().is_ok_and(|c| {
                 spells.iter().any(|(start, end)| {
