@@ -83,20 +83,12 @@ fn json_char_needs_escape(c: char) -> bool {
 }
 
 /// Whether a byte may start a character that [`json_char_needs_escape`]: a C0 control, DEL,
-/// or one of the six lead bytes of the others (C2: C1 and the soft hyphen; D8: U+061C; E1:
-/// U+115F, U+1160, U+180E; E2: U+200B to U+206F; E3: U+3164; EF: U+FEFF, U+FFA0, U+FFF9 to
-/// U+FFFB). Lead bytes are never continuation bytes, so such a byte is always on a character
-/// boundary.
+/// or one of the five lead bytes of the others (C2: C1 and the soft hyphen; D8: U+061C; E1:
+/// U+180E; E2: U+200B to U+206F; EF: U+FEFF, U+FFF9 to U+FFFB). Lead bytes are never
+/// continuation bytes, so such a byte is always on a character boundary.
 #[inline(always)]
 fn may_need_escape(b: u8) -> bool {
-    (b < 0x20)
-        | (b == 0x7f)
-        | (b == 0xc2)
-        | (b == 0xd8)
-        | (b == 0xe1)
-        | (b == 0xe2)
-        | (b == 0xe3)
-        | (b == 0xef)
+    (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xd8) | (b == 0xe1) | (b == 0xe2) | (b == 0xef)
 }
 
 /// Whether some character of `json` needs an escape. A firehose prints a kilobyte or two per
@@ -187,7 +179,13 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
             // it three cells, terminals one, so the layout and the screen would part ways
             // after it. No other character is wider than two.
             '\u{17d8}' => Action::Emit('\u{fffd}'),
-            c if is_removed(c) => Action::Drop,
+            // Hangul fillers: blank, they make a name look empty or like another's. Only
+            // what is drawn loses them; JSON lines keep them (nothing a terminal acts on).
+            c if is_removed(c)
+                || matches!(c, '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}') =>
+            {
+                Action::Drop
+            }
             '\u{e0000}'..='\u{e007f}' if !in_flag => Action::Drop,
             c if c.width() == Some(0) => {
                 let mark = is_combining(c);
@@ -275,8 +273,6 @@ fn is_removed(c: char) -> bool {
         | '\u{2060}'..='\u{206f}'
         // BOM / zero-width no-break space; interlinear annotation controls.
         | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
-        // Hangul fillers: blank, they make a name look empty or like another's.
-        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
     )
 }
 
