@@ -140,7 +140,7 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
                     Err(e) => CaughtUp::after(e),
                 };
                 if let Ok(found) = &result {
-                    state.core.judge_spells(stream, &found.items);
+                    state.core.judge_spells(stream, &found.items, state.now);
                 }
                 state.core.caught_up(stream, outcome);
                 // Posts that came by REST end a silence as posts from the stream do.

@@ -661,7 +661,7 @@ fn a_stream_accepted_and_then_silent_at_every_connection_is_not_delivering() {
     let mut c = core(vec![sub("#rust", 0)]);
     spell(&mut c, START, "2026-12-01T12:01:00Z");
     c.take_notices();
-    c.judge_spells(StreamId(0), &inside);
+    c.judge_spells(StreamId(0), &inside, t(START));
     let notices = c.take_notices();
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(
@@ -684,8 +684,18 @@ fn a_stream_accepted_and_then_silent_at_every_connection_is_not_delivering() {
         "2026-12-01T12:00:57Z",
         "2026-12-01T12:01:00Z",
     ]);
-    c.judge_spells(StreamId(0), &outside);
+    c.judge_spells(StreamId(0), &outside, t(START));
     assert!(c.take_notices().is_empty());
+
+    // Deleted posts are not the stream's to have sent.
+    let mut c = core(vec![sub("#rust", 0)]);
+    spell(&mut c, START, "2026-12-01T12:01:00Z");
+    c.take_notices();
+    for id in ["100", "101"] {
+        c.bury(0, id);
+    }
+    c.judge_spells(StreamId(0), &inside, t(START));
+    assert!(c.take_notices().is_empty(), "one left is not a pattern");
 
     // A stream that delivered in its spell is only quiet in parts: a verification judges it.
     let mut c = core(vec![sub("#rust", 0)]);
@@ -694,9 +704,9 @@ fn a_stream_accepted_and_then_silent_at_every_connection_is_not_delivering() {
     c.on_state(StreamId(0), &down(), t("2026-12-01T12:01:00Z"));
     c.on_state(StreamId(0), &live(), t("2026-12-01T12:01:00Z"));
     c.take_notices();
-    c.judge_spells(StreamId(0), &inside);
+    c.judge_spells(StreamId(0), &inside, t(START));
     assert!(c.take_notices().is_empty());
     // Each catch-up judges the spells before it once.
-    c.judge_spells(StreamId(0), &inside);
+    c.judge_spells(StreamId(0), &inside, t(START));
     assert!(c.take_notices().is_empty());
 }

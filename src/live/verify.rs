@@ -99,7 +99,7 @@ impl LiveCore {
     /// inside the spells the stream was live, and did not deliver, it missed. A stream that
     /// delivered nothing in them and missed a few is not delivering, though each connection
     /// was accepted: a middlebox that passes the upgrade and nothing after it looks so.
-    pub fn judge_spells(&mut self, stream: StreamId, page: &History) {
+    pub fn judge_spells(&mut self, stream: StreamId, page: &History, now: Timestamp) {
         let grace = self.grace();
         let (Some(t), History::Statuses(page)) = (self.tracks.get_mut(stream.0), page) else {
             return;
@@ -109,6 +109,8 @@ impl LiveCore {
         if spells.is_empty() || t.mode != Mode::Streaming {
             return;
         }
+        let t = &self.tracks[stream.0];
+        let (account, context) = (t.sub.account, &self.groups[t.sub.group].context);
         let inside = |created: &str| {
             created.parse::<Timestamp>().is_ok_and(|c| {
                 spells.iter().any(|(start, end)| {
@@ -120,7 +122,13 @@ impl LiveCore {
         let missed = page
             .iter()
             .filter(|s| inside(&s.created_at))
-            .filter(|s| super::admits(&t.sub.spec, s))
+            // As a verification counts: hidden posts are never streamed (GoToSocial),
+            // deleted ones are gone.
+            .filter(|s| {
+                super::admits(&t.sub.spec, s)
+                    && !self.is_deleted(account, s)
+                    && self.verdict(account, s, context, now) != Verdict::Hide
+            })
             .filter(|s| !t.delivered.contains(&format!("s:{}", s.id)))
             .count();
         if missed >= MISSES_AT_ONCE && delivered == 0 {

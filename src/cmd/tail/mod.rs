@@ -369,7 +369,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                         Ok(found) => {
                             tracing::debug!("{name}: caught up {} items", found.items.len());
                             if !notifications {
-                                core.judge_spells(stream, &found.items);
+                                core.judge_spells(stream, &found.items, printer.now);
                             }
                             // More was missed than one catch-up takes: the core goes on from
                             // where it stopped, in order (tail never skips what it can fetch).
