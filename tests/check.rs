@@ -19,7 +19,10 @@ async fn check_reports_each_part() {
     assert_eq!(code, 0, "{lines:#?}");
     assert!(lines[0].starts_with("OK   instance"), "{lines:#?}");
     assert!(
-        lines[1].starts_with("OK   token      valid for @"),
+        lines[1].starts_with(&format!(
+            "OK   token      valid for @tester@127.0.0.1:{} (",
+            server.addr().port()
+        )),
         "{lines:#?}"
     );
     // A bare token: markers are read, not written.

@@ -171,7 +171,16 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
                     "token",
                     &format!(
                         "valid for @{} ({scopes})",
-                        crate::text::plain_line(&account.acct, 80)
+                        // Its server's own accounts come without a host: two servers can
+                        // each have an @alice.
+                        crate::text::plain_line(
+                            &if account.acct.contains('@') {
+                                account.acct.clone()
+                            } else {
+                                crate::accounts::account_name(&account.acct, &resolved.instance)
+                            },
+                            80
+                        )
                     ),
                 );
                 if uses_markers {
