@@ -84,6 +84,11 @@ async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
             && l.contains("tootwatch check --account bob@gts.example")),
         "{lines:#?}"
     );
+    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    assert!(
+        at("NOTE tab") > at("OK   streaming"),
+        "in the order the parts are checked: {lines:#?}"
+    );
     let streams: Vec<&String> = lines.iter().filter(|l| l.contains(" stream ")).collect();
     assert_eq!(streams.len(), 1, "{lines:#?}");
     assert!(

@@ -97,6 +97,8 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ),
     }
 
+    // Said after the token and the streaming lines, in the order the parts are checked.
+    let mut tab_lines: Vec<(Outcome, String)> = Vec::new();
     let mut groups = if args.streams.is_empty() {
         // The tabs of this account; another account's tabs are checked with it.
         let mut mine = Vec::new();
@@ -115,24 +117,22 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             match &tab.account {
                 // The live view refuses to open with such a tab: so does the check.
                 Some(other) if Some(other) != resolved.account.as_ref() => {
-                    match setup::resolve_named(&args.server, other) {
-                        Ok(_) => report.line(
+                    tab_lines.push(match setup::resolve_named(&args.server, other) {
+                        Ok(_) => (
                             Outcome::Note,
-                            "tab",
-                            &format!(
+                            format!(
                                 "{title} is of {other}: `tootwatch check --account {other}` checks it"
                             ),
                         ),
-                        Err(e) => report.line(
+                        Err(e) => (
                             Outcome::Fail,
-                            "tab",
-                            &format!(
+                            format!(
                                 "{title} names the account `{other}`: {}; {}",
                                 e.message,
                                 setup::missing_account_advice(&resolved)
                             ),
                         ),
-                    }
+                    })
                 }
                 _ => mine.push(specs),
             }
@@ -217,6 +217,9 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ),
     }
 
+    for (outcome, text) in tab_lines {
+        report.line(outcome, "tab", &text);
+    }
     if let Err(f) = setup::resolve_lists(&connected.api, &mut groups)
         .await
         .map(drop)
