@@ -67,8 +67,17 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
     let now = state.now;
     let mut writes = Vec::new();
     for (i, tab) in state.tabs.iter_mut().enumerate() {
-        let Some(id) = tab.read_id.clone().or_else(|| tab.unvisited_read()) else {
-            continue;
+        // A tab never visited looks for what it opened with at most every `SAVE_EVERY` (a walk
+        // down its timeline, not for every event of a firehose).
+        let id = match tab.read_id.clone() {
+            Some(id) => id,
+            None if quitting || now.duration_since(tab.read_saved_at) >= SAVE_EVERY => {
+                match tab.unvisited_read() {
+                    Some(id) => id,
+                    None => continue,
+                }
+            }
+            None => continue,
         };
         if tab.read_saved.as_deref() == Some(id.as_str()) {
             continue;

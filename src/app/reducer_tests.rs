@@ -640,6 +640,20 @@ fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
         vec![Command::Bell],
         "a new silence warns again"
     );
+    // An outage and a reconnect end no silence: no second bell, still stale.
+    let down = ConnectionState::Reconnecting {
+        after: std::time::Duration::from_secs(1),
+        reason: "x".into(),
+    };
+    update(&mut s, st(down));
+    update(
+        &mut s,
+        st(ConnectionState::Live {
+            transport: Transport::Ws,
+        }),
+    );
+    assert!(update(&mut s, AppEvent::Tick(at(140))).is_empty());
+    assert!(s.tabs[0].streams[0].is_stale(at(140), std::time::Duration::from_secs(60)));
     assert!(key(&mut s, KeyCode::Char('j')).is_empty());
     assert!(key(&mut s, KeyCode::Char('?')).is_empty());
     assert_eq!(s.overlay, Overlay::None);

@@ -287,9 +287,13 @@ impl State {
             return;
         };
         // An outage lasts from leaving "up" to being up again, through every retry between.
+        // The alarm is not sounded again for it: a silence goes on through outages and ends
+        // only with a post (which clears `alerted`).
         if super::tab::is_up(&slot.state) != super::tab::is_up(&shown) {
             slot.state_since = now;
-            slot.alerted = false;
+        }
+        if super::tab::is_up(&shown) && slot.up_since.is_none() {
+            slot.up_since = Some(now);
         }
         slot.state = shown;
         slot.state_at = now;

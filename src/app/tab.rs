@@ -32,6 +32,9 @@ pub struct TabStream {
     pub state: ConnectionState,
     /// When the stream last delivered an event (heartbeats aside).
     pub last_event: Option<Timestamp>,
+    /// When it was first up: a silence without any post counts from there, not from the last
+    /// reconnect.
+    pub up_since: Option<Timestamp>,
     /// When the stream last went live, or last stopped being live.
     pub state_since: Timestamp,
     /// When the current state arrived: a reconnect counts down from it.
@@ -44,7 +47,9 @@ impl TabStream {
     /// Since when nothing came: the last event, else when the stream went live (or down). A
     /// reconnect does not end a silence; only a post does.
     pub fn quiet_since(&self) -> Timestamp {
-        self.last_event.unwrap_or(self.state_since)
+        self.last_event
+            .or(self.up_since)
+            .unwrap_or(self.state_since)
     }
 
     /// Down or silent for longer than `limit` (the monitor view's alarm). A stream that goes
@@ -194,6 +199,7 @@ impl Tab {
                         transport: Transport::Ws,
                     },
                     last_event: None,
+                    up_since: None,
                     state_since: Timestamp::UNIX_EPOCH,
                     state_at: Timestamp::UNIX_EPOCH,
                     alerted: false,
@@ -539,6 +545,7 @@ impl Tab {
             }
         }
         // Unread counts what the tab holds to be read: posts dropped off its end are not.
+        // (Hidden posts are in `entries` too: a bound, not a count, without a walk per post.)
         self.unread = self.unread.min(self.entries.len());
         self.selected = self.selected.min(self.entries.len().saturating_sub(1));
         self.settle_selection();

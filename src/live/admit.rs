@@ -123,7 +123,8 @@ impl LiveCore {
     fn delivering(&mut self, stream: StreamId) {
         let t = &mut self.tracks[stream.0];
         t.misses = 0;
-        t.delivered_since_judged += 1;
+        t.delivered_in_spell += 1;
+        t.silent_spells = 0;
         if let Mode::Polled {
             not_delivering: true,
             ..

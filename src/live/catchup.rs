@@ -229,10 +229,15 @@ impl LiveCore {
                 if t.spells.len() == super::MAX_SPELLS {
                     t.spells.pop_front();
                 }
-                t.spells.push_back((since, now));
+                t.spells.push_back(super::Spell {
+                    from: since,
+                    to: now,
+                    delivered: std::mem::take(&mut t.delivered_in_spell),
+                });
             }
             return state.clone();
         }
+        t.delivered_in_spell = 0;
         let reconnected = t.ever_live;
         t.ever_live = true;
         t.live = Some((now, state.clone()));

@@ -209,9 +209,13 @@ struct Track {
     /// first, a few): a stream renewed every minute because nothing at all arrives is live
     /// only for short spells, too short for a verification, and what its catch-ups bring
     /// from inside them is what it should have sent.
-    spells: VecDeque<(Timestamp, Timestamp)>,
-    /// Posts the stream delivered since those spells were last judged.
-    delivered_since_judged: usize,
+    spells: VecDeque<Spell>,
+    /// Posts the stream delivered in its current live spell.
+    delivered_in_spell: usize,
+    /// Catch-ups in a row that found posts a silent spell should have brought: one may be a
+    /// link that died before the read timeout said so, or a laptop put to sleep; a middlebox
+    /// that passes the upgrade and nothing after it does it at every connection.
+    silent_spells: u32,
     /// A catch-up asked for and not answered in full yet: until it is, nothing before it may
     /// be taken as seen (live posts move the anchor past the gap it is filling).
     open: Option<Since>,
@@ -260,8 +264,16 @@ pub(crate) const VERIFY_PAGE: usize = 20;
 /// How many ids a group remembers for dedupe, and a stream for verification.
 const GROUP_MEMORY: usize = 4096;
 const DELIVERED_MEMORY: usize = 2048;
-/// Earlier live spells of a stream kept for its next verification.
+/// Earlier live spells of a stream kept for the catch-up after them.
 const MAX_SPELLS: usize = 16;
+
+/// A live spell that ended: from, to, and how many posts the stream delivered in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spell {
+    from: Timestamp,
+    to: Timestamp,
+    delivered: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveCore {
@@ -318,7 +330,8 @@ impl LiveCore {
                 delivered: RecentIds::new(DELIVERED_MEMORY),
                 misses: 0,
                 spells: VecDeque::new(),
-                delivered_since_judged: 0,
+                delivered_in_spell: 0,
+                silent_spells: 0,
                 open: None,
                 open_failed: false,
                 refused: false,

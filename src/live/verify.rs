@@ -96,16 +96,17 @@ impl LiveCore {
     }
 
     /// A catch-up after a reconnect (a page of it, before it is shown): what it brings from
-    /// inside the spells the stream was live, and did not deliver, it missed. A stream that
-    /// delivered nothing in them and missed a few is not delivering, though each connection
-    /// was accepted: a middlebox that passes the upgrade and nothing after it looks so.
+    /// inside the spells the stream was live and delivered nothing, it missed. When two
+    /// catch-ups in a row find a few such posts, the stream is not delivering, though each
+    /// connection was accepted: a middlebox that passes the upgrade and nothing after it looks
+    /// so (one alone may be a link that died before the read timeout said so, or a laptop put
+    /// to sleep).
     pub fn judge_spells(&mut self, stream: StreamId, page: &History, now: Timestamp) {
         let grace = self.grace();
         let (Some(t), History::Statuses(page)) = (self.tracks.get_mut(stream.0), page) else {
             return;
         };
         let spells = std::mem::take(&mut t.spells);
-        let delivered = std::mem::take(&mut t.delivered_since_judged);
         if spells.is_empty() || t.mode != Mode::Streaming {
             return;
         }
@@ -113,9 +114,9 @@ impl LiveCore {
         let (account, context) = (t.sub.account, &self.groups[t.sub.group].context);
         let inside = |created: &str| {
             created.parse::<Timestamp>().is_ok_and(|c| {
-                spells.iter().any(|(start, end)| {
-                    c > start.saturating_add(grace).unwrap_or(*start)
-                        && c <= end.saturating_sub(SPELL_END).unwrap_or(*end)
+                spells.iter().filter(|s| s.delivered == 0).any(|s| {
+                    c > s.from.saturating_add(grace).unwrap_or(s.from)
+                        && c <= s.to.saturating_sub(SPELL_END).unwrap_or(s.to)
                 })
             })
         };
@@ -131,7 +132,14 @@ impl LiveCore {
             })
             .filter(|s| !t.delivered.contains(&format!("s:{}", s.id)))
             .count();
-        if missed >= MISSES_AT_ONCE && delivered == 0 {
+        let t = &mut self.tracks[stream.0];
+        if missed < MISSES_AT_ONCE {
+            t.silent_spells = 0;
+            return;
+        }
+        t.silent_spells += 1;
+        if t.silent_spells >= MISSES_IN_A_ROW {
+            t.silent_spells = 0;
             let reason = "it was accepted, then sent nothing while its timeline got posts".into();
             self.not_delivering(stream, missed, reason);
         }

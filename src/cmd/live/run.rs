@@ -341,11 +341,10 @@ pub async fn run(
 }
 
 fn handle(state: &mut State, view: &ViewState, event: AppEvent, now: Timestamp) -> Vec<Command> {
-    // Arrival times ("last post 3 s ago") and the reader's last key are read off the
-    // state's clock.
-    if let AppEvent::Stream(_) | AppEvent::Key(_) | AppEvent::Mouse(_) = event {
-        state.now = now;
-    }
+    // Arrival times ("last post 3 s ago", also of posts a poll or a catch-up brought) and the
+    // reader's last key are read off the state's clock: every event sets it, as an idle view
+    // ticks only once a minute or an hour.
+    state.now = now;
     // Clicks are resolved against what was drawn; the reducer sees tabs, not cells.
     let event = match event {
         AppEvent::Mouse(m) if m.kind == MouseEventKind::Down(MouseButton::Left) => {
