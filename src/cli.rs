@@ -235,7 +235,7 @@ In the platform state dir (~/.local/state/tootwatch/ on Linux).
 .SH "EXIT STATUS"
 .TP
 0
-Done: \-\-count reached, or interrupted.
+Done: \-\-count reached, or interrupted (\fBtail\fR, the live view; an interrupted \fBlogin\fR exits 1).
 .TP
 1
 Anything else that ends the run (a server that cannot be reached at start, say).

@@ -188,6 +188,8 @@ fn sanitize(s: &str, multiline: bool) -> Cow<'_, str> {
             }
             '\u{e0000}'..='\u{e007f}' if !in_flag => Action::Drop,
             c if c.width() == Some(0) => {
+                // A flag's tags end with CANCEL TAG, and nothing but tags continues one.
+                in_flag &= matches!(c, '\u{e0020}'..='\u{e007e}');
                 let mark = is_combining(c);
                 if zero_width < MAX_ZERO_WIDTH && !(mark && marks >= MAX_COMBINING) {
                     zero_width += 1;
@@ -505,6 +507,9 @@ mod tests {
         ] {
             assert_eq!(line(kept), kept);
         }
+        // Tags past a flag's end are invisible text too.
+        let after = "🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}\u{e0041}\u{e0042}";
+        assert_eq!(line(after), &after[..after.len() - 8]);
         // Tags elsewhere are invisible text ("ASCII smuggling"); Hangul fillers blank names.
         let hidden = "https://evil.example/x\u{e0041}\u{e0042}\u{e007f}y";
         assert_eq!(line(hidden), "https://evil.example/xy");

@@ -530,6 +530,15 @@ fn keep_private(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Logs left by an earlier run keep their own mode: made private too.
+        for log in ["-wal", "-shm"] {
+            let log = with_suffix(path, log);
+            if let Ok(m) = std::fs::metadata(&log)
+                && m.permissions().mode() & 0o077 != 0
+            {
+                let _ = std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600));
+            }
+        }
         match std::fs::metadata(path) {
             Ok(m) if m.permissions().mode() & 0o077 != 0 => {
                 let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));

@@ -265,8 +265,11 @@ fn the_file_and_its_log_are_the_owners_alone() {
     let wal = path(&dir).with_file_name(format!("{FILE_NAME}-wal"));
     assert_eq!(mode(&wal), 0o600, "SQLite gives its log the file's mode");
     drop(archive);
-    // One made before (readable by all) is made private when opened.
+    // One made before (readable by all), and its log, are made private when opened.
     std::fs::set_permissions(path(&dir), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let _ = Archive::open(&path(&dir)).unwrap();
+    std::fs::write(&wal, b"").unwrap();
+    std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (_open, _) = Archive::open(&path(&dir)).unwrap();
     assert_eq!(mode(&path(&dir)), 0o600);
+    assert_eq!(mode(&wal), 0o600);
 }

@@ -81,6 +81,20 @@ async fn bind_loopback(port: u16) -> Option<TcpListener> {
     }
 }
 
+/// `work`, unless Ctrl-C comes first.
+async fn until_interrupted<T>(
+    work: impl std::future::Future<Output = T>,
+    interrupted: &mut crate::cmd::signals::Signal,
+) -> Result<T, Failure> {
+    tokio::select! {
+        done = work => Ok(done),
+        _ = interrupted => {
+            println!();
+            Err(Failure::other("login interrupted: no account was stored"))
+        }
+    }
+}
+
 fn registration_failure(base: &Url, e: ApiError) -> Failure {
     match e {
         ApiError::Network(e) => Failure::other(format!(
@@ -305,7 +319,13 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
         server.abort();
     }
 
-    let grant = oauth.exchange(&app, &code, &redirect, &attempt).await.map_err(|e| match e {
+    // Ctrl-C is ours now (a listener stays for the run): the requests that are left end with it.
+    let grant = until_interrupted(
+        oauth.exchange(&app, &code, &redirect, &attempt),
+        &mut interrupted,
+    )
+    .await?
+    .map_err(|e| match e {
         ApiError::Network(e) => Failure::other(format!("cannot reach {base}: {e}")),
         ApiError::Status { status: 400..=499, .. } => Failure::refused(format!(
             "the server did not accept the code ({e}); a code works once and expires after ten minutes: run `tootwatch login {}` again",
@@ -319,15 +339,17 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
         http,
         timeout,
     );
-    let me = api.verify_credentials().await.map_err(|e| {
-        if e.is_auth() {
-            Failure::refused(format!(
-                "the server refused its own new token ({e}); try login again"
-            ))
-        } else {
-            Failure::other(format!("cannot check the new token: {e}"))
-        }
-    })?;
+    let me = until_interrupted(api.verify_credentials(), &mut interrupted)
+        .await?
+        .map_err(|e| {
+            if e.is_auth() {
+                Failure::refused(format!(
+                    "the server refused its own new token ({e}); try login again"
+                ))
+            } else {
+                Failure::other(format!("cannot check the new token: {e}"))
+            }
+        })?;
     let username = if me.username.is_empty() {
         me.acct.split('@').next().unwrap_or("").to_string()
     } else {
@@ -354,11 +376,14 @@ pub async fn login(args: LoginArgs) -> Result<ExitCode, Failure> {
             created_at: jiff::Timestamp::now().to_string(),
         },
     )?;
-    // Logging in again replaces the old token: it should not stay valid on the server.
+    // Logging in again replaces the old token: it should not stay valid on the server. The
+    // new one is stored: Ctrl-C here only leaves the old one to expire.
     if let Some(old) = previous.filter(|p| p.token != grant.access_token && !p.client_id.is_empty())
-        && let Err(e) = oauth
-            .revoke(&old.client_id, &old.client_secret, &old.token)
-            .await
+        && let Ok(Err(e)) = until_interrupted(
+            oauth.revoke(&old.client_id, &old.client_secret, &old.token),
+            &mut interrupted,
+        )
+        .await
     {
         tracing::warn!("cannot revoke the replaced token of {name}: {e}");
     }
