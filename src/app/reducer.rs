@@ -688,3 +688,7 @@ mod read_tests;
 #[cfg(test)]
 #[path = "reducer_markers_tests.rs"]
 mod markers_tests;
+
+#[cfg(test)]
+#[path = "reducer_monitor_tests.rs"]
+mod monitor_tests;

@@ -1,0 +1,112 @@
+//! The monitor through the reducer: its bell for highlighted posts and for a silence, once per
+//! silence, and the keys it takes.
+
+use ratatui::crossterm::event::KeyCode;
+
+use super::tests::*;
+use super::*;
+use crate::stream::{StreamId, Transport};
+
+#[test]
+fn highlighted_posts_go_to_the_hook_and_the_monitor_bell() {
+    let mut s = state();
+    s.highlights = crate::matching::Highlights::new(&["ferris".into()]).unwrap();
+    s.has_hook = true;
+    assert!(event(&mut s, 0, StreamEvent::Update(status("1", "nothing here"))).is_empty());
+    let commands = event(&mut s, 0, StreamEvent::Update(status("2", "hello Ferris")));
+    assert!(
+        matches!(commands.as_slice(), [Command::RunHook(json)] if json.contains("\"id\":\"2\""))
+    );
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: true,
+        ..Default::default()
+    });
+    let commands = event(&mut s, 0, StreamEvent::Update(status("3", "ferris again")));
+    assert_eq!(commands.len(), 2);
+    assert_eq!(commands[0], Command::Bell);
+    // without highlights the hook gets every post
+    s.highlights = Default::default();
+    assert!(matches!(
+        event(&mut s, 0, StreamEvent::Update(status("4", "x"))).as_slice(),
+        [Command::RunHook(_)]
+    ));
+}
+
+#[test]
+fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
+    let mut s = state();
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: true,
+        ..Default::default()
+    });
+    let at = |secs: i64| {
+        now()
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap()
+    };
+    let st = |state| {
+        AppEvent::Stream(StreamMessage::State {
+            stream: StreamId(0),
+            state,
+        })
+    };
+    update(
+        &mut s,
+        st(ConnectionState::Live {
+            transport: Transport::Ws,
+        }),
+    );
+    for stream in 1..4 {
+        let live = ConnectionState::Live {
+            transport: Transport::Ws,
+        };
+        connection(&mut s, stream, live);
+    }
+    assert!(update(&mut s, AppEvent::Tick(at(30))).is_empty());
+    s.now = at(30);
+    for stream in 1..4 {
+        event(&mut s, stream, StreamEvent::Delete("x".into()));
+    }
+    assert_eq!(
+        update(&mut s, AppEvent::Tick(at(61))),
+        vec![Command::Bell],
+        "stream 0 has been silent 61 s"
+    );
+    assert!(s.tabs[0].streams[0].is_stale(at(61), std::time::Duration::from_secs(60)));
+    assert!(
+        update(&mut s, AppEvent::Tick(at(62))).is_empty(),
+        "once per silence"
+    );
+    s.now = at(70);
+    event(&mut s, 0, StreamEvent::Update(status("9", "back")));
+    assert!(!s.tabs[0].streams[0].is_stale(at(71), std::time::Duration::from_secs(60)));
+    for stream in 1..4 {
+        event(&mut s, stream, StreamEvent::Delete("y".into()));
+    }
+    assert!(update(&mut s, AppEvent::Tick(at(100))).is_empty());
+    assert_eq!(
+        update(&mut s, AppEvent::Tick(at(131))),
+        vec![Command::Bell],
+        "a new silence warns again"
+    );
+    // An outage and a reconnect end no silence: no second bell, still stale.
+    let down = ConnectionState::Reconnecting {
+        after: std::time::Duration::from_secs(1),
+        reason: "x".into(),
+    };
+    update(&mut s, st(down));
+    update(
+        &mut s,
+        st(ConnectionState::Live {
+            transport: Transport::Ws,
+        }),
+    );
+    assert!(update(&mut s, AppEvent::Tick(at(140))).is_empty());
+    assert!(s.tabs[0].streams[0].is_stale(at(140), std::time::Duration::from_secs(60)));
+    assert!(key(&mut s, KeyCode::Char('j')).is_empty());
+    assert!(key(&mut s, KeyCode::Char('?')).is_empty());
+    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Command::Quit]);
+}
