@@ -58,6 +58,18 @@ async fn check_reports_each_part() {
     );
 }
 
+/// `tootwatch check` with the config file `config`: its lines and exit code.
+async fn check_with(server: &FakeServer, config: &std::path::Path) -> (Vec<String>, i32) {
+    tootwatch_with(
+        server,
+        &server.token(),
+        &["check"],
+        &[("TOOTWATCH_CONFIG", config)],
+    )
+    .all_lines_and_exit()
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
     let server = server(Flavor::Mastodon).await;
@@ -70,13 +82,7 @@ async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
          [[tabs]]\nname = \"Bob's home\"\nstreams = [\"user\"]\naccount = \"bob@gts.example\"\n",
     )
     .unwrap();
-    let mut run = tootwatch_with(
-        &server,
-        &server.token(),
-        &["check"],
-        &[("TOOTWATCH_CONFIG", config.as_path())],
-    );
-    let (lines, code) = run.all_lines_and_exit().await;
+    let (lines, code) = check_with(&server, &config).await;
     assert_eq!(code, 0, "{lines:#?}");
     assert!(
         lines.iter().any(|l| l.starts_with("NOTE tab")
@@ -103,13 +109,7 @@ async fn check_tries_the_tabs_of_its_account_and_names_the_others() {
         format!("{text}[[tabs]]\nstreams = [\"user\"]\naccount = \"gone@x.example\"\n"),
     )
     .unwrap();
-    let mut run = tootwatch_with(
-        &server,
-        &server.token(),
-        &["check"],
-        &[("TOOTWATCH_CONFIG", config.as_path())],
-    );
-    let (lines, code) = run.all_lines_and_exit().await;
+    let (lines, code) = check_with(&server, &config).await;
     assert_eq!(code, 1, "{lines:#?}");
     let gone = lines
         .iter()

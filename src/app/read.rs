@@ -71,7 +71,8 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
         // down its timeline, not for every event of a firehose).
         let id = match tab.read_id.clone() {
             Some(id) => id,
-            None if quitting || now.duration_since(tab.read_saved_at) >= SAVE_EVERY => {
+            None if quitting || now.duration_since(tab.read_looked_at) >= SAVE_EVERY => {
+                tab.read_looked_at = now;
                 match tab.unvisited_read() {
                     Some(id) => id,
                     None => continue,

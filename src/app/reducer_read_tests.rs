@@ -186,8 +186,15 @@ fn a_tab_never_visited_keeps_what_it_opened_with_as_read_for_the_next_start() {
         [(key_of_tab.clone(), "1".to_string())]
     );
     post(&mut s, 1, "2");
+    // Looked at again `SAVE_EVERY` later, and not at every post between.
+    s.now += jiff::SignedDuration::from_secs(11);
     post(&mut s, 1, "3");
-    assert_eq!(s.tabs[1].unread, 2);
+    let looked = s.now;
+    assert_eq!(s.tabs[1].read_looked_at, looked);
+    s.now += jiff::SignedDuration::from_secs(1);
+    post(&mut s, 1, "4");
+    assert_eq!(s.tabs[1].read_looked_at, looked, "not at every post");
+    assert_eq!(s.tabs[1].unread, 3);
     let quit = key(&mut s, KeyCode::Char('q'));
     assert!(
         read_writes(&quit).iter().all(|(tab, _)| *tab != key_of_tab),

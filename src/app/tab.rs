@@ -181,6 +181,8 @@ pub struct Tab {
     /// The read position the archive has last been given, and when.
     pub read_saved: Option<String>,
     pub read_saved_at: Timestamp,
+    /// When a tab never visited last looked for what it opened with (`read::after`).
+    pub read_looked_at: Timestamp,
 }
 
 impl Tab {
@@ -217,6 +219,7 @@ impl Tab {
             divider_id: None,
             read_saved: None,
             read_saved_at: Timestamp::UNIX_EPOCH,
+            read_looked_at: Timestamp::UNIX_EPOCH,
         }
     }
 
