@@ -2,6 +2,7 @@
 //! whose commands run as tasks that report back through the inbox.
 
 pub mod archive;
+mod history;
 pub mod markers;
 pub mod pictures;
 pub mod read;
