@@ -1,7 +1,8 @@
 //! Throughput benchmark (not a test): decode speed in memory, and `tootwatch tail` end to end
 //! (`--format json` and `--format text`, over server-sent events and WebSocket) against the
-//! fake server on loopback, next to a raw read of the same bytes (`curl -sN` for server-sent
-//! events; a reader that only skips WebSocket frame headers for the socket).
+//! fake server on loopback, next to raw reads of the same bytes: `curl -sN` into a pipe, and
+//! in-process readers that walk the framing and skip the payloads (HTTP chunks for server-sent
+//! events, frame headers for WebSocket): the floor of a client on each transport.
 //!
 //!     cargo build --release
 //!     cargo run --release --example throughput -- [EVENTS [BYTES [RUNS]]] [decode|sse|ws|text|raw|peers]...
@@ -11,9 +12,9 @@
 //! `mastodon.py`, `masto.js`, `megalodon`; not part of the default set) runs the streaming consumers of
 //! those clients in `examples/peers/` when installed. Each line gives the median of the runs
 //! (and every run), with the consumer's CPU time per event and peak RSS (`/usr/bin/time`).
-//! The firehose is framed before the clock starts (`FakeServer::encode`): the server then
-//! costs a queue push per event, so a raw read shows the floor of the reader, not the
-//! server's encoder.
+//! The firehose is framed before the clock starts (`FakeServer::encode`) and the connection's
+//! queue holds all of it: the server then costs a queue push per event and never waits for
+//! the reader, so a raw read shows the floor of the reader, not the server's encoder.
 //! `TOOTWATCH_BENCH_WRAP="valgrind --tool=callgrind"` runs the `tootwatch` child under that
 //! command (for profiles; use a few thousand events). Results go to stdout; BENCHMARKS.md
 //! records them.
@@ -120,6 +121,10 @@ fn main() {
             "raw",
             Box::new(|| runtime.block_on(ws_raw_read(&bench)).into()),
         ),
+        (
+            "raw",
+            Box::new(|| runtime.block_on(sse_raw_read(&bench)).into()),
+        ),
     ];
     let names = [
         "decode, SSE framing (parse + Status)",
@@ -133,6 +138,7 @@ fn main() {
         "masto.js 7.12 public.subscribe (WebSocket)",
         "megalodon 10.3 publicStreaming (WebSocket)",
         "raw read: WebSocket frames skipped",
+        "raw read: SSE chunks skipped",
     ];
     for ((what, measure), name) in measures.iter().zip(names) {
         if !wanted(what) {
@@ -267,7 +273,7 @@ fn encode_all(server: &FakeServer, bench: &Bench) -> Vec<Encoded> {
         .collect()
 }
 
-/// Publishes the events to `public` once a reader is subscribed, waiting for queue space.
+/// Publishes the events to `public` once a reader is subscribed.
 async fn publish_all(server: &FakeServer, encoded: &[Encoded]) {
     server.wait_subscribers("public", 1).await;
     for e in encoded {
@@ -275,12 +281,16 @@ async fn publish_all(server: &FakeServer, encoded: &[Encoded]) {
     }
 }
 
-async fn quiet_server() -> FakeServer {
-    FakeServer::start(Options {
+/// A server without heartbeats whose queues take the whole firehose: the publisher never
+/// waits on the reader, so the reader always finds a full batch to take.
+async fn quiet_server(bench: &Bench) -> FakeServer {
+    let server = FakeServer::start(Options {
         heartbeat: None,
         ..Options::default()
     })
-    .await
+    .await;
+    server.set_queue_capacity(bench.events + 64);
+    server
 }
 
 async fn tail_end_to_end(bench: &Bench, transport: &str, format: &str) -> Sample {
@@ -342,7 +352,7 @@ async fn consumer_end_to_end(
     args: &[String],
     least: usize,
 ) -> Sample {
-    let server = quiet_server().await;
+    let server = quiet_server(bench).await;
     let encoded = encode_all(&server, bench);
     // The CPU time the process used, whatever else the machine runs at the time.
     const TIME: &str = "/usr/bin/time";
@@ -429,7 +439,7 @@ async fn consumer_end_to_end(
 
 /// The same SSE bytes read by curl and thrown away: the floor any client can reach.
 async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
-    let server = quiet_server().await;
+    let server = quiet_server(bench).await;
     let encoded = encode_all(&server, bench);
     let url = format!("{}/api/v1/streaming/public", server.base_url());
     let mut curl = tokio::process::Command::new("curl")
@@ -468,7 +478,7 @@ async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
 /// The socket's bytes read and thrown away, frame by frame (headers parsed, payloads
 /// skipped): the WebSocket floor.
 async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
-    let server = quiet_server().await;
+    let server = quiet_server(bench).await;
     let encoded = encode_all(&server, bench);
     let addr = server.base_url().trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&addr)
@@ -523,6 +533,96 @@ async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
     let took = start.elapsed();
     server.shutdown().await;
     (took, total)
+}
+
+/// The socket's bytes of the SSE response read and thrown away, its chunked framing walked
+/// (sizes parsed, chunks skipped): the floor of an SSE reader, where `curl` adds a process
+/// and a pipe.
+async fn sse_raw_read(bench: &Bench) -> (Duration, usize) {
+    let server = quiet_server(bench).await;
+    let encoded = encode_all(&server, bench);
+    let addr = server.base_url().trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let request = format!(
+        "GET /api/v1/streaming/public HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {}\r\n\r\n",
+        server.token()
+    );
+    socket.write_all(request.as_bytes()).await.expect("request");
+    server.wait_subscribers("public", 1).await;
+    let start = Instant::now();
+    let reader = async {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut walk = ChunkWalk::default();
+        let mut total = 0usize;
+        // `:)` opens the stream; read until every event's bytes are through.
+        while walk.body < bench.sse_bytes + 3 {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    total += n;
+                    walk.feed(&buf[..n]);
+                }
+            }
+        }
+        assert!(
+            walk.body >= bench.sse_bytes,
+            "read {} body bytes",
+            walk.body
+        );
+        total
+    };
+    let ((), total) = tokio::join!(publish_all(&server, &encoded), reader);
+    let took = start.elapsed();
+    server.shutdown().await;
+    (took, total)
+}
+
+/// HTTP/1.1 chunked framing, walked: `body` counts the chunks' bytes, which are skipped.
+#[derive(Default)]
+struct ChunkWalk {
+    in_body: bool,
+    /// The response head or a chunk-size line, until its line ends.
+    line: Vec<u8>,
+    /// Bytes of the current chunk (and its closing CRLF) still to skip.
+    skip: usize,
+    body: usize,
+}
+
+impl ChunkWalk {
+    fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.skip > 0 {
+                let s = self.skip.min(data.len());
+                self.skip -= s;
+                data = &data[s..];
+                continue;
+            }
+            let Some(nl) = data.iter().position(|&b| b == b'\n') else {
+                self.line.extend_from_slice(data);
+                return;
+            };
+            self.line.extend_from_slice(&data[..=nl]);
+            data = &data[nl + 1..];
+            if !self.in_body {
+                self.in_body = self.line.ends_with(b"\r\n\r\n");
+                if self.in_body {
+                    self.line.clear();
+                }
+                continue;
+            }
+            let size = std::str::from_utf8(&self.line)
+                .ok()
+                .and_then(|l| usize::from_str_radix(l.trim(), 16).ok());
+            self.line.clear();
+            if let Some(size) = size.filter(|&n| n > 0) {
+                self.body += size;
+                self.skip = size + 2;
+            }
+        }
+    }
 }
 
 /// Counts the frames that start in `data` (after any held header bytes in `pending`);
