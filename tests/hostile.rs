@@ -114,7 +114,7 @@ fn hostile_events() -> Vec<(String, Option<String>)> {
         status(&format!("not-a-number{TRICKS}"), "ids", "ids", "<p>x</p>"),
     );
     v.push(("delete".into(), Some(format!("abc{TRICKS}"))));
-    // Ids of 100 kB: deleted ids are kept (10,000 of them), so each must stay small.
+    // Ids of 100 kB: deleted ids are kept (`Tombstones::CAP` of them), so each must stay small.
     v.push(("delete".into(), Some("7".repeat(100_000))));
     add(
         &mut v,

@@ -15,8 +15,9 @@ use crate::archive::{Archive, Batch, Kept, Write};
 use crate::live::Admit;
 use crate::stream::{StreamEvent, StreamId, StreamSpec};
 
-/// Deletes read back into the live core at start (its own memory of them is bounded too).
-const TOMBSTONES_LOADED: usize = 4096;
+/// Deletes read back into the live core at start: as many as it keeps, so a restart forgets
+/// none it would have remembered.
+const TOMBSTONES_LOADED: usize = crate::live::Tombstones::CAP;
 
 /// Where the archive is and what it keeps the accounts under.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,8 +229,10 @@ pub fn load(
     first: usize,
 ) -> Result<Loaded, crate::archive::ArchiveError> {
     for (account, name) in accounts.iter().enumerate() {
-        for id in archive.tombstones(name, TOMBSTONES_LOADED)? {
-            state.core.bury(account, &id);
+        // Newest first from the archive; buried oldest first, so the core forgets the oldest
+        // first, as it would have.
+        for id in archive.tombstones(name, TOMBSTONES_LOADED)?.iter().rev() {
+            state.core.bury(account, id);
         }
     }
     let mut loaded = Loaded::default();

@@ -393,3 +393,30 @@ fn without_the_archive_a_search_filters_the_loaded_posts_only() {
     assert!(type_query(&mut s, "post").is_empty());
     assert_eq!(s.search.query, "post");
 }
+
+#[test]
+fn a_restart_remembers_every_delete_the_core_kept_and_forgets_the_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open_in(dir.path()).unwrap();
+    let cap = crate::live::Tombstones::CAP;
+    // Written in one second, oldest first: the order is the archive's to keep.
+    let deletes: Vec<Write> = (0..cap)
+        .map(|i| Write::Delete {
+            account: ME.into(),
+            id: i.to_string(),
+        })
+        .collect();
+    archive.write(&deletes).unwrap();
+
+    let mut next = state(true);
+    load(&mut next, &archive, &[ME.into()], usize::MAX).unwrap();
+    let deleted = |s: &State, id: usize| s.is_deleted(0, &status(&id.to_string(), 1));
+    assert!(deleted(&next, 0) && deleted(&next, cap - 1), "all of them");
+    // One more delete makes room: the oldest goes, as it would have without the restart.
+    event(&mut next, 0, StreamEvent::Delete("new".into()));
+    assert!(!deleted(&next, 0), "the oldest is forgotten");
+    assert!(
+        deleted(&next, 1) && deleted(&next, cap - 1),
+        "the rest are kept"
+    );
+}

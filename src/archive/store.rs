@@ -540,14 +540,15 @@ impl Archive {
         }))
     }
 
-    /// The account's newest `limit` deletes, for the live core to bury.
+    /// The account's newest `limit` deletes, newest first (in the order they were written
+    /// within a second), for the live core to bury.
     pub(crate) fn tombstones(
         &self,
         account: &str,
         limit: usize,
     ) -> Result<Vec<String>, ArchiveError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM tombstones WHERE account = ?1 ORDER BY deleted_at DESC LIMIT ?2",
+            "SELECT id FROM tombstones WHERE account = ?1 ORDER BY deleted_at DESC, rowid DESC LIMIT ?2",
         )?;
         let ids = stmt
             .query_map(params![account, limit as i64], |r| r.get(0))?

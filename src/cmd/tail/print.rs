@@ -228,7 +228,9 @@ fn push_body(line: &mut String, s: &Status) {
     }
 }
 
-/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`.
+/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`. `tail --format text` decodes statuses
+/// light (`Decoding::Tail`): a field read here must be kept by `stream::light`'s `tail_view`
+/// and by `stream/fast.rs`, or it prints empty (the tests below decode as `tail` does).
 fn push_status_summary(line: &mut String, s: &Status, mark: &str) {
     push_plain_line(line, &s.id, 40);
     line.push(' ');
@@ -245,17 +247,24 @@ fn push_status_summary(line: &mut String, s: &Status, mark: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::decode::DecodeError;
+    use crate::stream::light::{Decoding, decode_event_as};
 
     fn raw(name: &str, payload: Option<&str>) -> RawEvent {
         RawEvent {
             name: name.into(),
             payload: payload.map(str::to_string),
-            decoded: crate::stream::light::Decoding::Full,
+            decoded: Decoding::Full,
         }
     }
 
+    /// Decoded as `tail --format text` decodes: light, with the texts.
+    fn tail_decode(name: &str, payload: Option<&str>) -> Result<StreamEvent, DecodeError> {
+        decode_event_as(Decoding::Tail, name, payload)
+    }
+
     fn json_line(stream: &str, name: &str, payload: Option<&str>) -> String {
-        let event = crate::stream::decode::decode_event(name, payload).unwrap();
+        let event = decode_event_as(Decoding::Ids, name, payload).unwrap();
         let mut out = Vec::new();
         write_json_line(&mut out, stream, &event, &raw(name, payload)).unwrap();
         String::from_utf8(out).unwrap()
@@ -292,7 +301,7 @@ mod tests {
     #[test]
     fn text_lines_are_safe_and_readable() {
         let status = r#"{"id":"7","account":{"acct":"eve\u001b]0;pwned\u0007@evil.example"},"content":"<p>hi <b>there</b>\u001b[2J</p>","media_attachments":[{"id":"1","type":"image"}]}"#;
-        let event = crate::stream::decode::decode_event("update", Some(status)).unwrap();
+        let event = tail_decode("update", Some(status)).unwrap();
         let line = text_line("hashtag:rust", &event);
         assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
         assert!(line.starts_with("[hashtag:rust] update 7 @eve"), "{line}");
@@ -304,7 +313,7 @@ mod tests {
     #[test]
     fn posts_notifications_and_conversations_have_their_text_lines() {
         let line = |name: &str, payload: Option<&str>| {
-            let event = crate::stream::decode::decode_event(name, payload).unwrap();
+            let event = tail_decode(name, payload).unwrap();
             text_line("user", &event)
         };
         let post = r#"{"id":"7","account":{"acct":"eve"},"content":"<p>hi</p>","media_attachments":[{"id":"1","type":"image"},{"id":"2","type":"image"}]}"#;
@@ -357,7 +366,7 @@ mod tests {
     #[test]
     fn a_warn_filter_is_marked_in_text() {
         let status = r#"{"id":"7","account":{"acct":"eve"},"content":"<p>the finale</p>"}"#;
-        let event = crate::stream::decode::decode_event("update", Some(status)).unwrap();
+        let event = tail_decode("update", Some(status)).unwrap();
         let warn = Verdict::Warn {
             title: "Spoilers".into(),
         };
