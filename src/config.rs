@@ -249,6 +249,7 @@ pub struct TransportConfig {
 impl Default for TransportConfig {
     fn default() -> Self {
         let t = Timing::default();
+        let c = crate::live::Cadence::default();
         TransportConfig {
             transport: TransportChoice::Auto,
             read_timeout_secs: t.read_timeout.as_secs_f64(),
@@ -257,8 +258,8 @@ impl Default for TransportConfig {
             backoff_max_secs: t.backoff_max.as_secs_f64(),
             healthy_after_secs: t.healthy_after.as_secs_f64(),
             accept_grace_secs: t.accept_grace.as_secs_f64(),
-            poll_secs: 60.0,
-            verify_secs: 300.0,
+            poll_secs: c.poll_every.as_secs_f64(),
+            verify_secs: c.verify_every.as_secs_f64(),
         }
     }
 }

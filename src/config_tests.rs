@@ -208,3 +208,69 @@ fn errors_in_the_example_config_point_at_the_line_edited() {
     let (got, want) = edit("max_mb = 200", "max_mb = 0");
     assert_eq!(got, want);
 }
+
+/// The fields a table of the config takes, as serde names them when it refuses an unknown
+/// one: the struct's own list, so a key added to `config.rs` is found here.
+fn fields_of(table: &str) -> Vec<String> {
+    let text = format!("{table}\nnot_a_key_of_any_table = 1\n");
+    let err = toml::from_str::<Config>(&text).expect_err("an unknown key is refused");
+    let message = err.to_string();
+    let list = message
+        .split_once("expected one of ")
+        .or_else(|| message.split_once("expected "))
+        .unwrap_or_else(|| panic!("no field list in: {message}"))
+        .1;
+    list.split(',')
+        .filter_map(|f| Some(f.trim().split('`').nth(1)?.to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_example_config_shows_every_key_there_is() {
+    let example = include_str!("../config.example.toml");
+    // Each key as the example writes it, set or commented out, under its table's heading.
+    let shown = |table: &str, key: &str| {
+        let mut inside = table.is_empty();
+        example.lines().any(|line| {
+            let line = line.trim();
+            if line.starts_with('[') {
+                inside = line == table
+                    || (table.ends_with(".X]") && line.starts_with(table.trim_end_matches("X]")));
+                return false;
+            }
+            let setting = line.trim_start_matches('#').trim_start();
+            inside
+                && setting
+                    .split_once('=')
+                    .is_some_and(|(k, _)| k.trim() == key)
+        })
+    };
+    let mut checked = 0;
+    for table in [
+        "",
+        "[transport]",
+        "[limits]",
+        "[ui]",
+        "[watch]",
+        "[monitor]",
+        "[archive]",
+        "[login]",
+        "[accounts.X]",
+        "[[tabs]]",
+    ] {
+        let fields = fields_of(table);
+        assert!(!fields.is_empty(), "no fields for {table}");
+        for key in fields {
+            // Tables are shown by their own headings.
+            if table.is_empty() && example.contains(&format!("[{key}")) {
+                continue;
+            }
+            assert!(
+                shown(table, &key),
+                "config.example.toml does not show `{key}` under {table:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked} keys");
+}
