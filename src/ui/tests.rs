@@ -311,6 +311,37 @@ fn help_overlay() {
     state.overlay = Overlay::Help;
     snapshot("help_80x24", &state, 80, 24);
     snapshot("help_200x50", &state, 200, 50);
+    snapshot("help_50x20", &state, 50, 20);
+}
+
+#[test]
+fn a_narrow_help_wraps_what_it_cannot_fit_and_cuts_nothing() {
+    let mut state = sample_state();
+    state.overlay = Overlay::Help;
+    let keys = crate::keys::Keymap::default();
+    // Tall enough for every line: only the width is tried.
+    for w in [50, 34, 24] {
+        let t = render(&state, &mut ViewState::default(), w, 120);
+        let words: Vec<String> = screen_text(&t)
+            .lines()
+            .filter_map(|l| {
+                Some(
+                    l.get(l.find('│')? + '│'.len_utf8()..l.rfind('│')?)?
+                        .to_owned(),
+                )
+            })
+            .flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        let inside = words.join(" ");
+        for (_, text) in crate::ui::help::help_lines(&keys) {
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                inside.contains(&text),
+                "{w} columns cut {text:?}:\n{inside}"
+            );
+        }
+        assert!(inside.contains("↻! not delivering"), "{w}: {inside}");
+    }
 }
 
 #[test]
