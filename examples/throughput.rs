@@ -609,12 +609,21 @@ impl ChunkWalk {
             if !self.in_body {
                 self.in_body = self.line.ends_with(b"\r\n\r\n");
                 if self.in_body {
+                    // Anything but a chunked 200 would leave the walk waiting forever.
+                    let head = String::from_utf8_lossy(&self.line).to_ascii_lowercase();
+                    assert!(
+                        head.starts_with("http/1.1 200")
+                            && head.contains("transfer-encoding: chunked"),
+                        "not a chunked event stream:\n{head}"
+                    );
                     self.line.clear();
                 }
                 continue;
             }
+            // A size, perhaps with extensions (`;name=value`).
             let size = std::str::from_utf8(&self.line)
                 .ok()
+                .and_then(|l| l.split(';').next())
                 .and_then(|l| usize::from_str_radix(l.trim(), 16).ok());
             self.line.clear();
             if let Some(size) = size.filter(|&n| n > 0) {

@@ -210,32 +210,52 @@ fn errors_in_the_example_config_point_at_the_line_edited() {
 }
 
 /// The fields a table of the config takes, as serde names them when it refuses an unknown
-/// one: the struct's own list, so a key added to `config.rs` is found here.
-fn fields_of(table: &str) -> Vec<String> {
-    let text = format!("{table}\nnot_a_key_of_any_table = 1\n");
-    let err = toml::from_str::<Config>(&text).expect_err("an unknown key is refused");
-    let message = err.to_string();
+/// one (`expected one of `a`, `b``, or `expected `a` or `b``): the struct's own list, so a
+/// key added to `config.rs` is found here. `None` where the heading takes no fixed fields
+/// (a map such as `[keys]`, or a key that is not a table).
+fn fields_of(heading: &str) -> Option<Vec<String>> {
+    let text = format!("{heading}\nnot_a_key_of_any_table = 1\n");
+    let message = toml::from_str::<Config>(&text).err()?.to_string();
     let list = message
-        .split_once("expected one of ")
-        .or_else(|| message.split_once("expected "))
-        .unwrap_or_else(|| panic!("no field list in: {message}"))
+        .split_once("unknown field")?
+        .1
+        .split_once("expected")?
         .1;
-    list.split(',')
-        .filter_map(|f| Some(f.trim().split('`').nth(1)?.to_owned()))
+    // Every other piece between backquotes is a name.
+    let names: Vec<String> = list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// The headings config.example.toml opens, as written (`[ui]`, `[accounts."a@b"]`, `[[tabs]]`).
+fn example_headings(example: &str) -> Vec<&str> {
+    example
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('['))
         .collect()
+}
+
+/// Whether `heading` opens the table `prefix` names: `[ui]` exactly, `[accounts.` any account.
+fn heading_of(heading: &str, prefix: &str) -> bool {
+    heading == prefix || (prefix.ends_with('.') && heading.starts_with(prefix))
 }
 
 #[test]
 fn the_example_config_shows_every_key_there_is() {
     let example = include_str!("../config.example.toml");
-    // Each key as the example writes it, set or commented out, under its table's heading.
-    let shown = |table: &str, key: &str| {
-        let mut inside = table.is_empty();
+    let headings = example_headings(example);
+    // A key set or commented out in any table whose heading `matches`.
+    let shown = |matches: &dyn Fn(&str) -> bool, key: &str| {
+        let mut inside = false;
         example.lines().any(|line| {
             let line = line.trim();
             if line.starts_with('[') {
-                inside = line == table
-                    || (table.ends_with(".X]") && line.starts_with(table.trim_end_matches("X]")));
+                inside = matches(line);
                 return false;
             }
             let setting = line.trim_start_matches('#').trim_start();
@@ -245,32 +265,45 @@ fn the_example_config_shows_every_key_there_is() {
                     .is_some_and(|(k, _)| k.trim() == key)
         })
     };
+    let top = fields_of("").expect("the top level's fields");
     let mut checked = 0;
-    for table in [
-        "",
-        "[transport]",
-        "[limits]",
-        "[ui]",
-        "[watch]",
-        "[monitor]",
-        "[archive]",
-        "[login]",
-        "[accounts.X]",
-        "[[tabs]]",
-    ] {
-        let fields = fields_of(table);
-        assert!(!fields.is_empty(), "no fields for {table}");
-        for key in fields {
-            // Tables are shown by their own headings.
-            if table.is_empty() && example.contains(&format!("[{key}")) {
-                continue;
+    for field in &top {
+        // A table of fixed fields (`[ui]`), one per name (`[accounts.NAME]`), or an array
+        // of tables (`[[tabs]]`); otherwise a plain key of the top level.
+        let forms = [
+            (format!("[{field}]"), format!("[{field}]")),
+            (format!("[{field}.X]"), format!("[{field}.")),
+            (format!("[[{field}]]"), format!("[[{field}]]")),
+        ];
+        let table = forms
+            .iter()
+            .find_map(|(probe, prefix)| Some((fields_of(probe)?, prefix.clone())));
+        let opened = |prefix: &str| headings.iter().any(|h| heading_of(h, prefix));
+        match table {
+            Some((fields, prefix)) => {
+                assert!(opened(&prefix), "config.example.toml has no {prefix} table");
+                let matches = |h: &str| heading_of(h, &prefix);
+                for key in fields {
+                    assert!(
+                        shown(&matches, &key),
+                        "config.example.toml does not show `{key}` under {prefix}"
+                    );
+                    checked += 1;
+                }
             }
-            assert!(
-                shown(table, &key),
-                "config.example.toml does not show `{key}` under {table:?}"
-            );
-            checked += 1;
+            None if opened(&format!("[{field}]")) => {} // a map: its own test lists its keys
+            None => {
+                // Above the first table.
+                let top_level = example.lines().take_while(|l| !l.trim().starts_with('['));
+                assert!(
+                    top_level
+                        .map(|l| l.trim().trim_start_matches('#').trim_start())
+                        .any(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == field)),
+                    "config.example.toml does not show `{field}` at the top"
+                );
+                checked += 1;
+            }
         }
     }
-    assert!(checked > 30, "{checked} keys");
+    assert!(checked >= 40, "{checked} keys");
 }

@@ -643,7 +643,8 @@ mod tests {
         let table = readme_table();
         assert!(
             readme.contains(&table),
-            "README.md's key table is not the key table's defaults (it is made from `ROWS` in src/keys.rs:\n             change the text there, then put this in README.md):\n{table}"
+            "README.md's key table is not the key table's defaults (it is made from `ROWS` in \
+             src/keys.rs: change the text there, then put this in README.md):\n{table}"
         );
     }
 

@@ -240,7 +240,8 @@ fn docs_cli_md_has_every_key_of_the_example_config() {
 fn docs_cli_md_shows_the_key_table_and_every_connection_state() {
     assert!(
         REFERENCE.contains(&tootwatch::keys::readme_table()),
-        "docs/cli.md's key table is not the key table's defaults (it is made from `ROWS` in\n         src/keys.rs: change the text there, then put this in docs/cli.md):\n{}",
+        "docs/cli.md's key table is not the key table's defaults (it is made from `ROWS` in \
+         src/keys.rs: change the text there, then put this in docs/cli.md):\n{}",
         tootwatch::keys::readme_table()
     );
     use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `tootwatch tail` when it cannot go on: refused credentials and streams (exit 3), usage and
-//! config errors (exit 2), each said in one line on stderr that names the problem, as
-//! docs/cli.md's exit codes promise.
+//! config errors (exit 2), a server that offers neither transport (exit 1), each said in one
+//! line on stderr that names the problem, as docs/cli.md's exit codes promise.
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failing test
 

@@ -20,7 +20,7 @@ pub(crate) mod writer;
 pub use store::{Batch, Kept, Write};
 
 /// The schema this build writes; each entry of `MIGRATIONS` takes the file one version up.
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 const MIGRATIONS: &[&str] = &[
     // 1: where `tail --resume` got to, per account, per set of streams (`scope`), per stream.
@@ -93,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
     // stay text and read as they are. Nothing to change in the file: the version tells an
     // older tootwatch that it cannot read the new rows (it moves the file aside).
     "-- items.json: deflated BLOBs from here on",
+    // 6: an account's newest deletes read at start (`store::tombstones`) from an index, not
+    // by sorting every delete the account has.
+    "CREATE INDEX tombstones_account_age ON tombstones (account, deleted_at)",
 ];
 
 /// How long a second process waits for the other's write before going on without.

@@ -594,7 +594,7 @@ impl Archive {
                             .query_row("SELECT COUNT(*) FROM tombstones", [], |r| r.get(0))?;
                     self.conn.execute(
                         "DELETE FROM tombstones WHERE rowid IN
-                         (SELECT rowid FROM tombstones ORDER BY deleted_at LIMIT ?1)",
+                         (SELECT rowid FROM tombstones ORDER BY deleted_at, rowid LIMIT ?1)",
                         params![(tombstones / 20).max(1)],
                     )?
                 }

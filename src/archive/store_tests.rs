@@ -238,7 +238,7 @@ fn a_file_of_schema_two_is_migrated_and_keeps_its_cursors() {
         .conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, crate::archive::SCHEMA_VERSION);
 }
 
 #[test]
@@ -496,4 +496,39 @@ fn items_are_kept_deflated_and_the_text_rows_of_schema_four_still_read() {
         .execute("UPDATE items SET json = x'00ff00ff' WHERE id = '6'", [])
         .unwrap();
     assert_eq!(ids(&a.recent("alice", "public", 10).unwrap()), ["5"]);
+}
+
+#[test]
+fn an_accounts_newest_deletes_come_from_an_index_in_the_order_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir);
+    // One batch: the same second for all, so the order written decides.
+    let deletes: Vec<Write> = ["3", "1", "2"]
+        .into_iter()
+        .map(|id| Write::Delete {
+            account: "alice".into(),
+            id: id.into(),
+        })
+        .collect();
+    a.write(&deletes).unwrap();
+    assert_eq!(a.tombstones("alice", 10).unwrap(), ["2", "1", "3"]);
+    assert_eq!(a.tombstones("alice", 2).unwrap(), ["2", "1"]);
+    assert!(a.tombstones("bob", 10).unwrap().is_empty());
+    // Read at every start, for up to `Tombstones::CAP` of an account's many: not sorted.
+    let plan: Vec<String> = a
+        .conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id FROM tombstones WHERE account = 'alice'
+             ORDER BY deleted_at DESC, rowid DESC LIMIT 10",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|p| p.contains("tombstones_account_age"))
+            && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+        "{plan:?}"
+    );
 }

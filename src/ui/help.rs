@@ -81,7 +81,9 @@ fn help_row(
     inner_w: usize,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    let key = Span::styled(format!("{keys:<key_w$}"), theme.key);
+    // Padded by display width: a remapped key may be a wide character.
+    let pad = " ".repeat(key_w.saturating_sub(width(keys)));
+    let key = Span::styled(format!("{keys}{pad}"), theme.key);
     let beside = inner_w.saturating_sub(key_w + 2);
     if beside < LEAST_TEXT {
         // Every row so, not only the long ones: the column of keys stays one column.

@@ -318,29 +318,51 @@ fn help_overlay() {
 fn a_narrow_help_wraps_what_it_cannot_fit_and_cuts_nothing() {
     let mut state = sample_state();
     state.overlay = Overlay::Help;
-    let keys = crate::keys::Keymap::default();
-    // Tall enough for every line: only the width is tried.
+    // Tall enough for every line: only the width is tried, beside the keys (50) and under
+    // them (34, 24).
     for w in [50, 34, 24] {
         let t = render(&state, &mut ViewState::default(), w, 120);
-        let words: Vec<String> = screen_text(&t)
+        let lines: Vec<String> = screen_text(&t)
             .lines()
             .filter_map(|l| {
                 Some(
                     l.get(l.find('│')? + '│'.len_utf8()..l.rfind('│')?)?
+                        .trim()
                         .to_owned(),
                 )
             })
-            .flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
             .collect();
-        let inside = words.join(" ");
-        for (_, text) in crate::ui::help::help_lines(&keys) {
+        let inside = lines
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (keys, text) in crate::ui::help::help_lines(&state.settings.keys) {
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(
                 inside.contains(&text),
                 "{w} columns cut {text:?}:\n{inside}"
             );
+            // The keys of a row on one line, whole.
+            assert!(
+                lines.iter().any(|l| l.starts_with(keys.as_str())),
+                "{w}: {keys:?}"
+            );
         }
-        assert!(inside.contains("↻! not delivering"), "{w}: {inside}");
+        // Each marker with its word, on one line.
+        for entry in [
+            "… connecting",
+            "● live",
+            "↻ polled",
+            "↻! not delivering",
+            "⟳ reconnecting",
+            "✗ failed",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.contains(entry)),
+                "{w}: {entry:?} split:\n{lines:#?}"
+            );
+        }
     }
 }
 

@@ -228,9 +228,10 @@ fn push_body(line: &mut String, s: &Status) {
     }
 }
 
-/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`. `tail --format text` decodes statuses
-/// light (`Decoding::Tail`): a field read here must be kept by `stream::light`'s `tail_view`
-/// and by `stream/fast.rs`, or it prints empty (the tests below decode as `tail` does).
+/// `ID @who: TEXT`, or `ID @who boosted @whom: TEXT`. Without `--exec` or `--resume`,
+/// `tail --format text` decodes statuses light (`Decoding::Tail`): a field read here must be
+/// kept by `stream::light`'s `tail_view` and by `stream/fast.rs`, or it prints empty (the
+/// tests below decode as such a `tail` does).
 fn push_status_summary(line: &mut String, s: &Status, mark: &str) {
     push_plain_line(line, &s.id, 40);
     line.push(' ');
@@ -250,6 +251,8 @@ mod tests {
     use crate::stream::decode::DecodeError;
     use crate::stream::light::{Decoding, decode_event_as};
 
+    /// The event as a recording keeps it (`decoded` matters only for a text line's second
+    /// look, `Printer::event`).
     fn raw(name: &str, payload: Option<&str>) -> RawEvent {
         RawEvent {
             name: name.into(),
