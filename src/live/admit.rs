@@ -123,6 +123,9 @@ impl LiveCore {
     fn delivering(&mut self, stream: StreamId) {
         let t = &mut self.tracks[stream.0];
         t.misses = 0;
+        if t.suspect_since.is_some() {
+            t.suspect_since = None;
+        }
         t.delivered_in_spell += 1;
         t.silent_spells = 0;
         if let Mode::Polled {

@@ -205,6 +205,11 @@ struct Track {
     delivered: RecentIds,
     /// Verifications in a row that found posts the stream never sent.
     misses: u32,
+    /// Where the stream was known to be when a verification first found it missing posts:
+    /// those posts go on screen at once and move the anchor, but what it missed before them
+    /// (created too soon after it went live for a verification to count) is fetched from
+    /// here once it turns out not to deliver.
+    suspect_since: Option<Since>,
     /// The stream's live spells that ended since the catch-up after them was judged (oldest
     /// first, a few): a stream renewed every minute because nothing at all arrives is live
     /// only for short spells, too short for a verification, and what its catch-ups bring
@@ -329,6 +334,7 @@ impl LiveCore {
                 live: None,
                 delivered: RecentIds::new(DELIVERED_MEMORY),
                 misses: 0,
+                suspect_since: None,
                 spells: VecDeque::new(),
                 delivered_in_spell: 0,
                 silent_spells: 0,

@@ -478,6 +478,32 @@ fn a_stream_that_keeps_missing_posts_is_polled_until_it_delivers() {
 }
 
 #[test]
+fn a_stream_found_not_delivering_is_caught_up_from_before_its_first_misses() {
+    let mut c = core(vec![sub("#rust", 0)]);
+    c.on_state(StreamId(0), &live(), t(START));
+    update(&mut c, 0, status("10", "2026-12-01T12:00:05Z"));
+    // Too soon after going live for a verification to count it, and never sent.
+    let early = status("11", "2026-12-01T12:00:20Z");
+    let first = status("12", "2026-12-01T12:02:00Z");
+    let page = History::Statuses(vec![*first.clone(), *early.clone()]);
+    let now = t("2026-12-01T12:05:00Z");
+    assert_eq!(c.verified(StreamId(0), &page, now).len(), 1);
+    // Shown at once, from REST: it moves the anchor past the early one.
+    c.admit(StreamId(0), &StreamEvent::Update(first), Origin::Rest, now);
+    let later = status("13", "2026-12-01T12:06:00Z");
+    let page = History::Statuses(vec![*later, *status("12", "2026-12-01T12:02:00Z"), *early]);
+    c.take_needs();
+    assert!(!c.verified(StreamId(0), &page, t("2026-12-01T12:10:00Z")).is_empty());
+    assert_eq!(c.take_notices().len(), 1, "not delivering");
+    // The catch-up starts where the stream was before the misses, so the early post comes.
+    let since = c.take_needs().into_iter().find_map(|n| match n {
+        Need::CatchUp { since, .. } => Some(since),
+        _ => None,
+    });
+    assert_eq!(since, Some(Since::Id("10".into())));
+}
+
+#[test]
 fn a_silent_stream_is_caught_at_the_first_verification() {
     let mut c = core(vec![sub("#rust", 0)]);
     c.on_state(StreamId(0), &live(), t(START));

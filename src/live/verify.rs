@@ -82,10 +82,15 @@ impl LiveCore {
             ),
             History::Conversations(_) => History::Conversations(Vec::new()),
         };
+        let started = self.started;
         let t = &mut self.tracks[stream.0];
         if missed.is_empty() {
             t.misses = 0;
+            t.suspect_since = None;
             return missed;
+        }
+        if t.suspect_since.is_none() && matches!(missed, History::Statuses(_)) {
+            t.suspect_since = Some(t.anchor.since(started));
         }
         t.misses += 1;
         let starved = missed.len() >= MISSES_AT_ONCE && delivered_in_window == 0;
@@ -156,9 +161,11 @@ impl LiveCore {
             reason,
             not_delivering: true,
         };
-        // What it missed may reach further back than the page: fetch from the last post it
-        // delivered (the page's own items are shown once, whichever comes first).
+        // What it missed may reach further back than the page: fetch from where it was when
+        // the first verification found it missing posts, before those moved the anchor (the
+        // page's own items are shown once, whichever comes first).
         if t.open.is_none() {
+            t.open = t.suspect_since.take();
             self.queue_catch_up(stream);
         }
         let t = &self.tracks[stream.0];
