@@ -421,6 +421,14 @@ pub(crate) fn unstreamable(
         {
             Some("this server does not stream remote or media-only feeds".into())
         }
+        // Pleroma and Akkoma refuse these topics with a 404 before the upgrade (`remote` only
+        // streams with an `instance` named); their REST timelines answer.
+        (ServerKind::Pleroma, StreamSpec::Hashtag { local: true, .. }) => {
+            Some("this server does not stream local hashtags".into())
+        }
+        (ServerKind::Pleroma, StreamSpec::Public { scope, .. }) if *scope == Scope::Remote => {
+            Some("this server does not stream remote feeds".into())
+        }
         _ => None,
     }
 }
@@ -442,6 +450,37 @@ pub(crate) fn is_safe_base(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_each_server_cannot_stream_is_polled() {
+        let instance = |version: &str| -> Instance {
+            serde_json::from_value(serde_json::json!({"version": version})).unwrap()
+        };
+        let spec = |s: &str| s.parse::<crate::stream::StreamSpec>().unwrap();
+        let pleroma = instance("2.7.2 (compatible; Akkoma 3.13.2)");
+        let gts = instance("0.17.3 git-1a2b3c");
+        let mastodon = instance("4.3.1");
+        for (server, stream, polled) in [
+            (&pleroma, "hashtag:local:rust", true),
+            (&pleroma, "public:remote", true),
+            (&pleroma, "public:remote:media", true),
+            (&pleroma, "#rust", false),
+            (&pleroma, "public:local:media", false),
+            (&gts, "hashtag:local:rust", true),
+            (&gts, "#rust", true),
+            (&gts, "public:media", true),
+            (&gts, "public:local", false),
+            (&mastodon, "hashtag:local:rust", false),
+            (&mastodon, "public:remote", false),
+        ] {
+            assert_eq!(
+                unstreamable(server, &spec(stream)).is_some(),
+                polled,
+                "{} {stream}",
+                server.version
+            );
+        }
+    }
 
     #[test]
     fn advertised_streaming_urls_become_http() {

@@ -443,19 +443,22 @@ impl LiveCore {
 }
 
 /// What a stream is about, where a server does not narrow its REST timeline for us
-/// (GoToSocial ignores `remote` and `only_media`).
+/// (GoToSocial ignores `remote` and `only_media`, and `local` on a tag's timeline).
 pub fn admits(spec: &StreamSpec, status: &Status) -> bool {
-    let StreamSpec::Public { scope, media } = spec else {
-        return true;
-    };
     // A local account's `acct` is its bare username.
     let remote = status.account.acct.contains('@');
-    let scope_ok = match scope {
-        Scope::All => true,
-        Scope::Local => !remote,
-        Scope::Remote => remote,
-    };
-    scope_ok && (!media || !status.original().media_attachments.is_empty())
+    match spec {
+        StreamSpec::Public { scope, media } => {
+            let scope_ok = match scope {
+                Scope::All => true,
+                Scope::Local => !remote,
+                Scope::Remote => remote,
+            };
+            scope_ok && (!media || !status.original().media_attachments.is_empty())
+        }
+        StreamSpec::Hashtag { local: true, .. } => !remote,
+        _ => true,
+    }
 }
 
 /// The `--exec` hook's rule: every visible new post, or only highlighted ones when there are

@@ -493,7 +493,10 @@ fn a_stream_found_not_delivering_is_caught_up_from_before_its_first_misses() {
     let later = status("13", "2026-12-01T12:06:00Z");
     let page = History::Statuses(vec![*later, *status("12", "2026-12-01T12:02:00Z"), *early]);
     c.take_needs();
-    assert!(!c.verified(StreamId(0), &page, t("2026-12-01T12:10:00Z")).is_empty());
+    assert!(
+        !c.verified(StreamId(0), &page, t("2026-12-01T12:10:00Z"))
+            .is_empty()
+    );
     assert_eq!(c.take_notices().len(), 1, "not delivering");
     // The catch-up starts where the stream was before the misses, so the early post comes.
     let since = c.take_needs().into_iter().find_map(|n| match n {
@@ -501,6 +504,19 @@ fn a_stream_found_not_delivering_is_caught_up_from_before_its_first_misses() {
         _ => None,
     });
     assert_eq!(since, Some(Since::Id("10".into())));
+}
+
+#[test]
+fn a_polled_local_hashtag_keeps_only_local_posts() {
+    // GoToSocial's tag timeline ignores `local`: the core narrows what a poll brings.
+    let mut local = status("1", START);
+    local.account.acct = "alice".into();
+    let mut remote = status("2", START);
+    remote.account.acct = "dora@far.example".into();
+    let tag = |s: &str| s.parse::<StreamSpec>().unwrap();
+    assert!(admits(&tag("hashtag:local:rust"), &local));
+    assert!(!admits(&tag("hashtag:local:rust"), &remote));
+    assert!(admits(&tag("#rust"), &remote));
 }
 
 #[test]
