@@ -325,7 +325,28 @@ fn on_stream_event(
                 commands.extend(json.map(Command::RunHook));
             }
         }
-        StreamEvent::StatusUpdate(status) => state.edit_status(account, &status),
+        StreamEvent::StatusUpdate(status) => {
+            let t = &state.tabs[tab];
+            // As itself, boosted, or as a conversation's last post: replaced where it is.
+            let held = t.entries.iter().any(|e| match &e.item {
+                Item::Status(s) => {
+                    s.id == status.id || s.reblog.as_deref().is_some_and(|r| r.id == status.id)
+                }
+                Item::Conversation(c) => {
+                    c.last_status.as_deref().is_some_and(|s| s.id == status.id)
+                }
+                Item::Gap { .. } => false,
+            });
+            let conversations = t
+                .streams
+                .get(via)
+                .is_some_and(|s| s.spec == crate::stream::StreamSpec::Direct);
+            state.edit_status(account, &status);
+            if !held && !conversations {
+                let limit = state.settings.timeline_len;
+                state.tabs[tab].insert_edited(Item::Status(status), verdict, via, limit);
+            }
+        }
         StreamEvent::Delete(id) => state.delete_status(account, &id),
         StreamEvent::Notification(n) => {
             if state.add_notification(account, n) && state.settings.bell_on_mention {

@@ -206,6 +206,29 @@ fn an_edit_replaces_the_status_wherever_it_appears() {
 }
 
 #[test]
+fn an_edit_that_overtakes_its_post_is_shown_and_the_late_post_does_not_undo_it() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("1", "older")));
+    let mut edited = status("5", "fixed");
+    edited.created_at = "2026-11-28T12:00:00Z".into();
+    edited.edited_at = Some("2026-11-28T12:01:00Z".into());
+    event(&mut s, 0, StreamEvent::StatusUpdate(edited));
+    let mut original = status("5", "typo");
+    original.created_at = "2026-11-28T12:00:00Z".into();
+    event(&mut s, 0, StreamEvent::Update(original));
+    assert_eq!(ids(&s, 0), ["5", "1"]);
+    let shown = s.tabs[0].entries[0].item.status().unwrap();
+    assert_eq!(shown.content, "<p>fixed</p>");
+    assert!(shown.edited_at.is_some(), "shown as edited");
+    // An edit of a post older than all the tab holds is not dug out.
+    let mut old = status("0", "ancient");
+    old.created_at = "2020-01-01T00:00:00Z".into();
+    old.edited_at = Some("2026-11-28T12:02:00Z".into());
+    event(&mut s, 0, StreamEvent::StatusUpdate(old));
+    assert_eq!(ids(&s, 0), ["5", "1"]);
+}
+
+#[test]
 fn conversations_update_in_place_and_rise_to_the_top() {
     let mut s = state();
     let conv = |id: &str, last: &str| -> Box<Conversation> {

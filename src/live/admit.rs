@@ -66,6 +66,16 @@ impl LiveCore {
                     return Admit::Deleted;
                 }
                 let edited = s.edited_at.as_deref().unwrap_or_default();
+                let group = &mut self.groups[group];
+                // An edit older than one shown is stale. A newer one also stands for the
+                // post itself: the post arriving after it (servers reorder) is older still.
+                if !group.edits.is_newest(&s.id, edited) {
+                    return Admit::Duplicate;
+                }
+                key.push_str("s:");
+                key.push_str(&s.id);
+                group.seen.insert(key);
+                key.clear();
                 key.push_str("e:");
                 key.push_str(&s.id);
                 key.push(':');

@@ -112,6 +112,46 @@ impl std::fmt::Debug for RecentIds {
     }
 }
 
+/// The newest edit seen of each status lately (its `edited_at`), the oldest forgotten first:
+/// servers let edits overtake each other and the post they edit, and a version older than
+/// one already shown must not replace it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecentEdits {
+    newest: std::collections::HashMap<String, String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl RecentEdits {
+    const CAP: usize = 1024;
+
+    /// Whether `edited_at` is newer than every edit of `id` seen before; if so it is kept as
+    /// the newest. Times are compared as times (servers write them with and without
+    /// fractions); text that is none, as text.
+    pub fn is_newest(&mut self, id: &str, edited_at: &str) -> bool {
+        if let Some(seen) = self.newest.get_mut(id) {
+            let newer = match (
+                edited_at.parse::<jiff::Timestamp>(),
+                seen.parse::<jiff::Timestamp>(),
+            ) {
+                (Ok(new), Ok(old)) => new > old,
+                _ => edited_at > seen.as_str(),
+            };
+            if newer {
+                edited_at.clone_into(seen);
+            }
+            return newer;
+        }
+        if self.order.len() >= Self::CAP
+            && let Some(old) = self.order.pop_front()
+        {
+            self.newest.remove(&old);
+        }
+        self.order.push_back(id.to_owned());
+        self.newest.insert(id.to_owned(), edited_at.to_owned());
+        true
+    }
+}
+
 /// Deleted status ids of one account, so that a late `update` or `status.update` (servers
 /// send deletes at once and updates after a database check) cannot bring one back. Kept
 /// longer than anything else: a delete must outlive the posts that might still arrive.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 pub(crate) use ids::is_newer;
-pub use ids::{RecentIds, Tombstones};
+pub use ids::{RecentEdits, RecentIds, Tombstones};
 
 use crate::api::ApiError;
 use crate::api::timeline::{History, Since};
@@ -259,6 +259,7 @@ impl Default for AccountTrack {
 #[derive(Debug, Clone, PartialEq)]
 struct Group {
     seen: RecentIds,
+    edits: RecentEdits,
     /// Filters apply in the context of the group's first stream, as its tab shows it.
     context: FilterContext,
 }
@@ -302,6 +303,7 @@ impl LiveCore {
             while groups.len() <= sub.group {
                 groups.push(Group {
                     seen: RecentIds::new(GROUP_MEMORY),
+                    edits: RecentEdits::default(),
                     context: sub.spec.filter_context(),
                 });
             }

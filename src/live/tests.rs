@@ -100,6 +100,45 @@ fn a_deleted_status_never_comes_back_whatever_the_order() {
 }
 
 #[test]
+fn an_edit_that_overtakes_its_post_or_a_newer_edit_wins() {
+    let mut c = core(vec![sub("public", 0)]);
+    let now = t(START);
+    let edit = |at: &str| {
+        let mut s = status("7", START);
+        s.edited_at = Some(at.into());
+        StreamEvent::StatusUpdate(s)
+    };
+    let admit = |c: &mut LiveCore, e: &StreamEvent| c.admit(StreamId(0), e, Origin::Stream, now);
+    // The second edit comes first, then the first, then the post itself.
+    assert_eq!(
+        admit(&mut c, &edit("2026-12-01T12:02:00Z")),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(
+        admit(&mut c, &edit("2026-12-01T12:01:00.000Z")),
+        Admit::Duplicate
+    );
+    assert_eq!(update(&mut c, 0, status("7", START)), Admit::Duplicate);
+    // A newer edit still comes through, in either way of writing the time.
+    assert_eq!(
+        admit(&mut c, &edit("2026-12-01T12:03:00.000Z")),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(
+        admit(&mut c, &edit("2026-12-01T12:03:00Z")),
+        Admit::Duplicate
+    );
+    // In order, each is news.
+    let mut other = status("8", START);
+    assert_eq!(update(&mut c, 0, other.clone()), Admit::New(Verdict::Show));
+    other.edited_at = Some("2026-12-01T12:01:00Z".into());
+    assert_eq!(
+        admit(&mut c, &StreamEvent::StatusUpdate(other)),
+        Admit::New(Verdict::Show)
+    );
+}
+
+#[test]
 fn a_merged_group_shows_each_post_once_and_other_groups_their_own() {
     let mut c = core(vec![sub("#rust", 0), sub("#tokio", 0), sub("public", 1)]);
     assert_eq!(
