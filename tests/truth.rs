@@ -549,3 +549,36 @@ async fn catch_up_goes_on_past_its_bound_in_order_and_waits_out_rate_limits() {
         .count();
     assert!(catch_ups >= 2, "the 429 was retried: {catch_ups} requests");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_messages_missed_while_away_are_caught_up_once() {
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--count", "2", "direct"],
+    );
+    within("subscriber", server.wait_subscribers("direct", 1)).await;
+    run.stderr_until(": live").await;
+    server.post(&["direct"], &fresh_status("500", "before"));
+    let first = run.json_line().await;
+    assert_eq!(first["event"], "conversation");
+    assert_eq!(first["payload"]["last_status"]["id"], "500");
+    server.set_fault(Fault::Status {
+        status: 502,
+        error: "bad gateway".into(),
+        retry_after: None,
+    });
+    server.drop_connections();
+    run.stderr_until("reconnecting").await;
+    // Sent while tail was away: the stream will never carry it.
+    server.store(&["direct"], &fresh_status("501", "while away"));
+    server.set_fault(Fault::None);
+    // The catch-up brings the missed one, and not the one printed before again.
+    let second = run.json_line().await;
+    assert_eq!(second["stream"], "direct");
+    assert_eq!(second["event"], "conversation");
+    assert_eq!(second["payload"]["last_status"]["id"], "501");
+    assert_eq!(run.exit_code().await, 0);
+    server.shutdown().await;
+}

@@ -98,9 +98,21 @@ impl LiveCore {
                 n.status.as_deref().map(|s| (s, true))
             }
             StreamEvent::Conversation(c) => {
-                // A conversation changes in place: each event is news, a deleted last
-                // status included (it is simply not shown).
-                return Admit::New(c.last_status.as_deref().map_or(Verdict::Show, |s| {
+                // A conversation changes in place: each new last post is news (a deleted one
+                // included: it is simply not shown); the same one again, from a catch-up
+                // that overlaps what the stream brought, is not.
+                let last = c.last_status.as_deref();
+                if let Some(s) = last {
+                    t.anchor.advance(&s.id);
+                }
+                key.push_str("c:");
+                key.push_str(&c.id);
+                key.push(':');
+                key.push_str(last.map_or("", |s| s.id.as_str()));
+                if !self.groups[group].seen.insert(key) {
+                    return Admit::Duplicate;
+                }
+                return Admit::New(last.map_or(Verdict::Show, |s| {
                     verdict(s, a.filters.as_deref(), &FilterContext::Home, now)
                 }));
             }

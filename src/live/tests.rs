@@ -139,6 +139,33 @@ fn an_edit_that_overtakes_its_post_or_a_newer_edit_wins() {
 }
 
 #[test]
+fn a_conversation_is_news_once_per_last_post() {
+    let mut c = core(vec![sub("direct", 0)]);
+    let now = t(START);
+    let conversation = |last: &str| {
+        let c: crate::model::Conversation = serde_json::from_value(json!({
+            "id": "c1", "accounts": [], "last_status": *status(last, START),
+        }))
+        .unwrap();
+        StreamEvent::Conversation(Box::new(c))
+    };
+    let admit = |c: &mut LiveCore, e: &StreamEvent, origin| c.admit(StreamId(0), e, origin, now);
+    assert_eq!(
+        admit(&mut c, &conversation("5"), Origin::Stream),
+        Admit::New(Verdict::Show)
+    );
+    // A catch-up that overlaps what the stream brought.
+    assert_eq!(
+        admit(&mut c, &conversation("5"), Origin::Rest),
+        Admit::Duplicate
+    );
+    assert_eq!(
+        admit(&mut c, &conversation("6"), Origin::Rest),
+        Admit::New(Verdict::Show)
+    );
+}
+
+#[test]
 fn a_merged_group_shows_each_post_once_and_other_groups_their_own() {
     let mut c = core(vec![sub("#rust", 0), sub("#tokio", 0), sub("public", 1)]);
     assert_eq!(

@@ -7,7 +7,7 @@ mod print;
 mod resume;
 mod tasks;
 
-use tasks::{Tasks, needs_of};
+use tasks::Tasks;
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -259,7 +259,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         say_state(&args, &members[stream.0].name, &state);
     }
     core.start();
-    tasks.carry_out(needs_of(&mut core));
+    tasks.carry_out(core.take_needs());
     spawn_every(cadence.poll_every, tx.downgrade(), || Heard::PollDue);
     spawn_every(cadence.verify_every, tx.downgrade(), || Heard::VerifyDue);
 
@@ -428,7 +428,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                 }
                 say_state(&args, name, &state);
             }
-            tasks.carry_out(needs_of(&mut core));
+            tasks.carry_out(core.take_needs());
             match outcome {
                 Ok(false) => {}
                 Ok(true) => break 'events Stop::Done,
@@ -592,7 +592,11 @@ impl Printer {
                 .rev()
                 .map(|n| StreamEvent::Notification(Box::new(n)))
                 .collect(),
-            History::Conversations(_) => Vec::new(),
+            History::Conversations(v) => v
+                .into_iter()
+                .rev()
+                .map(|c| StreamEvent::Conversation(Box::new(c)))
+                .collect(),
         };
         let keep_raw = self.format == Format::Json || self.record.is_some();
         for event in events {
@@ -601,6 +605,7 @@ impl Printer {
                 payload: match &event {
                     StreamEvent::Update(s) => serde_json::to_string(s).ok(),
                     StreamEvent::Notification(n) => serde_json::to_string(n).ok(),
+                    StreamEvent::Conversation(c) => serde_json::to_string(c).ok(),
                     _ => None,
                 },
                 decoded: Decoding::Full,

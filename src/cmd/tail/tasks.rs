@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use super::{Heard, resume};
 use crate::api::Api;
 use crate::api::timeline::{PAGE, Paging};
-use crate::live::{self, CaughtUp, LiveCore, Need};
+use crate::live::{self, LiveCore, Need};
 use crate::stream::{StreamId, StreamSpec};
 
 /// Carries out the core's needs as tasks that answer through the loop's channel. They hold a
@@ -37,7 +37,7 @@ impl Tasks {
         resume: Option<&resume::Resume>,
     ) {
         for (i, spec) in (0..).map_while(|i| Some((i, core.spec(StreamId(i))?.clone()))) {
-            if matches!(spec, StreamSpec::UserNotification | StreamSpec::Direct)
+            if spec == StreamSpec::UserNotification
                 || resume.is_some_and(|r| r.resumed(StreamId(i)))
             {
                 continue;
@@ -104,22 +104,4 @@ impl Tasks {
             }
         }
     }
-}
-
-/// The core's needs that tail carries out. Conversations change in place and print as they
-/// stream: a catch-up of `direct` is not fetched, and so not left open.
-pub(super) fn needs_of(core: &mut LiveCore) -> Vec<Need> {
-    let mut needs = core.take_needs();
-    needs.retain(|need| match need {
-        Need::CatchUp {
-            stream,
-            spec: StreamSpec::Direct,
-            ..
-        } => {
-            core.caught_up(*stream, CaughtUp::Done);
-            false
-        }
-        _ => true,
-    });
-    needs
 }
