@@ -90,6 +90,27 @@ impl From<&str> for Since {
 }
 
 impl History {
+    /// Newest first and each item once: GoToSocial's home timeline repeats items on `min_id`
+    /// pages, and a catch-up is printed oldest first from this order. Ids sort by length,
+    /// then by their characters (`live::is_newer`); conversations keep the server's order.
+    fn newest_first(&mut self) {
+        fn by_id<T>(v: &mut Vec<T>, id: impl Fn(&T) -> &str) {
+            v.sort_by(|a, b| {
+                let (a, b) = (id(a), id(b));
+                (b.len(), b).cmp(&(a.len(), a))
+            });
+            v.dedup_by(|a, b| id(a) == id(b));
+        }
+        match self {
+            History::Statuses(v) => by_id(v, |s| s.id.as_str()),
+            History::Notifications(v) => by_id(v, |n| n.id.as_str()),
+            History::Conversations(v) => {
+                let mut seen = std::collections::HashSet::new();
+                v.retain(|c| seen.insert(c.id.clone()));
+            }
+        }
+    }
+
     /// Keeps what was created after `t` (items without a readable time are kept).
     fn retain_created_after(&mut self, t: Timestamp) {
         let after = |created: &str| created.parse::<Timestamp>().map_or(true, |c| c > t);
@@ -283,7 +304,8 @@ impl Api {
                 }
             }
         }
-        let items = all.unwrap_or(History::Statuses(Vec::new()));
+        let mut items = all.unwrap_or(History::Statuses(Vec::new()));
+        items.newest_first();
         let resume_from = items
             .newest_id()
             .map_or_else(|| since.to_string(), str::to_string);
@@ -307,6 +329,7 @@ impl Api {
             Since::Time(t) => {
                 let (mut items, _) = self.history(spec, &Paging::Latest, bound.min(PAGE)).await?;
                 items.retain_created_after(*t);
+                items.newest_first();
                 let resume_from = items.newest_id().unwrap_or_default().to_string();
                 Ok(CatchUp {
                     items,
@@ -402,6 +425,19 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_catch_up_is_newest_first_with_each_item_once() {
+        let status = |id: &str| -> Status {
+            serde_json::from_value(serde_json::json!({"id": id, "account": {"acct": "a"}})).unwrap()
+        };
+        // GoToSocial's `min_id` page with its newest item again at the end.
+        let mut h = History::Statuses(["03", "01", "02", "03", "9"].map(status).to_vec());
+        h.newest_first();
+        let History::Statuses(v) = h else { panic!() };
+        let ids: Vec<&str> = v.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["03", "02", "01", "9"]);
+    }
 
     #[test]
     fn endpoints_for_every_stream_kind() {
