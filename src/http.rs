@@ -69,6 +69,15 @@ pub(crate) fn refusal_message(status: u16, header: Option<&str>, body: &[u8]) ->
     } else {
         one_line(&text)
     };
+    // Said beside its status everywhere: a page titled `503 Service Unavailable` must not
+    // read `503 503 Service Unavailable`.
+    let code = status.to_string();
+    let line = match line.strip_prefix(code.as_str()) {
+        Some(rest) if rest.starts_with([' ', ':']) => {
+            rest.trim_start_matches([' ', ':']).to_string()
+        }
+        _ => line,
+    };
     if !line.is_empty() {
         return line;
     }
@@ -305,6 +314,16 @@ mod tests {
             "bad gateway"
         );
         assert_eq!(refusal_message(500, None, b"oops\x1b[31m"), "oops");
+        // A page whose title starts with the status says it once (GoToSocial starting up).
+        assert_eq!(
+            refusal_message(
+                503,
+                None,
+                b"<html><head><title>503 Service Unavailable - GoToSocial</title></head></html>"
+            ),
+            "Service Unavailable - GoToSocial"
+        );
+        assert_eq!(refusal_message(503, None, b"5030 units"), "5030 units");
     }
 
     /// What a refused WebSocket handshake hands over: the raw bytes after the head.
@@ -328,7 +347,8 @@ mod tests {
         let raw = format!("800\r\n{}", &page[..page.len().min(2048)]);
         assert_eq!(
             refusal_message(503, None, raw.as_bytes()),
-            "503 Service Unavailable - GoToSocial"
+            "Service Unavailable - GoToSocial",
+            "said once beside its status"
         );
         // Split across chunks, mid-tag, and cut short before the title ends.
         let body = chunked(&["<html><he", "ad><tit", "le>Starting up"]);
