@@ -50,11 +50,12 @@ pub fn after(state: &mut State, commands: &mut Vec<Command>) {
         && state.found.is_none()
         && matches!(state.overlay, Overlay::None)
         && let Some(tab) = state.tabs.get_mut(active)
-        && tab
-            .selected_entry()
-            .is_some_and(|e| matches!(e.item, Item::Status(_)))
     {
-        tab.mark_read();
+        match tab.selected_entry().map(|e| &e.item) {
+            Some(Item::Status(_)) => tab.mark_read(),
+            Some(Item::Conversation(_)) => tab.conversations_seen(),
+            _ => {}
+        }
     }
     if present && state.show_notifications && state.notifications_drawn {
         notifications_seen(state);

@@ -479,6 +479,13 @@ impl Tab {
         }
     }
 
+    /// Conversations rise to the top when they change, and their ids say nothing of when: a
+    /// tab of them has no read position, only the count of changes as they came, which the
+    /// reader clears down to what is above the selection.
+    pub fn conversations_seen(&mut self) {
+        self.unread = self.unread.min(self.selected);
+    }
+
     /// The archive's position from the last run, unless the tab's own is newer; the line
     /// goes with it (the reader has not come to the tab yet).
     pub fn restore_read(&mut self, id: String) {
