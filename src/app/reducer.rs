@@ -143,12 +143,14 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
                     state.core.judge_spells(stream, &found.items, state.now);
                 }
                 state.core.caught_up(stream, outcome);
-                // Posts that came by REST end a silence as posts from the stream do.
+                // Posts that came by REST end a silence as posts from the stream do: those
+                // that belong on it (a server that cannot narrow a timeline sends others).
                 let now = state.now;
-                if let Ok(found) = &result
-                    && !found.items.is_empty()
-                    && let Some(slot) = state.stream_slot_mut(stream)
-                {
+                let brought = result.as_ref().is_ok_and(|found| match &found.items {
+                    History::Statuses(v) => v.iter().any(|s| state.core.admits_rest(stream, s)),
+                    items => !items.is_empty(),
+                });
+                if brought && let Some(slot) = state.stream_slot_mut(stream) {
                     slot.last_event = Some(now);
                     slot.alerted = false;
                 }
@@ -273,7 +275,15 @@ fn on_stream_event(
         .unwrap_or(0);
     let now = state.now;
     let account = state.tabs[tab].account;
-    if origin == Origin::Stream {
+    // Posts end a silence; deletes do not (a feed switched off sends nothing else).
+    let post = matches!(
+        event,
+        StreamEvent::Update(_)
+            | StreamEvent::StatusUpdate(_)
+            | StreamEvent::Notification(_)
+            | StreamEvent::Conversation(_)
+    );
+    if origin == Origin::Stream && post {
         let slot = &mut state.tabs[tab].streams[via];
         slot.last_event = Some(now);
         // A post ends the silence: the next one is news again.

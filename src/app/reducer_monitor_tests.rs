@@ -110,3 +110,50 @@ fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
     assert_eq!(s.overlay, Overlay::None);
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Command::Quit]);
 }
+
+#[test]
+fn only_posts_end_a_silence_not_deletes() {
+    let mut s = state();
+    let stamp = |s: &State| s.tabs[0].streams[0].last_event;
+    // A feed switched off sends deletes and nothing else.
+    event(&mut s, 0, StreamEvent::Delete("99".into()));
+    assert_eq!(stamp(&s), None);
+    event(&mut s, 0, StreamEvent::Update(status("1", "a post")));
+    assert_eq!(stamp(&s), Some(s.now));
+}
+
+#[test]
+fn a_poll_that_brings_only_what_its_stream_leaves_out_ends_no_silence() {
+    use crate::api::timeline::{CatchUp, History};
+    // GoToSocial cannot stream media-only feeds and ignores `only_media` over REST.
+    let mut s = State::new(
+        vec![("Media".into(), vec!["public:media".parse().unwrap()])],
+        crate::app::state::UiSettings::default(),
+        now(),
+    );
+    s.set_accounts(vec!["me@example.social".into()], &[0]);
+    s.set_streaming(
+        crate::live::Cadence::default(),
+        &[(
+            StreamId(0),
+            "this server does not stream media-only feeds".into(),
+        )],
+    );
+    // A poll: what came after the last post known.
+    let page = |items| AppEvent::HistoryFetched {
+        stream: StreamId(0),
+        since: Some(crate::api::timeline::Since::Id("0".into())),
+        result: Ok(CatchUp {
+            items: History::Statuses(items),
+            complete: true,
+            resume_from: String::new(),
+        }),
+    };
+    update(&mut s, page(vec![*status("1", "no picture")]));
+    assert_eq!(s.tabs[0].streams[0].last_event, None, "nothing it shows");
+    let mut pictured = status("2", "a picture");
+    pictured.media_attachments =
+        serde_json::from_value(serde_json::json!([{"id": "m", "type": "image"}])).unwrap();
+    update(&mut s, page(vec![*pictured]));
+    assert_eq!(s.tabs[0].streams[0].last_event, Some(s.now));
+}
