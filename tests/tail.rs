@@ -642,3 +642,46 @@ async fn record_holds_each_event_once_when_rest_brings_it_too() {
         .collect();
     assert_eq!(events, ["\"update\"", "\"delete\""], "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pleroma_filters_are_read_from_v1_and_hide_what_they_name() {
+    // Pleroma and Akkoma have no v2 filters, and their statuses carry no `filtered`.
+    let server = server(Flavor::Pleroma).await;
+    server.set_filters(
+        r#"[{"id": "1", "title": "Plans", "context": ["public"], "filter_action": "hide",
+            "keywords": [{"id": "k", "keyword": "secret", "whole_word": true}]}]"#,
+    );
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--quiet", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    within("v1 filters", server.wait_requests("/api/v1/filters", 1)).await;
+    let post = |n: u64, text: &str| -> serde_json::Value {
+        serde_json::from_str(&r#gen::status_with_tags(n, &[], text)).unwrap()
+    };
+    // Until the filters are in, a secret may pass: pairs go out until one is hidden.
+    let mut n = 100;
+    within("a secret hidden", async {
+        loop {
+            let secret = post(n, "a secret plan");
+            let plain = post(n + 1, "nothing to see");
+            server.publish("public", "update", Some(&secret.to_string()));
+            server.publish("public", "update", Some(&plain.to_string()));
+            n += 2;
+            let mut printed_secret = false;
+            loop {
+                let id = run.json_line().await["payload"]["id"].clone();
+                printed_secret |= id == secret["id"];
+                if id == plain["id"] {
+                    break;
+                }
+            }
+            if !printed_secret {
+                break;
+            }
+        }
+    })
+    .await;
+}

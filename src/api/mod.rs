@@ -206,8 +206,16 @@ impl Api {
         app.scopes
     }
 
+    /// The user's filters: v2, else (a server without them: Pleroma, Akkoma, an older
+    /// GoToSocial) v1 as the v2 filters they stand for.
     pub(crate) async fn filters(&self) -> Result<Vec<Filter>, ApiError> {
-        self.get("api/v2/filters", true).await
+        match self.get("api/v2/filters", true).await {
+            Err(e) if e.status() == Some(404) => {
+                let v1: Vec<crate::model::FilterV1> = self.get("api/v1/filters", true).await?;
+                Ok(v1.into_iter().map(Filter::from).collect())
+            }
+            v2 => v2,
+        }
     }
 
     pub(crate) async fn lists(&self) -> Result<Vec<List>, ApiError> {

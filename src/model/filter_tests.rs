@@ -57,3 +57,20 @@ fn filters_v2_list() {
     );
     assert!(filters[2].keywords.is_empty());
 }
+
+#[test]
+fn a_v1_filter_is_the_v2_filter_it_stands_for() {
+    let v1: Vec<FilterV1> = decode(json!([
+        {"id": "7", "phrase": "spoiler", "context": ["home", "public"], "expires_at": null,
+         "irreversible": true, "whole_word": true},
+        {"id": 8, "phrase": "meh", "context": ["thread"], "irreversible": false, "whole_word": null}
+    ]));
+    let v2: Vec<Filter> = v1.into_iter().map(Filter::from).collect();
+    assert_eq!(v2[0].filter_action, FilterAction::Hide);
+    assert_eq!(v2[0].context, [FilterContext::Home, FilterContext::Public]);
+    assert_eq!(v2[0].keywords[0].keyword, "spoiler");
+    assert!(v2[0].keywords[0].whole_word);
+    assert_eq!(v2[1].id, "8");
+    assert_eq!(v2[1].filter_action, FilterAction::Warn);
+    assert!(!v2[1].keywords[0].whole_word);
+}

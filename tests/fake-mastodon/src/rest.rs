@@ -24,6 +24,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(verify_credentials),
         )
         .route("/api/v2/filters", get(filters))
+        .route("/api/v1/filters", get(filters_v1))
         .merge(crate::timelines::routes())
         .merge(crate::media::routes())
         .merge(crate::markers::routes())
@@ -311,8 +312,38 @@ async fn filters(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> 
     if let Some(r) = refuse_unauthenticated(&s, &uri, &headers) {
         return r;
     }
+    // Pleroma and Akkoma have only v1 filters.
+    if s.flavor == Flavor::Pleroma {
+        return not_found();
+    }
     let body = lock(&s.filters).clone();
     json_response(StatusCode::OK, body)
+}
+
+/// The v2 filters set ([`crate::FakeServer::set_filters`]) as v1 has them: one per keyword,
+/// `irreversible` for a `hide` action.
+async fn filters_v1(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(r) = refuse_unauthenticated(&s, &uri, &headers) {
+        return r;
+    }
+    let v2: Vec<serde_json::Value> = serde_json::from_str(&lock(&s.filters)).unwrap_or_default();
+    let v1: Vec<serde_json::Value> = v2
+        .iter()
+        .flat_map(|f| {
+            let keywords = f["keywords"].as_array().cloned().unwrap_or_default();
+            keywords.into_iter().map(move |k| {
+                serde_json::json!({
+                    "id": k["id"],
+                    "phrase": k["keyword"],
+                    "context": f["context"],
+                    "expires_at": f["expires_at"],
+                    "irreversible": f["filter_action"] == "hide",
+                    "whole_word": k["whole_word"],
+                })
+            })
+        })
+        .collect();
+    json_response(StatusCode::OK, serde_json::Value::from(v1).to_string())
 }
 
 async fn lists(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
