@@ -53,10 +53,14 @@ impl LiveCore {
     }
 
     /// Where a previous run left off (`tail --resume`): the first connection catches up from
-    /// there instead of from the start page, which the front end then does not ask for.
+    /// there instead of from the start page, which the front end then does not ask for. A
+    /// polled stream has no first connection: it catches up at once, not a poll later.
     pub fn resume(&mut self, stream: StreamId, since: Since) {
         if let Some(t) = self.tracks.get_mut(stream.0) {
             t.anchor = Anchor::from_since(since);
+            if matches!(t.mode, Mode::Polled { .. }) && t.open.is_none() {
+                self.queue_catch_up(stream);
+            }
         }
     }
 

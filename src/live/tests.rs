@@ -586,6 +586,24 @@ fn a_polled_local_hashtag_keeps_only_local_posts() {
 }
 
 #[test]
+fn a_polled_stream_resumed_catches_up_at_once() {
+    let mut polled = sub("#rust", 0);
+    polled.unstreamable = Some("this server does not stream hashtags".into());
+    let mut c = core(vec![polled, sub("public", 1)]);
+    c.resume(StreamId(0), Since::Id("50".into()));
+    c.resume(StreamId(1), Since::Id("60".into()));
+    // The streamed one waits for its connection; the polled one has none to wait for.
+    assert_eq!(
+        c.take_needs(),
+        vec![Need::CatchUp {
+            stream: StreamId(0),
+            spec: "#rust".parse().unwrap(),
+            since: Since::Id("50".into()),
+        }]
+    );
+}
+
+#[test]
 fn a_silent_stream_is_caught_at_the_first_verification() {
     let mut c = core(vec![sub("#rust", 0)]);
     c.on_state(StreamId(0), &live(), t(START));
