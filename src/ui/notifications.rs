@@ -29,7 +29,17 @@ fn describe(kind: &NotificationType) -> (&'static str, String, bool) {
         N::AdminReport => ("⚑", "new report", false),
         N::SeveredRelationships => ("✂", "relationships severed", false),
         N::ModerationWarning => ("⚠", "moderation warning", false),
-        N::Other(other) => return ("•", clean(other), false),
+        // Other servers' own kinds, by the names they send.
+        N::Other(other) => match other.as_str() {
+            "pleroma:emoji_reaction" | "emoji_reaction" | "reaction" => ("☺", "reacted", true),
+            "pending.favourite" => ("★", "would favourite your post (yours to approve)", true),
+            "pending.reblog" => ("⟳", "would boost your post (yours to approve)", true),
+            "pending.reply" => ("↩", "replied (yours to approve)", true),
+            "pleroma:chat_mention" => ("@", "sent you a chat message", true),
+            "move" => ("→", "moved to a new account", true),
+            "quote" => ("❝", "quoted your post", true),
+            _ => return ("•", clean(other), false),
+        },
     };
     (icon, verb.to_string(), actor)
 }

@@ -629,3 +629,28 @@ fn remapped_keys_show_in_the_help_and_the_footer() {
     assert!(quit.contains("│ Q "), "{quit}");
     assert!(text.contains("F1 ") && text.contains("h: close"), "{text}");
 }
+
+#[test]
+fn other_servers_notification_kinds_read_as_words() {
+    let mut state = sample_state();
+    let mut add = |id: &str, kind: &str| {
+        let n = notification(
+            id,
+            kind,
+            ("Gee", "gee@gts.example"),
+            "2026-11-28T11:00:00Z",
+            None,
+        );
+        state.add_notification(0, n);
+    };
+    add("g1", "pending.favourite");
+    add("g2", "pleroma:chat_mention");
+    add("g3", "weird.new.kind");
+    let text = screen_text(&render(&state, &mut ViewState::default(), 200, 50));
+    assert!(text.contains("would favourite your post"), "{text}");
+    assert!(text.contains("sent you a chat message"), "{text}");
+    assert!(
+        text.contains("• weird.new.kind"),
+        "an unknown kind keeps its name: {text}"
+    );
+}

@@ -163,6 +163,11 @@ pub fn marked_text_line(stream: &str, event: &StreamEvent, verdict: &Verdict) ->
         }
         StreamEvent::Notification(n) => {
             push_plain_line(&mut line, n.kind.as_str(), 40);
+            // A reaction's emoji (Pleroma, Akkoma), or its `:shortcode:`.
+            if let Some(emoji) = n.emoji.as_deref().filter(|e| !e.trim().is_empty()) {
+                line.push(' ');
+                push_plain_line(&mut line, emoji, 40);
+            }
             line.push_str(" from ");
             push_acct(&mut line, &n.account);
             if let Some(s) = n.status.as_deref() {
@@ -325,6 +330,9 @@ mod tests {
             r#"{"id":"9","account":{"acct":"eve"},"spoiler_text":"food","content":"<p>x</p>"}"#;
         let mention =
             format!(r#"{{"id":"3","type":"mention","account":{{"acct":"ann"}},"status":{post}}}"#);
+        let reaction = format!(
+            r#"{{"id":"4","type":"pleroma:emoji_reaction","emoji":"🔥","account":{{"acct":"ann"}},"status":{post}}}"#
+        );
         let conversation = format!(
             r#"{{"id":"5","unread":true,"accounts":[{{"acct":"ann"}},{{"acct":"bob"}}],"last_status":{warned}}}"#
         );
@@ -344,6 +352,11 @@ mod tests {
                 "notification",
                 Some(mention.as_str()),
                 "[user] notification mention from @ann: hi [2 media]",
+            ),
+            (
+                "notification",
+                Some(reaction.as_str()),
+                "[user] notification pleroma:emoji_reaction 🔥 from @ann: hi [2 media]",
             ),
             (
                 "conversation",
