@@ -684,4 +684,13 @@ async fn pleroma_filters_are_read_from_v1_and_hide_what_they_name() {
         }
     })
     .await;
+    // Asked again (`filters_changed`), v1 at once: the 404 of v2 is not paid each time.
+    server.publish("public", "filters_changed", None);
+    within("v1 filters again", server.wait_requests("/api/v1/filters", 2)).await;
+    let v2 = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v2/filters")
+        .count();
+    assert_eq!(v2, 1);
 }

@@ -115,6 +115,8 @@ pub struct Api {
     timeout: Duration,
     /// Shared by every clone: all tabs of one account draw on one rate-limit budget.
     limiter: std::sync::Arc<timeline::RateLimiter>,
+    /// The server answered 404 for v2 filters once: every clone asks for v1 from then on.
+    v1_filters: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl fmt::Debug for Api {
@@ -134,6 +136,7 @@ impl Api {
             http,
             timeout,
             limiter: Default::default(),
+            v1_filters: Default::default(),
         }
     }
 
@@ -209,13 +212,15 @@ impl Api {
     /// The user's filters: v2, else (a server without them: Pleroma, Akkoma, an older
     /// GoToSocial) v1 as the v2 filters they stand for.
     pub(crate) async fn filters(&self) -> Result<Vec<Filter>, ApiError> {
-        match self.get("api/v2/filters", true).await {
-            Err(e) if e.status() == Some(404) => {
-                let v1: Vec<crate::model::FilterV1> = self.get("api/v1/filters", true).await?;
-                Ok(v1.into_iter().map(Filter::from).collect())
+        use std::sync::atomic::Ordering;
+        if !self.v1_filters.load(Ordering::Relaxed) {
+            match self.get("api/v2/filters", true).await {
+                Err(e) if e.status() == Some(404) => self.v1_filters.store(true, Ordering::Relaxed),
+                v2 => return v2,
             }
-            v2 => v2,
         }
+        let v1: Vec<crate::model::FilterV1> = self.get("api/v1/filters", true).await?;
+        Ok(v1.into_iter().map(Filter::from).collect())
     }
 
     pub(crate) async fn lists(&self) -> Result<Vec<List>, ApiError> {

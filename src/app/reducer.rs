@@ -352,9 +352,22 @@ fn on_stream_event(
                 .get(via)
                 .is_some_and(|s| s.spec == crate::stream::StreamSpec::Direct);
             state.edit_status(account, &status);
-            if !held && !conversations {
+            if !held && !conversations && state.tabs[tab].tag_rule.admits(&status) {
+                // Its post never came (the edit overtook it): news as that post would be.
+                let highlighted = state.highlights.matches_status(&status);
+                let json = (state.has_hook
+                    && live::wants_hook(&state.highlights, &status, &verdict))
+                .then(|| serde_json::to_string(&status).ok())
+                .flatten();
+                let visible = verdict != Verdict::Hide;
                 let limit = state.settings.timeline_len;
-                state.tabs[tab].insert_edited(Item::Status(status), verdict, via, limit);
+                let t = &mut state.tabs[tab];
+                if t.insert_edited(Item::Status(status), verdict, via, limit) && visible {
+                    if highlighted && state.monitor.as_ref().is_some_and(|m| m.bell) {
+                        commands.push(Command::Bell);
+                    }
+                    commands.extend(json.map(Command::RunHook));
+                }
             }
         }
         StreamEvent::Delete(id) => state.delete_status(account, &id),

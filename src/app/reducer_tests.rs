@@ -212,7 +212,14 @@ fn an_edit_that_overtakes_its_post_is_shown_and_the_late_post_does_not_undo_it()
     let mut edited = status("5", "fixed");
     edited.created_at = "2026-11-28T12:00:00Z".into();
     edited.edited_at = Some("2026-11-28T12:01:00Z".into());
-    event(&mut s, 0, StreamEvent::StatusUpdate(edited));
+    s.has_hook = true;
+    let commands = event(&mut s, 0, StreamEvent::StatusUpdate(edited));
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::RunHook(json) if json.contains("fixed"))),
+        "the hook hears of the post as of a new one: {commands:?}"
+    );
     let mut original = status("5", "typo");
     original.created_at = "2026-11-28T12:00:00Z".into();
     event(&mut s, 0, StreamEvent::Update(original));

@@ -258,14 +258,19 @@ impl Tab {
     /// An edit of a post the tab does not hold, put where its time says among what it holds
     /// (servers let an edit overtake its post, which then comes as a duplicate); an edit of
     /// a post older than all of them is left out, as the post itself would have been.
-    pub fn insert_edited(&mut self, item: Item, verdict: Verdict, via: usize, limit: usize) {
+    /// Whether it went in.
+    pub fn insert_edited(
+        &mut self,
+        item: Item,
+        verdict: Verdict,
+        via: usize,
+        limit: usize,
+    ) -> bool {
         let older_than_all = self
             .entries
             .back()
             .is_some_and(|oldest| item_time(&item) < entry_time(oldest));
-        if !older_than_all {
-            self.insert_history(vec![(item, verdict)], via, limit);
-        }
+        !older_than_all && self.insert_history(vec![(item, verdict)], via, limit) > 0
     }
 
     /// Inserts at `pos`, keeping the reader on what they were reading.

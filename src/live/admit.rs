@@ -98,18 +98,18 @@ impl LiveCore {
                 n.status.as_deref().map(|s| (s, true))
             }
             StreamEvent::Conversation(c) => {
-                // A conversation changes in place: each new last post is news (a deleted one
-                // included: it is simply not shown); the same one again, from a catch-up
-                // that overlaps what the stream brought, is not.
+                // A conversation changes in place: what the stream sends is news (a read mark
+                // set elsewhere, a last post deleted: it is simply not shown); what a catch-up
+                // brings is news unless the stream already brought that last post. The
+                // anchor stays: servers page conversations by ids of their own (Pleroma's
+                // participations), so `direct` catches up by time.
                 let last = c.last_status.as_deref();
-                if let Some(s) = last {
-                    t.anchor.advance(&s.id);
-                }
                 key.push_str("c:");
                 key.push_str(&c.id);
                 key.push(':');
                 key.push_str(last.map_or("", |s| s.id.as_str()));
-                if !self.groups[group].seen.insert(key) {
+                let new = self.groups[group].seen.insert(key);
+                if origin == Origin::Rest && !new {
                     return Admit::Duplicate;
                 }
                 return Admit::New(last.map_or(Verdict::Show, |s| {

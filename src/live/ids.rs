@@ -128,6 +128,11 @@ impl RecentEdits {
     /// the newest. Times are compared as times (servers write them with and without
     /// fractions); text that is none, as text.
     pub fn is_newest(&mut self, id: &str, edited_at: &str) -> bool {
+        // What a server chose is kept small: a time is ~30 bytes. An odd one is taken as news
+        // and not kept.
+        if id.len() > crate::model::de::MAX_ID_BYTES || edited_at.len() > 64 {
+            return true;
+        }
         if let Some(seen) = self.newest.get_mut(id) {
             let newer = match (
                 edited_at.parse::<jiff::Timestamp>(),
@@ -196,6 +201,26 @@ impl Tombstones {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_are_remembered_within_bounds() {
+        let mut e = RecentEdits::default();
+        assert!(e.is_newest("1", "2026-12-01T12:00:00Z"));
+        assert!(
+            !e.is_newest("1", "2026-12-01T12:00:00.000Z"),
+            "the same time"
+        );
+        assert!(e.is_newest("1", "2026-12-01T12:00:01Z"));
+        // A server's odd strings are not kept: news each time.
+        let huge = "9".repeat(100_000);
+        assert!(e.is_newest(&huge, "2026-12-01T12:00:00Z"));
+        assert!(e.is_newest(&huge, "2026-12-01T12:00:00Z"));
+        for i in 0..RecentEdits::CAP + 10 {
+            e.is_newest(&i.to_string(), "2026-12-01T12:00:00Z");
+        }
+        assert_eq!(e.newest.len(), RecentEdits::CAP);
+        assert_eq!(e.order.len(), RecentEdits::CAP);
+    }
 
     #[test]
     fn recent_ids_forget_the_oldest() {

@@ -163,6 +163,11 @@ fn a_conversation_is_news_once_per_last_post() {
         admit(&mut c, &conversation("6"), Origin::Rest),
         Admit::New(Verdict::Show)
     );
+    // What the stream sends is news, the same last post too (a read mark set elsewhere).
+    assert_eq!(
+        admit(&mut c, &conversation("6"), Origin::Stream),
+        Admit::New(Verdict::Show)
+    );
 }
 
 #[test]

@@ -37,7 +37,8 @@ impl Tasks {
         resume: Option<&resume::Resume>,
     ) {
         for (i, spec) in (0..).map_while(|i| Some((i, core.spec(StreamId(i))?.clone()))) {
-            if spec == StreamSpec::UserNotification
+            // Conversations catch up by time (see `LiveCore::admit`): no start page to anchor.
+            if matches!(spec, StreamSpec::UserNotification | StreamSpec::Direct)
                 || resume.is_some_and(|r| r.resumed(StreamId(i)))
             {
                 continue;
