@@ -572,28 +572,7 @@ async fn json_lines_honour_keyword_filters_that_read_the_text() {
         server.publish("public", "update", Some(&status.to_string()));
         status["id"].clone()
     };
-    // A post that comes before the filters is judged without them: pairs of a secret and a
-    // plain post go out until a secret is hidden (the plain one says it was judged).
-    let mut n = 100;
-    within("a secret hidden", async {
-        loop {
-            let secret = publish(&post(n, "a secret plan"));
-            let plain = publish(&post(n + 1, "nothing to see"));
-            n += 2;
-            let mut printed_secret = false;
-            loop {
-                let id = run.json_line().await["payload"]["id"].clone();
-                printed_secret |= id == secret;
-                if id == plain {
-                    break;
-                }
-            }
-            if !printed_secret {
-                break;
-            }
-        }
-    })
-    .await;
+    let n = until_a_secret_is_hidden(&server, &mut run, 100).await;
     // Once the filters are in, every secret stays hidden, a boosted one too.
     let secret = post(n, "another secret");
     publish(&secret);
@@ -658,15 +637,32 @@ async fn pleroma_filters_are_read_from_v1_and_hide_what_they_name() {
     );
     within("subscriber", server.wait_subscribers("public", 1)).await;
     within("v1 filters", server.wait_requests("/api/v1/filters", 1)).await;
+    until_a_secret_is_hidden(&server, &mut run, 100).await;
+    // Asked again (`filters_changed`), v1 at once: the 404 of v2 is not paid each time.
+    server.publish("public", "filters_changed", None);
+    within(
+        "v1 filters again",
+        server.wait_requests("/api/v1/filters", 2),
+    )
+    .await;
+    let v2 = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v2/filters")
+        .count();
+    assert_eq!(v2, 1);
+}
+
+/// A post that comes before the filters is judged without them: pairs of a secret and a plain
+/// post go out on `public` from id `n` on until a secret is hidden (the plain one says it was
+/// judged). The next free `n`.
+async fn until_a_secret_is_hidden(server: &FakeServer, run: &mut Run, mut n: u64) -> u64 {
     let post = |n: u64, text: &str| -> serde_json::Value {
         serde_json::from_str(&r#gen::status_with_tags(n, &[], text)).unwrap()
     };
-    // Until the filters are in, a secret may pass: pairs go out until one is hidden.
-    let mut n = 100;
     within("a secret hidden", async {
         loop {
-            let secret = post(n, "a secret plan");
-            let plain = post(n + 1, "nothing to see");
+            let (secret, plain) = (post(n, "a secret plan"), post(n + 1, "nothing to see"));
             server.publish("public", "update", Some(&secret.to_string()));
             server.publish("public", "update", Some(&plain.to_string()));
             n += 2;
@@ -679,18 +675,9 @@ async fn pleroma_filters_are_read_from_v1_and_hide_what_they_name() {
                 }
             }
             if !printed_secret {
-                break;
+                return n;
             }
         }
     })
-    .await;
-    // Asked again (`filters_changed`), v1 at once: the 404 of v2 is not paid each time.
-    server.publish("public", "filters_changed", None);
-    within("v1 filters again", server.wait_requests("/api/v1/filters", 2)).await;
-    let v2 = server
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/api/v2/filters")
-        .count();
-    assert_eq!(v2, 1);
+    .await
 }

@@ -227,24 +227,27 @@ fn unread_never_counts_more_than_the_tab_holds() {
 
 #[test]
 fn reading_the_conversations_clears_their_count() {
-    use crate::model::Conversation;
     let mut s = state();
-    let conv = |id: &str, last: &str| -> Box<Conversation> {
-        Box::new(Conversation {
-            id: id.into(),
-            unread: true,
-            accounts: vec![],
-            last_status: Some(status(last, last)),
-        })
-    };
     // Tab 2 holds the conversations (stream 3); the reader is on tab 0.
-    event(&mut s, 3, StreamEvent::Conversation(conv("c1", "10")));
-    event(&mut s, 3, StreamEvent::Conversation(conv("c2", "11")));
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(conversation("c1", "10")),
+    );
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(conversation("c2", "11")),
+    );
     assert_eq!(s.tabs[2].unread, 2);
     key(&mut s, KeyCode::Char('3'));
     assert_eq!(s.tabs[2].unread, 0, "read on arrival at the top");
     key(&mut s, KeyCode::Char('1'));
     assert_eq!(s.tabs[2].unread, 0, "and it stays read");
-    event(&mut s, 3, StreamEvent::Conversation(conv("c1", "12")));
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(conversation("c1", "12")),
+    );
     assert_eq!(s.tabs[2].unread, 1, "a change is news again");
 }

@@ -37,6 +37,16 @@ pub(super) fn status(id: &str, text: &str) -> Box<Status> {
     )
 }
 
+/// Conversation `id` whose last post is `last` (unread).
+pub(super) fn conversation(id: &str, last: &str) -> Box<Conversation> {
+    Box::new(Conversation {
+        id: id.into(),
+        unread: true,
+        accounts: vec![],
+        last_status: Some(status(last, last)),
+    })
+}
+
 pub(super) fn boost(id: &str, of: Box<Status>) -> Box<Status> {
     let mut b = status(id, "");
     b.reblog = Some(of);
@@ -238,17 +248,21 @@ fn an_edit_that_overtakes_its_post_is_shown_and_the_late_post_does_not_undo_it()
 #[test]
 fn conversations_update_in_place_and_rise_to_the_top() {
     let mut s = state();
-    let conv = |id: &str, last: &str| -> Box<Conversation> {
-        Box::new(Conversation {
-            id: id.into(),
-            unread: true,
-            accounts: vec![],
-            last_status: Some(status(last, last)),
-        })
-    };
-    event(&mut s, 3, StreamEvent::Conversation(conv("c1", "10")));
-    event(&mut s, 3, StreamEvent::Conversation(conv("c2", "11")));
-    event(&mut s, 3, StreamEvent::Conversation(conv("c1", "12")));
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(conversation("c1", "10")),
+    );
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(conversation("c2", "11")),
+    );
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(conversation("c1", "12")),
+    );
     assert_eq!(ids(&s, 2), ["c1", "c2"]);
     assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "12");
 }
