@@ -470,4 +470,6 @@ pub(crate) fn wants_hook(highlights: &Highlights, status: &Status, verdict: &Ver
 }
 
 #[cfg(test)]
+mod delivery_tests;
+#[cfg(test)]
 mod tests;
