@@ -511,7 +511,7 @@ async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
         &[
             "tail",
             "--count",
-            "3",
+            "5",
             "--highlight",
             "ferris",
             "--exec",
@@ -530,7 +530,16 @@ async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
         "update",
         Some(&post("3", "$(touch /tmp/pwned) ferris")),
     );
-    for _ in 0..3 {
+    // An edit that overtook its post brings the post: the hook hears of it once, and not
+    // of the late post, nor of an edit of a post it already had.
+    let mut edited: serde_json::Value = serde_json::from_str(&post("4", "ferris, edited")).unwrap();
+    edited["edited_at"] = "2026-12-01T12:00:00Z".into();
+    server.publish("public", "status.update", Some(&edited.to_string()));
+    server.publish("public", "update", Some(&post("4", "ferris")));
+    let mut again: serde_json::Value = serde_json::from_str(&post("2", "hello Ferris!")).unwrap();
+    again["edited_at"] = "2026-12-01T12:00:00Z".into();
+    server.publish("public", "status.update", Some(&again.to_string()));
+    for _ in 0..5 {
         run.line().await;
     }
     assert_eq!(run.exit_code().await, 0);
@@ -547,7 +556,11 @@ async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
         .collect();
     let mut sorted = ids.clone();
     sorted.sort();
-    assert_eq!(sorted, ["2", "3"], "only the highlighted posts: {text}");
+    assert_eq!(
+        sorted,
+        ["2", "3", "4"],
+        "only the highlighted posts: {text}"
+    );
 }
 
 /// JSON lines decode a post's texts only while a keyword filter reads them

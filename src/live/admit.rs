@@ -74,7 +74,7 @@ impl LiveCore {
                 }
                 key.push_str("s:");
                 key.push_str(&s.id);
-                group.seen.insert(key);
+                self.edit_brought_post = group.seen.insert(key);
                 key.clear();
                 key.push_str("e:");
                 key.push_str(&s.id);
@@ -139,6 +139,13 @@ impl LiveCore {
             };
             verdict(s, a.filters.as_deref(), context, now)
         }))
+    }
+
+    /// Whether the `status.update` just admitted as new was the first the group saw of its
+    /// post: its post, arriving later, is a duplicate, so what a front end does for a new post
+    /// (the `--exec` hook) it does for this edit.
+    pub(crate) fn edit_brought_post(&self) -> bool {
+        self.edit_brought_post
     }
 
     /// An event arrived on the stream itself: a stream thought not delivering delivers again.

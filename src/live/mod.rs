@@ -292,6 +292,9 @@ pub struct LiveCore {
     notices: Vec<(StreamId, ConnectionState)>,
     /// The dedupe key of the event being admitted, built here so that no event allocates one.
     key: String,
+    /// The last `status.update` admitted was the first the group saw of its post (the edit
+    /// overtook it): see [`LiveCore::edit_brought_post`].
+    edit_brought_post: bool,
 }
 
 impl LiveCore {
@@ -354,6 +357,7 @@ impl LiveCore {
             needs: Vec::new(),
             notices: Vec::new(),
             key: String::new(),
+            edit_brought_post: false,
         }
     }
 

@@ -114,6 +114,7 @@ fn an_edit_that_overtakes_its_post_or_a_newer_edit_wins() {
         admit(&mut c, &edit("2026-12-01T12:02:00Z")),
         Admit::New(Verdict::Show)
     );
+    assert!(c.edit_brought_post(), "the first the group saw of post 7");
     assert_eq!(
         admit(&mut c, &edit("2026-12-01T12:01:00.000Z")),
         Admit::Duplicate
@@ -124,6 +125,7 @@ fn an_edit_that_overtakes_its_post_or_a_newer_edit_wins() {
         admit(&mut c, &edit("2026-12-01T12:03:00.000Z")),
         Admit::New(Verdict::Show)
     );
+    assert!(!c.edit_brought_post(), "post 7 was known");
     assert_eq!(
         admit(&mut c, &edit("2026-12-01T12:03:00Z")),
         Admit::Duplicate
@@ -136,6 +138,7 @@ fn an_edit_that_overtakes_its_post_or_a_newer_edit_wins() {
         admit(&mut c, &StreamEvent::StatusUpdate(other)),
         Admit::New(Verdict::Show)
     );
+    assert!(!c.edit_brought_post());
 }
 
 #[test]

@@ -526,7 +526,12 @@ impl Printer {
             }
         };
         written.map_err(closed_stdout)?;
-        if let (Some(hook), StreamEvent::Update(status)) = (&self.hook, &event)
+        let post = match &event {
+            StreamEvent::Update(status) => Some(status),
+            StreamEvent::StatusUpdate(status) if core.edit_brought_post() => Some(status),
+            _ => None,
+        };
+        if let (Some(hook), Some(status)) = (&self.hook, post)
             && live::wants_hook(&self.highlights, status, &verdict)
         {
             let json = match raw.as_ref().and_then(|r| r.payload.clone()) {
