@@ -567,17 +567,7 @@ async fn exec_hands_highlighted_posts_to_a_program_without_a_shell() {
 /// (`Decoding::Ids`): the filter still hides what it matches, in a boost too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_lines_honour_keyword_filters_that_read_the_text() {
-    let server = server(Flavor::Mastodon).await;
-    server.set_filters(
-        r#"[{"id": "1", "title": "Plans", "context": ["public"], "filter_action": "hide",
-            "keywords": [{"id": "k", "keyword": "secret", "whole_word": true}]}]"#,
-    );
-    let mut run = tootwatch(
-        &server,
-        &server.token(),
-        &["tail", "--format", "json", "--quiet", "public"],
-    );
-    within("subscriber", server.wait_subscribers("public", 1)).await;
+    let (server, mut run) = tail_hiding_secrets(Flavor::Mastodon).await;
     let post = |n: u64, text: &str| -> serde_json::Value {
         serde_json::from_str(&r#gen::status_with_tags(n, &[], text)).unwrap()
     };
@@ -638,17 +628,7 @@ async fn record_holds_each_event_once_when_rest_brings_it_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pleroma_filters_are_read_from_v1_and_hide_what_they_name() {
     // Pleroma and Akkoma have no v2 filters, and their statuses carry no `filtered`.
-    let server = server(Flavor::Pleroma).await;
-    server.set_filters(
-        r#"[{"id": "1", "title": "Plans", "context": ["public"], "filter_action": "hide",
-            "keywords": [{"id": "k", "keyword": "secret", "whole_word": true}]}]"#,
-    );
-    let mut run = tootwatch(
-        &server,
-        &server.token(),
-        &["tail", "--format", "json", "--quiet", "public"],
-    );
-    within("subscriber", server.wait_subscribers("public", 1)).await;
+    let (server, mut run) = tail_hiding_secrets(Flavor::Pleroma).await;
     within("v1 filters", server.wait_requests("/api/v1/filters", 1)).await;
     until_a_secret_is_hidden(&server, &mut run, 100).await;
     // Asked again (`filters_changed`), v1 at once: the 404 of v2 is not paid each time.
@@ -664,6 +644,23 @@ async fn pleroma_filters_are_read_from_v1_and_hide_what_they_name() {
         .filter(|r| r.path == "/api/v2/filters")
         .count();
     assert_eq!(v2, 1);
+}
+
+/// `tail --format json public` against a `flavor` server whose user hides posts with the
+/// whole word "secret", once it is subscribed.
+async fn tail_hiding_secrets(flavor: Flavor) -> (FakeServer, Run) {
+    let server = server(flavor).await;
+    server.set_filters(
+        r#"[{"id": "1", "title": "Plans", "context": ["public"], "filter_action": "hide",
+            "keywords": [{"id": "k", "keyword": "secret", "whole_word": true}]}]"#,
+    );
+    let run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--quiet", "public"],
+    );
+    within("subscriber", server.wait_subscribers("public", 1)).await;
+    (server, run)
 }
 
 /// A post that comes before the filters is judged without them: pairs of a secret and a plain
