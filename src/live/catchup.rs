@@ -14,7 +14,11 @@ impl LiveCore {
         let Some(t) = self.tracks.get_mut(stream.0) else {
             return;
         };
-        let newest = page.and_then(History::newest_id);
+        // Conversations catch up by time: servers page them by ids of their own (Pleroma's
+        // participations), not by their last posts' ids.
+        let newest = page
+            .filter(|p| !matches!(p, History::Conversations(_)))
+            .and_then(History::newest_id);
         let was_pending = t.anchor == Anchor::Pending;
         match newest {
             Some(id) => t.anchor.advance(id),

@@ -174,6 +174,25 @@ fn a_conversation_is_news_once_per_last_post() {
 }
 
 #[test]
+fn conversations_catch_up_by_time_not_by_their_posts_ids() {
+    let mut c = core(vec![sub("direct", 0)]);
+    let page = History::Conversations(vec![
+        serde_json::from_value(json!({"id": "c1", "last_status": *status("50", START)})).unwrap(),
+    ]);
+    c.opened(StreamId(0), Some(&page));
+    let now = t(START);
+    c.on_state(StreamId(0), &live(), now);
+    c.take_needs();
+    c.on_state(StreamId(0), &down(), now);
+    c.on_state(StreamId(0), &live(), now);
+    let since = c.take_needs().into_iter().find_map(|n| match n {
+        Need::CatchUp { since, .. } => Some(since),
+        _ => None,
+    });
+    assert_eq!(since, Some(Since::Time(now)));
+}
+
+#[test]
 fn a_merged_group_shows_each_post_once_and_other_groups_their_own() {
     let mut c = core(vec![sub("#rust", 0), sub("#tokio", 0), sub("public", 1)]);
     assert_eq!(
