@@ -475,26 +475,34 @@ async fn curl_raw_read(bench: &Bench) -> (Duration, usize) {
     (took, total)
 }
 
-/// The socket's bytes read and thrown away, frame by frame (headers parsed, payloads
-/// skipped): the WebSocket floor.
-async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
-    let server = quiet_server(bench).await;
-    let encoded = encode_all(&server, bench);
+/// A raw socket that sent `GET target` (with `headers`, each ending in CRLF, and the token)
+/// and is subscribed to `public`.
+async fn subscribed(server: &FakeServer, target: &str, headers: &str) -> tokio::net::TcpStream {
     let addr = server.base_url().trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&addr)
         .await
         .expect("connect");
     let request = format!(
-        "GET /api/v1/streaming?stream=public HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {}\r\n\r\n",
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\n{headers}Authorization: Bearer {}\r\n\r\n",
         server.token()
     );
-    socket
-        .write_all(request.as_bytes())
-        .await
-        .expect("handshake");
+    socket.write_all(request.as_bytes()).await.expect("request");
     server.wait_subscribers("public", 1).await;
+    socket
+}
+
+/// The socket's bytes read and thrown away, frame by frame (headers parsed, payloads
+/// skipped): the WebSocket floor.
+async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
+    let server = quiet_server(bench).await;
+    let encoded = encode_all(&server, bench);
+    let mut socket = subscribed(
+        &server,
+        "/api/v1/streaming?stream=public",
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+    )
+    .await;
     let start = Instant::now();
     let reader = async {
         let mut buf = vec![0u8; 1 << 16];
@@ -541,17 +549,7 @@ async fn ws_raw_read(bench: &Bench) -> (Duration, usize) {
 async fn sse_raw_read(bench: &Bench) -> (Duration, usize) {
     let server = quiet_server(bench).await;
     let encoded = encode_all(&server, bench);
-    let addr = server.base_url().trim_start_matches("http://").to_owned();
-    let mut socket = tokio::net::TcpStream::connect(&addr)
-        .await
-        .expect("connect");
-    let request = format!(
-        "GET /api/v1/streaming/public HTTP/1.1\r\nHost: {addr}\r\n\
-         Authorization: Bearer {}\r\n\r\n",
-        server.token()
-    );
-    socket.write_all(request.as_bytes()).await.expect("request");
-    server.wait_subscribers("public", 1).await;
+    let mut socket = subscribed(&server, "/api/v1/streaming/public", "").await;
     let start = Instant::now();
     let reader = async {
         let mut buf = vec![0u8; 1 << 16];

@@ -318,55 +318,28 @@ fn on_stream_event(
         StreamEvent::Update(status) => {
             let limit = state.settings.timeline_len;
             let active = tab == state.active;
-            let highlighted = state.highlights.matches_status(&status);
-            let json = (state.has_hook && live::wants_hook(&state.highlights, &status, &verdict))
-                .then(|| serde_json::to_string(&status).ok())
-                .flatten();
-            let visible = verdict != Verdict::Hide;
+            let news = post_news(state, &status, &verdict);
             let t = &mut state.tabs[tab];
             let new = t.push_newest(Item::Status(status), verdict, via, limit);
             if new && active && t.is_following() {
                 t.unread = 0;
             }
-            if new && visible {
-                if highlighted && state.monitor.as_ref().is_some_and(|m| m.bell) {
-                    commands.push(Command::Bell);
-                }
-                commands.extend(json.map(Command::RunHook));
+            if new {
+                commands.extend(news);
             }
         }
         StreamEvent::StatusUpdate(status) => {
-            let t = &state.tabs[tab];
-            // As itself, boosted, or as a conversation's last post: replaced where it is.
-            let held = t.entries.iter().any(|e| match &e.item {
-                Item::Status(s) => {
-                    s.id == status.id || s.reblog.as_deref().is_some_and(|r| r.id == status.id)
-                }
-                Item::Conversation(c) => {
-                    c.last_status.as_deref().is_some_and(|s| s.id == status.id)
-                }
-                Item::Gap { .. } => false,
-            });
-            let conversations = t
+            let conversations = state.tabs[tab]
                 .streams
                 .get(via)
                 .is_some_and(|s| s.spec == crate::stream::StreamSpec::Direct);
-            state.edit_status(account, &status);
+            let held = state.edit_status(account, &status).contains(&tab);
             if !held && !conversations && state.tabs[tab].tag_rule.admits(&status) {
                 // Its post never came (the edit overtook it): news as that post would be.
-                let highlighted = state.highlights.matches_status(&status);
-                let json = (state.has_hook
-                    && live::wants_hook(&state.highlights, &status, &verdict))
-                .then(|| serde_json::to_string(&status).ok())
-                .flatten();
-                let visible = verdict != Verdict::Hide;
+                let news = post_news(state, &status, &verdict);
                 let limit = state.settings.timeline_len;
-                let t = &mut state.tabs[tab];
-                if t.insert_edited(Item::Status(status), verdict, via, limit) && visible {
-                    if highlighted && state.monitor.as_ref().is_some_and(|m| m.bell) {
-                        commands.push(Command::Bell);
-                    }
-                    commands.extend(json.map(Command::RunHook));
+                if state.tabs[tab].insert_edited(Item::Status(status), verdict, via, limit) {
+                    commands.extend(news);
                 }
             }
         }
@@ -438,6 +411,25 @@ fn core_work(state: &mut State) -> Vec<Command> {
         }
     }
     commands
+}
+
+/// What a new post on screen sets off, if it is visible: the monitor's bell for a highlighted
+/// one, the `--exec` hook.
+fn post_news(state: &State, status: &crate::model::Status, verdict: &Verdict) -> Vec<Command> {
+    let mut news = Vec::new();
+    if *verdict == Verdict::Hide {
+        return news;
+    }
+    if state.highlights.matches_status(status) && state.monitor.as_ref().is_some_and(|m| m.bell) {
+        news.push(Command::Bell);
+    }
+    if state.has_hook
+        && live::wants_hook(&state.highlights, status, verdict)
+        && let Ok(json) = serde_json::to_string(status)
+    {
+        news.push(Command::RunHook(json));
+    }
+    news
 }
 
 /// A verification answered: what the stream never sent goes on screen as a catch-up would.

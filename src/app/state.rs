@@ -497,8 +497,8 @@ impl State {
     }
 
     /// An edit replaces the status wherever it appears on its account: in timelines, inside
-    /// boosts, conversations and notifications.
-    pub fn edit_status(&mut self, account: usize, edited: &Status) {
+    /// boosts, conversations and notifications. Returns the tabs that held it.
+    pub fn edit_status(&mut self, account: usize, edited: &Status) -> Vec<usize> {
         fn replace(slot: &mut Status, edited: &Status) -> bool {
             if slot.id == edited.id {
                 // A boost's wrapper keeps its own id; only the status itself is replaced.
@@ -512,7 +512,11 @@ impl State {
         }
         let filters = self.core.filters(account).map(<[Filter]>::to_vec);
         let now = self.now;
-        for tab in self.tabs.iter_mut().filter(|t| t.account == account) {
+        let mut held = Vec::new();
+        for (i, tab) in self.tabs.iter_mut().enumerate() {
+            if tab.account != account {
+                continue;
+            }
             let context = tab.context.clone();
             for entry in &mut tab.entries {
                 let changed = match &mut entry.item {
@@ -527,6 +531,9 @@ impl State {
                     entry.verdict = entry.item.status().map_or(Verdict::Show, |s| {
                         verdict(s, filters.as_deref(), &context, now)
                     });
+                    if held.last() != Some(&i) {
+                        held.push(i);
+                    }
                 }
             }
             tab.settle_selection();
@@ -541,6 +548,7 @@ impl State {
                 replace(s, edited);
             }
         }
+        held
     }
 
     /// A notification on top of the pane. Returns whether it is a mention (for the bell).
