@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use fake_mastodon::r#gen;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_token_exits_3_with_one_clear_line() {
@@ -184,4 +185,26 @@ fn a_bad_instance_in_the_config_is_named_there_not_as_a_flag() {
             && !stderr.contains("--instance"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_went_away_ends_the_run_with_exit_0_at_the_next_line() {
+    // `tail public | head -1` on a quiet stream: the line after the reader left ends the run,
+    // not a line after that (which may be hours away).
+    let server = server(Flavor::Mastodon).await;
+    let Run {
+        mut child,
+        mut stdout,
+        stderr: _stderr,
+        dir: _dir,
+    } = tootwatch(&server, &server.token(), &["tail", "public"]);
+    within("the subscription", server.wait_subscribers("public", 1)).await;
+    let post = |id| r#gen::status_with_tags(id, &[], "a quiet stream");
+    server.publish("public", "update", Some(&post(1)));
+    let line = within("a line", stdout.next_line()).await.unwrap();
+    assert!(line.unwrap().contains("a quiet stream"));
+    drop(stdout);
+    server.publish("public", "update", Some(&post(2)));
+    let status = within("the exit", child.wait()).await.unwrap();
+    assert_eq!(status.code(), Some(0));
 }

@@ -3,6 +3,7 @@
 //! this file only carries out the core's needs and prints.
 
 mod hold;
+mod output;
 mod print;
 mod resume;
 mod tasks;
@@ -10,6 +11,8 @@ mod tasks;
 use tasks::Tasks;
 
 use std::io::{self, BufWriter, Write};
+
+use output::Output;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -62,6 +65,8 @@ enum Heard {
     },
     PollDue,
     VerifyDue,
+    /// Writing stdout failed (its reader went away).
+    StdoutFailed,
 }
 
 impl From<StreamMessage> for Heard {
@@ -77,7 +82,7 @@ struct Member {
 
 /// Where lines go, and how.
 struct Printer {
-    out: BufWriter<io::Stdout>,
+    out: Output,
     record: Option<BufWriter<std::fs::File>>,
     format: Format,
     no_filter: bool,
@@ -199,9 +204,22 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     patterns.extend(args.watch.highlight.iter().cloned());
     let highlights =
         crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
+    let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
+    let told = tx.downgrade();
+    let stdout_failed = move || {
+        // A full inbox is read on, and the next line written finds the failure.
+        if let Some(tx) = told.upgrade() {
+            let _ = tx.try_send(Heard::StdoutFailed);
+        }
+    };
     let pipe = print::widen_stdout_pipe();
     let mut printer = Printer {
-        out: BufWriter::with_capacity(print::output_buffer_bytes(pipe), io::stdout()),
+        out: Output::new(
+            io::stdout(),
+            print::output_buffer_bytes(pipe),
+            stdout_failed,
+        )
+        .map_err(|e| Failure::other(format!("cannot start writing stdout: {e}")))?,
         record: match &args.record {
             Some(path) => Some(open_record(path)?),
             None => None,
@@ -218,7 +236,6 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     };
     let mut held = hold::Held::default();
 
-    let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
     let api = connected.api.clone();
     let tasks = Tasks {
         api: api.clone(),
@@ -277,6 +294,10 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             _ = &mut interrupt => break 'events Stop::Done,
             _ = &mut terminate => break 'events Stop::Done,
             _ = sleep_until_some(checkpoint) => {
+                // What the archive keeps as printed is on stdout first.
+                if let Err(stop) = printer.out.sync().map_err(closed_stdout) {
+                    break 'events stop;
+                }
                 if let Some(r) = resume.as_mut() {
                     r.save(&core, std::mem::take(&mut printer.kept));
                 }
@@ -418,6 +439,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
                     core.verify_due();
                     Ok(false)
                 }
+                Heard::StdoutFailed => printer.out.sync().map(|()| false).map_err(closed_stdout),
             };
             for (stream, state) in core.take_notices() {
                 let name = &members[stream.0].name;
@@ -440,7 +462,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             break stop;
         }
     };
-    let flushed = printer.flush();
+    let flushed = printer
+        .flush()
+        .and_then(|()| printer.out.finish().map_err(closed_stdout));
     if let Some(r) = resume.as_mut() {
         r.save(&core, std::mem::take(&mut printer.kept));
     }
