@@ -10,8 +10,9 @@ use std::io::{self, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-/// The buffer being filled, the one being written and one waiting between them.
-const BUFFERS: usize = 3;
+/// The buffer being filled and the one being written (a third bought no speed, only memory:
+/// the pipe past the writer holds four buffers).
+const BUFFERS: usize = 2;
 
 pub struct Output {
     filling: Vec<u8>,
