@@ -216,6 +216,34 @@ fn an_edit_replaces_the_status_wherever_it_appears() {
 }
 
 #[test]
+fn an_older_edit_heard_late_on_another_tab_replaces_no_later_one() {
+    let mut s = state();
+    event(&mut s, 0, StreamEvent::Update(status("1", "first")));
+    event(&mut s, 1, StreamEvent::Update(status("1", "first")));
+    let edit = |text, at: &str| {
+        let mut edited = status("1", text);
+        edited.edited_at = Some(at.into());
+        edited
+    };
+    event(
+        &mut s,
+        0,
+        StreamEvent::StatusUpdate(edit("third", "2026-11-28T12:02:00Z")),
+    );
+    // The Rust tab's streams had seen no edit of it: theirs is news to them, and older than
+    // what both tabs show.
+    event(
+        &mut s,
+        1,
+        StreamEvent::StatusUpdate(edit("second", "2026-11-28T12:01:00.5Z")),
+    );
+    for tab in [0, 1] {
+        let shown = s.tabs[tab].entries[0].item.status().unwrap();
+        assert_eq!(shown.content, "<p>third</p>", "tab {tab}");
+    }
+}
+
+#[test]
 fn an_edit_that_overtakes_its_post_is_shown_and_the_late_post_does_not_undo_it() {
     let mut s = state();
     event(&mut s, 0, StreamEvent::Update(status("1", "older")));

@@ -497,10 +497,17 @@ impl State {
     }
 
     /// An edit replaces the status wherever it appears on its account: in timelines, inside
-    /// boosts, conversations and notifications. Returns the tabs that held it.
+    /// boosts, conversations and notifications, unless what is there is a later edit (the
+    /// core keeps the newest edit per stream group, and another tab may already show a later
+    /// one). Returns the tabs whose status it replaced.
     pub fn edit_status(&mut self, account: usize, edited: &Status) -> Vec<usize> {
         fn replace(slot: &mut Status, edited: &Status) -> bool {
             if slot.id == edited.id {
+                if let (Some(shown), Some(new)) = (&slot.edited_at, &edited.edited_at)
+                    && crate::live::edited_later(shown, new)
+                {
+                    return false;
+                }
                 // A boost's wrapper keeps its own id; only the status itself is replaced.
                 *slot = edited.clone();
                 return true;

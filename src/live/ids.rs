@@ -124,9 +124,8 @@ pub struct RecentEdits {
 impl RecentEdits {
     const CAP: usize = 1024;
 
-    /// Whether `edited_at` is newer than every edit of `id` seen before; if so it is kept as
-    /// the newest. Times are compared as times (servers write them with and without
-    /// fractions); text that is none, as text.
+    /// Whether `edited_at` is newer than every edit of `id` seen before ([`edited_later`]);
+    /// if so it is kept as the newest.
     pub fn is_newest(&mut self, id: &str, edited_at: &str) -> bool {
         // What a server chose is kept small: a time is ~30 bytes. An odd one is taken as news
         // and not kept.
@@ -134,13 +133,7 @@ impl RecentEdits {
             return true;
         }
         if let Some(seen) = self.newest.get_mut(id) {
-            let newer = match (
-                edited_at.parse::<jiff::Timestamp>(),
-                seen.parse::<jiff::Timestamp>(),
-            ) {
-                (Ok(new), Ok(old)) => new > old,
-                _ => edited_at > seen.as_str(),
-            };
+            let newer = edited_later(edited_at, seen);
             if newer {
                 edited_at.clone_into(seen);
             }
@@ -154,6 +147,18 @@ impl RecentEdits {
         self.order.push_back(id.to_owned());
         self.newest.insert(id.to_owned(), edited_at.to_owned());
         true
+    }
+}
+
+/// Whether the edit of `edited_at` came after that of `than`. Times are compared as times
+/// (servers write them with and without fractions); text that is none, as text.
+pub(crate) fn edited_later(edited_at: &str, than: &str) -> bool {
+    match (
+        edited_at.parse::<jiff::Timestamp>(),
+        than.parse::<jiff::Timestamp>(),
+    ) {
+        (Ok(new), Ok(old)) => new > old,
+        _ => edited_at > than,
     }
 }
 

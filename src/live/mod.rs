@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-pub(crate) use ids::is_newer;
 pub use ids::{RecentEdits, RecentIds, Tombstones};
+pub(crate) use ids::{edited_later, is_newer};
 
 use crate::api::ApiError;
 use crate::api::timeline::{History, Since};
