@@ -691,3 +691,31 @@ async fn until_a_secret_is_hidden(server: &FakeServer, run: &mut Run, mut n: u64
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_a_catch_up_brings_prints_as_the_server_sent_it() {
+    // Akkoma's statuses carry fields no Mastodon client reads: a post REST brings (here the
+    // catch-up after a reconnect) prints them as a streamed one does.
+    let server = server(Flavor::Mastodon).await;
+    let mut run = tootwatch(
+        &server,
+        &server.token(),
+        &["tail", "--format", "json", "--count", "2", "public"],
+    );
+    within("subscription", server.wait_subscribers("public", 1)).await;
+    let akkoma = |n| {
+        let mut status: serde_json::Value =
+            serde_json::from_str(&r#gen::status_json(n, 0)).unwrap();
+        status["pleroma"] = serde_json::json!({"local": true, "emoji_reactions": [{"name": "🎉", "count": 2}]});
+        status.to_string()
+    };
+    server.post(&["public"], &akkoma(1));
+    let streamed = run.json_line().await;
+    // Stored while the stream is up and never sent on it: the reconnect's catch-up finds it.
+    server.store(&["public"], &akkoma(2));
+    server.drop_connections();
+    let caught_up = run.json_line().await;
+    assert_ne!(caught_up["payload"]["id"], streamed["payload"]["id"]);
+    assert_eq!(caught_up["payload"]["pleroma"]["emoji_reactions"][0]["count"], 2);
+    assert_eq!(run.exit_code().await, 0);
+}

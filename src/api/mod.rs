@@ -117,6 +117,8 @@ pub struct Api {
     limiter: std::sync::Arc<timeline::RateLimiter>,
     /// The server answered 404 for v2 filters once: every clone asks for v1 from then on.
     v1_filters: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Items of timeline pages keep the JSON the server sent (see [`Api::keeping_server_json`]).
+    keep_server_json: bool,
 }
 
 impl fmt::Debug for Api {
@@ -137,7 +139,15 @@ impl Api {
             timeout,
             limiter: Default::default(),
             v1_filters: Default::default(),
+            keep_server_json: false,
         }
+    }
+
+    /// This client's timeline pages keep each item's JSON as the server sent it
+    /// ([`crate::model::ServerJson`]), for consumers that print it.
+    pub fn keeping_server_json(mut self) -> Self {
+        self.keep_server_json = true;
+        self
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

@@ -7,11 +7,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 
 use super::{Api, ApiError, read_json};
 use crate::http::{describe_reqwest, parse_retry_after};
-use crate::model::{Conversation, Notification, Status};
+use crate::model::{Conversation, KeepsServerJson, Notification, ServerJson, Status};
 use crate::stream::StreamSpec;
 use crate::stream::spec::Scope;
 
@@ -252,18 +253,40 @@ impl Api {
         }
         Ok(match spec {
             StreamSpec::UserNotification => {
-                let (v, h) = self.limited_get(&path, &query).await?;
+                let (v, h) = self.page(&path, &query).await?;
                 (History::Notifications(v), prev_min_id(&h))
             }
             StreamSpec::Direct => {
-                let (v, h) = self.limited_get(&path, &query).await?;
+                let (v, h) = self.page(&path, &query).await?;
                 (History::Conversations(v), prev_min_id(&h))
             }
             _ => {
-                let (v, h) = self.limited_get(&path, &query).await?;
+                let (v, h) = self.page(&path, &query).await?;
                 (History::Statuses(v), prev_min_id(&h))
             }
         })
+    }
+
+    /// A page of items, each with the JSON the server sent for it when this client keeps it.
+    async fn page<T: DeserializeOwned + KeepsServerJson>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(Vec<T>, HeaderMap), ApiError> {
+        if !self.keep_server_json {
+            return self.limited_get(path, query).await;
+        }
+        let (raw, headers): (Vec<Box<RawValue>>, _) = self.limited_get(path, query).await?;
+        let items = raw
+            .iter()
+            .map(|json| {
+                let mut item: T = serde_json::from_str(json.get())
+                    .map_err(|e| ApiError::Decode(e.to_string()))?;
+                *item.server_json_mut() = ServerJson::new(json.get());
+                Ok(item)
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok((items, headers))
     }
 
     /// Everything newer than `since`, up to `bound` items, newest first: page after page from

@@ -261,6 +261,7 @@ fn conversation_pages_update_what_is_held() {
         unread: false,
         accounts: vec![],
         last_status: Some(status(last, last)),
+        ..Default::default()
     };
     event(
         &mut s,

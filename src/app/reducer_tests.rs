@@ -44,6 +44,7 @@ pub(super) fn conversation(id: &str, last: &str) -> Box<Conversation> {
         unread: true,
         accounts: vec![],
         last_status: Some(status(last, last)),
+        ..Default::default()
     })
 }
 

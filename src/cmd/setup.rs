@@ -435,6 +435,12 @@ async fn open(
         http,
         resolved.timing.connect_timeout,
     );
+    // What REST brings keeps the server's own JSON too, for lines that print it (Akkoma's
+    // `pleroma` and `emoji_reactions`, fields no model here reads).
+    let api = match keep_raw {
+        true => api.keeping_server_json(),
+        false => api,
+    };
     let mut offline = None;
     let verify = async {
         match check_token && resolved.token.is_some() {

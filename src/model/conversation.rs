@@ -12,6 +12,14 @@ pub struct Conversation {
     #[serde(deserialize_with = "de::null_as_default")]
     pub accounts: Vec<Account>,
     pub last_status: Option<Box<Status>>,
+    #[serde(skip)]
+    pub server_json: ServerJson,
+}
+
+impl KeepsServerJson for Conversation {
+    fn server_json_mut(&mut self) -> &mut ServerJson {
+        &mut self.server_json
+    }
 }
 
 #[cfg(test)]

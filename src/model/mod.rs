@@ -265,6 +265,33 @@ macro_rules! string_enum {
     };
 }
 
+/// The JSON a server sent for an item, kept when a consumer asked for it (`tail --format json`
+/// prints what REST brought as the server wrote it, fields no model here reads included).
+/// Not part of what the item is: never serialized, and equal whatever it holds.
+#[derive(Debug, Clone, Default)]
+pub struct ServerJson(Option<std::sync::Arc<str>>);
+
+impl ServerJson {
+    pub fn new(json: &str) -> Self {
+        ServerJson(Some(json.into()))
+    }
+
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl PartialEq for ServerJson {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The entities REST pages hold, which can keep their [`ServerJson`].
+pub trait KeepsServerJson {
+    fn server_json_mut(&mut self) -> &mut ServerJson;
+}
+
 mod account;
 mod announcement;
 mod conversation;

@@ -37,6 +37,14 @@ pub struct Notification {
     pub group_key: Option<String>,
     /// The reaction of a Pleroma/Akkoma `pleroma:emoji_reaction` notification.
     pub emoji: Option<String>,
+    #[serde(skip)]
+    pub server_json: ServerJson,
+}
+
+impl KeepsServerJson for Notification {
+    fn server_json_mut(&mut self) -> &mut ServerJson {
+        &mut self.server_json
+    }
 }
 
 #[cfg(test)]

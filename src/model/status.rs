@@ -65,6 +65,14 @@ pub struct Status {
     pub reblogged: Option<bool>,
     pub bookmarked: Option<bool>,
     pub application: Option<Application>,
+    #[serde(skip)]
+    pub server_json: ServerJson,
+}
+
+impl KeepsServerJson for Status {
+    fn server_json_mut(&mut self) -> &mut ServerJson {
+        &mut self.server_json
+    }
 }
 
 impl Status {

@@ -628,13 +628,21 @@ impl Printer {
                 .collect(),
         };
         let keep_raw = self.format == Format::Json || self.record.is_some();
+        // As the server sent it (REST kept it: `setup::connect` with `keep_raw`), else as the
+        // model has it.
+        fn json<T: serde::Serialize>(item: &T, kept: &crate::model::ServerJson) -> Option<String> {
+            match kept.get() {
+                Some(json) => Some(json.to_string()),
+                None => serde_json::to_string(item).ok(),
+            }
+        }
         for event in events {
             let raw = keep_raw.then(|| RawEvent {
                 name: event.name().to_string(),
                 payload: match &event {
-                    StreamEvent::Update(s) => serde_json::to_string(s).ok(),
-                    StreamEvent::Notification(n) => serde_json::to_string(n).ok(),
-                    StreamEvent::Conversation(c) => serde_json::to_string(c).ok(),
+                    StreamEvent::Update(s) => json(s, &s.server_json),
+                    StreamEvent::Notification(n) => json(n, &n.server_json),
+                    StreamEvent::Conversation(c) => json(c, &c.server_json),
                     _ => None,
                 },
                 decoded: Decoding::Full,
