@@ -706,7 +706,8 @@ async fn a_post_a_catch_up_brings_prints_as_the_server_sent_it() {
     let akkoma = |n| {
         let mut status: serde_json::Value =
             serde_json::from_str(&r#gen::status_json(n, 0)).unwrap();
-        status["pleroma"] = serde_json::json!({"local": true, "emoji_reactions": [{"name": "🎉", "count": 2}]});
+        status["pleroma"] =
+            serde_json::json!({"local": true, "emoji_reactions": [{"name": "🎉", "count": 2}]});
         status.to_string()
     };
     server.post(&["public"], &akkoma(1));
@@ -716,6 +717,9 @@ async fn a_post_a_catch_up_brings_prints_as_the_server_sent_it() {
     server.drop_connections();
     let caught_up = run.json_line().await;
     assert_ne!(caught_up["payload"]["id"], streamed["payload"]["id"]);
-    assert_eq!(caught_up["payload"]["pleroma"]["emoji_reactions"][0]["count"], 2);
+    assert_eq!(
+        caught_up["payload"]["pleroma"]["emoji_reactions"][0]["count"],
+        2
+    );
     assert_eq!(run.exit_code().await, 0);
 }

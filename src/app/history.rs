@@ -41,8 +41,11 @@ impl State {
                 .collect(),
             History::Conversations(v) => {
                 // Conversations change in place: the page's newest ends on top, updated ones
-                // replace what was held.
+                // replace what was held (not with an older state than the stream brought).
                 for c in v.into_iter().rev() {
+                    if self.core.conversation_is_stale(stream, &c) {
+                        continue;
+                    }
                     self.upsert_conversation(tab, via, Box::new(c));
                 }
                 return;

@@ -283,4 +283,25 @@ fn conversation_pages_update_what_is_held() {
     );
     assert_eq!(ids(&s, 2), ["c1", "c2"]);
     assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "5");
+    // A page fetched before the stream brought c2's newer post does not undo it.
+    event(
+        &mut s,
+        3,
+        StreamEvent::Conversation(Box::new(conv("c2", "6"))),
+    );
+    let late = crate::api::timeline::CatchUp {
+        items: crate::api::timeline::History::Conversations(vec![conv("c2", "4")]),
+        complete: true,
+        resume_from: String::new(),
+    };
+    update(
+        &mut s,
+        AppEvent::HistoryFetched {
+            stream: StreamId(3),
+            since: None,
+            result: Ok(late),
+        },
+    );
+    assert_eq!(ids(&s, 2), ["c2", "c1"]);
+    assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "6");
 }

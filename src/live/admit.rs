@@ -3,6 +3,8 @@
 
 use jiff::Timestamp;
 
+use crate::model::Conversation;
+
 use super::*;
 
 impl LiveCore {
@@ -103,6 +105,9 @@ impl LiveCore {
                 // brings is news unless the stream already brought that last post. The
                 // anchor stays: servers page conversations by ids of their own (Pleroma's
                 // participations), so `direct` catches up by time.
+                if stale(&mut self.groups[group].conversations, &a.tombstones, c) {
+                    return Admit::Duplicate;
+                }
                 let last = c.last_status.as_deref();
                 key.push_str("c:");
                 key.push_str(&c.id);
@@ -194,10 +199,44 @@ impl LiveCore {
         }
     }
 
+    /// Whether a conversation from REST is older than the state the stream's group has shown
+    /// (see [`stale`]); if not, it is the newest now.
+    pub(crate) fn conversation_is_stale(&mut self, stream: StreamId, c: &Conversation) -> bool {
+        let Some(t) = self.tracks.get(stream.0) else {
+            return false;
+        };
+        let Some(a) = self.accounts.get(t.sub.account) else {
+            return false;
+        };
+        stale(
+            &mut self.groups[t.sub.group].conversations,
+            &a.tombstones,
+            c,
+        )
+    }
+
     /// A notification the live view put in its pane from REST: catching up goes on after it.
     pub(crate) fn note_notification(&mut self, account: usize, id: &str) {
         if let Some(a) = self.accounts.get_mut(account) {
             a.notifications.advance(id);
         }
     }
+}
+
+/// A conversation's state older than one shown is stale (held back behind a catch-up that
+/// brought a newer one, or fetched before the stream sent that), unless the newer last post
+/// was deleted since: then the older one is the conversation's last again. If not stale, it
+/// is the newest now.
+fn stale(seen: &mut RecentConversations, tombstones: &Tombstones, c: &Conversation) -> bool {
+    let Some(last) = c.last_status.as_deref() else {
+        return false;
+    };
+    if seen
+        .newest_last(&c.id)
+        .is_some_and(|newest| is_newer(newest, &last.id) && !tombstones.contains(newest))
+    {
+        return true;
+    }
+    seen.set_last(&c.id, &last.id);
+    false
 }

@@ -112,32 +112,34 @@ impl std::fmt::Debug for RecentIds {
     }
 }
 
-/// The newest edit seen of each status lately (its `edited_at`), the oldest forgotten first:
-/// servers let edits overtake each other and the post they edit, and a version older than
-/// one already shown must not replace it.
+/// The newest of something seen per id lately (a status's edit time, a conversation's last
+/// post), the oldest id forgotten first. What a server chose is kept small: an odd id or value
+/// is not kept.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecentEdits {
+struct NewestPerId {
     newest: std::collections::HashMap<String, String>,
     order: std::collections::VecDeque<String>,
 }
 
-impl RecentEdits {
+impl NewestPerId {
     const CAP: usize = 1024;
 
-    /// Whether `edited_at` is newer than every edit of `id` seen before ([`edited_later`]);
-    /// if so it is kept as the newest.
-    pub fn is_newest(&mut self, id: &str, edited_at: &str) -> bool {
-        // What a server chose is kept small: a time is ~30 bytes. An odd one is taken as news
-        // and not kept.
-        if id.len() > crate::model::de::MAX_ID_BYTES || edited_at.len() > 64 {
-            return true;
+    fn keepable(id: &str, value: &str) -> bool {
+        // A time is ~30 bytes, an id at most MAX_ID_BYTES.
+        id.len() <= crate::model::de::MAX_ID_BYTES && value.len() <= 64
+    }
+
+    fn get(&self, id: &str) -> Option<&str> {
+        self.newest.get(id).map(String::as_str)
+    }
+
+    fn set(&mut self, id: &str, value: &str) {
+        if !Self::keepable(id, value) {
+            return;
         }
-        if let Some(seen) = self.newest.get_mut(id) {
-            let newer = edited_later(edited_at, seen);
-            if newer {
-                edited_at.clone_into(seen);
-            }
-            return newer;
+        if let Some(kept) = self.newest.get_mut(id) {
+            value.clone_into(kept);
+            return;
         }
         if self.order.len() >= Self::CAP
             && let Some(old) = self.order.pop_front()
@@ -145,8 +147,49 @@ impl RecentEdits {
             self.newest.remove(&old);
         }
         self.order.push_back(id.to_owned());
-        self.newest.insert(id.to_owned(), edited_at.to_owned());
+        self.newest.insert(id.to_owned(), value.to_owned());
+    }
+}
+
+/// The newest edit seen of each status lately (its `edited_at`): servers let edits overtake
+/// each other and the post they edit, and a version older than one already shown must not
+/// replace it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecentEdits(NewestPerId);
+
+impl RecentEdits {
+    /// Whether `edited_at` is newer than every edit of `id` seen before ([`edited_later`]);
+    /// if so it is kept as the newest. An odd one is taken as news and not kept.
+    pub fn is_newest(&mut self, id: &str, edited_at: &str) -> bool {
+        if !NewestPerId::keepable(id, edited_at) {
+            return true;
+        }
+        if self
+            .0
+            .get(id)
+            .is_some_and(|seen| !edited_later(edited_at, seen))
+        {
+            return false;
+        }
+        self.0.set(id, edited_at);
         true
+    }
+}
+
+/// The newest last post seen of each conversation lately: a conversation's state a stream
+/// held back (or a catch-up fetched) before a newer one was shown is stale.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecentConversations(NewestPerId);
+
+impl RecentConversations {
+    /// The newest last post seen of conversation `id`.
+    pub fn newest_last(&self, id: &str) -> Option<&str> {
+        self.0.get(id)
+    }
+
+    /// `last` is the conversation's last post now (a newer one may have been deleted).
+    pub fn set_last(&mut self, id: &str, last: &str) {
+        self.0.set(id, last);
     }
 }
 
@@ -220,11 +263,11 @@ mod tests {
         let huge = "9".repeat(100_000);
         assert!(e.is_newest(&huge, "2026-12-01T12:00:00Z"));
         assert!(e.is_newest(&huge, "2026-12-01T12:00:00Z"));
-        for i in 0..RecentEdits::CAP + 10 {
+        for i in 0..NewestPerId::CAP + 10 {
             e.is_newest(&i.to_string(), "2026-12-01T12:00:00Z");
         }
-        assert_eq!(e.newest.len(), RecentEdits::CAP);
-        assert_eq!(e.order.len(), RecentEdits::CAP);
+        assert_eq!(e.0.newest.len(), NewestPerId::CAP);
+        assert_eq!(e.0.order.len(), NewestPerId::CAP);
     }
 
     #[test]

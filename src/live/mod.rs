@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-pub use ids::{RecentEdits, RecentIds, Tombstones};
+pub use ids::{RecentConversations, RecentEdits, RecentIds, Tombstones};
 pub(crate) use ids::{edited_later, is_newer};
 
 use crate::api::ApiError;
@@ -260,6 +260,7 @@ impl Default for AccountTrack {
 struct Group {
     seen: RecentIds,
     edits: RecentEdits,
+    conversations: RecentConversations,
     /// Filters apply in the context of the group's first stream, as its tab shows it.
     context: FilterContext,
 }
@@ -307,6 +308,7 @@ impl LiveCore {
                 groups.push(Group {
                     seen: RecentIds::new(GROUP_MEMORY),
                     edits: RecentEdits::default(),
+                    conversations: RecentConversations::default(),
                     context: sub.spec.filter_context(),
                 });
             }

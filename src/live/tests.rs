@@ -171,6 +171,20 @@ fn a_conversation_is_news_once_per_last_post() {
         admit(&mut c, &conversation("6"), Origin::Stream),
         Admit::New(Verdict::Show)
     );
+    // An older state, held back behind the catch-up or fetched before the stream's, is stale.
+    for origin in [Origin::Stream, Origin::Rest] {
+        assert_eq!(
+            admit(&mut c, &conversation("5"), origin),
+            Admit::Duplicate,
+            "{origin:?}"
+        );
+    }
+    // Unless its newer last post was deleted: the older one is the last again.
+    admit(&mut c, &StreamEvent::Delete("6".into()), Origin::Stream);
+    assert_eq!(
+        admit(&mut c, &conversation("5"), Origin::Stream),
+        Admit::New(Verdict::Show)
+    );
 }
 
 #[test]
