@@ -263,45 +263,29 @@ fn conversation_pages_update_what_is_held() {
         last_status: Some(status(last, last)),
         ..Default::default()
     };
-    event(
-        &mut s,
-        3,
-        StreamEvent::Conversation(Box::new(conv("c1", "1"))),
-    );
-    let page = crate::api::timeline::CatchUp {
-        items: crate::api::timeline::History::Conversations(vec![conv("c1", "5"), conv("c2", "4")]),
-        complete: true,
-        resume_from: String::new(),
+    let streamed = |s: &mut State, c| event(s, 3, StreamEvent::Conversation(Box::new(c)));
+    let fetched = |s: &mut State, page: Vec<Conversation>| {
+        let found = crate::api::timeline::CatchUp {
+            items: crate::api::timeline::History::Conversations(page),
+            complete: true,
+            resume_from: String::new(),
+        };
+        update(
+            s,
+            AppEvent::HistoryFetched {
+                stream: StreamId(3),
+                since: None,
+                result: Ok(found),
+            },
+        );
     };
-    update(
-        &mut s,
-        AppEvent::HistoryFetched {
-            stream: StreamId(3),
-            since: None,
-            result: Ok(page),
-        },
-    );
+    streamed(&mut s, conv("c1", "1"));
+    fetched(&mut s, vec![conv("c1", "5"), conv("c2", "4")]);
     assert_eq!(ids(&s, 2), ["c1", "c2"]);
     assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "5");
     // A page fetched before the stream brought c2's newer post does not undo it.
-    event(
-        &mut s,
-        3,
-        StreamEvent::Conversation(Box::new(conv("c2", "6"))),
-    );
-    let late = crate::api::timeline::CatchUp {
-        items: crate::api::timeline::History::Conversations(vec![conv("c2", "4")]),
-        complete: true,
-        resume_from: String::new(),
-    };
-    update(
-        &mut s,
-        AppEvent::HistoryFetched {
-            stream: StreamId(3),
-            since: None,
-            result: Ok(late),
-        },
-    );
+    streamed(&mut s, conv("c2", "6"));
+    fetched(&mut s, vec![conv("c2", "4")]);
     assert_eq!(ids(&s, 2), ["c2", "c1"]);
     assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "6");
 }
