@@ -242,6 +242,30 @@ fn an_older_edit_heard_late_on_another_tab_replaces_no_later_one() {
         let shown = s.tabs[tab].entries[0].item.status().unwrap();
         assert_eq!(shown.content, "<p>third</p>", "tab {tab}");
     }
+    // A tab that holds it only inside a boost showing a later edit holds it all the same: the
+    // older edit is no post of its own there.
+    let mut s = state();
+    event(&mut s, 1, StreamEvent::Update(status("1", "first")));
+    event(
+        &mut s,
+        0,
+        StreamEvent::Update(boost("b1", status("1", "first"))),
+    );
+    event(
+        &mut s,
+        1,
+        StreamEvent::StatusUpdate(edit("third", "2026-11-28T12:02:00Z")),
+    );
+    event(
+        &mut s,
+        0,
+        StreamEvent::StatusUpdate(edit("second", "2026-11-28T12:01:00Z")),
+    );
+    assert_eq!(ids(&s, 0), ["b1"]);
+    let Item::Status(b) = &s.tabs[0].entries[0].item else {
+        panic!()
+    };
+    assert_eq!(b.reblog.as_ref().unwrap().content, "<p>third</p>");
 }
 
 #[test]

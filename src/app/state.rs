@@ -499,22 +499,28 @@ impl State {
     /// An edit replaces the status wherever it appears on its account: in timelines, inside
     /// boosts, conversations and notifications, unless what is there is a later edit (the
     /// core keeps the newest edit per stream group, and another tab may already show a later
-    /// one). Returns the tabs whose status it replaced.
+    /// one). Returns the tabs that hold the status, replaced or not.
     pub fn edit_status(&mut self, account: usize, edited: &Status) -> Vec<usize> {
-        fn replace(slot: &mut Status, edited: &Status) -> bool {
+        #[derive(PartialEq)]
+        enum Found {
+            Absent,
+            Replaced,
+            Later,
+        }
+        fn replace(slot: &mut Status, edited: &Status) -> Found {
             if slot.id == edited.id {
                 if let (Some(shown), Some(new)) = (&slot.edited_at, &edited.edited_at)
                     && crate::live::edited_later(shown, new)
                 {
-                    return false;
+                    return Found::Later;
                 }
                 // A boost's wrapper keeps its own id; only the status itself is replaced.
                 *slot = edited.clone();
-                return true;
+                return Found::Replaced;
             }
             match slot.reblog.as_deref_mut() {
                 Some(inner) => replace(inner, edited),
-                None => false,
+                None => Found::Absent,
             }
         }
         let filters = self.core.filters(account).map(<[Filter]>::to_vec);
@@ -526,21 +532,21 @@ impl State {
             }
             let context = tab.context.clone();
             for entry in &mut tab.entries {
-                let changed = match &mut entry.item {
-                    Item::Gap { .. } => false,
+                let found = match &mut entry.item {
+                    Item::Gap { .. } => Found::Absent,
                     Item::Status(s) => replace(s, edited),
                     Item::Conversation(c) => c
                         .last_status
                         .as_deref_mut()
-                        .is_some_and(|s| replace(s, edited)),
+                        .map_or(Found::Absent, |s| replace(s, edited)),
                 };
-                if changed {
+                if found == Found::Replaced {
                     entry.verdict = entry.item.status().map_or(Verdict::Show, |s| {
                         verdict(s, filters.as_deref(), &context, now)
                     });
-                    if held.last() != Some(&i) {
-                        held.push(i);
-                    }
+                }
+                if found != Found::Absent && held.last() != Some(&i) {
+                    held.push(i);
                 }
             }
             tab.settle_selection();
