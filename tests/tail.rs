@@ -710,6 +710,12 @@ async fn a_post_a_catch_up_brings_prints_as_the_server_sent_it() {
             serde_json::json!({"local": true, "emoji_reactions": [{"name": "🎉", "count": 2}]});
         status.to_string()
     };
+    // The start page is asked for before post 2 is stored, or it would be the anchor.
+    within(
+        "the start page",
+        server.wait_requests("/api/v1/timelines/public", 1),
+    )
+    .await;
     server.post(&["public"], &akkoma(1));
     let streamed = run.json_line().await;
     // Stored while the stream is up and never sent on it: the reconnect's catch-up finds it.

@@ -41,9 +41,10 @@ impl State {
                 .collect(),
             History::Conversations(v) => {
                 // Conversations change in place: the page's newest ends on top, updated ones
-                // replace what was held (not with an older state than the stream brought).
+                // replace what was held (not with an older state than the stream brought, nor
+                // with a deleted last post).
                 for c in v.into_iter().rev() {
-                    if self.core.conversation_is_stale(stream, &c) {
+                    if !self.core.admits_rest_conversation(stream, &c) {
                         continue;
                     }
                     self.upsert_conversation(tab, via, Box::new(c));

@@ -283,7 +283,7 @@ fn on_stream_event(
             | StreamEvent::Notification(_)
             | StreamEvent::Conversation(_)
     );
-    if origin == Origin::Stream && post {
+    if origin.streamed() && post {
         let slot = &mut state.tabs[tab].streams[via];
         slot.last_event = Some(now);
         // A post ends the silence: the next one is news again.

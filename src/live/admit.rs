@@ -36,7 +36,7 @@ impl LiveCore {
                 | StreamEvent::Notification(_)
                 | StreamEvent::Conversation(_)
         );
-        if origin == Origin::Stream && content {
+        if origin.streamed() && content {
             self.delivering(stream);
         }
         let t = &mut self.tracks[stream.0];
@@ -101,12 +101,14 @@ impl LiveCore {
             }
             StreamEvent::Conversation(c) => {
                 // A conversation changes in place: what the stream sends is news (a read mark
-                // set elsewhere, a last post deleted: it is simply not shown); what a catch-up
-                // brings is news unless the stream already brought that last post. The
-                // anchor stays: servers page conversations by ids of their own (Pleroma's
-                // participations), so `direct` catches up by time.
-                if stale(&mut self.groups[group].conversations, &a.tombstones, c) {
-                    return Admit::Duplicate;
+                // set elsewhere), unless it is older than a state shown since (see
+                // `conversation_state`); what a catch-up brings is news unless the stream
+                // already brought that last post. The anchor stays: servers page
+                // conversations by ids of their own (Pleroma's participations), so `direct`
+                // catches up by time.
+                let seen = &mut self.groups[group].conversations;
+                if let Some(not_news) = conversation_state(seen, &a.tombstones, c, origin) {
+                    return not_news;
                 }
                 let last = c.last_status.as_deref();
                 key.push_str("c:");
@@ -127,7 +129,7 @@ impl LiveCore {
             }
             _ => return Admit::New(Verdict::Show),
         };
-        if origin == Origin::Stream
+        if origin.streamed()
             && matches!(event, StreamEvent::Update(_) | StreamEvent::Notification(_))
         {
             t.delivered.insert(key);
@@ -199,20 +201,17 @@ impl LiveCore {
         }
     }
 
-    /// Whether a conversation from REST is older than the state the stream's group has shown
-    /// (see [`stale`]); if not, it is the newest now.
-    pub(crate) fn conversation_is_stale(&mut self, stream: StreamId, c: &Conversation) -> bool {
+    /// Whether a conversation from REST may be shown: its last post not deleted, its state
+    /// no older than one the stream's group has shown (see [`conversation_state`]).
+    pub(crate) fn admits_rest_conversation(&mut self, stream: StreamId, c: &Conversation) -> bool {
         let Some(t) = self.tracks.get(stream.0) else {
-            return false;
+            return true;
         };
         let Some(a) = self.accounts.get(t.sub.account) else {
-            return false;
+            return true;
         };
-        stale(
-            &mut self.groups[t.sub.group].conversations,
-            &a.tombstones,
-            c,
-        )
+        let seen = &mut self.groups[t.sub.group].conversations;
+        conversation_state(seen, &a.tombstones, c, Origin::Rest).is_none()
     }
 
     /// A notification the live view put in its pane from REST: catching up goes on after it.
@@ -223,20 +222,30 @@ impl LiveCore {
     }
 }
 
-/// A conversation's state older than one shown is stale (held back behind a catch-up that
-/// brought a newer one, or fetched before the stream sent that), unless the newer last post
-/// was deleted since: then the older one is the conversation's last again. If not stale, it
-/// is the newest now.
-fn stale(seen: &mut RecentConversations, tombstones: &Tombstones, c: &Conversation) -> bool {
-    let Some(last) = c.last_status.as_deref() else {
-        return false;
-    };
-    if seen
-        .newest_last(&c.id)
-        .is_some_and(|newest| is_newer(newest, &last.id) && !tombstones.contains(newest))
-    {
-        return true;
+/// What the group knows already makes of a conversation's state: one whose last post was
+/// deleted is gone. One fetched, or held back behind a catch-up, whose last post is older
+/// than that of a state seen since is stale, unless that newer post was deleted since (then
+/// the older is the last again). What the stream sends as it comes is the conversation now,
+/// also with an older last post: a delete this run never heard (it happened while the stream
+/// was down, or the server sent it on no stream followed here) made it the last. `None`: the
+/// state is news as far as this goes, and the newest now.
+fn conversation_state(
+    seen: &mut RecentConversations,
+    tombstones: &Tombstones,
+    c: &Conversation,
+    origin: Origin,
+) -> Option<Admit> {
+    let last = c.last_status.as_deref()?;
+    if tombstones.buries(last) {
+        return Some(Admit::Deleted);
+    }
+    let stale = origin != Origin::Stream
+        && seen
+            .newest_last(&c.id)
+            .is_some_and(|newest| is_newer(newest, &last.id) && !tombstones.contains(newest));
+    if stale {
+        return Some(Admit::Duplicate);
     }
     seen.set_last(&c.id, &last.id);
-    false
+    None
 }

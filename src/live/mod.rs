@@ -61,7 +61,16 @@ impl Default for Cadence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
     Stream,
+    /// The stream's, held back while a catch-up filled the gap before it (`tail`): a stream
+    /// event in every way but one: what the catch-up brought may be newer.
+    Held,
     Rest,
+}
+
+impl Origin {
+    pub(crate) fn streamed(self) -> bool {
+        self != Origin::Rest
+    }
 }
 
 /// What the core makes of one event.

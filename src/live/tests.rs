@@ -171,8 +171,8 @@ fn a_conversation_is_news_once_per_last_post() {
         admit(&mut c, &conversation("6"), Origin::Stream),
         Admit::New(Verdict::Show)
     );
-    // An older state, held back behind the catch-up or fetched before the stream's, is stale.
-    for origin in [Origin::Stream, Origin::Rest] {
+    // An older state, held back behind a catch-up or fetched before the stream's, is stale.
+    for origin in [Origin::Held, Origin::Rest] {
         assert_eq!(
             admit(&mut c, &conversation("5"), origin),
             Admit::Duplicate,
@@ -182,7 +182,25 @@ fn a_conversation_is_news_once_per_last_post() {
     // Unless its newer last post was deleted: the older one is the last again.
     admit(&mut c, &StreamEvent::Delete("6".into()), Origin::Stream);
     assert_eq!(
-        admit(&mut c, &conversation("5"), Origin::Stream),
+        admit(&mut c, &conversation("5"), Origin::Held),
+        Admit::New(Verdict::Show)
+    );
+    // A deleted last post is gone, whatever brings it.
+    for origin in [Origin::Stream, Origin::Held, Origin::Rest] {
+        assert_eq!(
+            admit(&mut c, &conversation("6"), origin),
+            Admit::Deleted,
+            "{origin:?}"
+        );
+    }
+    // What the stream sends as it comes is the conversation now, with an older last post too
+    // (its newer one deleted by a delete never heard here).
+    assert_eq!(
+        admit(&mut c, &conversation("8"), Origin::Stream),
+        Admit::New(Verdict::Show)
+    );
+    assert_eq!(
+        admit(&mut c, &conversation("7"), Origin::Stream),
         Admit::New(Verdict::Show)
     );
 }

@@ -60,7 +60,7 @@ impl Printer {
     ) -> Result<bool, Stop> {
         for (stream, event, raw) in posts {
             let name = &members[stream.0].name;
-            if self.event(core, name, stream, event, raw, Origin::Stream)? {
+            if self.event(core, name, stream, event, raw, Origin::Held)? {
                 return Ok(true);
             }
         }

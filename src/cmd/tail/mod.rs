@@ -207,7 +207,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
     let told = tx.downgrade();
     let stdout_failed = move || {
-        // A full inbox is read on, and the next line written finds the failure.
+        // A full inbox is being read: the flush at the end of the burst finds the failure.
         if let Some(tx) = told.upgrade() {
             let _ = tx.try_send(Heard::StdoutFailed);
         }
@@ -465,7 +465,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let flushed = printer
         .flush()
         .and_then(|()| printer.out.finish().map_err(closed_stdout));
-    if let Some(r) = resume.as_mut() {
+    // What could not be written is not saved as printed: the last save stands, and the next
+    // `--resume` prints again from there (a line twice rather than none).
+    if let (Some(r), Ok(())) = (resume.as_mut(), &flushed) {
         r.save(&core, std::mem::take(&mut printer.kept));
     }
     // Streams close their sockets politely once nobody listens; give them a moment.

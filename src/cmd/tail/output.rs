@@ -1,7 +1,7 @@
 //! stdout, written by a thread of its own: copying a firehose of lines into a pipe is a
 //! quarter of what `tail` does (the kernel's copy and the pipe's lock), and on its own
-//! thread it runs beside the decoding instead of between reads. Lines are handed over a
-//! buffer at a time, so no line crosses a thread alone, and a few buffers go round: when
+//! thread it runs beside the decoding instead of between reads. Output is handed over a
+//! buffer at a time, so nothing crosses a thread per line, and two buffers go round: when
 //! the reader of the pipe is slower, handing over waits as a full pipe would. A write that
 //! fails (the reader went away: `tail | head`) is told at once, not at the next line, which
 //! may be hours away on a quiet stream.
@@ -60,6 +60,11 @@ impl Output {
     /// What was written so far goes to the writer (it is written soon, not yet).
     pub fn hand_over(&mut self) -> io::Result<()> {
         if self.filling.is_empty() {
+            // Nothing to write, but a failure since is news (its message to the caller may
+            // not have fit in a full inbox).
+            if self.writer.as_ref().is_some_and(JoinHandle::is_finished) {
+                return Err(self.writer_failure());
+            }
             return Ok(());
         }
         let next = match self.spare.pop() {
@@ -130,7 +135,8 @@ impl Write for Output {
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        // A buffer is handed over before it would grow: what goes round stays its size.
+        // A buffer is handed over before it would grow (only a line longer than a buffer
+        // grows one).
         if self.filling.len() + bytes.len() > self.capacity {
             self.hand_over()?;
         }
@@ -165,8 +171,10 @@ fn write_all(
         out.write_all(&buffer)?;
         out.flush()?;
         buffer.clear();
-        // The other side may have stopped taking buffers back: it is ending.
-        let _ = written.try_send(buffer);
+        // Never full (at most BUFFERS - 1 are lent); an error means the other side is ending.
+        if written.send(buffer).is_err() {
+            break;
+        }
     }
     Ok(())
 }
