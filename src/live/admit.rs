@@ -101,9 +101,9 @@ impl LiveCore {
             }
             StreamEvent::Conversation(c) => {
                 // A conversation changes in place: what the stream sends is news (a read mark
-                // set elsewhere), unless it is older than a state shown since (see
-                // `conversation_state`); what a catch-up brings is news unless the stream
-                // already brought that last post. The anchor stays: servers page
+                // set elsewhere; `conversation_state` says what is not: a deleted last post, a
+                // state held back or fetched that is older than one seen since); what a
+                // catch-up brings is news unless the stream already brought that last post. The anchor stays: servers page
                 // conversations by ids of their own (Pleroma's participations), so `direct`
                 // catches up by time.
                 let seen = &mut self.groups[group].conversations;

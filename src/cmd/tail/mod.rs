@@ -8,11 +8,10 @@ mod print;
 mod resume;
 mod tasks;
 
+use output::Output;
 use tasks::Tasks;
 
 use std::io::{self, BufWriter, Write};
-
-use output::Output;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
