@@ -156,7 +156,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             "--resume keeps its place in the archive, which the config switches off ([archive] enabled = false)",
         ));
     }
-    let keep_raw = args.format == Format::Json || args.record.is_some();
+    let hook = crate::cmd::live::watch_hook(&args.watch, &resolved.config.watch)?;
+    // JSON lines, record lines and the hook's stdin carry what the server sent.
+    let keep_raw = args.format == Format::Json || args.record.is_some() || hook.is_some();
     let connected = setup::connect(&resolved, keep_raw).await?;
     let mut groups = args.streams.clone();
     setup::resolve_lists(&connected.api, &mut groups).await?;
@@ -227,7 +229,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         no_filter: args.no_filter,
         printed: 0,
         count: args.count,
-        hook: crate::cmd::live::watch_hook(&args.watch, &resolved.config.watch)?,
+        hook,
         highlights,
         archive_account: resume.as_ref().map(|r| r.account().to_string()),
         kept: Vec::new(),
@@ -628,7 +630,7 @@ impl Printer {
                 .map(|c| StreamEvent::Conversation(Box::new(c)))
                 .collect(),
         };
-        let keep_raw = self.format == Format::Json || self.record.is_some();
+        let keep_raw = self.format == Format::Json || self.record.is_some() || self.hook.is_some();
         // As the server sent it (REST kept it: `setup::connect` with `keep_raw`), else as the
         // model has it.
         fn json<T: serde::Serialize>(item: &T, kept: &crate::model::ServerJson) -> Option<String> {
