@@ -145,6 +145,19 @@ async fn usage_errors_exit_2_naming_the_problem() {
     );
     assert_eq!(run.exit_code().await, 2);
     assert!(run.rest_of_stderr().await[0].contains("--insecure"));
+
+    // A bad hook or pattern is said before anything is asked of the server.
+    for (option, bad, said) in [
+        ("--exec", "notify-send 'unclosed", "quote"),
+        ("--highlight", "/(/", "/(/"),
+    ] {
+        let before = server.requests().len();
+        let mut run = tootwatch(&server, &server.token(), &["tail", option, bad, "user"]);
+        assert_eq!(run.exit_code().await, 2, "{option}");
+        let stderr = run.rest_of_stderr().await.join("\n");
+        assert!(stderr.contains(said), "{option}: {stderr}");
+        assert_eq!(server.requests().len(), before, "{option}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -435,8 +435,8 @@ async fn open(
         http,
         resolved.timing.connect_timeout,
     );
-    // What REST brings keeps the server's own JSON too, for lines that print it (Akkoma's
-    // `pleroma` and `emoji_reactions`, fields no model here reads).
+    // What REST brings keeps the server's own JSON too, for lines and hooks that hand it on
+    // (Akkoma's `pleroma` and `emoji_reactions`, fields no model here reads).
     let api = match keep_raw {
         true => api.keeping_server_json(),
         false => api,

@@ -101,11 +101,10 @@ impl LiveCore {
             }
             StreamEvent::Conversation(c) => {
                 // A conversation changes in place: what the stream sends is news (a read mark
-                // set elsewhere; `conversation_state` says what is not: a deleted last post, a
-                // state held back or fetched that is older than one seen since); what a
-                // catch-up brings is news unless the stream already brought that last post. The anchor stays: servers page
-                // conversations by ids of their own (Pleroma's participations), so `direct`
-                // catches up by time.
+                // set elsewhere; `conversation_state` says what is not); what REST brings, or
+                // what waited behind it, is news unless that last post was seen already. The
+                // anchor stays: servers page conversations by ids of their own (Pleroma's
+                // participations), so `direct` catches up by time.
                 let seen = &mut self.groups[group].conversations;
                 if let Some(not_news) = conversation_state(seen, &a.tombstones, c, origin) {
                     return not_news;
@@ -116,7 +115,7 @@ impl LiveCore {
                 key.push(':');
                 key.push_str(last.map_or("", |s| s.id.as_str()));
                 let new = self.groups[group].seen.insert(key);
-                if origin == Origin::Rest && !new {
+                if origin != Origin::Stream && !new {
                     return Admit::Duplicate;
                 }
                 return Admit::New(last.map_or(Verdict::Show, |s| {
@@ -222,13 +221,14 @@ impl LiveCore {
     }
 }
 
-/// What the group knows already makes of a conversation's state: one whose last post was
-/// deleted is gone. One fetched, or held back behind a catch-up, whose last post is older
-/// than that of a state seen since is stale, unless that newer post was deleted since (then
-/// the older is the last again). What the stream sends as it comes is the conversation now,
-/// also with an older last post: a delete this run never heard (it happened while the stream
-/// was down, or the server sent it on no stream followed here) made it the last. `None`: the
-/// state is news as far as this goes, and the newest now.
+/// What the group knows already makes of a conversation's state. One whose last post was
+/// deleted is gone. One fetched whose last post is older than that of a state seen since is
+/// stale, and so is one the stream sent while a catch-up ran, older than the state that
+/// catch-up brought; unless that newer post was deleted since (then the older is the last
+/// again). What the stream sends is otherwise the conversation now, also with an older last
+/// post: a delete this run never heard (it happened while the stream was down, or the server
+/// sent it on no stream followed here) made it the last. `None`: the state is news as far as
+/// this goes, and the newest now.
 fn conversation_state(
     seen: &mut RecentConversations,
     tombstones: &Tombstones,
@@ -239,13 +239,17 @@ fn conversation_state(
     if tombstones.buries(last) {
         return Some(Admit::Deleted);
     }
-    let stale = origin != Origin::Stream
-        && seen
-            .newest_last(&c.id)
-            .is_some_and(|newest| is_newer(newest, &last.id) && !tombstones.contains(newest));
+    let newer_seen = seen
+        .newest_last(&c.id)
+        .filter(|(newest, _)| is_newer(newest, &last.id) && !tombstones.contains(newest));
+    let stale = match (origin, newer_seen) {
+        (Origin::Rest, Some(_)) => true,
+        (Origin::Held, Some((_, fetched))) => fetched,
+        _ => false,
+    };
     if stale {
         return Some(Admit::Duplicate);
     }
-    seen.set_last(&c.id, &last.id);
+    seen.set_last(&c.id, &last.id, origin == Origin::Rest);
     None
 }

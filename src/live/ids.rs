@@ -115,30 +115,40 @@ impl std::fmt::Debug for RecentIds {
 /// The newest of something seen per id lately (a status's edit time, a conversation's last
 /// post), the oldest id forgotten first. What a server chose is kept small: an odd id or value
 /// is not kept.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct NewestPerId {
-    newest: std::collections::HashMap<String, String>,
+#[derive(Debug, Clone, PartialEq)]
+struct NewestPerId<V> {
+    newest: std::collections::HashMap<String, V>,
     order: std::collections::VecDeque<String>,
 }
 
-impl NewestPerId {
+impl<V> Default for NewestPerId<V> {
+    fn default() -> Self {
+        NewestPerId {
+            newest: Default::default(),
+            order: Default::default(),
+        }
+    }
+}
+
+/// The longest value of a server's that is kept (a time is ~30 bytes, an id at most
+/// `MAX_ID_BYTES`).
+const VALUE_BYTES: usize = 64;
+
+fn keepable(id: &str, value: &str) -> bool {
+    id.len() <= crate::model::de::MAX_ID_BYTES && value.len() <= VALUE_BYTES
+}
+
+impl<V> NewestPerId<V> {
     const CAP: usize = 1024;
 
-    fn keepable(id: &str, value: &str) -> bool {
-        // A time is ~30 bytes, an id at most MAX_ID_BYTES.
-        id.len() <= crate::model::de::MAX_ID_BYTES && value.len() <= 64
+    fn get(&self, id: &str) -> Option<&V> {
+        self.newest.get(id)
     }
 
-    fn get(&self, id: &str) -> Option<&str> {
-        self.newest.get(id).map(String::as_str)
-    }
-
-    fn set(&mut self, id: &str, value: &str) {
-        if !Self::keepable(id, value) {
-            return;
-        }
+    /// For a `keepable` id and value.
+    fn set(&mut self, id: &str, value: V) {
         if let Some(kept) = self.newest.get_mut(id) {
-            value.clone_into(kept);
+            *kept = value;
             return;
         }
         if self.order.len() >= Self::CAP
@@ -147,7 +157,7 @@ impl NewestPerId {
             self.newest.remove(&old);
         }
         self.order.push_back(id.to_owned());
-        self.newest.insert(id.to_owned(), value.to_owned());
+        self.newest.insert(id.to_owned(), value);
     }
 }
 
@@ -155,13 +165,13 @@ impl NewestPerId {
 /// each other and the post they edit, and a version older than one already shown must not
 /// replace it.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecentEdits(NewestPerId);
+pub struct RecentEdits(NewestPerId<String>);
 
 impl RecentEdits {
     /// Whether `edited_at` is newer than every edit of `id` seen before ([`edited_later`]);
     /// if so it is kept as the newest. An odd one is taken as news and not kept.
     pub fn is_newest(&mut self, id: &str, edited_at: &str) -> bool {
-        if !NewestPerId::keepable(id, edited_at) {
+        if !keepable(id, edited_at) {
             return true;
         }
         if self
@@ -171,25 +181,29 @@ impl RecentEdits {
         {
             return false;
         }
-        self.0.set(id, edited_at);
+        self.0.set(id, edited_at.to_owned());
         true
     }
 }
 
-/// The newest last post seen of each conversation lately: a conversation's state a stream
-/// held back (or a catch-up fetched) before a newer one was shown is stale.
+/// The newest last post seen of each conversation lately, and whether REST brought that
+/// state: a state held back behind a catch-up, or fetched, may be older than one shown since.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RecentConversations(NewestPerId);
+pub struct RecentConversations(NewestPerId<(String, bool)>);
 
 impl RecentConversations {
-    /// The newest last post seen of conversation `id`.
-    pub fn newest_last(&self, id: &str) -> Option<&str> {
-        self.0.get(id)
+    /// The newest last post seen of conversation `id`, and whether REST brought it.
+    pub fn newest_last(&self, id: &str) -> Option<(&str, bool)> {
+        self.0
+            .get(id)
+            .map(|(last, fetched)| (last.as_str(), *fetched))
     }
 
     /// `last` is the conversation's last post now (a newer one may have been deleted).
-    pub fn set_last(&mut self, id: &str, last: &str) {
-        self.0.set(id, last);
+    pub fn set_last(&mut self, id: &str, last: &str, fetched: bool) {
+        if keepable(id, last) {
+            self.0.set(id, (last.to_owned(), fetched));
+        }
     }
 }
 
@@ -263,11 +277,11 @@ mod tests {
         let huge = "9".repeat(100_000);
         assert!(e.is_newest(&huge, "2026-12-01T12:00:00Z"));
         assert!(e.is_newest(&huge, "2026-12-01T12:00:00Z"));
-        for i in 0..NewestPerId::CAP + 10 {
+        for i in 0..NewestPerId::<String>::CAP + 10 {
             e.is_newest(&i.to_string(), "2026-12-01T12:00:00Z");
         }
-        assert_eq!(e.0.newest.len(), NewestPerId::CAP);
-        assert_eq!(e.0.order.len(), NewestPerId::CAP);
+        assert_eq!(e.0.newest.len(), NewestPerId::<String>::CAP);
+        assert_eq!(e.0.order.len(), NewestPerId::<String>::CAP);
     }
 
     #[test]

@@ -171,37 +171,43 @@ fn a_conversation_is_news_once_per_last_post() {
         admit(&mut c, &conversation("6"), Origin::Stream),
         Admit::New(Verdict::Show)
     );
-    // An older state, held back behind a catch-up or fetched before the stream's, is stale.
+    // One that waited behind a catch-up is stale when older than what the catch-up brought;
+    // one fetched, when older than any seen.
+    let new = Admit::New(Verdict::Show);
+    assert_eq!(admit(&mut c, &conversation("9"), Origin::Rest), new);
     for origin in [Origin::Held, Origin::Rest] {
         assert_eq!(
-            admit(&mut c, &conversation("5"), origin),
+            admit(&mut c, &conversation("8"), origin),
             Admit::Duplicate,
             "{origin:?}"
         );
     }
     // Unless its newer last post was deleted: the older one is the last again.
-    admit(&mut c, &StreamEvent::Delete("6".into()), Origin::Stream);
+    admit(&mut c, &StreamEvent::Delete("9".into()), Origin::Stream);
+    assert_eq!(admit(&mut c, &conversation("8"), Origin::Held), new);
+    // Older than a state the stream itself sent, one that waited is the stream's word too (a
+    // delete not heard here may have made it the last); one fetched is stale.
+    assert_eq!(admit(&mut c, &conversation("7"), Origin::Held), new);
     assert_eq!(
-        admit(&mut c, &conversation("5"), Origin::Held),
-        Admit::New(Verdict::Show)
+        admit(&mut c, &conversation("6"), Origin::Rest),
+        Admit::Duplicate
     );
     // A deleted last post is gone, whatever brings it.
     for origin in [Origin::Stream, Origin::Held, Origin::Rest] {
         assert_eq!(
-            admit(&mut c, &conversation("6"), origin),
+            admit(&mut c, &conversation("9"), origin),
             Admit::Deleted,
             "{origin:?}"
         );
     }
-    // What the stream sends as it comes is the conversation now, with an older last post too
-    // (its newer one deleted by a delete never heard here).
+    // What the stream sends as it comes is the conversation now, with an older last post too.
+    assert_eq!(admit(&mut c, &conversation("12"), Origin::Stream), new);
+    assert_eq!(admit(&mut c, &conversation("11"), Origin::Stream), new);
+    // What waited behind a catch-up that brought the same state is printed once.
+    assert_eq!(admit(&mut c, &conversation("13"), Origin::Rest), new);
     assert_eq!(
-        admit(&mut c, &conversation("8"), Origin::Stream),
-        Admit::New(Verdict::Show)
-    );
-    assert_eq!(
-        admit(&mut c, &conversation("7"), Origin::Stream),
-        Admit::New(Verdict::Show)
+        admit(&mut c, &conversation("13"), Origin::Held),
+        Admit::Duplicate
     );
 }
 

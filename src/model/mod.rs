@@ -265,8 +265,9 @@ macro_rules! string_enum {
     };
 }
 
-/// The JSON a server sent for an item, kept when a consumer asked for it (`tail --format json`
-/// prints what REST brought as the server wrote it, fields no model here reads included).
+/// The JSON a server sent for an item, kept when a consumer asked for it (`tail`'s JSON and
+/// record lines and its `--exec` hook hand on what REST brought as the server wrote it, fields
+/// no model here reads included).
 /// Not part of what the item is: never serialized, and equal whatever it holds.
 #[derive(Debug, Clone, Default)]
 pub struct ServerJson(Option<std::sync::Arc<str>>);

@@ -53,7 +53,8 @@ pub struct StreamSettings {
     pub timing: Timing,
     /// Cap on one event's size (an SSE line or data, a WebSocket message).
     pub max_event_bytes: usize,
-    /// Keep the raw name and payload with each event (for printing or recording them).
+    /// Keep the raw name and payload with each event (for printing, recording or handing
+    /// them to a hook).
     pub keep_raw: bool,
     /// How much of a status the consumer reads.
     pub decoding: Decoding,

@@ -156,6 +156,10 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
             "--resume keeps its place in the archive, which the config switches off ([archive] enabled = false)",
         ));
     }
+    let mut patterns = resolved.config.watch.highlights.clone();
+    patterns.extend(args.watch.highlight.iter().cloned());
+    let highlights =
+        crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
     let hook = crate::cmd::live::watch_hook(&args.watch, &resolved.config.watch)?;
     // JSON lines, record lines and the hook's stdin carry what the server sent.
     let keep_raw = args.format == Format::Json || args.record.is_some() || hook.is_some();
@@ -201,10 +205,6 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         false => None,
     };
 
-    let mut patterns = resolved.config.watch.highlights.clone();
-    patterns.extend(args.watch.highlight.iter().cloned());
-    let highlights =
-        crate::matching::Highlights::new(&patterns).map_err(|e| Failure::usage(e.to_string()))?;
     let (tx, mut rx) = mpsc::channel::<Heard>(resolved.limits.channel_capacity);
     let told = tx.downgrade();
     let stdout_failed = move || {
@@ -466,9 +466,11 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let flushed = printer
         .flush()
         .and_then(|()| printer.out.finish().map_err(closed_stdout));
-    // What could not be written is not saved as printed: the last save stands, and the next
-    // `--resume` prints again from there (a line twice rather than none).
-    if let (Some(r), Ok(())) = (resume.as_mut(), &flushed) {
+    // What could not be written (a full disk) is not saved as printed: the last save stands,
+    // and the next `--resume` prints again from there (a line twice rather than none). A
+    // reader that went away (`| head`) chose to stop: the next run goes on after this one.
+    let written = !matches!(flushed, Err(Stop::Failed(_)));
+    if let (Some(r), true) = (resume.as_mut(), written) {
         r.save(&core, std::mem::take(&mut printer.kept));
     }
     // Streams close their sockets politely once nobody listens; give them a moment.
