@@ -342,7 +342,16 @@ pub fn show_kept(state: &mut State, target: &LoadTarget, kept: Vec<Kept>) {
                         let verdict = state.verdict_for(account, &s, &context);
                         items.push((Item::Status(s), verdict));
                     }
-                    Kept::Conversation(c) => conversations.push(c),
+                    Kept::Conversation(c) => {
+                        // Its last post deleted since it was kept: not shown again.
+                        if c.last_status
+                            .as_deref()
+                            .is_some_and(|s| state.is_deleted(account, s))
+                        {
+                            continue;
+                        }
+                        conversations.push(c)
+                    }
                     Kept::Notification(_) => {}
                 }
             }
@@ -484,6 +493,7 @@ pub fn record_page(state: &State, stream: StreamId, found: &CatchUp) -> Option<C
             .collect(),
         History::Conversations(v) => v
             .iter()
+            .filter(|c| !state.core.outdated_rest_conversation(stream, c))
             .map(|c| Write::Conversation {
                 account: account.clone(),
                 stream: name.clone(),

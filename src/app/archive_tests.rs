@@ -420,3 +420,52 @@ fn a_restart_remembers_every_delete_the_core_kept_and_forgets_the_oldest_first()
         "the rest are kept"
     );
 }
+
+#[test]
+fn conversations_the_view_would_not_show_are_neither_kept_nor_shown_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open_in(dir.path()).unwrap();
+    let conversation = |id: &str, last: &str, minute| crate::model::Conversation {
+        id: id.into(),
+        last_status: Some(status(last, minute)),
+        ..Default::default()
+    };
+    let mut first = state(true);
+    for e in [
+        StreamEvent::Conversation(Box::new(conversation("c1", "41", 41))),
+        StreamEvent::Conversation(Box::new(conversation("c3", "43", 43))),
+        StreamEvent::Delete("42".into()),
+        StreamEvent::Delete("43".into()),
+    ] {
+        let stream = if matches!(e, StreamEvent::Delete(_)) {
+            0
+        } else {
+            3
+        };
+        keep(&mut archive, &event(&mut first, stream, e));
+    }
+    // A page fetched before c1's newer post came, and one whose last post was deleted.
+    let page = CatchUp {
+        items: History::Conversations(vec![
+            conversation("c2", "42", 42),
+            conversation("c1", "40", 40),
+        ]),
+        complete: true,
+        resume_from: String::new(),
+    };
+    let commands = update(
+        &mut first,
+        AppEvent::HistoryFetched {
+            stream: StreamId(3),
+            since: None,
+            result: Ok(page),
+        },
+    );
+    assert_eq!(keep(&mut archive, &commands), 0, "{commands:?}");
+
+    let mut next = state(true);
+    load(&mut next, &archive, &[ME.into()], usize::MAX).unwrap();
+    // c3's last post was deleted after it was kept.
+    assert_eq!(ids(&next, 2), ["c1"]);
+    assert_eq!(next.tabs[2].entries[0].item.status().unwrap().id, "41");
+}

@@ -213,6 +213,20 @@ impl LiveCore {
         conversation_state(seen, &a.tombstones, c, Origin::Rest).is_none()
     }
 
+    /// Whether a conversation from REST would not be shown (see
+    /// [`LiveCore::admits_rest_conversation`]), without taking it as the newest: what the
+    /// archive keeps of a page is what the view shows of it.
+    pub(crate) fn outdated_rest_conversation(&self, stream: StreamId, c: &Conversation) -> bool {
+        let Some(t) = self.tracks.get(stream.0) else {
+            return false;
+        };
+        let Some(a) = self.accounts.get(t.sub.account) else {
+            return false;
+        };
+        let seen = &self.groups[t.sub.group].conversations;
+        outdated(seen, &a.tombstones, c, Origin::Rest).is_some()
+    }
+
     /// A notification the live view put in its pane from REST: catching up goes on after it.
     pub(crate) fn note_notification(&mut self, account: usize, id: &str) {
         if let Some(a) = self.accounts.get_mut(account) {
@@ -236,6 +250,21 @@ fn conversation_state(
     origin: Origin,
 ) -> Option<Admit> {
     let last = c.last_status.as_deref()?;
+    if let Some(not_news) = outdated(seen, tombstones, c, origin) {
+        return Some(not_news);
+    }
+    seen.set_last(&c.id, &last.id, origin == Origin::Rest);
+    None
+}
+
+/// [`conversation_state`]'s judgement, without taking the state as the newest.
+fn outdated(
+    seen: &RecentConversations,
+    tombstones: &Tombstones,
+    c: &Conversation,
+    origin: Origin,
+) -> Option<Admit> {
+    let last = c.last_status.as_deref()?;
     if tombstones.buries(last) {
         return Some(Admit::Deleted);
     }
@@ -247,9 +276,5 @@ fn conversation_state(
         (Origin::Held, Some((_, fetched))) => fetched,
         _ => false,
     };
-    if stale {
-        return Some(Admit::Duplicate);
-    }
-    seen.set_last(&c.id, &last.id, origin == Origin::Rest);
-    None
+    stale.then_some(Admit::Duplicate)
 }
