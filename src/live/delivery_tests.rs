@@ -21,14 +21,7 @@ fn streams_a_server_cannot_stream_are_polled() {
         Some(&History::Statuses(vec![*status("3", START)])),
     );
     c.poll_due();
-    assert_eq!(
-        c.take_needs(),
-        vec![Need::CatchUp {
-            stream: StreamId(0),
-            spec: "#rust".parse().unwrap(),
-            since: Since::Id("3".into()),
-        }]
-    );
+    assert_eq!(c.take_needs(), vec![rust_catch_up(Since::Id("3".into()))]);
 }
 
 #[test]
@@ -226,25 +219,14 @@ fn a_polled_stream_resumed_catches_up_at_once() {
     c.resume(StreamId(0), Since::Id("50".into()));
     c.resume(StreamId(1), Since::Id("60".into()));
     // The streamed one waits for its connection; the polled one has none to wait for.
-    assert_eq!(
-        c.take_needs(),
-        vec![Need::CatchUp {
-            stream: StreamId(0),
-            spec: "#rust".parse().unwrap(),
-            since: Since::Id("50".into()),
-        }]
-    );
+    assert_eq!(c.take_needs(), vec![rust_catch_up(Since::Id("50".into()))]);
 }
 
 #[test]
 fn a_silent_stream_is_caught_at_the_first_verification() {
     let mut c = core(vec![sub("#rust", 0)]);
     c.on_state(StreamId(0), &live(), t(START));
-    let page = History::Statuses(
-        (1..=3)
-            .map(|i| *status(&i.to_string(), &format!("2026-12-01T12:0{i}:00Z")))
-            .collect(),
-    );
+    let page = posts_one_to_three();
     let found = c.verified(StreamId(0), &page, t("2026-12-01T12:05:00Z"));
     assert_eq!(found.len(), 3);
     assert_eq!(c.take_notices().len(), 1);

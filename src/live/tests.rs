@@ -44,6 +44,24 @@ pub(super) fn polled_rust() -> Subscription {
     }
 }
 
+/// The catch-up of stream 0, `#rust`, from `since`.
+pub(super) fn rust_catch_up(since: Since) -> Need {
+    Need::CatchUp {
+        stream: StreamId(0),
+        spec: "#rust".parse().unwrap(),
+        since,
+    }
+}
+
+/// A page of posts 1 to 3, made 12:01 to 12:03.
+pub(super) fn posts_one_to_three() -> History {
+    History::Statuses(
+        (1..=3)
+            .map(|i| *status(&i.to_string(), &format!("2026-12-01T12:0{i}:00Z")))
+            .collect(),
+    )
+}
+
 pub(super) fn core(subs: Vec<Subscription>) -> LiveCore {
     LiveCore::new(subs, Cadence::default(), t(START))
 }
@@ -327,14 +345,7 @@ fn a_failed_start_page_after_going_live_is_covered_by_time() {
     c.on_state(StreamId(0), &live(), t(START));
     assert!(c.take_needs().is_empty());
     c.opened(StreamId(0), None);
-    assert_eq!(
-        c.take_needs(),
-        vec![Need::CatchUp {
-            stream: StreamId(0),
-            spec: "#rust".parse().unwrap(),
-            since: Since::Time(t(START)),
-        }]
-    );
+    assert_eq!(c.take_needs(), vec![rust_catch_up(Since::Time(t(START)))]);
 }
 
 #[test]
@@ -455,11 +466,7 @@ fn a_resumed_stream_catches_up_from_the_previous_run_at_its_first_connection() {
     c.on_state(StreamId(0), &live(), t(START));
     c.on_state(StreamId(1), &live(), t(START));
     let needs = c.take_needs();
-    assert!(needs.contains(&Need::CatchUp {
-        stream: StreamId(0),
-        spec: "#rust".parse().unwrap(),
-        since: Since::Id("500".into()),
-    }));
+    assert!(needs.contains(&rust_catch_up(Since::Id("500".into()))));
     assert!(needs.contains(&Need::CatchUpNotifications {
         stream: StreamId(1),
         since: Since::Time(t("2026-11-30T00:00:00Z")),
@@ -490,24 +497,13 @@ fn a_gap_stays_open_until_its_catch_up_is_in() {
     assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("100".into())));
     // It is asked again at the next poll, from the same place, and only once.
     c.poll_due();
-    let again = Need::CatchUp {
-        stream: StreamId(0),
-        spec: "#rust".parse().unwrap(),
-        since: Since::Id("100".into()),
-    };
+    let again = rust_catch_up(Since::Id("100".into()));
     assert_eq!(c.take_needs(), vec![again]);
     c.poll_due();
     assert!(c.take_needs().is_empty(), "one on its way is not doubled");
     // More than one catch-up takes: it goes on after the last one fetched.
     c.caught_up(StreamId(0), CaughtUp::GoesOn("140".into()));
-    assert_eq!(
-        c.take_needs(),
-        vec![Need::CatchUp {
-            stream: StreamId(0),
-            spec: "#rust".parse().unwrap(),
-            since: Since::Id("140".into()),
-        }]
-    );
+    assert_eq!(c.take_needs(), vec![rust_catch_up(Since::Id("140".into()))]);
     c.caught_up(StreamId(0), CaughtUp::Done);
     assert_eq!(c.cursor(StreamId(0)), Some(Since::Id("150".into())));
 }
@@ -519,25 +515,14 @@ fn a_start_page_that_answers_after_the_first_connection_is_followed_by_a_catch_u
     assert!(c.take_needs().is_empty());
     let page = History::Statuses(vec![*status("100", START)]);
     c.opened(StreamId(0), Some(&page));
-    assert_eq!(
-        c.take_needs(),
-        vec![Need::CatchUp {
-            stream: StreamId(0),
-            spec: "#rust".parse().unwrap(),
-            since: Since::Id("100".into()),
-        }]
-    );
+    assert_eq!(c.take_needs(), vec![rust_catch_up(Since::Id("100".into()))]);
 }
 
 #[test]
 fn deletes_alone_do_not_prove_a_stream_delivers() {
     let mut c = core(vec![sub("#rust", 0)]);
     c.on_state(StreamId(0), &live(), t(START));
-    let page = History::Statuses(
-        (1..=3)
-            .map(|i| *status(&i.to_string(), &format!("2026-12-01T12:0{i}:00Z")))
-            .collect(),
-    );
+    let page = posts_one_to_three();
     c.verified(StreamId(0), &page, t("2026-12-01T12:05:00Z"));
     assert_eq!(c.take_notices().len(), 1, "not delivering");
     let d = StreamEvent::Delete("9".into());
