@@ -34,6 +34,18 @@ fn status_created_in(id: &str, text: &str, secs: i64) -> String {
 }
 
 /// The fast test config plus `extra` lines under `[transport]`.
+/// The server goes away (its connections dropped, new ones refused with a 502) and `tail`
+/// says it is reconnecting; `Fault::None` brings it back.
+async fn away(server: &FakeServer, run: &mut Run) {
+    server.set_fault(Fault::Status {
+        status: 502,
+        error: "bad gateway".into(),
+        retry_after: None,
+    });
+    server.drop_connections();
+    run.stderr_until("reconnecting").await;
+}
+
 fn config_with(dir: &tempfile::TempDir, extra: &str) -> PathBuf {
     let path = dir.path().join("truth.toml");
     std::fs::write(
@@ -82,13 +94,7 @@ async fn a_reconnect_catches_up_streams_that_printed_nothing_yet() {
         while live < 2 {
             live += usize::from(run.stderr_until(": live").await.contains("live"));
         }
-        server.set_fault(Fault::Status {
-            status: 502,
-            error: "bad gateway".into(),
-            retry_after: None,
-        });
-        server.drop_connections();
-        run.stderr_until("reconnecting").await;
+        away(&server, &mut run).await;
         // Posted while tail was away: the streams will never send them.
         // (Dated now: had the start page been slow to answer, catching up goes by time.)
         let missed_old = status_created_in("113000000000000002", "missed on #old", 0);
@@ -494,13 +500,7 @@ async fn catch_up_goes_on_past_its_bound_in_order_and_waits_out_rate_limits() {
     };
     server.post(&["public:local"], &r#gen::status_json(1, 0));
     assert_eq!(run.json_line().await["payload"]["id"], id(1));
-    server.set_fault(Fault::Status {
-        status: 502,
-        error: "bad gateway".into(),
-        retry_after: None,
-    });
-    server.drop_connections();
-    run.stderr_until("reconnecting").await;
+    away(&server, &mut run).await;
     for n in 2..=10 {
         server.store(&["public:local"], &r#gen::status_json(n, 0));
     }
@@ -564,13 +564,7 @@ async fn direct_messages_missed_while_away_are_caught_up_once() {
     let first = run.json_line().await;
     assert_eq!(first["event"], "conversation");
     assert_eq!(first["payload"]["last_status"]["id"], "500");
-    server.set_fault(Fault::Status {
-        status: 502,
-        error: "bad gateway".into(),
-        retry_after: None,
-    });
-    server.drop_connections();
-    run.stderr_until("reconnecting").await;
+    away(&server, &mut run).await;
     // Sent while tail was away: the stream will never carry it.
     server.store(&["direct"], &fresh_status("501", "while away"));
     server.set_fault(Fault::None);
