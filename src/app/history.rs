@@ -74,14 +74,16 @@ impl State {
             }
             None => t.position_of(since),
         };
-        let Some(mut at) = at else {
+        let Some(at) = at else {
             t.insert_history(items, via, limit);
             return;
         };
+        let newest = t.insert_caught_up(items, at, stream, via);
         if !found.complete {
+            // What is missing is newer than the newest post the catch-up brought.
             let id = format!("gap:{}:{}", stream.0, found.resume_from);
             t.insert_at(
-                at,
+                newest,
                 Item::Gap {
                     id,
                     stream,
@@ -90,14 +92,6 @@ impl State {
                 Verdict::Show,
                 via,
             );
-            at += 1;
-        }
-        for (item, verdict) in items {
-            if t.position_of(item.id()).is_some() {
-                continue;
-            }
-            t.insert_at(at, item, verdict, via);
-            at += 1;
         }
         t.enforce_limit(limit);
     }

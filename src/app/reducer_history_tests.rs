@@ -198,6 +198,94 @@ fn a_catch_up_cut_short_leaves_a_gap_marker_that_loads_the_rest() {
     assert_eq!(ids(&s, 0), ["20", "14", "13", "12", "11", "10"]);
 }
 
+/// The Rust tab merges #rust (stream 1) and #tokio (stream 2): #rust brought r1, then went
+/// down while #tokio brought its posts; the catch-up of #rust since r1 answers with `found`.
+#[allow(clippy::vec_box)] // the fixtures make boxed statuses, as events carry them
+fn merged_catch_up(found: Vec<Box<Status>>, complete: bool) -> State {
+    let mut s = state();
+    event(
+        &mut s,
+        1,
+        StreamEvent::Update(timed("r1", "2026-11-28T11:00:00Z")),
+    );
+    event(
+        &mut s,
+        2,
+        StreamEvent::Update(timed("t1", "2026-11-28T11:05:00Z")),
+    );
+    event(
+        &mut s,
+        2,
+        StreamEvent::Update(timed("t2", "2026-11-28T11:20:00Z")),
+    );
+    event(
+        &mut s,
+        2,
+        StreamEvent::Update(timed("t3", "2026-11-28T11:40:00Z")),
+    );
+    history(&mut s, 1, Some("r1"), page(found, complete));
+    s
+}
+
+#[test]
+fn a_merged_tabs_catch_up_goes_among_the_other_streams_posts_by_time() {
+    let found = vec![
+        timed("r3", "2026-11-28T11:30:00Z"),
+        timed("r2", "2026-11-28T11:10:00Z"),
+    ];
+    let s = merged_catch_up(found, true);
+    assert_eq!(ids(&s, 1), ["t3", "r3", "t2", "r2", "t1", "r1"]);
+}
+
+#[test]
+fn a_merged_tabs_catch_up_cut_short_has_its_gap_above_its_newest_post() {
+    let found = vec![
+        timed("r3", "2026-11-28T11:30:00Z"),
+        timed("r2", "2026-11-28T11:10:00Z"),
+    ];
+    let mut s = merged_catch_up(found, false);
+    assert_eq!(ids(&s, 1), ["t3", "gap:1:r3", "r3", "t2", "r2", "t1", "r1"]);
+    // The rest, loaded from the gap, goes above it by time, and no higher than a newer post.
+    history(
+        &mut s,
+        1,
+        Some("r3"),
+        page(vec![timed("r4", "2026-11-28T11:35:00Z")], true),
+    );
+    assert_eq!(ids(&s, 1), ["t3", "r4", "r3", "t2", "r2", "t1", "r1"]);
+}
+
+#[test]
+fn a_catch_up_rises_past_other_streams_gaps_but_not_its_own() {
+    let found = vec![
+        timed("r3", "2026-11-28T11:30:00Z"),
+        timed("r2", "2026-11-28T11:10:00Z"),
+    ];
+    let mut s = merged_catch_up(found, false);
+    // #rust's posts newer than its gap's are what the gap stands for: they stay below it.
+    history(
+        &mut s,
+        1,
+        Some("r2"),
+        page(vec![timed("r2b", "2026-11-28T11:45:00Z")], true),
+    );
+    assert_eq!(
+        ids(&s, 1),
+        ["t3", "gap:1:r3", "r2b", "r3", "t2", "r2", "t1", "r1"]
+    );
+    // #tokio's catch-up goes where its time says, past #rust's gap.
+    history(
+        &mut s,
+        2,
+        Some("t1"),
+        page(vec![timed("t4", "2026-11-28T11:50:00Z")], true),
+    );
+    assert_eq!(
+        ids(&s, 1),
+        ["t4", "t3", "gap:1:r3", "r2b", "r3", "t2", "r2", "t1", "r1"]
+    );
+}
+
 #[test]
 fn caught_up_notifications_go_above_the_last_one_seen() {
     let mut s = state();

@@ -255,6 +255,41 @@ impl Tab {
         added
     }
 
+    /// A stream's catch-up (newest first), put above `anchor` (the stream's newest post from
+    /// before it went down, or its gap marker's place): each post where its time says among
+    /// what is above, newer above older, so that in a merged tab it interleaves with what the
+    /// other streams brought meanwhile. A post rises past older entries and other streams'
+    /// gap markers, never past its own stream's gap (what is missing there is newer than it)
+    /// nor past an entry whose time is unknown. Posts already held are skipped. Returns where
+    /// the newest of them went (`anchor` if none did).
+    pub fn insert_caught_up(
+        &mut self,
+        items: Vec<(Item, Verdict)>,
+        anchor: usize,
+        stream: StreamId,
+        via: usize,
+    ) -> usize {
+        let rises_past = |e: &Entry, at: Timestamp| match &e.item {
+            Item::Gap { stream: s, .. } => *s != stream,
+            _ => entry_time(e).is_some_and(|t| t < at),
+        };
+        let mut floor = anchor.min(self.entries.len());
+        for (item, verdict) in items.into_iter().rev() {
+            if self.position(item.id()).is_some() {
+                continue;
+            }
+            let mut pos = floor;
+            if let Some(at) = item_time(&item) {
+                while pos > 0 && rises_past(&self.entries[pos - 1], at) {
+                    pos -= 1;
+                }
+            }
+            self.insert_at(pos, item, verdict, via);
+            floor = pos;
+        }
+        floor
+    }
+
     /// An edit of a post the tab does not hold, put where its time says among what it holds
     /// (servers let an edit overtake its post, which then comes as a duplicate); an edit of
     /// a post older than all of them is left out, as the post itself would have been.
