@@ -522,6 +522,41 @@ async fn a_polled_hashtag_says_so_and_a_list_tab_has_its_title() {
     tmux.keys(&["q"]);
 }
 
+/// The live view's `--exec` hook gets a post as the server sent it: Akkoma's fields, which no
+/// model here reads, included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_views_hook_gets_the_post_as_the_server_sent_it() {
+    let server = server(Flavor::Pleroma).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Written whole, then renamed: the file is there only once the hook is done.
+    let (part, out) = (dir.path().join("hook.part"), dir.path().join("hook.json"));
+    let args = format!(
+        "--exec \"sh -c 'cat > {} && mv {} {}'\" public",
+        part.display(),
+        part.display(),
+        out.display()
+    );
+    let tmux = Tmux::start(120, 40, &live_view_command(&server, &dir, &args));
+    within("public", server.wait_subscribers("public", 1)).await;
+    let mut post: serde_json::Value =
+        serde_json::from_str(&status(950, "heidi", "From an Akkoma server")).unwrap();
+    post["account"]["fqn"] = "heidi@pleroma.example".into();
+    post["pleroma"] = serde_json::json!({"local": false, "emoji_reactions": [{"name": "🦀", "count": 2, "me": false}]});
+    let sent = post.to_string();
+    server.publish("public", "update", Some(&sent));
+    tmux.wait_for("the post", |s| s.contains("From an Akkoma server"));
+    let start = Instant::now();
+    let handed = loop {
+        if let Ok(text) = std::fs::read_to_string(&out) {
+            break text;
+        }
+        assert!(start.elapsed() < GUARD, "the hook never ran");
+        std::thread::sleep(Duration::from_millis(30));
+    };
+    assert_eq!(handed.trim_end(), sent, "as the server sent it");
+    tmux.quit();
+}
+
 /// A post with pictures served by the fake server itself.
 fn picture_status(id: u64, who: &str, text: &str, picture: &str, sensitive: bool) -> String {
     let mut s: serde_json::Value = serde_json::from_str(&status(id, who, text)).unwrap();

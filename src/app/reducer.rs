@@ -33,8 +33,10 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
         state.last_input = state.now;
     }
     match event {
-        AppEvent::Stream(StreamMessage::Event { stream, event, .. }) => {
-            on_stream_event(state, stream.0, event, Origin::Stream)
+        AppEvent::Stream(StreamMessage::Event { stream, event, raw }) => {
+            // The payload comes along only for a hook (`setup::connect_live`).
+            let payload = raw.and_then(|r| r.payload);
+            on_stream_event(state, stream.0, event, payload.as_deref(), Origin::Stream)
         }
         AppEvent::Stream(StreamMessage::State { stream, state: new }) => {
             on_connection(state, stream.0, new)
@@ -259,10 +261,13 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
     }
 }
 
+/// `payload`: the event as the server sent it, if kept (for the hook: the timeline holds the
+/// model alone).
 fn on_stream_event(
     state: &mut State,
     stream: usize,
     event: StreamEvent,
+    payload: Option<&str>,
     origin: Origin,
 ) -> Vec<Command> {
     let Some(&tab) = state.stream_tab.get(stream) else {
@@ -318,7 +323,7 @@ fn on_stream_event(
         StreamEvent::Update(status) => {
             let limit = state.settings.timeline_len;
             let active = tab == state.active;
-            let news = post_news(state, &status, &verdict);
+            let news = post_news(state, &status, payload, &verdict);
             let t = &mut state.tabs[tab];
             let new = t.push_newest(Item::Status(status), verdict, via, limit);
             if new && active && t.is_following() {
@@ -336,7 +341,7 @@ fn on_stream_event(
             let held = state.edit_status(account, &status).contains(&tab);
             if !held && !conversations && state.tabs[tab].tag_rule.admits(&status) {
                 // Its post never came (the edit overtook it): news as that post would be.
-                let news = post_news(state, &status, &verdict);
+                let news = post_news(state, &status, payload, &verdict);
                 let limit = state.settings.timeline_len;
                 if state.tabs[tab].insert_edited(Item::Status(status), verdict, via, limit) {
                     commands.extend(news);
@@ -414,8 +419,14 @@ fn core_work(state: &mut State) -> Vec<Command> {
 }
 
 /// What a new post on screen sets off, if it is visible: the monitor's bell for a highlighted
-/// one, the `--exec` hook.
-fn post_news(state: &State, status: &crate::model::Status, verdict: &Verdict) -> Vec<Command> {
+/// one, the `--exec` hook (with the post as the server sent it, `payload`, where that was
+/// kept).
+fn post_news(
+    state: &State,
+    status: &crate::model::Status,
+    payload: Option<&str>,
+    verdict: &Verdict,
+) -> Vec<Command> {
     let mut news = Vec::new();
     if *verdict == Verdict::Hide {
         return news;
@@ -423,11 +434,12 @@ fn post_news(state: &State, status: &crate::model::Status, verdict: &Verdict) ->
     if state.highlights.matches_status(status) && state.monitor.as_ref().is_some_and(|m| m.bell) {
         news.push(Command::Bell);
     }
-    if state.has_hook
-        && live::wants_hook(&state.highlights, status, verdict)
-        && let Ok(json) = serde_json::to_string(status)
-    {
-        news.push(Command::RunHook(json));
+    if state.has_hook && live::wants_hook(&state.highlights, status, verdict) {
+        let json = match payload {
+            Some(json) => Some(json.to_string()),
+            None => serde_json::to_string(status).ok(),
+        };
+        news.extend(json.map(Command::RunHook));
     }
     news
 }

@@ -33,6 +33,43 @@ fn highlighted_posts_go_to_the_hook_and_the_monitor_bell() {
     ));
 }
 
+/// Akkoma's fields, which no model here reads, reach the hook: it gets the post as the
+/// server sent it (the payload beside the decoded post), for a post and for an edit that
+/// brings its post.
+#[test]
+fn the_hook_gets_the_post_as_the_server_sent_it() {
+    let mut s = state();
+    s.has_hook = true;
+    let sent = |id: &str| {
+        format!(
+            r#"{{"id":"{id}","content":"<p>hi</p>","account":{{"id":"1","acct":"alice"}},"pleroma":{{"local":true,"emoji_reactions":[]}}}}"#
+        )
+    };
+    let streamed = |event, payload: String| {
+        AppEvent::Stream(StreamMessage::Event {
+            stream: StreamId(0),
+            event,
+            raw: Some(crate::stream::RawEvent {
+                name: "update".into(),
+                payload: Some(payload),
+                decoded: crate::stream::light::Decoding::Full,
+            }),
+        })
+    };
+    let commands = update(
+        &mut s,
+        streamed(StreamEvent::Update(status("2", "hi")), sent("2")),
+    );
+    assert_eq!(commands, [Command::RunHook(sent("2"))]);
+    let mut edited = status("3", "hi");
+    edited.edited_at = Some("2026-11-28T12:01:00Z".into());
+    let commands = update(
+        &mut s,
+        streamed(StreamEvent::StatusUpdate(edited), sent("3")),
+    );
+    assert_eq!(commands, [Command::RunHook(sent("3"))]);
+}
+
 #[test]
 fn the_monitor_warns_once_per_silence_and_takes_no_keys_but_quit() {
     let mut s = state();

@@ -297,7 +297,7 @@ pub async fn live(
     let connected = futures_util::future::try_join_all(
         all_resolved
             .iter()
-            .map(|r| setup::connect_live(r, offline_ok)),
+            .map(|r| setup::connect_live(r, offline_ok, hook.is_some())),
     )
     .await;
     if waiting {
