@@ -6,8 +6,15 @@ use jiff::Timestamp;
 use super::state::{Item, NotificationEntry, State};
 use crate::api::timeline::{CatchUp, History, Since};
 use crate::filter::Verdict;
-use crate::model::{FilterContext, Notification};
+use crate::model::{FilterContext, KeepsServerJson, Notification, ServerJson};
 use crate::stream::StreamId;
+
+/// What REST kept of the server's JSON (for the `--exec` hook: `setup::connect_live`) is not
+/// kept on screen: the view holds the model alone.
+fn model_only<T: KeepsServerJson>(mut item: T) -> T {
+    *item.server_json_mut() = ServerJson::default();
+    item
+}
 
 impl State {
     /// Merges a history page or a catch-up into the stream's tab. A catch-up goes right above
@@ -36,7 +43,7 @@ impl State {
                 })
                 .map(|s| {
                     let v = self.verdict_for(account, &s, &context);
-                    (Item::Status(Box::new(s)), v)
+                    (Item::Status(Box::new(model_only(s))), v)
                 })
                 .collect(),
             History::Conversations(v) => {
@@ -47,7 +54,7 @@ impl State {
                     if !self.core.admits_rest_conversation(stream, &c) {
                         continue;
                     }
-                    self.upsert_conversation(tab, via, Box::new(c));
+                    self.upsert_conversation(tab, via, Box::new(model_only(c)));
                 }
                 return;
             }
@@ -112,7 +119,7 @@ impl State {
                 .unwrap_or(0),
             Since::Time(_) => 0,
         });
-        for n in found {
+        for n in found.into_iter().map(model_only) {
             let entries = &self.notifications.entries;
             if entries
                 .iter()

@@ -161,7 +161,12 @@ fn take(state: &mut State, event: AppEvent) -> Vec<Command> {
             match result {
                 Ok(found) => {
                     commands.extend(super::archive::record_page(state, stream, &found));
-                    state.merge_history(stream, since.as_ref(), found)
+                    match since {
+                        Some(since) => {
+                            commands.extend(merge_missed(state, stream, Some(&since), found))
+                        }
+                        None => state.merge_history(stream, None, found),
+                    }
                 }
                 Err(e) => {
                     tracing::warn!("loading history failed: {e}");
@@ -444,6 +449,39 @@ fn post_news(
     news
 }
 
+/// Merges posts REST brought that the stream should have (a catch-up, a poll, a gap loaded,
+/// a verification's finds): those new to the tab are news as streamed ones are (the hook,
+/// with the post as the server sent it; the monitor's bell), oldest first.
+fn merge_missed(
+    state: &mut State,
+    stream: StreamId,
+    since: Option<&Since>,
+    mut found: CatchUp,
+) -> Vec<Command> {
+    let Some(&tab) = state.stream_tab.get(stream.0) else {
+        return Vec::new();
+    };
+    let mut fresh = Vec::new();
+    if let History::Statuses(v) = &mut found.items {
+        for s in v.iter_mut() {
+            if state.tabs[tab].position_of(&s.id).is_none() {
+                // The server's JSON is for the hook alone: the timeline holds the model.
+                fresh.push((s.id.clone(), std::mem::take(&mut s.server_json)));
+            }
+        }
+    }
+    state.merge_history(stream, since, found);
+    let t = &state.tabs[tab];
+    let news = fresh.iter().rev().filter_map(|(id, json)| {
+        let entry = &t.entries[t.position_of(id)?];
+        let Item::Status(status) = &entry.item else {
+            return None;
+        };
+        Some(post_news(state, status, json.get(), &entry.verdict))
+    });
+    news.flatten().collect()
+}
+
 /// A verification answered: what the stream never sent goes on screen as a catch-up would.
 fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Command> {
     let missed = state.core.verified(stream, &page, state.now);
@@ -459,7 +497,7 @@ fn on_verified(state: &mut State, stream: StreamId, page: History) -> Vec<Comman
                     resume_from: String::new(),
                 };
                 commands.extend(super::archive::record_page(state, stream, &found));
-                state.merge_history(stream, None, found)
+                commands.extend(merge_missed(state, stream, None, found));
             }
         }
         state.dirty = true;

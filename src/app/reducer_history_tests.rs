@@ -377,3 +377,59 @@ fn conversation_pages_update_what_is_held() {
     assert_eq!(ids(&s, 2), ["c2", "c1"]);
     assert_eq!(s.tabs[2].entries[0].item.status().unwrap().id, "6");
 }
+
+/// What a catch-up brings is news as streamed posts are: the hook gets each new post (oldest
+/// first, as the server sent it), and the timeline keeps the model alone. A start page, old
+/// posts, is not news.
+#[test]
+fn a_catch_ups_new_posts_go_to_the_hook_as_the_server_sent_them() {
+    let mut s = state();
+    s.has_hook = true;
+    let sent = |s: &Status| format!(r#"{{"id":"{}","pleroma":{{"local":true}}}}"#, s.id);
+    let kept = |ids: &[&str]| {
+        let items = ids.iter().map(|&id| {
+            let mut s = *status(id, "m");
+            s.server_json = crate::model::ServerJson::new(&sent(&s));
+            s
+        });
+        crate::api::timeline::CatchUp {
+            items: crate::api::timeline::History::Statuses(items.collect()),
+            complete: true,
+            resume_from: String::new(),
+        }
+    };
+    let fetched = |since: Option<&str>, found| AppEvent::HistoryFetched {
+        stream: StreamId(0),
+        since: since.map(Since::from),
+        result: Ok(found),
+    };
+    let commands = update(&mut s, fetched(None, kept(&["10", "9"])));
+    assert!(
+        !commands.iter().any(|c| matches!(c, Command::RunHook(_))),
+        "a start page is not news: {commands:?}"
+    );
+    let commands = update(&mut s, fetched(Some("10"), kept(&["12", "11", "10"])));
+    let hooked: Vec<_> = commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::RunHook(json) => Some(json.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        hooked,
+        [
+            r#"{"id":"11","pleroma":{"local":true}}"#,
+            r#"{"id":"12","pleroma":{"local":true}}"#
+        ],
+        "post 10 was held already"
+    );
+    assert_eq!(ids(&s, 0), ["12", "11", "10", "9"]);
+    assert!(
+        s.tabs[0]
+            .entries
+            .iter()
+            .all(|e| matches!(&e.item, Item::Status(s) if s.server_json.get().is_none())),
+        "the timeline holds the model alone"
+    );
+}

@@ -411,40 +411,24 @@ pub struct Connected {
 }
 
 pub async fn connect(resolved: &Resolved, keep_raw: bool) -> Result<Connected, Failure> {
-    let keep = Keep {
-        rest: keep_raw,
-        streams: keep_raw,
-    };
-    open(resolved, keep, false, false).await
+    open(resolved, keep_raw, false, false).await
 }
 
 /// For the live view: a server that cannot be reached is not an error when `offline_ok` (the
 /// view shows what the archive kept and its streams keep trying); and the token is asked
 /// about alongside the discovery, for the view not to open on a refused one.
-/// `keep_streamed` keeps the streams' own JSON, for a hook: only what the streams bring is
-/// handed to it there, so REST pages keep none (the timeline would hold it for nothing).
+/// `for_hook` keeps what the server sends as it sent it, for the `--exec` hook.
 pub async fn connect_live(
     resolved: &Resolved,
     offline_ok: bool,
-    keep_streamed: bool,
+    for_hook: bool,
 ) -> Result<Connected, Failure> {
-    let keep = Keep {
-        rest: false,
-        streams: keep_streamed,
-    };
-    open(resolved, keep, offline_ok, true).await
-}
-
-/// Where the server's own JSON of what it sends is kept.
-#[derive(Clone, Copy)]
-struct Keep {
-    rest: bool,
-    streams: bool,
+    open(resolved, for_hook, offline_ok, true).await
 }
 
 async fn open(
     resolved: &Resolved,
-    keep: Keep,
+    keep_raw: bool,
     offline_ok: bool,
     check_token: bool,
 ) -> Result<Connected, Failure> {
@@ -458,7 +442,7 @@ async fn open(
     );
     // What REST brings keeps the server's own JSON too, for lines and hooks that hand it on
     // (Akkoma's `pleroma` and `emoji_reactions`, fields no model here reads).
-    let api = match keep.rest {
+    let api = match keep_raw {
         true => api.keeping_server_json(),
         false => api,
     };
@@ -512,7 +496,7 @@ async fn open(
         transport: resolved.transport,
         timing: resolved.timing,
         max_event_bytes: resolved.limits.max_event_bytes,
-        keep_raw: keep.streams,
+        keep_raw,
         decoding: crate::stream::light::Decoding::Full,
         texts_wanted: Default::default(),
         user_agent: api::USER_AGENT.to_string(),
