@@ -17,9 +17,10 @@ fn model_only<T: KeepsServerJson>(mut item: T) -> T {
 }
 
 impl State {
-    /// Merges a history page or a catch-up into the stream's tab. A catch-up goes right above
-    /// the newest post seen before the disconnect (or into the gap marker it closes); when it
-    /// was cut short, a gap marker stays above it.
+    /// Merges a history page or a catch-up into the stream's tab. A catch-up goes above the
+    /// newest post seen before the disconnect (or into the gap marker it closes), among what
+    /// other streams brought since by time; when it was cut short, a gap marker stays above
+    /// its newest post.
     pub fn merge_history(&mut self, stream: StreamId, since: Option<&Since>, found: CatchUp) {
         let Some(&tab) = self.stream_tab.get(stream.0) else {
             return;

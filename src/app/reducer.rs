@@ -450,8 +450,10 @@ fn post_news(
 }
 
 /// Merges posts REST brought that the stream should have (a catch-up, a poll, a gap loaded,
-/// a verification's finds): those new to the tab are news as streamed ones are (the hook,
-/// with the post as the server sent it; the monitor's bell), oldest first.
+/// a verification's finds): those new to the tab and posted since the view opened are news
+/// as streamed ones are (the hook, with the post as the server sent it; the monitor's bell,
+/// once), oldest first. What was posted while the view was closed is not: the first catch-up
+/// from the archive's place would set off a hook for each post of the night.
 fn merge_missed(
     state: &mut State,
     stream: StreamId,
@@ -464,7 +466,11 @@ fn merge_missed(
     let mut fresh = Vec::new();
     if let History::Statuses(v) = &mut found.items {
         for s in v.iter_mut() {
-            if state.tabs[tab].position_of(&s.id).is_none() {
+            let since_opened = s
+                .created_at
+                .parse::<jiff::Timestamp>()
+                .is_ok_and(|t| t >= state.opened_at);
+            if since_opened && state.tabs[tab].position_of(&s.id).is_none() {
                 // The server's JSON is for the hook alone: the timeline holds the model.
                 fresh.push((s.id.clone(), std::mem::take(&mut s.server_json)));
             }
@@ -472,14 +478,22 @@ fn merge_missed(
     }
     state.merge_history(stream, since, found);
     let t = &state.tabs[tab];
-    let news = fresh.iter().rev().filter_map(|(id, json)| {
-        let entry = &t.entries[t.position_of(id)?];
-        let Item::Status(status) = &entry.item else {
-            return None;
-        };
-        Some(post_news(state, status, json.get(), &entry.verdict))
-    });
-    news.flatten().collect()
+    let mut news: Vec<Command> = fresh
+        .iter()
+        .rev()
+        .filter_map(|(id, json)| {
+            let entry = &t.entries[t.position_of(id)?];
+            let Item::Status(status) = &entry.item else {
+                return None;
+            };
+            Some(post_news(state, status, json.get(), &entry.verdict))
+        })
+        .flatten()
+        .collect();
+    // One bell for the lot.
+    let mut rung = false;
+    news.retain(|c| *c != Command::Bell || !std::mem::replace(&mut rung, true));
+    news
 }
 
 /// A verification answered: what the stream never sent goes on screen as a catch-up would.

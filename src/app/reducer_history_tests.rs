@@ -380,16 +380,18 @@ fn conversation_pages_update_what_is_held() {
 
 /// What a catch-up brings is news as streamed posts are: the hook gets each new post (oldest
 /// first, as the server sent it), and the timeline keeps the model alone. A start page, old
-/// posts, is not news.
+/// posts, is not news, nor what was posted before the view opened (the first catch-up from
+/// where the archive left off brings the night's posts).
 #[test]
 fn a_catch_ups_new_posts_go_to_the_hook_as_the_server_sent_them() {
     let mut s = state();
     s.has_hook = true;
-    let sent = |s: &Status| format!(r#"{{"id":"{}","pleroma":{{"local":true}}}}"#, s.id);
-    let kept = |ids: &[&str]| {
-        let items = ids.iter().map(|&id| {
-            let mut s = *status(id, "m");
-            s.server_json = crate::model::ServerJson::new(&sent(&s));
+    let sent = |id: &str| format!(r#"{{"id":"{id}","pleroma":{{"local":true}}}}"#);
+    // Posts at hh:mm; the view opened at noon (`now()`).
+    let kept = |posts: &[(&str, &str)]| {
+        let items = posts.iter().map(|&(id, at)| {
+            let mut s = *timed(id, &format!("2026-11-28T{at}:00Z"));
+            s.server_json = crate::model::ServerJson::new(&sent(id));
             s
         });
         crate::api::timeline::CatchUp {
@@ -403,27 +405,26 @@ fn a_catch_ups_new_posts_go_to_the_hook_as_the_server_sent_them() {
         since: since.map(Since::from),
         result: Ok(found),
     };
-    let commands = update(&mut s, fetched(None, kept(&["10", "9"])));
-    assert!(
-        !commands.iter().any(|c| matches!(c, Command::RunHook(_))),
-        "a start page is not news: {commands:?}"
-    );
-    let commands = update(&mut s, fetched(Some("10"), kept(&["12", "11", "10"])));
-    let hooked: Vec<_> = commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::RunHook(json) => Some(json.as_str()),
+    let hooked = |commands: &[Command]| -> Vec<String> {
+        let run = commands.iter().filter_map(|c| match c {
+            Command::RunHook(json) => Some(json.clone()),
             _ => None,
-        })
-        .collect();
-    assert_eq!(
-        hooked,
-        [
-            r#"{"id":"11","pleroma":{"local":true}}"#,
-            r#"{"id":"12","pleroma":{"local":true}}"#
-        ],
-        "post 10 was held already"
+        });
+        run.collect()
+    };
+    let commands = update(
+        &mut s,
+        fetched(None, kept(&[("10", "12:02"), ("9", "12:01")])),
     );
+    assert_eq!(hooked(&commands), [""; 0], "a start page is not news");
+    let commands = update(
+        &mut s,
+        fetched(
+            Some("10"),
+            kept(&[("12", "12:05"), ("11", "12:04"), ("10", "12:02")]),
+        ),
+    );
+    assert_eq!(hooked(&commands), [sent("11"), sent("12")], "10 was held");
     assert_eq!(ids(&s, 0), ["12", "11", "10", "9"]);
     assert!(
         s.tabs[0]
@@ -432,4 +433,24 @@ fn a_catch_ups_new_posts_go_to_the_hook_as_the_server_sent_them() {
             .all(|e| matches!(&e.item, Item::Status(s) if s.server_json.get().is_none())),
         "the timeline holds the model alone"
     );
+    // From before the view opened (a catch-up from the archive's place): not news.
+    let mut s = state();
+    s.has_hook = true;
+    let night = kept(&[("13", "12:01"), ("8", "11:00")]);
+    let commands = update(&mut s, fetched(Some("7"), night));
+    assert_eq!(hooked(&commands), [sent("13")]);
+}
+
+/// A reader following the newest while hidden posts sit on top (a filter's) goes on following
+/// a post put just above them, as a catch-up now may.
+#[test]
+fn a_reader_following_the_newest_follows_past_hidden_posts_on_top() {
+    let mut s = state();
+    let t = &mut s.tabs[0];
+    t.insert_at(0, Item::Status(status("1", "x")), Verdict::Show, 0);
+    t.insert_at(0, Item::Status(status("2", "x")), Verdict::Hide, 0);
+    assert_eq!(t.selected_entry().map(|e| e.item.id()), Some("1"));
+    t.insert_at(1, Item::Status(status("3", "x")), Verdict::Show, 0);
+    assert_eq!(t.selected_entry().map(|e| e.item.id()), Some("3"));
+    assert_eq!(t.new_above, 0);
 }

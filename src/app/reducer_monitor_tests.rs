@@ -194,3 +194,34 @@ fn a_poll_that_brings_only_what_its_stream_leaves_out_ends_no_silence() {
     update(&mut s, page(vec![*pictured]));
     assert_eq!(s.tabs[0].streams[0].last_event, Some(s.now));
 }
+
+/// Highlighted posts a catch-up brings ring the monitor's bell once for the lot.
+#[test]
+fn a_catch_up_of_highlighted_posts_rings_the_bell_once() {
+    let mut s = state();
+    s.highlights = crate::matching::Highlights::new(&["ferris".into()]).unwrap();
+    s.monitor = Some(crate::app::state::Monitor {
+        stale_after: std::time::Duration::from_secs(60),
+        bell: true,
+        ..Default::default()
+    });
+    let posts = ["3", "2", "1"].map(|id| {
+        let mut s = *status(id, "ferris");
+        s.created_at = format!("2026-11-28T12:0{id}:00Z");
+        s
+    });
+    let commands = update(
+        &mut s,
+        AppEvent::HistoryFetched {
+            stream: StreamId(0),
+            since: Some(crate::api::timeline::Since::from("0")),
+            result: Ok(crate::api::timeline::CatchUp {
+                items: crate::api::timeline::History::Statuses(posts.to_vec()),
+                complete: true,
+                resume_from: String::new(),
+            }),
+        },
+    );
+    let bells = commands.iter().filter(|c| **c == Command::Bell).count();
+    assert_eq!(bells, 1, "{commands:?}");
+}

@@ -148,6 +148,9 @@ pub struct State {
     pub monitor: Option<Monitor>,
     /// An `--exec` hook is configured: matching posts are handed to it.
     pub has_hook: bool,
+    /// When the view opened. Posts REST brings that are older (since the last run, from the
+    /// archive's place) are not news for the hook and the bell; those of an outage are.
+    pub opened_at: Timestamp,
     /// Set for a replay or the demo: the footer says a recording plays (`false`) or has
     /// ended (`true`), where a live view says how its streams are.
     pub recording_ended: Option<bool>,
@@ -226,6 +229,7 @@ impl State {
             highlights: Default::default(),
             monitor: None,
             has_hook: false,
+            opened_at: now,
             recording_ended: None,
             page_len: 5,
             overlay_scroll: 0,

@@ -260,8 +260,9 @@ impl Tab {
     /// what is above, newer above older, so that in a merged tab it interleaves with what the
     /// other streams brought meanwhile. A post rises past older entries and other streams'
     /// gap markers, never past its own stream's gap (what is missing there is newer than it)
-    /// nor past an entry whose time is unknown. Posts already held are skipped. Returns where
-    /// the newest of them went (`anchor` if none did).
+    /// nor past an entry whose time is unknown. Posts already held are not inserted again,
+    /// only marked as this stream's too. Returns where the newest of them went (`anchor` if
+    /// none did).
     pub fn insert_caught_up(
         &mut self,
         items: Vec<(Item, Verdict)>,
@@ -276,6 +277,7 @@ impl Tab {
         let mut floor = anchor.min(self.entries.len());
         for (item, verdict) in items.into_iter().rev() {
             if self.position(item.id()).is_some() {
+                self.add_via(item.id(), via);
                 continue;
             }
             let mut pos = floor;
@@ -322,8 +324,14 @@ impl Tab {
                 via: vec![via],
             },
         );
-        if following && pos == 0 {
-            self.selected = 0;
+        if following && pos <= self.selected {
+            // Above a reader who follows the newest: they go on to it, unless it is hidden
+            // (then they stay on what they read, the first post shown).
+            if !hidden {
+                self.selected = pos;
+            } else if self.entries.len() > 1 {
+                self.selected += 1;
+            }
         } else if pos <= self.selected && !self.entries.is_empty() && self.entries.len() > 1 {
             self.selected += 1;
             if !hidden {
