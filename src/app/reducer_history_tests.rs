@@ -238,6 +238,19 @@ fn a_merged_tabs_catch_up_goes_among_the_other_streams_posts_by_time() {
 }
 
 #[test]
+fn a_post_held_that_a_catch_up_brings_counts_as_its_streams_too() {
+    // #rust's catch-up brings t2 too (it carries both tags): held once, carried by both.
+    let found = vec![
+        timed("t2", "2026-11-28T11:20:00Z"),
+        timed("r2", "2026-11-28T11:10:00Z"),
+    ];
+    let s = merged_catch_up(found, true);
+    assert_eq!(ids(&s, 1), ["t3", "t2", "r2", "t1", "r1"]);
+    let t2 = s.tabs[1].entries.iter().find(|e| e.item.id() == "t2");
+    assert_eq!(t2.map(|e| e.via.clone()), Some(vec![1, 0]));
+}
+
+#[test]
 fn a_merged_tabs_catch_up_cut_short_has_its_gap_above_its_newest_post() {
     let found = vec![
         timed("r3", "2026-11-28T11:30:00Z"),
