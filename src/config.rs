@@ -35,8 +35,9 @@ pub struct Config {
 pub struct WatchConfig {
     /// Keywords (literal, case-insensitive) or `/regular expressions/` to highlight.
     pub highlights: Vec<String>,
-    /// A program run for each highlighted post (each post, if there are no highlights), with
-    /// the post as JSON on stdin; split like a shell would, but run without one.
+    /// A program run for each new highlighted post (each new post, if there are no
+    /// highlights), with the post as the server sent it on stdin; split like a shell would,
+    /// but run without one.
     pub exec: Option<String>,
     pub exec_concurrency: usize,
     pub exec_timeout_secs: f64,

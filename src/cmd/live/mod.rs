@@ -52,8 +52,9 @@ pub struct WatchOpts {
     /// Highlight a keyword (literal, case-insensitive) or a /regular expression/ (repeatable)
     #[arg(long, value_name = "PATTERN")]
     pub highlight: Vec<String>,
-    /// Run CMD for each highlighted post (each post, without highlights), the post as JSON on
-    /// its stdin; quoted like a shell command, run without a shell
+    /// Run CMD for each new highlighted post (each new post, without highlights), the post
+    /// on its stdin as the JSON the server sent; quoted like a shell command, run without a
+    /// shell
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
 }
