@@ -557,6 +557,31 @@ async fn the_live_views_hook_gets_the_post_as_the_server_sent_it() {
     tmux.quit();
 }
 
+/// A hook still running when the reader quits finishes (within a few seconds) rather than
+/// dying with the program.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_running_at_quit_finishes() {
+    let server = server(Flavor::Mastodon).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hook.json");
+    // Slower than the quit that follows the post on screen.
+    let args = format!("--exec \"sh -c 'sleep 2; cat > {}'\" public", out.display());
+    let tmux = Tmux::start(120, 40, &live_view_command(&server, &dir, &args));
+    within("public", server.wait_subscribers("public", 1)).await;
+    server.publish(
+        "public",
+        "update",
+        Some(&status(951, "heidi", "Quit right after me")),
+    );
+    tmux.wait_for("the post", |s| s.contains("Quit right after me"));
+    tmux.quit();
+    let handed = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        handed.contains("Quit right after me"),
+        "the hook was cut off: {handed:?}"
+    );
+}
+
 /// A post with pictures served by the fake server itself.
 fn picture_status(id: u64, who: &str, text: &str, picture: &str, sensitive: bool) -> String {
     let mut s: serde_json::Value = serde_json::from_str(&status(id, who, text)).unwrap();

@@ -88,6 +88,9 @@ pub struct Options {
     pub archive: Option<crate::app::archive::ArchiveOptions>,
 }
 
+/// How long the view waits after quitting for what it started (markers posted, hooks).
+const AFTER_QUIT: Duration = Duration::from_secs(5);
+
 pub async fn run(
     groups: Vec<(String, Vec<StreamSpec>)>,
     source: Source,
@@ -330,12 +333,23 @@ pub async fn run(
     drop(archive);
     // Nobody reads the inbox any more: a task's report fails at once instead of waiting.
     drop(rx);
-    let posts = futures_util::future::join_all(saving.into_values());
-    if tokio::time::timeout(Duration::from_secs(5), posts)
-        .await
-        .is_err()
-    {
+    // Hooks started for the last posts finish rather than die with the runtime, as in `tail`,
+    // but within the same few seconds as the markers: the reader asked to quit.
+    let posts = tokio::time::timeout(
+        AFTER_QUIT,
+        futures_util::future::join_all(saving.into_values()),
+    );
+    let hooks = tokio::time::timeout(AFTER_QUIT, async {
+        if let Some(hook) = &hook {
+            hook.finish().await;
+        }
+    });
+    let (posted, hooked) = tokio::join!(posts, hooks);
+    if posted.is_err() {
         tracing::warn!("the markers were not posted within 5 s of quitting");
+    }
+    if hooked.is_err() {
+        tracing::warn!("--exec: hooks still running 5 s after quitting were stopped");
     }
     result
 }
