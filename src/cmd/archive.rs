@@ -71,8 +71,10 @@ fn act(action: ArchiveAction, config: &Config) -> Result<ExitCode, Failure> {
                 let mut parts = Vec::new();
                 if a.statuses + a.notifications + a.conversations > 0 {
                     parts.push(format!(
-                        "{} posts, {} notifications, {} conversations",
-                        a.statuses, a.notifications, a.conversations
+                        "{}, {}, {}",
+                        counted(a.statuses, "post"),
+                        counted(a.notifications, "notification"),
+                        counted(a.conversations, "conversation")
                     ));
                 }
                 if let (Some(oldest), Some(newest)) = (&a.oldest, &a.newest) {

@@ -39,6 +39,8 @@ pub fn draw_help(
     let text_w = rows.iter().map(|(_, t)| width(t)).max().unwrap_or(0);
     let legend_w = width(LEGEND) + 4;
     let w = ((key_w + text_w + 6).max(legend_w) as u16).min(area.width);
+    // A margin of a column or two would show slivers of what is behind: take the width.
+    let w = if area.width - w <= 2 { area.width } else { w };
     // Inside the border, a space on each side.
     let inner_w = usize::from(w.saturating_sub(4)).max(1);
     let mut lines = Vec::new();
