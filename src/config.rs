@@ -630,8 +630,12 @@ fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
     Place { table, nth: 0 }.key_line(text, key)
 }
 
-/// The first `name` in backticks of a serde message such as "unknown field `foo`, expected ...".
+/// The field a serde message names, "unknown field `foo`, expected ..." or "missing field
+/// `foo`" (not what a syntax error expects: "expected `=`").
 fn backticked(message: &str) -> Option<String> {
+    if !message.contains("field `") {
+        return None;
+    }
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     Some(message[start..start + len].to_string())

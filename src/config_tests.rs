@@ -95,6 +95,9 @@ fn images_takes_only_the_ways_pictures_can_be_drawn() {
 fn broken_toml_names_the_line() {
     let e = parse("default_account = \"a\"\n[accounts\n").unwrap_err();
     assert_eq!(e.line, Some(2));
+    // A line that is no setting names no key (not the `=` the error expects).
+    let e = parse("this is not toml\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_deref()), (Some(1), None), "{e}");
 }
 
 #[test]
