@@ -28,7 +28,7 @@ async fn check_reports_each_part() {
     // A bare token: markers are read, not written.
     assert!(
         lines[2].starts_with(
-            "NOTE markers    read from the server, not written: only a token from `tootwatch login`"
+            "NOTE markers    read from the server, not written: what this token may do is unknown"
         ),
         "{lines:#?}"
     );

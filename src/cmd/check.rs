@@ -400,7 +400,7 @@ async fn markers_line(resolved: &setup::Resolved, api: &crate::api::Api) -> (Out
         ),
         None => (
             Outcome::Note,
-            "read from the server, not written: only a token from `tootwatch login` keeps what it may do".into(),
+            "read from the server, not written: what this token may do is unknown (`tootwatch login` records it)".into(),
         ),
     }
 }
