@@ -45,7 +45,8 @@ impl TagRule {
         }
     }
 
-    fn is_trivial(&self) -> bool {
+    /// Every post passes: no rule to read tags for.
+    pub(crate) fn is_trivial(&self) -> bool {
         (self.mode == TagMatch::Any || self.tags.len() < 2) && self.none.is_empty()
     }
 

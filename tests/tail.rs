@@ -288,6 +288,37 @@ async fn merged_streams_print_a_status_once() {
     assert_eq!(run.exit_code().await, 0);
 }
 
+/// `--match all` prints a merged group's posts that carry every one of its tags, and
+/// `--without-tag` leaves out those carrying one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_groups_posts_can_need_all_its_tags_and_leave_some_out() {
+    let server = server(Flavor::Mastodon).await;
+    let args = [
+        "tail",
+        "--count",
+        "1",
+        "--match",
+        "all",
+        "--without-tag",
+        "crypto",
+        "#rust,#tokio",
+    ];
+    let mut run = tootwatch(&server, &server.token(), &args);
+    within("rust", server.wait_subscribers("hashtag:rust", 1)).await;
+    within("tokio", server.wait_subscribers("hashtag:tokio", 1)).await;
+    let post = |id, tags: &[&str], text| r#gen::status_with_tags(id, tags, text);
+    // All on one stream, in order: what is left out comes first.
+    let one = post(20, &["tokio"], "only tokio");
+    server.publish("hashtag:tokio", "update", Some(&one));
+    let coins = post(21, &["rust", "tokio", "crypto"], "coins");
+    server.publish("hashtag:tokio", "update", Some(&coins));
+    let both = post(22, &["rust", "tokio"], "both tags");
+    server.publish("hashtag:tokio", "update", Some(&both));
+    let line = run.line().await;
+    assert!(line.contains("both tags"), "{line}");
+    assert_eq!(run.exit_code().await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_stderr_does_not_end_the_run() {
     // `tail … 2>&1 | head -1`: the reader of stderr is gone before `live` is said.

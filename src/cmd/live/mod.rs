@@ -92,7 +92,7 @@ pub struct PlaybackOpts {
 }
 
 /// `--match`: the flag's values for [`TagMatch`], which knows no clap.
-fn tag_match_arg() -> impl clap::builder::TypedValueParser<Value = TagMatch> {
+pub(crate) fn tag_match_arg() -> impl clap::builder::TypedValueParser<Value = TagMatch> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
     PossibleValuesParser::new([
         PossibleValue::new("any")

@@ -32,6 +32,7 @@ use crate::cmd::setup::{self, ServerOpts, parse_stream_arg, stream_failure};
 use crate::exit::Failure;
 use crate::filter::Verdict;
 use crate::live::{self, Admit, Cadence, CaughtUp, LiveCore, Origin, Subscription};
+use crate::matching::{TagMatch, TagRule};
 use crate::model::Filter;
 use crate::stream::light::{Decoding, decode_event_as};
 use crate::stream::{
@@ -89,6 +90,8 @@ struct Printer {
     count: Option<u64>,
     hook: Option<crate::hooks::Hook>,
     highlights: crate::matching::Highlights,
+    /// Each stream's group's hashtag rule (`--match`, `--without-tag`).
+    tag_rules: Vec<TagRule>,
     /// With `--resume`: the account whose archive keeps what is printed, and what waits
     /// for the next save.
     archive_account: Option<String>,
@@ -145,6 +148,12 @@ pub struct TailArgs {
     /// STREAMs (from the local archive's cursor, over REST), then go live
     #[arg(long)]
     pub resume: bool,
+    /// For a group of hashtag streams: posts with any of its tags (default), or all of them
+    #[arg(long = "match", value_name = "any|all", value_parser = crate::cmd::live::tag_match_arg())]
+    pub tag_match: Option<TagMatch>,
+    /// Leave out posts carrying this tag (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub without_tag: Vec<String>,
     #[command(flatten)]
     pub watch: WatchOpts,
 }
@@ -172,8 +181,18 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     // Lines name a STREAM as the user gave it (`list:Friends`, not the id it resolved to);
     // the archive's cursors of `--resume` go by the id, which a renamed list keeps.
     let mut resolved_names = Vec::new();
+    let mut tag_rules = Vec::new();
     for (group, (specs, given)) in groups.iter().zip(&args.streams).enumerate() {
+        let tags: Vec<String> = specs
+            .iter()
+            .filter_map(|s| match s {
+                StreamSpec::Hashtag { tag, .. } => Some(tag.clone()),
+                _ => None,
+            })
+            .collect();
+        let rule = TagRule::new(&tags, args.tag_match.unwrap_or_default(), &args.without_tag);
         for (spec, given) in specs.iter().zip(given) {
+            tag_rules.push(rule.clone());
             members.push(Member {
                 name: given.to_string(),
             });
@@ -231,6 +250,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         count: args.count,
         hook,
         highlights,
+        tag_rules,
         archive_account: resume.as_ref().map(|r| r.account().to_string()),
         kept: Vec::new(),
         now: Timestamp::now(),
@@ -248,7 +268,9 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     // the whole post (its highlights look at tags, its JSON at every field), and so does the
     // archive of `--resume`.
     let settings = Arc::new(StreamSettings {
+        // A hashtag rule reads the posts' tags.
         decoding: match (&printer.hook, &printer.archive_account, args.format) {
+            _ if printer.tag_rules.iter().any(|r| !r.is_trivial()) => Decoding::Full,
             (None, None, Format::Json) => Decoding::Ids,
             (None, None, Format::Text) => Decoding::Tail,
             _ => Decoding::Full,
@@ -539,6 +561,13 @@ impl Printer {
             write_record(file, name, raw).map_err(|e| {
                 Stop::Failed(Failure::other(format!("cannot write the record file: {e}")))
             })?;
+        }
+        // The core saw it (the stream delivered it), the record keeps it; the lines leave out
+        // what the group's hashtag rule does.
+        if let StreamEvent::Update(s) | StreamEvent::StatusUpdate(s) = &event
+            && self.tag_rules.get(stream.0).is_some_and(|r| !r.admits(s))
+        {
+            return Ok(false);
         }
         if verdict == Verdict::Hide && !self.no_filter {
             return Ok(false);
