@@ -91,6 +91,19 @@ pub struct PlaybackOpts {
     pub images: Option<crate::config::Images>,
 }
 
+/// The hashtag rule of a group of streams (a tab, a column, a group of `tail`): its hashtags'
+/// `mode`, and posts carrying a tag of `without` left out.
+pub(crate) fn tag_rule(specs: &[StreamSpec], mode: TagMatch, without: &[String]) -> TagRule {
+    let tags: Vec<String> = specs
+        .iter()
+        .filter_map(|s| match s {
+            StreamSpec::Hashtag { tag, .. } => Some(tag.clone()),
+            _ => None,
+        })
+        .collect();
+    TagRule::new(&tags, mode, without)
+}
+
 /// `--match`: the flag's values for [`TagMatch`], which knows no clap.
 pub(crate) fn tag_match_arg() -> impl clap::builder::TypedValueParser<Value = TagMatch> {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -374,17 +387,7 @@ pub async fn live(
     }
     let tag_rules = plans
         .iter()
-        .map(|p| {
-            let tags: Vec<String> = p
-                .specs
-                .iter()
-                .filter_map(|s| match s {
-                    StreamSpec::Hashtag { tag, .. } => Some(tag.clone()),
-                    _ => None,
-                })
-                .collect();
-            TagRule::new(&tags, p.mode, &p.without)
-        })
+        .map(|p| tag_rule(&p.specs, p.mode, &p.without))
         .collect();
     let mut settings = ui_settings(&resolved.config.ui, resolved.config.keymap());
     settings.images = monitor.images.unwrap_or(settings.images);

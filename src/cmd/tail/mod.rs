@@ -92,6 +92,9 @@ struct Printer {
     highlights: crate::matching::Highlights,
     /// Each stream's group's hashtag rule (`--match`, `--without-tag`).
     tag_rules: Vec<TagRule>,
+    /// Lines, records or the hook carry what the server sent (REST keeps it too:
+    /// `setup::connect`).
+    keep_raw: bool,
     /// With `--resume`: the account whose archive keeps what is printed, and what waits
     /// for the next save.
     archive_account: Option<String>,
@@ -183,14 +186,8 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
     let mut resolved_names = Vec::new();
     let mut tag_rules = Vec::new();
     for (group, (specs, given)) in groups.iter().zip(&args.streams).enumerate() {
-        let tags: Vec<String> = specs
-            .iter()
-            .filter_map(|s| match s {
-                StreamSpec::Hashtag { tag, .. } => Some(tag.clone()),
-                _ => None,
-            })
-            .collect();
-        let rule = TagRule::new(&tags, args.tag_match.unwrap_or_default(), &args.without_tag);
+        let mode = args.tag_match.unwrap_or_default();
+        let rule = crate::cmd::live::tag_rule(specs, mode, &args.without_tag);
         for (spec, given) in specs.iter().zip(given) {
             tag_rules.push(rule.clone());
             members.push(Member {
@@ -251,6 +248,7 @@ pub async fn run(args: TailArgs) -> Result<ExitCode, Failure> {
         hook,
         highlights,
         tag_rules,
+        keep_raw,
         archive_account: resume.as_ref().map(|r| r.account().to_string()),
         kept: Vec::new(),
         now: Timestamp::now(),
@@ -661,9 +659,7 @@ impl Printer {
                 .map(|c| StreamEvent::Conversation(Box::new(c)))
                 .collect(),
         };
-        let keep_raw = self.format == Format::Json || self.record.is_some() || self.hook.is_some();
-        // As the server sent it (REST kept it: `setup::connect` with `keep_raw`), else as the
-        // model has it.
+        // As the server sent it (REST kept it), else as the model has it.
         fn json<T: serde::Serialize>(item: &T, kept: &crate::model::ServerJson) -> Option<String> {
             match kept.get() {
                 Some(json) => Some(json.to_string()),
@@ -671,7 +667,7 @@ impl Printer {
             }
         }
         for event in events {
-            let raw = keep_raw.then(|| RawEvent {
+            let raw = self.keep_raw.then(|| RawEvent {
                 name: event.name().to_string(),
                 payload: match &event {
                     StreamEvent::Update(s) => json(s, &s.server_json),
